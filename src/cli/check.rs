@@ -1,0 +1,287 @@
+//! `safetweet check` and `safetweet rules`.
+//!
+//! `check [FILE|-]` reviews one draft (a whole file or stdin); `--jsonl`
+//! reviews one JSON draft per line, printing one JSON line per draft in input
+//! order, and an `{"line": N, "error": …}` line for a malformed one while the
+//! rest go on. Exit codes: 0 none blocked, 1 some draft blocked, 2 usage or
+//! config error.
+
+use crate::engine::{review, Attachment, Draft, Review, RuleSet, Severity, Verdict};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable report (colour on a terminal).
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The draft to review: a file, or `-` (the default) for standard input.
+    pub file: Option<PathBuf>,
+    /// Review one JSON draft per line of FILE (or `-`): {"id", "text", "attachments"?}.
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    pub jsonl: Option<PathBuf>,
+    /// Output format for a single draft.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Treat the draft as having this attachment (FILENAME:CONTENT_TYPE); repeatable.
+    #[arg(long = "attach", value_name = "FILENAME:CONTENT_TYPE")]
+    pub attachments: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Loads the rule set named by `--config`, or the built-in one.
+pub fn load_rules(config: Option<&Path>) -> Result<RuleSet, crate::engine::ConfigError> {
+    match config {
+        Some(dir) => RuleSet::from_dir(dir),
+        None => RuleSet::builtin(),
+    }
+}
+
+/// One input line of `check --jsonl`. Unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+struct JsonDraft {
+    id: String,
+    text: String,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
+}
+
+/// The JSON form of a review (the `check --jsonl` contract).
+pub fn review_json(id: &str, r: &Review) -> Value {
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = json!({
+                "rule": f.rule,
+                "category": f.category.as_str(),
+                "severity": f.severity.as_str(),
+                "start": f.span.map(|s| s.start),
+                "end": f.span.map(|s| s.end),
+                "message": f.message,
+                "suggestion": f.suggestion,
+            });
+            if let Some(idf) = f.identifier {
+                v["identifier"] = json!(idf.label());
+            }
+            v
+        })
+        .collect();
+    json!({
+        "id": id,
+        "verdict": r.verdict.as_str(),
+        "weighted_length": r.weighted_length,
+        "findings": findings,
+    })
+}
+
+pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
+    if let Some(path) = &args.jsonl {
+        return match open_input(path) {
+            Ok(reader) => {
+                let stdout = io::stdout();
+                let mut out = BufWriter::new(stdout.lock());
+                match check_jsonl(reader, rules, &mut out) {
+                    Ok(blocked) => i32::from(blocked > 0),
+                    Err(e) => {
+                        eprintln!("safetweet check: {e}");
+                        2
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("safetweet check: cannot read {}: {e}", path.display());
+                2
+            }
+        };
+    }
+    let path = args.file.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let mut text = String::new();
+    let read = open_input(&path).and_then(|mut r| r.read_to_string(&mut text));
+    if let Err(e) = read {
+        eprintln!("safetweet check: cannot read {}: {e}", path.display());
+        return 2;
+    }
+    let mut draft = Draft::new(text);
+    for a in &args.attachments {
+        let (filename, content_type) = a.split_once(':').unwrap_or((a.as_str(), ""));
+        draft = draft.with_attachment(filename, content_type);
+    }
+    let r = review(&draft, rules);
+    let name = if path.as_os_str() == "-" { "stdin".to_string() } else { path.display().to_string() };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let res = match args.format {
+        Format::Json => writeln!(out, "{}", review_json(&name, &r)),
+        Format::Text => out.write_all(render_text(&name, &draft.text, &r, io::stdout().is_terminal()).as_bytes()),
+    };
+    if let Err(e) = res {
+        eprintln!("safetweet check: cannot write output: {e}");
+        return 2;
+    }
+    i32::from(r.verdict == Verdict::Block)
+}
+
+fn open_input(path: &Path) -> io::Result<Box<dyn BufRead>> {
+    if path.as_os_str() == "-" {
+        Ok(Box::new(io::BufReader::new(io::stdin())))
+    } else {
+        Ok(Box::new(io::BufReader::new(std::fs::File::open(path)?)))
+    }
+}
+
+/// Reviews a JSONL stream; returns how many drafts were blocked. A malformed
+/// line is reported in place and the rest go on.
+pub fn check_jsonl(mut reader: impl BufRead, rules: &RuleSet, out: &mut impl Write) -> io::Result<usize> {
+    let mut blocked = 0;
+    let mut buf = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = match std::str::from_utf8(&buf) {
+            Ok(s) => s.trim(),
+            Err(e) => {
+                writeln!(out, "{}", json!({"line": line_no, "error": format!("not UTF-8: {e}")}))?;
+                continue;
+            }
+        };
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<JsonDraft>(line) {
+            Ok(d) => {
+                let draft = Draft { text: d.text, attachments: d.attachments };
+                let r = review(&draft, rules);
+                if r.verdict == Verdict::Block {
+                    blocked += 1;
+                }
+                writeln!(out, "{}", review_json(&d.id, &r))?;
+            }
+            Err(e) => {
+                writeln!(out, "{}", json!({"line": line_no, "error": format!("malformed draft: {e}")}))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(blocked)
+}
+
+/// Line and column (1-based, in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// The readable report for one draft.
+pub fn render_text(name: &str, text: &str, r: &Review, colour: bool) -> String {
+    let paint = |code: &str, s: &str| if colour { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let verdict = match r.verdict {
+        Verdict::Block => paint("1;31", "BLOCK"),
+        Verdict::Revise => paint("1;33", "REVISE"),
+        Verdict::Ok => paint("1;32", "OK"),
+    };
+    let mut s = format!("{name}: {verdict} (weighted length {}/280)\n", r.weighted_length);
+    if r.findings.is_empty() {
+        s.push_str("  no findings\n");
+    }
+    for f in &r.findings {
+        let sev = match f.severity {
+            Severity::Error => paint("31", "error  "),
+            Severity::Warning => paint("33", "warning"),
+            Severity::Info => paint("36", "info   "),
+        };
+        let at = match f.span {
+            Some(sp) => {
+                let (l, c) = line_col(text, sp.start);
+                format!("{l}:{c}")
+            }
+            None => "-".to_string(),
+        };
+        s.push_str(&format!("  {sev} {:<28} {:>6}  {}\n", f.rule, at, f.message));
+        if let Some(sug) = &f.suggestion {
+            s.push_str(&format!("  {:>44}{}\n", "→ ", sug));
+        }
+    }
+    s
+}
+
+pub fn run_rules(args: &RulesArgs, rules: &RuleSet) -> i32 {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let res = match args.format {
+        Format::Json => {
+            let v: Vec<Value> = rules
+                .rules()
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "category": r.category.as_str(),
+                        "severity": r.severity.map(|s| s.as_str()).unwrap_or("off"),
+                        "default_severity": r.default_severity.as_str(),
+                        "source": match r.source { crate::engine::registry::RuleSource::Code => "code", crate::engine::registry::RuleSource::Lexicon => "lexicon" },
+                        "what": r.what, "why": r.why, "example": r.example,
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        Format::Text => {
+            let mut s = format!("rules version {}\n\n", rules.version);
+            for r in rules.rules() {
+                let level = r.severity.map(|s| s.as_str()).unwrap_or("off");
+                s.push_str(&format!("{} [{}, {}]\n", r.id, r.category, level));
+                s.push_str(&format!("  What: {}\n  Why: {}\n  Example: {}\n\n", r.what, r.why, r.example));
+            }
+            out.write_all(s.as_bytes())
+        }
+    };
+    if res.is_err() {
+        return 2;
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_line_is_reported_and_rest_go_on() {
+        let rules = RuleSet::builtin().unwrap();
+        let input = "{\"id\":\"a\",\"text\":\"hello\"}\nnot json\n\n{\"id\":\"b\",\"text\":\"x\",\"extra\":1}\n";
+        let mut out = Vec::new();
+        check_jsonl(input.as_bytes(), &rules, &mut out).unwrap();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["id"], "a");
+        assert_eq!(lines[1]["line"], 2);
+        assert!(lines[1]["error"].as_str().unwrap().contains("malformed"));
+        assert_eq!(lines[2]["id"], "b");
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+    }
+}

@@ -1,0 +1,237 @@
+//! Lexicon rules: the data rules of `config/rules.toml`.
+//!
+//! A lexicon rule fires on any of its phrases (whole words, any case) or
+//! patterns (regular expressions, case-insensitive) found in the folded view
+//! of a draft, unless one of its exception phrases overlaps the match
+//! ("patient portal" is not a patient reference). Phrases of all rules share
+//! one Aho-Corasick automaton; patterns share one `RegexSet` prefilter, so a
+//! draft is scanned a fixed number of times however many rules there are.
+//!
+//! Patterns are matched with ASCII word boundaries: `\b` in a pattern means
+//! `(?-u:\b)`, which keeps the regex engine on its fast path when drafts hold
+//! emoji (Unicode `\b` costs ~30x there).
+
+use super::{Input, Sink};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+/// One data rule, compiled.
+#[derive(Debug)]
+pub struct LexiconRule {
+    pub id: String,
+    pub phrases: Vec<String>,
+    pub patterns: Vec<Regex>,
+    pub exceptions: Vec<String>,
+    /// `{match}` is replaced by the matched text.
+    pub message: String,
+    pub suggestion: Option<String>,
+}
+
+/// All lexicon rules, with their shared matchers.
+#[derive(Debug)]
+pub struct Lexicon {
+    pub rules: Vec<LexiconRule>,
+    phrases: Option<AhoCorasick>,
+    /// For each phrase of the automaton: (rule index, phrase needs a word
+    /// boundary before, after).
+    phrase_owner: Vec<(usize, bool, bool)>,
+    exceptions: Option<AhoCorasick>,
+    exception_owner: Vec<usize>,
+    pattern_set: Option<RegexSet>,
+    /// For each pattern of the set: (rule index, pattern index in the rule).
+    pattern_owner: Vec<(usize, usize)>,
+}
+
+/// Compiles one lexicon pattern the way the engine runs it.
+pub fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(&ascii_word_boundaries(p)).case_insensitive(true).size_limit(1 << 22).build()
+}
+
+/// Rewrites unescaped `\b` / `\B` as their ASCII forms.
+fn ascii_word_boundaries(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 16);
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') => out.push_str("(?-u:\\b)"),
+                Some('B') => out.push_str("(?-u:\\B)"),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn word_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl Lexicon {
+    pub fn build(rules: Vec<LexiconRule>) -> Result<Lexicon, String> {
+        let mut phrases = Vec::new();
+        let mut phrase_owner = Vec::new();
+        let mut exceptions = Vec::new();
+        let mut exception_owner = Vec::new();
+        let mut patterns = Vec::new();
+        let mut pattern_owner = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for p in &r.phrases {
+                let p = p.trim();
+                if p.is_empty() {
+                    continue;
+                }
+                let b = p.as_bytes();
+                phrase_owner.push((i, word_char(b[0]), word_char(b[b.len() - 1])));
+                phrases.push(p.to_string());
+            }
+            for e in &r.exceptions {
+                exceptions.push(e.trim().to_string());
+                exception_owner.push(i);
+            }
+            for (j, re) in r.patterns.iter().enumerate() {
+                patterns.push(re.as_str().to_string());
+                pattern_owner.push((i, j));
+            }
+        }
+        let ac = |v: &[String]| -> Result<Option<AhoCorasick>, String> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(v)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        };
+        let pattern_set = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&patterns)
+                    .case_insensitive(true)
+                    .size_limit(1 << 24)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(Lexicon {
+            phrases: ac(&phrases)?,
+            phrase_owner,
+            exceptions: ac(&exceptions)?,
+            exception_owner,
+            pattern_set,
+            pattern_owner,
+            rules,
+        })
+    }
+
+    /// Matches of every lexicon rule, as (rule index, start, end) in the
+    /// folded view, exceptions already applied, in text order.
+    pub fn matches(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        if let Some(ac) = &self.phrases {
+            for m in ac.find_overlapping_iter(text) {
+                let (rule, wb_start, wb_end) = self.phrase_owner[m.pattern().as_usize()];
+                let (s, e) = (m.start(), m.end());
+                if wb_start && s > 0 && word_char(bytes[s - 1]) {
+                    continue;
+                }
+                if wb_end && e < bytes.len() && word_char(bytes[e]) {
+                    continue;
+                }
+                hits.push((rule, s, e));
+            }
+        }
+        if let Some(set) = &self.pattern_set {
+            for k in set.matches(text).iter() {
+                let (rule, j) = self.pattern_owner[k];
+                for m in self.rules[rule].patterns[j].find_iter(text) {
+                    if m.start() < m.end() {
+                        hits.push((rule, m.start(), m.end()));
+                    }
+                }
+            }
+        }
+        if hits.is_empty() {
+            return hits;
+        }
+        if let Some(ex) = &self.exceptions {
+            let spans: Vec<(usize, usize, usize)> = ex
+                .find_overlapping_iter(text)
+                .map(|m| (self.exception_owner[m.pattern().as_usize()], m.start(), m.end()))
+                .filter(|&(_, s, e)| {
+                    (s == 0 || !word_char(bytes[s - 1]) || !word_char(bytes[s]))
+                        && (e == bytes.len() || !word_char(bytes[e]) || !word_char(bytes[e - 1]))
+                })
+                .collect();
+            hits.retain(|&(rule, s, e)| !spans.iter().any(|&(r, xs, xe)| r == rule && xs < e && s < xe));
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+}
+
+/// Runs every lexicon rule over a draft.
+pub fn detect(input: &Input<'_>, rules: &super::RuleSet, sink: &mut Sink<'_>) {
+    let lex = &rules.lexicon;
+    for (ri, s, e) in lex.matches(input.norm.text()) {
+        let rule = &lex.rules[ri];
+        if !sink.enabled(&rule.id) {
+            continue;
+        }
+        let span = input.norm.span(s, e);
+        let matched = &input.text[span.start..span.end];
+        let message = rule.message.replace("{match}", matched);
+        sink.push(&rule.id, Some(span), message, rule.suggestion.clone(), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex(phrases: &[&str], patterns: &[&str], exceptions: &[&str]) -> Lexicon {
+        Lexicon::build(vec![LexiconRule {
+            id: "t".into(),
+            phrases: phrases.iter().map(|s| s.to_string()).collect(),
+            patterns: patterns.iter().map(|p| compile_pattern(p).unwrap()).collect(),
+            exceptions: exceptions.iter().map(|s| s.to_string()).collect(),
+            message: "m".into(),
+            suggestion: None,
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn phrases_match_whole_words_any_case() {
+        let l = lex(&["cure"], &[], &[]);
+        assert_eq!(l.matches("A CURE for all").len(), 1);
+        assert!(l.matches("secure your data").is_empty());
+        assert!(l.matches("curated list").is_empty());
+    }
+
+    #[test]
+    fn exceptions_suppress_overlapping_matches_only() {
+        let l = lex(&["patient"], &[], &["patient portal"]);
+        assert!(l.matches("log in to the patient portal").is_empty());
+        assert_eq!(l.matches("patient portal and my patient").len(), 1);
+    }
+
+    #[test]
+    fn patterns_use_ascii_boundaries() {
+        let l = lex(&[], &[r"\b100% effective\b"], &[]);
+        assert_eq!(l.matches("now 100% effective \u{1F600}").len(), 1);
+        assert!(ascii_word_boundaries(r"\bx\b").contains("(?-u:\\b)"));
+        assert_eq!(ascii_word_boundaries(r"a\\b"), r"a\\b");
+    }
+}

@@ -1,0 +1,377 @@
+//! The review engine: pure functions from a [`Draft`] and a [`RuleSet`] to a
+//! [`Review`].
+//!
+//! Nothing in here may touch Discord, tokio, the filesystem at review time, or
+//! a database. Config loading (the one place that reads files) lives in
+//! [`config`] and happens once, before any review.
+//!
+//! - [`normalize`]: the folded view of a draft (NFKC, zero-width removed,
+//!   confusables folded, spaced digits joined) with a map back to the
+//!   original bytes, so evasions match while spans point into the original.
+//! - [`config`]: `config/rules.toml` (lexicon rules, hashtag catalog,
+//!   allowlist, account profile, severity overrides), compiled into a
+//!   [`RuleSet`]. The defaults are compiled into the binary.
+//! - [`registry`]: the code rules (ids, categories, default severities and
+//!   their What / Why / Example docs).
+//! - [`mask`]: masking of identifiers before they appear in any message.
+//! - detector modules: one per family of checks.
+
+pub mod config;
+pub mod context;
+pub mod length;
+pub mod lexicon;
+pub mod mask;
+pub mod normalize;
+pub mod phi;
+pub mod posting;
+pub mod registry;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub use config::{ConfigError, RuleSet};
+pub use normalize::Normalized;
+
+/// One attachment's metadata: the engine never sees the bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Attachment {
+    pub filename: String,
+    #[serde(default)]
+    pub content_type: String,
+}
+
+/// A draft post under review.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Draft {
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+}
+
+impl Draft {
+    pub fn new(text: impl Into<String>) -> Self {
+        Draft { text: text.into(), attachments: Vec::new() }
+    }
+    pub fn with_attachment(mut self, filename: &str, content_type: &str) -> Self {
+        self.attachments.push(Attachment { filename: filename.into(), content_type: content_type.into() });
+        self
+    }
+}
+
+/// How much a finding matters. `Error` blocks approval, `Warning` needs a
+/// human look, `Info` is a suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The finding categories. Their spelling is a contract read by other tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Phi,
+    PatientReference,
+    ClinicalAdvice,
+    Length,
+    HealthClaim,
+    Links,
+    Hashtags,
+    Content,
+    Disclaimer,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Phi,
+        Category::PatientReference,
+        Category::ClinicalAdvice,
+        Category::Length,
+        Category::HealthClaim,
+        Category::Links,
+        Category::Hashtags,
+        Category::Content,
+        Category::Disclaimer,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Phi => "phi",
+            Category::PatientReference => "patient-reference",
+            Category::ClinicalAdvice => "clinical-advice",
+            Category::Length => "length",
+            Category::HealthClaim => "health-claim",
+            Category::Links => "links",
+            Category::Hashtags => "hashtags",
+            Category::Content => "content",
+            Category::Disclaimer => "disclaimer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The 18 HIPAA Safe Harbor identifiers (45 CFR 164.514(b)(2)(i)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Identifier {
+    Name,
+    Geographic,
+    Date,
+    Phone,
+    Fax,
+    Email,
+    Ssn,
+    MedicalRecordNumber,
+    HealthPlanNumber,
+    AccountNumber,
+    CertificateLicenseNumber,
+    VehicleIdentifier,
+    DeviceIdentifier,
+    Url,
+    IpAddress,
+    Biometric,
+    FullFaceImage,
+    OtherUniqueIdentifier,
+}
+
+impl Identifier {
+    /// The Safe Harbor wording, as compliance staff know it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Identifier::Name => "names",
+            Identifier::Geographic => "geographic subdivisions smaller than a state",
+            Identifier::Date => "dates related to an individual (and ages over 89)",
+            Identifier::Phone => "telephone numbers",
+            Identifier::Fax => "fax numbers",
+            Identifier::Email => "email addresses",
+            Identifier::Ssn => "social security numbers",
+            Identifier::MedicalRecordNumber => "medical record numbers",
+            Identifier::HealthPlanNumber => "health plan beneficiary numbers",
+            Identifier::AccountNumber => "account numbers",
+            Identifier::CertificateLicenseNumber => "certificate/license numbers",
+            Identifier::VehicleIdentifier => "vehicle identifiers and serial numbers",
+            Identifier::DeviceIdentifier => "device identifiers and serial numbers",
+            Identifier::Url => "web URLs",
+            Identifier::IpAddress => "IP addresses",
+            Identifier::Biometric => "biometric identifiers",
+            Identifier::FullFaceImage => "full-face photographs and comparable images",
+            Identifier::OtherUniqueIdentifier => "any other unique identifying number or code",
+        }
+    }
+}
+
+/// A byte range into the draft's original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// One thing the engine found in a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Rule id, e.g. `phi.phone`.
+    pub rule: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// Byte span into the original text; `None` for whole-draft and
+    /// attachment findings.
+    pub span: Option<Span>,
+    /// User-facing message. Never contains an identifier unmasked.
+    pub message: String,
+    pub suggestion: Option<String>,
+    /// For `phi` findings: which Safe Harbor identifier this is.
+    pub identifier: Option<Identifier>,
+}
+
+/// The outcome of a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Revise,
+    Block,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Revise => "revise",
+            Verdict::Block => "block",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s {
+            "ok" => Some(Verdict::Ok),
+            "revise" => Some(Verdict::Revise),
+            "block" => Some(Verdict::Block),
+            _ => None,
+        }
+    }
+    /// `block` with any error, `revise` with any warning, else `ok`.
+    pub fn from_findings(findings: &[Finding]) -> Verdict {
+        match findings.iter().map(|f| f.severity).max() {
+            Some(Severity::Error) => Verdict::Block,
+            Some(Severity::Warning) => Verdict::Revise,
+            _ => Verdict::Ok,
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the engine says about one draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub verdict: Verdict,
+    pub weighted_length: usize,
+    /// Sorted by span start (whole-draft findings last), then rule id.
+    pub findings: Vec<Finding>,
+}
+
+/// Everything a detector may look at for one draft, computed once.
+pub struct Input<'a> {
+    pub draft: &'a Draft,
+    /// The original text.
+    pub text: &'a str,
+    /// The folded view used for matching; its spans map back via `norm.span()`.
+    pub norm: Normalized<'a>,
+}
+
+/// Where detectors put what they find. Severity and enablement come from the
+/// rule set, so a detector only names its rule id.
+pub struct Sink<'r> {
+    rules: &'r RuleSet,
+    findings: Vec<Finding>,
+}
+
+impl<'r> Sink<'r> {
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Sink { rules, findings: Vec::new() }
+    }
+
+    /// Whether a rule is on; detectors may skip work for rules that are off.
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.rules.severity_of(rule).is_some()
+    }
+
+    /// Records a finding for a rule, at the rule's configured severity. A rule
+    /// that is off, or unknown to the registry and config, records nothing.
+    pub fn push(
+        &mut self,
+        rule: &str,
+        span: Option<Span>,
+        message: String,
+        suggestion: Option<String>,
+        identifier: Option<Identifier>,
+    ) {
+        let Some(severity) = self.rules.severity_of(rule) else { return };
+        let Some(category) = self.rules.category_of(rule) else { return };
+        self.findings.push(Finding {
+            rule: rule.to_string(),
+            category,
+            severity,
+            span,
+            message,
+            suggestion,
+            identifier,
+        });
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    pub fn has_category(&self, c: Category) -> bool {
+        self.findings.iter().any(|f| f.category == c)
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}
+
+/// Reviews one draft against a rule set. Pure and deterministic.
+pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
+    let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
+    let mut sink = Sink::new(rules);
+    phi::detect(&input, rules, &mut sink);
+    context::detect(&input, rules, &mut sink);
+    lexicon::detect(&input, rules, &mut sink);
+    let weighted_length = length::weighted_length(&draft.text);
+    posting::detect(&input, rules, weighted_length, &mut sink);
+    let mut findings = sink.into_findings();
+    dedup_overlapping(&mut findings);
+    findings.sort_by(|a, b| {
+        let ka = a.span.map(|s| (0, s.start, s.end)).unwrap_or((1, 0, 0));
+        let kb = b.span.map(|s| (0, s.start, s.end)).unwrap_or((1, 0, 0));
+        ka.cmp(&kb).then_with(|| a.rule.cmp(&b.rule))
+    });
+    let verdict = Verdict::from_findings(&findings);
+    Review { verdict, weighted_length, findings }
+}
+
+/// The same rule firing twice over overlapping text says nothing new.
+fn dedup_overlapping(findings: &mut Vec<Finding>) {
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let dup = kept.iter().any(|k| {
+            k.rule == f.rule
+                && match (k.span, f.span) {
+                    (Some(a), Some(b)) => a.overlaps(&b),
+                    (None, None) => k.message == f.message,
+                    _ => false,
+                }
+        });
+        if !dup {
+            kept.push(f);
+        }
+    }
+    *findings = kept;
+}
