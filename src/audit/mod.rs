@@ -141,3 +141,11 @@ pub trait AuditStore: Send + Sync {
     /// Walks the whole chain and reports the first record that does not fit.
     async fn verify(&self) -> Result<Verification, AuditError>;
 }
+
+/// Opens the store a database URL names: `sqlite://PATH` (created with its
+/// schema on first use) or `postgres://…`.
+///
+/// (The implementations are being written; until then this says so.)
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
+    Err(AuditError::UnsupportedUrl(url.to_string()))
+}
