@@ -1,0 +1,218 @@
+//! End-to-end tests of the `safetweet` binary's command-line contract:
+//! `check` (file, stdin, `--format json`, `--jsonl`), `rules`, exit codes,
+//! config errors, and the no-token `run` demo. They run the real binary.
+//!
+//! Most use a small rules.toml of their own so the contract is tested
+//! independently of how the default rules evolve.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_safetweet");
+
+/// A rules.toml with one blocking and one warning rule.
+const RULES: &str = r#"
+[meta]
+version = "test-1"
+
+[[lexicon]]
+id = "test.block"
+category = "clinical-advice"
+severity = "error"
+phrases = ["forbidden phrase"]
+message = "found {match}"
+suggestion = "remove it"
+what = "w"
+why = "y"
+example = "e"
+
+[[lexicon]]
+id = "test.warn"
+category = "health-claim"
+severity = "warning"
+phrases = ["miracle"]
+message = "claim"
+what = "w"
+why = "y"
+example = "e"
+"#;
+
+fn config_dir(rules: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("rules.toml"), rules).expect("write rules");
+    dir
+}
+
+fn run(args: &[&str], stdin: &str, cwd: Option<&Path>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.env_remove("DISCORD_TOKEN");
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd.spawn().expect("spawn safetweet");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout_lines(o: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect()
+}
+
+#[test]
+fn jsonl_keeps_order_reports_bad_lines_and_exits_1_when_blocked() {
+    let dir = config_dir(RULES);
+    let cfg = dir.path().to_str().unwrap();
+    let input = concat!(
+        "{\"id\": \"a\", \"text\": \"all fine here\"}\n",
+        "{\"id\": \"b\", \"text\": \"a forbidden phrase\", \"attachments\": [{\"filename\": \"x.png\", \"content_type\": \"image/png\"}], \"extra\": true}\n",
+        "{\"id\": \"c\", \"text\": 5}\n",
+        "this is not json\n",
+        "{\"id\": \"d\", \"text\": \"a miracle\"}\n",
+    );
+    let o = run(&["--config", cfg, "check", "--jsonl", "-"], input, None);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    let lines = stdout_lines(&o);
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[0]["verdict"], "ok");
+    assert_eq!(lines[0]["weighted_length"], 13);
+    assert_eq!(lines[1]["id"], "b");
+    assert_eq!(lines[1]["verdict"], "block");
+    let f = &lines[1]["findings"][0];
+    assert_eq!(f["rule"], "test.block");
+    assert_eq!(f["category"], "clinical-advice");
+    assert_eq!(f["severity"], "error");
+    assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(2), Some(18)));
+    assert_eq!(f["message"], "found forbidden phrase");
+    assert_eq!(f["suggestion"], "remove it");
+    assert_eq!(lines[2]["line"], 3);
+    assert!(lines[2]["error"].as_str().unwrap().contains("malformed"));
+    assert_eq!(lines[3]["line"], 4);
+    assert_eq!(lines[4]["id"], "d");
+    assert_eq!(lines[4]["verdict"], "revise");
+}
+
+#[test]
+fn jsonl_from_file_exits_0_when_nothing_blocked() {
+    let dir = config_dir(RULES);
+    let file = dir.path().join("drafts.jsonl");
+    std::fs::write(&file, "{\"id\": \"1\", \"text\": \"a miracle\"}\n{\"id\": \"2\", \"text\": \"hello\"}\n").unwrap();
+    let o = run(&["--config", dir.path().to_str().unwrap(), "check", "--jsonl", file.to_str().unwrap()], "", None);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout_lines(&o).len(), 2);
+}
+
+#[test]
+fn single_draft_from_stdin_as_json() {
+    let dir = config_dir(RULES);
+    let o = run(&["--config", dir.path().to_str().unwrap(), "check", "--format", "json", "-"], "x forbidden phrase", None);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_lines(&o);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0]["verdict"], "block");
+    assert_eq!(v[0]["findings"][0]["start"], 2);
+}
+
+#[test]
+fn single_draft_file_as_text_report() {
+    let dir = config_dir(RULES);
+    let draft = dir.path().join("draft.txt");
+    std::fs::write(&draft, "line one\nthis is a miracle").unwrap();
+    let o = run(&["--config", dir.path().to_str().unwrap(), "check", draft.to_str().unwrap()], "", None);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("REVISE"), "{out}");
+    assert!(out.contains("test.warn"), "{out}");
+    assert!(out.contains("2:11"), "finding located by line:col: {out}");
+    assert!(!out.contains("\x1b["), "no colour when not a terminal");
+}
+
+#[test]
+fn missing_file_is_exit_2() {
+    let o = run(&["check", "/nonexistent/draft.txt"], "", None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/draft.txt"));
+}
+
+#[test]
+fn bad_config_names_file_key_and_line() {
+    let dir = config_dir(&RULES.replace("\"clinical-advice\"", "\"clinical_advice\""));
+    let o = run(&["--config", dir.path().to_str().unwrap(), "check", "-"], "hello", None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("rules.toml:7"), "{err}");
+    assert!(err.contains("lexicon[0].category"), "{err}");
+    assert!(err.contains("clinical_advice"), "{err}");
+}
+
+#[test]
+fn missing_config_dir_is_exit_2() {
+    let o = run(&["--config", "/nonexistent-dir", "check", "-"], "hello", None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-dir/rules.toml"));
+}
+
+#[test]
+fn usage_error_is_exit_2() {
+    let o = run(&["check", "--format", "yaml"], "", None);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn no_subcommand_prints_help() {
+    let o = run(&[], "", None);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for sub in ["check", "rules", "audit", "serve"] {
+        assert!(out.contains(sub), "help lists {sub}: {out}");
+    }
+}
+
+#[test]
+fn rules_lists_what_why_example() {
+    let dir = config_dir(RULES);
+    let o = run(&["--config", dir.path().to_str().unwrap(), "rules"], "", None);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("test.block [clinical-advice, error]"), "{out}");
+    assert!(out.contains("What: w") && out.contains("Why: y") && out.contains("Example: e"));
+    let o = run(&["--config", dir.path().to_str().unwrap(), "rules", "--format", "json"], "", None);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|r| r["id"] == "test.warn" && r["severity"] == "warning"));
+}
+
+#[test]
+fn builtin_rules_run_from_any_directory() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = run(&["rules", "--format", "json"], "", Some(elsewhere.path()));
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules = v.as_array().unwrap();
+    for cat in ["phi", "patient-reference", "clinical-advice", "length", "health-claim", "links", "hashtags"] {
+        assert!(rules.iter().any(|r| r["category"] == cat), "a built-in rule for {cat}");
+    }
+    for r in rules {
+        for k in ["what", "why", "example"] {
+            assert!(!r[k].as_str().unwrap_or("").trim().is_empty(), "{} has {k}", r["id"]);
+        }
+    }
+}
+
+#[test]
+fn run_without_token_reviews_sample_drafts() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = run(&["run"], "", Some(elsewhere.path()));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("DISCORD_TOKEN"));
+    let lines = stdout_lines(&o);
+    assert!(lines.len() >= 10);
+    assert!(lines.iter().any(|l| l["verdict"] == "block"));
+    assert!(lines.iter().any(|l| l["verdict"] == "ok"));
+}
