@@ -5,6 +5,19 @@
 //! embedded default) and `postgres` (several bot instances) implement it.
 //! Nothing here knows about Discord or the review engine beyond the plain
 //! values a record carries.
+//!
+//! # Layout
+//! - [`chain`]: the canonical encoding, the record hash and the chain walk
+//!   (pure; documented there, so anyone can re-check an export).
+//! - [`sqlite`] / [`postgres`]: the two stores. They only SELECT and INSERT;
+//!   the schemas (`migrations/sqlite`, `migrations/postgres`) add triggers
+//!   that reject UPDATE and DELETE.
+//! - [`export`]: JSONL and CSV formatting for compliance archives.
+
+pub mod chain;
+pub mod export;
+pub mod postgres;
+pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -127,6 +140,12 @@ pub enum AuditError {
     UnsupportedUrl(String),
     #[error("corrupt audit record {seq}: {problem}")]
     Corrupt { seq: i64, problem: String },
+    /// The record cannot be stored as given (nothing was written).
+    #[error("audit record not stored: {0}")]
+    InvalidRecord(String),
+    /// A read-only open named a SQLite file that does not exist.
+    #[error("no audit database at {0:?}")]
+    NotFound(String),
 }
 
 /// The audit store: append-only. There is deliberately no update or delete.
@@ -140,12 +159,138 @@ pub trait AuditStore: Send + Sync {
     async fn query(&self, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError>;
     /// Walks the whole chain and reports the first record that does not fit.
     async fn verify(&self) -> Result<Verification, AuditError>;
+    /// The last record of the chain (its hash is what to note down as an
+    /// external anchor: a chain cannot by itself prove its tail was not cut).
+    async fn head(&self) -> Result<Option<AuditRecord>, AuditError> {
+        Ok(self.query(&Filter::default()).await?.pop())
+    }
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` (created with its
-/// schema on first use) or `postgres://…`.
-///
-/// (The implementations are being written; until then this says so.)
+/// schema on first use) or `postgres://…` / `postgresql://…`.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
-    Err(AuditError::UnsupportedUrl(url.to_string()))
+    open_with(url, true).await
+}
+
+/// Like [`open`], but a SQLite file must already exist: for the read-side
+/// command line, where a mistyped path should be an error, not a new empty log.
+pub async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
+    open_with(url, false).await
+}
+
+async fn open_with(url: &str, create: bool) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
+    match Backend::of(url) {
+        Some(Backend::Sqlite) => {
+            if !create {
+                if let Some(path) = sqlite_path(url) {
+                    if !std::path::Path::new(&path).exists() {
+                        return Err(AuditError::NotFound(path));
+                    }
+                }
+            }
+            Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, create).await?))
+        }
+        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?)),
+        None => Err(AuditError::UnsupportedUrl(redact_url(url))),
+    }
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Option<Backend> {
+        let lower = url.trim_start().to_ascii_lowercase();
+        if lower.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The file a `sqlite:` URL names (`None` for in-memory databases).
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.trim_start();
+    let rest = rest.get("sqlite:".len()..)?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        None
+    } else {
+        Some(path.to_string())
+    }
+}
+
+/// A URL fit for error messages and logs: any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let authority_start = scheme_end + 3;
+    let authority_end = url[authority_start..].find(['/', '?']).map_or(url.len(), |i| authority_start + i);
+    let authority = &url[authority_start..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => {
+            format!("{}{}:***{}", &url[..authority_start], &authority[..colon], &url[authority_start + at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Makes a record storable the same way in both databases: time truncated
+/// to microseconds (what PostgreSQL keeps, and what the hash covers), and a
+/// clear refusal for what one of them cannot hold.
+pub(crate) fn check_storable(mut record: NewRecord) -> Result<NewRecord, AuditError> {
+    record.time = chain::chain_time(record.time)
+        .ok_or_else(|| AuditError::InvalidRecord("time must be between the years 1 and 9999".into()))?;
+    let texts = [
+        Some(&record.actor_name),
+        Some(&record.content_sha256),
+        Some(&record.rules_version),
+        record.verdict.as_ref(),
+        record.text.as_ref(),
+        record.reason.as_ref(),
+    ];
+    let nul_in_findings = record.findings.iter().any(|f| f.rule.contains('\0') || f.category.contains('\0'));
+    if nul_in_findings || texts.into_iter().flatten().any(|t| t.contains('\0')) {
+        // PostgreSQL text cannot hold U+0000; refuse it everywhere so both stores agree.
+        return Err(AuditError::InvalidRecord("text fields may not contain the NUL character (U+0000)".into()));
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_are_chosen_by_scheme() {
+        assert_eq!(Backend::of("sqlite://audit.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("postgres://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("mysql://u@h/db"), None);
+        assert_eq!(Backend::of("audit.db"), None);
+    }
+
+    #[test]
+    fn passwords_never_reach_error_messages() {
+        assert_eq!(redact_url("postgres://bob:s3cret@db:5432/x"), "postgres://bob:***@db:5432/x");
+        assert_eq!(redact_url("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(redact_url("mysql://a:b@c"), "mysql://a:***@c");
+        assert_eq!(redact_url("nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://audit.db").as_deref(), Some("audit.db"));
+        assert_eq!(sqlite_path("sqlite:///tmp/a.db?mode=rwc").as_deref(), Some("/tmp/a.db"));
+        assert_eq!(sqlite_path("sqlite:a.db").as_deref(), Some("a.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
 }

@@ -1,9 +1,487 @@
-//! (being written) `safetweet audit …`.
+//! `safetweet audit list|show|export|verify`: the compliance side of the audit
+//! log. Read-only: these commands open an existing store and never append.
+//!
+//! The database is `--database URL`, else `DATABASE_URL` from the environment,
+//! else `DATABASE_URL` from `.env`. Exit codes: 0 done (verify: intact),
+//! 1 verify found a broken chain / show found nothing, 2 usage, config or
+//! database errors.
+
+use crate::audit::{self, chain, export, AuditError, AuditRecord, Filter, RecordKind, Verification};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
-pub struct AuditArgs {}
+pub struct AuditArgs {
+    /// Audit database: sqlite://PATH or postgres://USER@HOST/DB. Default: DATABASE_URL from the environment or .env.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
 
-pub async fn run(_args: AuditArgs) -> i32 {
-    eprintln!("safetweet audit: not built yet");
-    2
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// List records as a table, oldest first.
+    List(ListArgs),
+    /// A draft's whole history: every record about one Discord message.
+    Show(ShowArgs),
+    /// Export records for compliance archives (JSON Lines or CSV, RFC 4180).
+    Export(ExportArgs),
+    /// Walk the whole hash chain: exit 0 with a count when intact, 1 naming the first bad record.
+    Verify,
+}
+
+/// Filters shared by `list` and `export`. Every one narrows.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Approvals, overrides, refusals and rejections by this Discord user id.
+    #[arg(long, value_name = "ID")]
+    pub approver: Option<u64>,
+    /// Records about drafts written by this Discord user id.
+    #[arg(long, value_name = "ID")]
+    pub author: Option<u64>,
+    /// Records by this Discord user id, whatever they did.
+    #[arg(long, value_name = "ID")]
+    pub actor: Option<u64>,
+    /// Records about drafts in this channel id.
+    #[arg(long, value_name = "ID")]
+    pub channel: Option<u64>,
+    /// From this time on: RFC 3339 (2026-11-26T09:00:00Z) or a UTC date (2026-11-26).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+    /// Up to this time: RFC 3339, or a UTC date (that whole day included).
+    #[arg(long, value_name = "DATE", value_parser = parse_until)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only this kind: submitted, re-reviewed, approved, approval-refused, rejected, revoked, override.
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<RecordKind>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The draft's Discord message id.
+    #[arg(value_name = "MESSAGE_ID")]
+    pub message_id: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: ExportFormat,
+    /// Write to this file (replaced whole, only once the export is complete) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Kinds an approver acts in (`--approver`).
+const APPROVER_KINDS: [RecordKind; 4] =
+    [RecordKind::Approved, RecordKind::Override, RecordKind::ApprovalRefused, RecordKind::Rejected];
+
+pub async fn run(args: AuditArgs) -> i32 {
+    let url = match database_url(args.database) {
+        Ok(url) => url,
+        Err(message) => {
+            eprintln!("safetweet audit: {message}");
+            return 2;
+        }
+    };
+    let store = match audit::open_existing(&url).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("safetweet audit: {}", describe_open_error(&e, &url));
+            return 2;
+        }
+    };
+    let result = match args.command {
+        AuditCommand::List(a) => list(store.as_ref(), &a.filter).await,
+        AuditCommand::Show(a) => show(store.as_ref(), a.message_id).await,
+        AuditCommand::Export(a) => export_records(store.as_ref(), &a).await,
+        AuditCommand::Verify => verify(store.as_ref()).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Audit(e)) => {
+            eprintln!("safetweet audit: {e}");
+            2
+        }
+        Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(CliError::Io(e)) => {
+            eprintln!("safetweet audit: {e}");
+            2
+        }
+    }
+}
+
+#[derive(Debug)]
+enum CliError {
+    Audit(AuditError),
+    Io(std::io::Error),
+}
+
+impl From<AuditError> for CliError {
+    fn from(e: AuditError) -> Self {
+        CliError::Audit(e)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Io(e)
+    }
+}
+
+/// `--database`, else `DATABASE_URL` from the environment, else from `.env`.
+pub fn database_url(arg: Option<String>) -> Result<String, String> {
+    if let Some(url) = arg.filter(|u| !u.trim().is_empty()) {
+        return Ok(url);
+    }
+    match dotenvy::dotenv() {
+        Ok(_) => {}
+        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+        // Never echo the line: .env holds secrets.
+        Err(dotenvy::Error::LineParse(_, index)) => {
+            eprintln!("safetweet audit: ignoring .env: it does not parse (at character {index})")
+        }
+        Err(_) => eprintln!("safetweet audit: ignoring .env: it cannot be read"),
+    }
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(url),
+        _ => Err("no audit database given: pass --database URL or set DATABASE_URL \
+                  (in the environment or .env), e.g. DATABASE_URL=sqlite://safetweet-audit.db"
+            .to_string()),
+    }
+}
+
+fn describe_open_error(e: &AuditError, url: &str) -> String {
+    match e {
+        AuditError::NotFound(path) => {
+            format!("no audit database at {path:?} (the bot creates it on its first record; check --database / DATABASE_URL)")
+        }
+        AuditError::Database(inner) => format!("cannot open the audit database {}: {inner}", audit::redact_url(url)),
+        other => other.to_string(),
+    }
+}
+
+fn parse_kind(s: &str) -> Result<RecordKind, String> {
+    RecordKind::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("unknown kind {s:?}; expected one of: {}", names.join(", "))
+    })
+}
+
+fn parse_date_or_time(s: &str) -> Result<Result<DateTime<Utc>, NaiveDate>, String> {
+    if let Some(t) = chain::parse_time(s) {
+        return Ok(Ok(t));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Err)
+        .map_err(|_| format!("{s:?} is neither an RFC 3339 time (2026-11-26T09:00:00Z) nor a date (2026-11-26)"))
+}
+
+fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
+    Ok(match parse_date_or_time(s)? {
+        Ok(t) => t,
+        Err(day) => Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)),
+    })
+}
+
+fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
+    Ok(match parse_date_or_time(s)? {
+        Ok(t) => t,
+        // The whole day: up to its last microsecond (times are kept to microseconds).
+        Err(day) => {
+            let end = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN);
+            Utc.from_utc_datetime(&day.and_time(end))
+        }
+    })
+}
+
+impl FilterArgs {
+    fn to_filter(&self) -> Result<Filter, String> {
+        let actor = match (self.actor, self.approver) {
+            (Some(a), Some(b)) if a != b => return Err("--actor and --approver name different users".into()),
+            (a, b) => a.or(b),
+        };
+        Ok(Filter {
+            actor,
+            author: self.author,
+            channel: self.channel,
+            message: None,
+            kind: self.kind,
+            since: self.since,
+            until: self.until,
+            limit: None,
+        })
+    }
+
+    fn keeps(&self, r: &AuditRecord) -> bool {
+        self.approver.is_none() || APPROVER_KINDS.contains(&r.record.kind)
+    }
+}
+
+async fn fetch(store: &dyn audit::AuditStore, args: &FilterArgs) -> Result<Vec<AuditRecord>, CliError> {
+    let filter = match args.to_filter() {
+        Ok(f) => f,
+        Err(message) => return Err(CliError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, message))),
+    };
+    let mut records = store.query(&filter).await?;
+    records.retain(|r| args.keeps(r));
+    Ok(records)
+}
+
+async fn list(store: &dyn audit::AuditStore, args: &FilterArgs) -> Result<i32, CliError> {
+    let records = fetch(store, args).await?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(render_table(&records).as_bytes())?;
+    out.flush()?;
+    eprintln!("{} record{}", records.len(), if records.len() == 1 { "" } else { "s" });
+    Ok(0)
+}
+
+async fn show(store: &dyn audit::AuditStore, message_id: u64) -> Result<i32, CliError> {
+    let records = store.query(&Filter { message: Some(message_id), ..Filter::default() }).await?;
+    if records.is_empty() {
+        eprintln!("safetweet audit: no records for message {message_id}");
+        return Ok(1);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "message {message_id}: {} record{}", records.len(), if records.len() == 1 { "" } else { "s" })?;
+    for r in &records {
+        out.write_all(render_record(r).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Result<i32, CliError> {
+    let records = fetch(store, &args.filter).await?;
+    let mut body = String::new();
+    match args.format {
+        ExportFormat::Jsonl => records.iter().for_each(|r| body.push_str(&export::jsonl_line(r))),
+        ExportFormat::Csv => {
+            body.push_str(&export::csv_header());
+            records.iter().for_each(|r| body.push_str(&export::csv_row(r)));
+        }
+    }
+    match &args.out {
+        Some(path) => {
+            write_whole(path, body.as_bytes())?;
+            eprintln!("exported {} records to {}", records.len(), path.display());
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(body.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(0)
+}
+
+/// Writes a file completely or not at all: a temp file beside it, synced, then renamed.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file name", path.display()))
+    })?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".partial-{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+}
+
+async fn verify(store: &dyn audit::AuditStore) -> Result<i32, CliError> {
+    match store.verify().await? {
+        Verification::Intact { records } => {
+            let mut out = std::io::stdout().lock();
+            write!(out, "audit log intact: {records} record{}", if records == 1 { "" } else { "s" })?;
+            if let Some(head) = store.head().await? {
+                write!(out, "; last record {} has hash {}", head.seq, head.hash)?;
+            }
+            writeln!(out)?;
+            Ok(0)
+        }
+        Verification::Broken { seq, problem } => {
+            println!("audit log BROKEN: first bad record is seq {seq}: {problem}");
+            Ok(1)
+        }
+    }
+}
+
+/// Control characters (ANSI escapes…) shown as escapes, so stored text cannot
+/// drive the terminal.
+fn printable(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let s = printable(s);
+    if s.chars().count() <= max {
+        s
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn detail(r: &AuditRecord) -> String {
+    let n = &r.record;
+    match n.kind {
+        RecordKind::Submitted | RecordKind::ReReviewed => {
+            let verdict = n.verdict.as_deref().unwrap_or("-");
+            match n.findings.len() {
+                0 => verdict.to_string(),
+                k => format!("{verdict}, {k} finding{}", if k == 1 { "" } else { "s" }),
+            }
+        }
+        _ => n.reason.clone().unwrap_or_default(),
+    }
+}
+
+/// The `list` table: one line per record, columns padded to their widest cell.
+pub fn render_table(records: &[AuditRecord]) -> String {
+    let header = ["SEQ", "TIME (UTC)", "KIND", "ACTOR", "AUTHOR", "CHANNEL", "MESSAGE", "DETAIL"];
+    let rows: Vec<[String; 8]> = records
+        .iter()
+        .map(|r| {
+            let n = &r.record;
+            [
+                r.seq.to_string(),
+                n.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+                n.kind.as_str().to_string(),
+                format!("{} ({})", clip(&n.actor_name, 24), n.actor_id),
+                n.author_id.to_string(),
+                n.channel_id.to_string(),
+                n.message_id.to_string(),
+                clip(&detail(r), 60),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i > 0 {
+                l.push_str("  ");
+            }
+            l.push_str(cell);
+            if i + 1 < cells.len() {
+                l.extend(std::iter::repeat(' ').take(w.saturating_sub(cell.chars().count())));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&header.map(String::from));
+    for row in &rows {
+        line(row);
+    }
+    out
+}
+
+/// One record in full, for `show`.
+pub fn render_record(r: &AuditRecord) -> String {
+    let n = &r.record;
+    let mut out = format!("\n#{}  {}  {}\n", r.seq, chain::format_time(&n.time), n.kind.as_str());
+    let mut field = |name: &str, value: String| out.push_str(&format!("  {name:<10} {value}\n"));
+    field("actor", format!("{} ({})", printable(&n.actor_name), n.actor_id));
+    let guild = n.guild_id.map_or("-".to_string(), |g| g.to_string());
+    field(
+        "draft",
+        format!("guild {guild}, channel {}, message {}, author {}", n.channel_id, n.message_id, n.author_id),
+    );
+    field("content", format!("sha256 {}", printable(&n.content_sha256)));
+    field("rules", printable(&n.rules_version));
+    if let Some(v) = &n.verdict {
+        field("verdict", printable(v));
+    }
+    if !n.findings.is_empty() {
+        let f: Vec<String> = n.findings.iter().map(|f| format!("{} ({})", f.rule, f.category)).collect();
+        field("findings", printable(&f.join(", ")));
+    }
+    if !n.roles.is_empty() {
+        let roles: Vec<String> = n.roles.iter().map(u64::to_string).collect();
+        field("roles", roles.join(", "));
+    }
+    if let Some(reason) = &n.reason {
+        field("reason", printable(reason));
+    }
+    if let Some(text) = &n.text {
+        for (i, l) in text.split('\n').enumerate() {
+            field(if i == 0 { "text" } else { "" }, format!("| {}", printable(l)));
+        }
+    }
+    field("hash", r.hash.clone());
+    field("prev", r.prev_hash.clone());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_parse_for_filters() {
+        assert_eq!(parse_since("2026-11-26").unwrap().to_rfc3339(), "2026-11-26T00:00:00+00:00");
+        assert_eq!(chain::format_time(&parse_until("2026-11-26").unwrap()), "2026-11-26T23:59:59.999999Z");
+        assert_eq!(parse_since("2026-11-26T10:00:00+02:00").unwrap().to_rfc3339(), "2026-11-26T08:00:00+00:00");
+        assert!(parse_since("yesterday").is_err());
+        assert!(parse_until("2026-13-01").is_err());
+    }
+
+    #[test]
+    fn kinds_parse_by_their_export_names() {
+        for k in RecordKind::ALL {
+            assert_eq!(parse_kind(k.as_str()), Ok(k));
+        }
+        let err = parse_kind("approve").unwrap_err();
+        assert!(err.contains("approval-refused"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("🎉🎉", 4), "🎉🎉");
+    }
+
+    #[test]
+    fn actor_and_approver_must_agree() {
+        let f = FilterArgs { actor: Some(1), approver: Some(2), ..FilterArgs::default() };
+        assert!(f.to_filter().is_err());
+        let f = FilterArgs { approver: Some(2), ..FilterArgs::default() };
+        assert_eq!(f.to_filter().unwrap().actor, Some(2));
+    }
 }
