@@ -72,12 +72,43 @@ mod plain_client {
     }
 }
 
+/// serenity's warnings (a dispatch it could not parse is dropped with one),
+/// captured for the whole test binary.
+fn serenity_warnings() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOG: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&log);
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || CaptureWriter(std::sync::Arc::clone(&sink)))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        log
+    })
+    .clone()
+}
+
+struct CaptureWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 async fn next_seen(rx: &mut tokio::sync::mpsc::UnboundedReceiver<plain_client::Seen>) -> plain_client::Seen {
     tokio::time::timeout(SHORT, rx.recv()).await.expect("serenity saw nothing in time").expect("handler gone")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fake_serves_a_plain_serenity_client_through_ready_dispatch_rest_and_resume() {
+    let warnings = serenity_warnings();
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
     let (mut rx, task) = plain_client::start(&fake, TOKEN).await;
     fake.wait_ready(1, SHORT).await;
@@ -115,6 +146,8 @@ async fn fake_serves_a_plain_serenity_client_through_ready_dispatch_rest_and_res
     assert_eq!(fake.identifies().len(), 1, "serenity resumed instead of identifying again");
     assert_eq!(fake.requests().iter().filter(|r| r.is_reply_to(during)).count(), 1);
     task.abort();
+    let warnings = String::from_utf8_lossy(&warnings.lock().expect("log lock")).into_owned();
+    assert!(!warnings.contains("deserializ"), "serenity could not parse a dispatch:\n{warnings}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

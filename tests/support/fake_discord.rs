@@ -418,6 +418,10 @@ fn guild_json(config: &FakeConfig) -> Value {
 }
 
 fn ready_json(shared: &Shared, session_id: &str) -> Value {
+    ready_json_for(&shared.ws_url(), session_id)
+}
+
+fn ready_json_for(ws_url: &str, session_id: &str) -> Value {
     let mut user = user_json(&bot_person());
     user["verified"] = json!(true);
     user["mfa_enabled"] = json!(false);
@@ -427,7 +431,7 @@ fn ready_json(shared: &Shared, session_id: &str) -> Value {
         "user": user,
         "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
         "session_id": session_id,
-        "resume_gateway_url": shared.ws_url(),
+        "resume_gateway_url": ws_url,
         "shard": [0, 1],
         "application": {"id": APPLICATION_ID.to_string(), "flags": 0},
     })
@@ -441,6 +445,50 @@ fn attachment_json(id: u64, filename: &str, content_type: &str) -> Value {
         "url": format!("https://cdn.example.invalid/attachments/{id}/{filename}"),
         "proxy_url": format!("https://media.example.invalid/attachments/{id}/{filename}"),
         "content_type": content_type,
+    })
+}
+
+/// An INTERACTION_CREATE for a slash command with string options.
+fn interaction_json(
+    id: u64,
+    command_id: u64,
+    channel: u64,
+    user: &Person,
+    name: &str,
+    options: &[(&str, &str)],
+) -> Value {
+    let perms = if user.roles.is_empty() { 0 } else { bot_permissions() };
+    json!({
+        "id": id.to_string(),
+        "application_id": APPLICATION_ID.to_string(),
+        "type": 2,
+        "data": {
+            "id": command_id.to_string(),
+            "name": name,
+            "type": 1,
+            "options": options.iter().map(|(k, v)| json!({"name": k, "type": 3, "value": v})).collect::<Vec<_>>(),
+        },
+        "guild_id": GUILD_ID.to_string(),
+        "channel_id": channel.to_string(),
+        "channel": channel_json(channel),
+        "member": {
+            "user": user_json(user),
+            "roles": roles_json(&user.roles),
+            "joined_at": "2025-01-01T00:00:00.000000+00:00",
+            "deaf": false,
+            "mute": false,
+            "flags": 0,
+            "permissions": perms.to_string(),
+        },
+        "token": format!("tok-{id}"),
+        "version": 1,
+        "app_permissions": bot_permissions().to_string(),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD_ID.to_string()},
+        "context": 0,
+        "attachment_size_limit": 8_388_608,
     })
 }
 
@@ -591,38 +639,7 @@ impl FakeDiscord {
     pub fn interaction_create(&self, channel: u64, user: &Person, name: &str, options: &[(&str, &str)]) -> u64 {
         let id = self.shared.new_id();
         let command_id = self.shared.new_id();
-        let perms = if user.roles.is_empty() { 0 } else { bot_permissions() };
-        let d = json!({
-            "id": id.to_string(),
-            "application_id": APPLICATION_ID.to_string(),
-            "type": 2,
-            "data": {
-                "id": command_id.to_string(),
-                "name": name,
-                "type": 1,
-                "options": options.iter().map(|(k, v)| json!({"name": k, "type": 3, "value": v})).collect::<Vec<_>>(),
-            },
-            "guild_id": GUILD_ID.to_string(),
-            "channel_id": channel.to_string(),
-            "channel": channel_json(channel),
-            "member": {
-                "user": user_json(user),
-                "roles": roles_json(&user.roles),
-                "joined_at": "2025-01-01T00:00:00.000000+00:00",
-                "deaf": false,
-                "mute": false,
-                "flags": 0,
-                "permissions": perms.to_string(),
-            },
-            "token": format!("tok-{id}"),
-            "version": 1,
-            "app_permissions": bot_permissions().to_string(),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": GUILD_ID.to_string()},
-            "context": 0,
-        });
+        let d = interaction_json(id, command_id, channel, user, name, options);
         let mut inner = self.shared.lock();
         inner.members.insert(user.id, user.clone());
         self.dispatch(&mut inner, "INTERACTION_CREATE", d);
@@ -1162,4 +1179,13 @@ pub fn check_payloads_against_serenity() {
     assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::ReactionAdd(_))));
     let gw: GatewayEvent = serde_json::from_value(frame("GUILD_CREATE", guild_json(&config))).expect("guild dispatch");
     assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::GuildCreate(_))));
+    let interaction = interaction_json(5, 6, 3000, &author, "review", &[("text", "a draft")]);
+    if let Err(e) = serde_json::from_value::<Interaction>(interaction.clone()) {
+        panic!("INTERACTION_CREATE as Interaction: {e}");
+    }
+    let gw: GatewayEvent = serde_json::from_value(frame("INTERACTION_CREATE", interaction)).expect("interaction");
+    assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::InteractionCreate(_))), "{gw:?}");
+    let ready = ready_json_for("ws://127.0.0.1:1/ws", "s1");
+    let gw: GatewayEvent = serde_json::from_value(frame("READY", ready)).expect("ready");
+    assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::Ready(_))));
 }
