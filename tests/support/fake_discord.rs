@@ -74,6 +74,8 @@ pub struct RestRequest {
     pub at: Instant,
     /// The Authorization header carried the accepted token.
     pub authorized: bool,
+    /// The id of the message this request created (`POST …/messages`).
+    pub created: Option<u64>,
 }
 
 impl RestRequest {
@@ -993,14 +995,23 @@ async fn rest(
         body: body.clone(),
         at: Instant::now(),
         authorized,
+        created: None,
     };
-    let response = answer(&shared, &method, &path, &body, authorized);
+    let mut request = request;
+    let response = answer(&shared, &method, &path, &body, authorized, &mut request.created);
     shared.lock().requests.push(request);
     shared.changed();
     response
 }
 
-fn answer(shared: &Shared, method: &Method, path: &str, body: &Value, authorized: bool) -> Response {
+fn answer(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    body: &Value,
+    authorized: bool,
+    created: &mut Option<u64>,
+) -> Response {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     // Gateway discovery needs no token in real Discord either.
     if method == Method::GET && segs == ["gateway"] {
@@ -1058,6 +1069,7 @@ fn answer(shared: &Shared, method: &Method, path: &str, body: &Value, authorized
                 message["type"] = json!(19);
             }
             shared.lock().messages.insert(id, message.clone());
+            *created = Some(id);
             Json(message).into_response()
         }
         ("GET", ["channels", _, "messages", m]) => {

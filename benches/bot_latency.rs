@@ -1,0 +1,150 @@
+//! Bot latency through the loopback fake Discord (issue 4, "Measure"): the
+//! time from a MESSAGE_CREATE handed to the gateway socket to the bot's reply
+//! POST arriving at the fake, p50 and p99, and drafts per second sustained.
+//!
+//! Runs the real `safetweet serve` binary (the bench profile's build) with a
+//! real SQLite audit file in a temp dir. Not a timed test: it prints figures.
+//! Goal: p99 under 10 ms, excluding Discord's network.
+//!
+//! `cargo bench --bench bot_latency` (optionally `-- --drafts 1000`). Run it
+//! when the machine is quiet: the bot, the fake and SQLite share its cores.
+
+#[path = "../tests/support/fake_discord.rs"]
+mod fake_discord;
+
+use fake_discord::{FakeConfig, FakeDiscord, Person};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "MTAwMA.bench-token.Zq9xBENCHxK7pLw";
+const CHANNEL: u64 = 3000;
+const BOT_TOML: &str = r#"[discord]
+review_channels = [3000]
+manager_roles = [4000]
+approve_emoji = "✅"
+reject_emoji = "❌"
+allow_overrides = false
+"#;
+
+/// Drafts shaped like real ones: mostly clean announcements, some with PHI,
+/// links, hashtags or claims, so the engine does its usual amount of work.
+fn draft(i: usize) -> String {
+    match i % 10 {
+        0 => format!("Congratulations to our patient Jordan Ellis (room {}) on going home today! Call 555-301-{:04} for visiting hours.", 100 + i % 300, i % 10_000),
+        1 => format!("Flu shot clinic #{i}: walk-ins welcome at the Eastside center, Monday to Friday 8am-6pm. Details: https://example.org/flu"),
+        2 => "Our new cardiology wing opens next month. Learn what to expect at your first visit #HeartHealth #Cardiology".to_string(),
+        3 => format!("Reminder {i}: free blood pressure checks at the community library on Saturday morning. No appointment needed."),
+        4 => "This supplement cures anxiety in 7 days, guaranteed! Ask your pharmacist.".to_string(),
+        5 => format!("Thank you to the {i} volunteers who helped at this weekend's health fair. We could not do it without you! 💙"),
+        6 => "If you have chest pain, stop taking your medication and double your dose of aspirin.".to_string(),
+        7 => "Visiting hours are changing: from Monday, general wards are open to visitors 10am to 8pm daily.".to_string(),
+        8 => format!("Nurses week {i}: meet the team behind our neonatal unit, and read their stories on our blog. https://bit.ly/3xYzAbc"),
+        _ => "Wash your hands, get your flu shot, and stay home if you feel unwell. Small steps protect our whole community.".to_string(),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn summary(label: &str, mut latencies: Vec<Duration>) {
+    latencies.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label:<34} n={:<5} p50={:>7.2} ms  p90={:>7.2} ms  p99={:>7.2} ms  max={:>7.2} ms",
+        latencies.len(),
+        ms(percentile(&latencies, 50.0)),
+        ms(percentile(&latencies, 90.0)),
+        ms(percentile(&latencies, 99.0)),
+        ms(latencies.last().copied().unwrap_or_default()),
+    );
+}
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets once in test mode: keep that cheap.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    let drafts = arg("--drafts", 1000);
+    let sequential = arg("--sequential", 500);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    rt.block_on(run(sequential, drafts));
+}
+
+async fn run(sequential: usize, burst: usize) {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("bot.toml"), BOT_TOML).expect("bot.toml");
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules.toml");
+    std::fs::copy(rules, config.join("rules.toml")).expect("rules.toml");
+    let db_url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let log = std::fs::File::create(dir.path().join("bot.log")).expect("log file");
+    let mut bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_safetweet"))
+        .args(["serve", "--config", &config.display().to_string()])
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_URL", fake.base_url())
+        .env("DATABASE_URL", &db_url)
+        .env("RUST_LOG", std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn safetweet serve");
+    fake.wait_ready(1, Duration::from_secs(60)).await;
+    let author = Person::new(5001, "Riley", &[]);
+    let within = Duration::from_secs(30);
+
+    // Warm-up: connection pools, SQLite pages, lazy statics.
+    for i in 0..50 {
+        let id = fake.message_create(CHANNEL, &author, &draft(i));
+        fake.wait_reply(id, within).await;
+    }
+
+    // One draft at a time: the latency a reviewer sees on a quiet channel.
+    let mut latencies = Vec::with_capacity(sequential);
+    for i in 0..sequential {
+        let id = fake.message_create(CHANNEL, &author, &draft(i));
+        let reply = fake.wait_reply(id, within).await;
+        let sent = fake.injected_at(id).expect("injected");
+        latencies.push(reply.at.saturating_duration_since(sent));
+    }
+
+    // A burst: everything at once, then wait for every reply.
+    let start = Instant::now();
+    let ids: Vec<u64> = (0..burst).map(|i| fake.message_create(CHANNEL, &author, &draft(i))).collect();
+    let wanted: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    let replies = fake
+        .wait_requests(burst, Duration::from_secs(300), "the burst's replies", |r| {
+            r.message_post_channel().is_some() && r.reply_to().is_some_and(|m| wanted.contains(&m))
+        })
+        .await;
+    let last = replies.iter().map(|r| r.at).max().unwrap_or(start);
+    let elapsed = last.saturating_duration_since(start);
+    let burst_latencies: Vec<Duration> =
+        replies.iter().filter_map(|r| Some(r.at.saturating_duration_since(fake.injected_at(r.reply_to()?)?))).collect();
+
+    println!("safetweet bot through the loopback fake Discord (MESSAGE_CREATE sent → reply POST received)");
+    summary("one at a time", latencies);
+    summary(&format!("burst of {burst} (incl. queueing)"), burst_latencies);
+    println!(
+        "{:<34} {burst} drafts in {:.2} s = {:.0} drafts/s",
+        "sustained",
+        elapsed.as_secs_f64(),
+        burst as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    let _ = bot.start_kill();
+    let _ = bot.wait().await;
+}
