@@ -1,1 +1,187 @@
-//! (being written) The Discord adapter.
+//! The Discord adapter: turns gateway events into drafts, runs the engine,
+//! renders the review, runs the approval workflow and writes the audit log.
+//!
+//! - [`config`]: `bot.toml` and the environment (pure parsing, clear errors).
+//! - [`workflow`]: the approval state machine (state from audit records +
+//!   event → records + effects). Pure; no Discord, no I/O.
+//! - [`render`]: reviews, `/rules` and `/audit` as plain text views.
+//! - `database`: the bot's bookkeeping tables (reply ids, pending reasons).
+//! - `handler`: the serenity event handler, the only place that talks to
+//!   Discord; `commands`: the slash commands.
+//!
+//! [`serve`] takes its settings, stores, rules and shutdown signal as
+//! arguments, so it runs the same from `safetweet serve` and in-process
+//! (tests, benchmarks) against a loopback fake Discord.
+//!
+//! This module may not change the engine's findings or the audit store's
+//! records after the fact; it only appends.
+
+mod commands;
+pub mod config;
+pub mod database;
+mod handler;
+pub mod render;
+pub mod workflow;
+
+use crate::audit::{AuditError, AuditStore};
+use crate::engine::RuleSet;
+use config::{BotConfig, Token};
+use serenity::all::{GatewayIntents, HttpBuilder};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use config::{Env, SetupError};
+pub use database::BotDb;
+
+/// The intents the bot asks for. MESSAGE_CONTENT is privileged: it must be
+/// switched on for the application in the developer portal.
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT
+        | GatewayIntents::GUILD_MESSAGE_REACTIONS
+}
+
+/// What `serve` needs to connect.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token: Token,
+    /// Another base URL for REST and gateway discovery (`DISCORD_API_URL`).
+    /// Serenity's own rate limiter is then off: the proxy must rate-limit.
+    pub api_url: Option<String>,
+    pub bot: BotConfig,
+}
+
+/// Where the bot keeps what it knows: the audit log (the evidence) and its
+/// own bookkeeping tables, usually in the same database.
+#[derive(Clone)]
+pub struct Stores {
+    pub audit: Arc<dyn AuditStore>,
+    pub bot: BotDb,
+}
+
+impl Stores {
+    /// Opens both stores from one `DATABASE_URL`.
+    pub async fn open(database_url: &str) -> Result<Stores, BotError> {
+        let audit = crate::audit::open(database_url).await.map_err(BotError::Audit)?;
+        let bot = BotDb::open(database_url).await.map_err(BotError::Database)?;
+        Ok(Stores { audit, bot })
+    }
+}
+
+/// Why the bot stopped (or never started).
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("Discord rejected DISCORD_TOKEN ({0}); check the bot token in the developer portal")]
+    TokenRejected(String),
+    #[error(
+        "Discord refused the gateway intents; switch on the MESSAGE CONTENT intent for the bot \
+         in the developer portal (Bot → Privileged Gateway Intents)"
+    )]
+    IntentsRejected,
+    #[error("cannot reach Discord at {url}: {message}")]
+    Unreachable { url: String, message: String },
+    #[error("gateway error: {0}")]
+    Gateway(String),
+    #[error("{0}")]
+    Audit(AuditError),
+    #[error("bot database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl BotError {
+    /// Exit code for the CLI: 2 for configuration problems (a rejected token
+    /// or intents), 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            BotError::TokenRejected(_) | BotError::IntentsRejected => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn make_http(settings: &Settings) -> serenity::http::Http {
+    match &settings.api_url {
+        // The proxy only takes effect with serenity's rate limiter off.
+        Some(url) => HttpBuilder::new(settings.token.expose()).proxy(url.clone()).ratelimiter_disabled(true).build(),
+        None => HttpBuilder::new(settings.token.expose()).build(),
+    }
+}
+
+fn http_status(e: &serenity::Error) -> Option<u16> {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => Some(r.status_code.as_u16()),
+        _ => None,
+    }
+}
+
+/// Runs the bot until `shutdown` resolves (then: stop taking events, finish
+/// the reviews and audit writes in flight, close the gateway, return `Ok`)
+/// or until Discord ends the session for good (a rejected token, …).
+pub async fn serve(
+    settings: Settings,
+    stores: Stores,
+    rules: Arc<RuleSet>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), BotError> {
+    let base = settings.api_url.clone().unwrap_or_else(|| "https://discord.com".to_string());
+    let http = make_http(&settings);
+
+    // Who are we? This is also the token check: 401 means Discord rejected it.
+    let me = match http.get_current_user().await {
+        Ok(me) => me,
+        Err(e) if http_status(&e) == Some(401) => {
+            return Err(BotError::TokenRejected("HTTP 401 on GET /api/v10/users/@me".into()))
+        }
+        Err(e) => return Err(BotError::Unreachable { url: base, message: e.to_string() }),
+    };
+    // Serenity falls back to the real gateway when discovery fails; behind a
+    // proxy (or a test fake) that would be wrong, so fail here instead.
+    if settings.api_url.is_some() {
+        if let Err(e) = http.get_gateway().await {
+            return Err(BotError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() });
+        }
+    }
+    tracing::info!(bot_user = me.id.get(), "token accepted");
+
+    let bot = Arc::new(handler::Bot::new(&settings, stores, rules, me.id.get(), me.name.clone()));
+    let mut client = serenity::client::ClientBuilder::new_with_http(make_http(&settings), intents())
+        .event_handler_arc(Arc::new(handler::Handler::new(bot.clone())))
+        .await
+        .map_err(|e| BotError::Gateway(e.to_string()))?;
+    bot.set_http(client.http.clone());
+    let shard_manager = client.shard_manager.clone();
+
+    let start = client.start();
+    tokio::pin!(start);
+    let outcome = tokio::select! {
+        r = &mut start => Some(r),
+        _ = shutdown => None,
+    };
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(e)) => Err(match e {
+            serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {
+                BotError::TokenRejected("gateway closed with 4004 Authentication failed".into())
+            }
+            serenity::Error::Gateway(
+                serenity::gateway::GatewayError::DisallowedGatewayIntents
+                | serenity::gateway::GatewayError::InvalidGatewayIntents,
+            ) => BotError::IntentsRejected,
+            other => BotError::Gateway(other.to_string()),
+        }),
+        None => {
+            tracing::info!("shutting down: finishing reviews and audit writes in flight");
+            if tokio::time::timeout(Duration::from_secs(30), bot.close()).await.is_err() {
+                tracing::warn!("in-flight work did not finish within 30 s; closing anyway");
+            }
+            shard_manager.shutdown_all().await;
+            // start() returns once the shards are down; don't wait forever
+            // if they never started.
+            let _ = tokio::time::timeout(Duration::from_secs(5), &mut start).await;
+            tracing::info!("shut down");
+            Ok(())
+        }
+    }
+}

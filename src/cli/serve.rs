@@ -1,9 +1,136 @@
-//! (being written) `safetweet serve`.
+//! `safetweet serve [--config DIR]`: runs the Discord bot.
+//!
+//! Reads `.env` and the environment (`DISCORD_TOKEN`, `DATABASE_URL`,
+//! optional `DISCORD_API_URL`, `RUST_LOG`), `DIR/bot.toml` (default
+//! `./config/bot.toml`) and `DIR/rules.toml` (the built-in rules when the
+//! folder has none), opens the audit log, and hands over to
+//! [`crate::bot::serve`] until SIGINT or SIGTERM.
+//!
+//! Exit codes: 0 after a clean shutdown; 2 for a missing or malformed setting
+//! (the message names the variable, or the file, key and line) and for a
+//! token or intents Discord rejects; 1 for anything else (Discord or the
+//! database unreachable).
+
+use crate::bot::{self, BotError, Env, Settings, SetupError, Stores};
+use crate::engine::RuleSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Check the environment, bot.toml and rules.toml, print a summary, and exit without connecting.
+    #[arg(long)]
+    pub check_config: bool,
+}
 
-pub async fn run(_args: ServeArgs, _config: Option<std::path::PathBuf>) -> i32 {
-    eprintln!("safetweet serve: not built yet");
-    2
+pub async fn run(args: ServeArgs, config: Option<PathBuf>) -> i32 {
+    let _ = dotenvy::dotenv();
+    init_tracing();
+    match setup(config.as_deref()) {
+        Err(e) => {
+            eprintln!("safetweet serve: {e}");
+            2
+        }
+        Ok((settings, database_url, rules)) => {
+            if args.check_config {
+                println!(
+                    "configuration OK: {} review channel(s), {} manager role(s), overrides {}, rules {}, \
+                     Discord at {}",
+                    settings.bot.review_channels.len(),
+                    settings.bot.manager_roles.len(),
+                    if settings.bot.allow_overrides { "allowed" } else { "not allowed" },
+                    rules.version,
+                    settings.api_url.as_deref().unwrap_or("https://discord.com"),
+                );
+                return 0;
+            }
+            let stores = match Stores::open(&database_url).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("safetweet serve: cannot open the audit log (DATABASE_URL): {e}");
+                    return match e {
+                        BotError::Audit(crate::audit::AuditError::UnsupportedUrl(_)) => 2,
+                        _ => 1,
+                    };
+                }
+            };
+            match bot::serve(settings, stores, Arc::new(rules), shutdown_signal()).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("safetweet serve: {e}");
+                    e.exit_code()
+                }
+            }
+        }
+    }
+}
+
+/// Reads and checks every setting, in the order a person would fix them:
+/// the token, bot.toml, rules.toml, then the other variables.
+fn setup(config: Option<&Path>) -> Result<(Settings, String, RuleSet), SetupError> {
+    let env = Env::from_lookup(|k| std::env::var(k).ok());
+    if let Err(e @ SetupError::Env { var: "DISCORD_TOKEN", .. }) = &env {
+        return Err(e.clone());
+    }
+    let dir = config.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("config"));
+    let bot_toml = dir.join("bot.toml");
+    let name = bot_toml.display().to_string();
+    let text = std::fs::read_to_string(&bot_toml).map_err(|e| crate::engine::ConfigError {
+        file: name.clone(),
+        key: None,
+        line: None,
+        message: format!(
+            "cannot read: {e} (pass --config DIR, a folder with bot.toml; config/bot.toml in the repository is a template)"
+        ),
+    })?;
+    let bot_config = bot::config::BotConfig::from_toml(&text, &name)?;
+    let rules = if dir.join("rules.toml").exists() { RuleSet::from_dir(&dir)? } else { RuleSet::builtin()? };
+    let env = env?;
+    let settings = Settings { token: env.token, api_url: env.api_url, bot: bot_config };
+    Ok((settings, env.database_url, rules))
+}
+
+/// Logs to stderr, filtered by RUST_LOG (default `info`). Serenity logs a
+/// gateway payload it cannot parse, and request bodies in span fields: those
+/// targets are quieted unless RUST_LOG names them, so draft text stays out of
+/// the logs.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let spec = std::env::var("RUST_LOG").unwrap_or_default();
+    let mut spec = if spec.trim().is_empty() { "info".to_string() } else { spec };
+    if !spec.contains("serenity::gateway::ws") {
+        spec.push_str(",serenity::gateway::ws=error");
+    }
+    if !spec.contains("serenity::http") {
+        spec.push_str(",serenity::http=warn");
+    }
+    let filter = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await
+        }
+    }
+    tracing::info!("shutdown signal received");
 }

@@ -1,0 +1,271 @@
+//! The slash commands: `/review text:` (a private review, nothing posted or
+//! logged beyond ids), `/audit [user] [since]` (managers only: recent
+//! approvals), `/rules` (the active rules), `/reject reason: [draft:]`.
+//!
+//! Every answer is ephemeral (only the caller sees it). Registration happens
+//! on READY, per guild or globally as `bot.toml`'s `commands` says.
+
+use super::config::CommandScope;
+use super::database::PendingReason;
+use super::handler::{display_name, embed, Bot};
+use super::render::{audit_text, rules_text};
+use super::workflow::{Actor, Purpose};
+use crate::audit::{Filter, RecordKind};
+use crate::engine::{review, Draft};
+use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
+use serenity::all::{
+    Command, CommandDataOptionValue, CommandInteraction, CommandOptionType, CreateCommand, CreateCommandOption,
+    CreateEmbed, CreateInteractionResponse, CreateInteractionResponseMessage, GuildId, Http,
+};
+use tracing::{info, warn};
+
+/// The command definitions (their descriptions are the users' help text).
+pub fn definitions() -> Vec<CreateCommand> {
+    vec![
+        CreateCommand::new("review").description("Review a draft privately: nothing is posted or recorded").add_option(
+            CreateCommandOption::new(CommandOptionType::String, "text", "The draft text")
+                .required(true)
+                .max_length(4000),
+        ),
+        CreateCommand::new("audit")
+            .description("Recent approvals and overrides (managers only)")
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::User,
+                "user",
+                "Approvals by, or of drafts by, this member",
+            ))
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::String,
+                "since",
+                "How far back: 7d, 24h or a date like 2026-11-01 (default 30d)",
+            )),
+        CreateCommand::new("rules").description("List the active review rules"),
+        CreateCommand::new("reject")
+            .description("Reject the draft you reacted ❌ to, with a reason (managers only)")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "reason", "Why the draft is rejected")
+                    .required(true)
+                    .max_length(1000),
+            )
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::String,
+                "draft",
+                "The draft's message id or link (default: the one you reacted ❌ to here)",
+            )),
+    ]
+}
+
+pub(crate) async fn register(http: &Http, scope: CommandScope, guilds: &[GuildId]) {
+    match scope {
+        CommandScope::Off => {}
+        CommandScope::Global => match Command::set_global_commands(http, definitions()).await {
+            Ok(c) => info!(commands = c.len(), "registered global slash commands"),
+            Err(e) => warn!(error = %e, "registering global slash commands failed"),
+        },
+        CommandScope::Guild => {
+            for g in guilds {
+                match g.set_commands(http, definitions()).await {
+                    Ok(c) => info!(guild_id = g.get(), commands = c.len(), "registered slash commands"),
+                    Err(e) => warn!(guild_id = g.get(), error = %e, "registering slash commands failed"),
+                }
+            }
+        }
+    }
+}
+
+fn opt_str<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+    cmd.data.options.iter().find(|o| o.name == name).and_then(|o| match &o.value {
+        CommandDataOptionValue::String(s) => Some(s.as_str()),
+        _ => None,
+    })
+}
+
+fn opt_user(cmd: &CommandInteraction, name: &str) -> Option<u64> {
+    cmd.data.options.iter().find(|o| o.name == name).and_then(|o| match &o.value {
+        CommandDataOptionValue::User(u) => Some(u.get()),
+        _ => None,
+    })
+}
+
+/// Parses `/audit since:`: `7d`, `24h`, `90m`, a date, or an RFC 3339 time.
+pub fn parse_since(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Some(unit) = s.chars().last().filter(|c| matches!(c, 'd' | 'h' | 'm' | 'w')) {
+        let n: i64 = s[..s.len() - 1].trim().parse().ok().filter(|&n| n >= 0 && n <= 100_000)?;
+        let d = match unit {
+            'w' => ChronoDuration::weeks(n),
+            'd' => ChronoDuration::days(n),
+            'h' => ChronoDuration::hours(n),
+            _ => ChronoDuration::minutes(n),
+        };
+        return now.checked_sub_signed(d);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+}
+
+/// A message id from an id or a message link.
+pub fn parse_message_ref(s: &str) -> Option<u64> {
+    s.trim().trim_end_matches('/').rsplit('/').next()?.parse().ok().filter(|&n| n > 0)
+}
+
+enum Answer {
+    Text(String),
+    Embed(CreateEmbed),
+}
+
+pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
+    let name = cmd.data.name.clone();
+    info!(command = %name, user_id = cmd.user.id.get(), channel_id = cmd.channel_id.get(), "slash command");
+    let answer = match name.as_str() {
+        "review" => {
+            let text = opt_str(&cmd, "text").unwrap_or_default();
+            let r = review(&Draft::new(text), &bot.rules);
+            let view = super::render::review_view(&r, &bot.rules.version, &bot.config.approve_emoji.to_string());
+            Answer::Embed(embed(&view))
+        }
+        "rules" => Answer::Embed(
+            CreateEmbed::new().title("Active review rules").description(rules_text(&bot.rules, 4000)).colour(0x455A64),
+        ),
+        "audit" => audit(bot, &cmd).await,
+        "reject" => reject(bot, http, &cmd).await,
+        _ => Answer::Text("Unknown command.".into()),
+    };
+    let msg = CreateInteractionResponseMessage::new().ephemeral(true);
+    let msg = match answer {
+        Answer::Text(t) => msg.content(super::render::truncate(&t, 2000)),
+        Answer::Embed(e) => msg.embed(e),
+    };
+    if let Err(e) = cmd.create_response(http, CreateInteractionResponse::Message(msg)).await {
+        warn!(command = %name, error = %e, "answering the command failed");
+    }
+}
+
+fn caller(cmd: &CommandInteraction) -> Actor {
+    let roles = cmd.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
+    let nick = cmd.member.as_ref().and_then(|m| m.nick.as_deref());
+    Actor { id: cmd.user.id.get(), name: display_name(nick, &cmd.user), roles }
+}
+
+async fn audit(bot: &Bot, cmd: &CommandInteraction) -> Answer {
+    if !bot.policy.is_manager(&caller(cmd)) {
+        return Answer::Text("Only members with a manager role can read the audit log.".into());
+    }
+    let now = Utc::now();
+    let since = match opt_str(cmd, "since") {
+        None => now - ChronoDuration::days(30),
+        Some(s) => match parse_since(s, now) {
+            Some(t) => t,
+            None => return Answer::Text("`since` should look like 7d, 24h or 2026-11-01.".into()),
+        },
+    };
+    let user = opt_user(cmd, "user");
+    let mut found = Vec::new();
+    for kind in [RecordKind::Approved, RecordKind::Override] {
+        let base = Filter { kind: Some(kind), since: Some(since), ..Filter::default() };
+        let filters = match user {
+            None => vec![base],
+            Some(u) => vec![Filter { actor: Some(u), ..base.clone() }, Filter { author: Some(u), ..base }],
+        };
+        for f in filters {
+            match bot.audit.query(&f).await {
+                Ok(rs) => found.extend(rs),
+                Err(e) => {
+                    warn!(error = %e, "audit query for /audit failed");
+                    return Answer::Text("An internal error occurred reading the audit log.".into());
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| b.seq.cmp(&a.seq));
+    found.dedup_by_key(|r| r.seq);
+    found.truncate(50);
+    Answer::Embed(
+        CreateEmbed::new()
+            .title(format!("Approvals since {}", since.format("%Y-%m-%d %H:%M UTC")))
+            .description(audit_text(&found, 4000))
+            .colour(0x455A64),
+    )
+}
+
+async fn reject(bot: &Bot, http: &Http, cmd: &CommandInteraction) -> Answer {
+    let actor = caller(cmd);
+    if !bot.policy.is_manager(&actor) {
+        return Answer::Text("Only members with a manager role can reject drafts.".into());
+    }
+    let reason = opt_str(cmd, "reason").unwrap_or_default().to_string();
+    let channel = cmd.channel_id.get();
+    let pending = match opt_str(cmd, "draft") {
+        Some(d) => match parse_message_ref(d) {
+            Some(id) => PendingReason {
+                channel_id: channel,
+                actor_id: actor.id,
+                draft_message_id: id,
+                purpose: Purpose::Reject,
+                prompt_message_id: 0,
+            },
+            None => return Answer::Text("`draft` should be a message id or a message link.".into()),
+        },
+        None => match bot.db.pending(channel, actor.id).await {
+            Ok(Some(p)) if p.purpose == Purpose::Reject => p,
+            Ok(_) => {
+                return Answer::Text(format!(
+                    "React {} on a draft first, or pass `draft:` with its message id or link.",
+                    bot.config.reject_emoji
+                ))
+            }
+            Err(e) => {
+                warn!(error = %e, "pending-reason lookup failed");
+                return Answer::Text("An internal error occurred.".into());
+            }
+        },
+    };
+    match bot.on_reason(http, actor, pending, reason).await {
+        Ok(Some(RecordKind::Rejected)) => Answer::Text("Rejected; the reason is in the audit log.".into()),
+        Ok(Some(_)) | Ok(None) => Answer::Text("No reviewed draft with that id, or a reason is missing.".into()),
+        Err(e) => {
+            warn!(error = %e, "reject failed");
+            Answer::Text("An internal error occurred; nothing was recorded.".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn since_forms() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).single().unwrap();
+        assert_eq!(parse_since("7d", now), Some(now - ChronoDuration::days(7)));
+        assert_eq!(parse_since("24h", now), Some(now - ChronoDuration::hours(24)));
+        assert_eq!(parse_since("2w", now), Some(now - ChronoDuration::weeks(2)));
+        assert_eq!(parse_since("2026-11-01", now), Some(Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().unwrap()));
+        assert_eq!(
+            parse_since("2026-11-01T10:00:00Z", now),
+            Some(Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).single().unwrap())
+        );
+        assert_eq!(parse_since("yesterday", now), None);
+        assert_eq!(parse_since("-3d", now), None);
+        assert_eq!(parse_since("d", now), None);
+        assert_eq!(parse_since("ééd", now), None);
+    }
+
+    #[test]
+    fn message_refs() {
+        assert_eq!(parse_message_ref("123456"), Some(123456));
+        assert_eq!(parse_message_ref("https://discord.com/channels/1/2/3456"), Some(3456));
+        assert_eq!(parse_message_ref("nope"), None);
+        assert_eq!(parse_message_ref(""), None);
+    }
+
+    #[test]
+    fn definitions_are_valid_json() {
+        let v = serde_json::to_value(definitions()).unwrap();
+        let names: Vec<&str> = v.as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+        assert_eq!(names, vec!["review", "audit", "rules", "reject"]);
+    }
+}

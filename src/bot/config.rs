@@ -1,0 +1,534 @@
+//! Everything `serve` needs before it connects: `bot.toml` (the [`BotConfig`])
+//! and the environment (the [`Env`]: `DISCORD_TOKEN`, `DATABASE_URL`,
+//! `DISCORD_API_URL`).
+//!
+//! Pure parsing: reads no files and no process environment itself (the caller
+//! passes the text and a lookup function), so every error path is unit-tested.
+//! A bad setting is a [`SetupError`] naming the variable, or the file, key and
+//! line, never a panic.
+//!
+//! `bot.toml` (these keys are a contract; tools outside the project write it):
+//! ```toml
+//! [discord]
+//! review_channels = [3000]      # channel ids where drafts are reviewed
+//! manager_roles = [4000]        # role ids whose holders may approve
+//! approve_emoji = "✅"
+//! reject_emoji = "❌"
+//! allow_overrides = false       # may a manager approve a blocked draft with a written reason?
+//! commands = "guild"            # slash commands: "guild" (per guild, instant), "global" or "off"
+//! ```
+
+use crate::engine::ConfigError;
+use serde::Deserialize;
+use std::fmt;
+use toml::Spanned;
+
+/// The parsed `[discord]` table of `bot.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotConfig {
+    /// Channels whose messages are drafts to review.
+    pub review_channels: Vec<u64>,
+    /// Roles whose holders may approve, reject and override.
+    pub manager_roles: Vec<u64>,
+    pub approve_emoji: Emoji,
+    pub reject_emoji: Emoji,
+    /// Whether a manager may approve a blocked draft with a written reason.
+    pub allow_overrides: bool,
+    pub commands: CommandScope,
+}
+
+impl BotConfig {
+    pub fn is_review_channel(&self, channel_id: u64) -> bool {
+        self.review_channels.contains(&channel_id)
+    }
+}
+
+/// Where slash commands are registered on READY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandScope {
+    /// On every guild the bot is in (available at once).
+    Guild,
+    /// Globally (Discord may take up to an hour to show them).
+    Global,
+    /// Not registered.
+    Off,
+}
+
+/// A reaction emoji from the config: a Unicode emoji (`✅`) or a custom one
+/// (`<:approve:123>` / `<a:approve:123>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Emoji {
+    Unicode(String),
+    Custom { name: String, id: u64, animated: bool },
+}
+
+impl Emoji {
+    /// Parses the config spelling; `None` when it is neither form.
+    pub fn parse(s: &str) -> Option<Emoji> {
+        let s = s.trim();
+        if let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+            let (animated, rest) = match inner.strip_prefix("a:") {
+                Some(r) => (true, r),
+                None => (false, inner.strip_prefix(':')?),
+            };
+            let (name, id) = rest.split_once(':')?;
+            let id: u64 = id.parse().ok().filter(|&i| i > 0)?;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            return Some(Emoji::Custom { name: name.to_string(), id, animated });
+        }
+        // A Unicode emoji is short and has no letters, digits or spaces.
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && !s.chars().any(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || c.is_control());
+        ok.then(|| Emoji::Unicode(s.to_string()))
+    }
+
+    /// Whether a reaction (as Discord reports it: a Unicode name, or a custom
+    /// emoji id) is this emoji. Variation selectors are ignored.
+    pub fn matches(&self, unicode: Option<&str>, custom_id: Option<u64>) -> bool {
+        match (self, unicode, custom_id) {
+            (Emoji::Unicode(want), Some(got), _) => strip_vs(want) == strip_vs(got),
+            (Emoji::Custom { id, .. }, _, Some(got)) => *id == got,
+            _ => false,
+        }
+    }
+}
+
+fn strip_vs(s: &str) -> String {
+    s.chars().filter(|&c| c != '\u{FE0F}' && c != '\u{FE0E}').collect()
+}
+
+impl fmt::Display for Emoji {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Emoji::Unicode(s) => f.write_str(s),
+            Emoji::Custom { name, id, animated } => {
+                write!(f, "<{}:{name}:{id}>", if *animated { "a" } else { "" })
+            }
+        }
+    }
+}
+
+/// A snowflake as written in TOML: an integer, or a string of digits (Discord
+/// ids are often copied as strings).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawId {
+    Int(i64),
+    Str(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscord {
+    review_channels: Option<Spanned<Vec<Spanned<RawId>>>>,
+    manager_roles: Option<Spanned<Vec<Spanned<RawId>>>>,
+    approve_emoji: Option<Spanned<String>>,
+    reject_emoji: Option<Spanned<String>>,
+    allow_overrides: Option<bool>,
+    commands: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBotToml {
+    discord: Option<RawDiscord>,
+}
+
+impl BotConfig {
+    /// Parses `bot.toml`'s text; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<BotConfig, ConfigError> {
+        let err = |key: &str, span: Option<std::ops::Range<usize>>, message: String| ConfigError {
+            file: file.to_string(),
+            key: Some(key.to_string()),
+            line: span.map(|s| line_of(text, s.start)),
+            message,
+        };
+        let raw: RawBotToml = toml::from_str(text).map_err(|e| {
+            // toml names the offending key in backticks for unknown fields and
+            // type errors; keep the message as toml wrote it.
+            // toml names the key in backticks for unknown/missing fields; for
+            // a value of the wrong type, the key is the one on the error's line.
+            let msg = e.message();
+            let named = (msg.starts_with("unknown field") || msg.starts_with("missing field"))
+                .then(|| msg.split('`').nth(1).map(str::to_string))
+                .flatten();
+            let on_line = e.span().and_then(|s| key_on_line(text, s.start));
+            let key =
+                named.or(on_line).map(|k| if k == "discord" || k.contains('.') { k } else { format!("discord.{k}") });
+            ConfigError {
+                file: file.to_string(),
+                key,
+                line: e.span().map(|s| line_of(text, s.start)),
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        let Some(d) = raw.discord else {
+            return Err(err("discord", None, "missing table [discord]".into()));
+        };
+
+        let ids = |key: &str, v: Option<Spanned<Vec<Spanned<RawId>>>>| -> Result<Vec<u64>, ConfigError> {
+            let Some(v) = v else {
+                return Err(err(key, None, format!("missing key `{key}` (a list of Discord ids)")));
+            };
+            let span = v.span();
+            let list = v.into_inner();
+            if list.is_empty() {
+                return Err(err(key, Some(span), format!("`{key}` must list at least one Discord id")));
+            }
+            let mut out = Vec::with_capacity(list.len());
+            for (i, id) in list.into_iter().enumerate() {
+                let at = id.span();
+                let parsed = match id.into_inner() {
+                    RawId::Int(n) if n > 0 => Some(n as u64),
+                    RawId::Int(_) => None,
+                    RawId::Str(s) => s.trim().parse::<u64>().ok().filter(|&n| n > 0),
+                };
+                match parsed {
+                    Some(n) => out.push(n),
+                    None => {
+                        return Err(err(
+                            &format!("{key}[{i}]"),
+                            Some(at),
+                            "not a Discord id (a positive integer, e.g. 1234567890123456789)".into(),
+                        ))
+                    }
+                }
+            }
+            Ok(out)
+        };
+        let review_channels = ids("discord.review_channels", d.review_channels)?;
+        let manager_roles = ids("discord.manager_roles", d.manager_roles)?;
+
+        let emoji = |key: &str, v: Option<Spanned<String>>, default: &str| -> Result<Emoji, ConfigError> {
+            match v {
+                None => Ok(Emoji::Unicode(default.to_string())),
+                Some(s) => Emoji::parse(s.get_ref()).ok_or_else(|| {
+                    err(
+                        key,
+                        Some(s.span()),
+                        format!(
+                            "{:?} is not an emoji: use a Unicode emoji like \"✅\" or a custom one like \"<:name:id>\"",
+                            s.get_ref()
+                        ),
+                    )
+                }),
+            }
+        };
+        let approve_emoji = emoji("discord.approve_emoji", d.approve_emoji, "✅")?;
+        let reject_emoji = emoji("discord.reject_emoji", d.reject_emoji, "❌")?;
+        if approve_emoji == reject_emoji {
+            return Err(err("discord.reject_emoji", None, "must differ from approve_emoji".into()));
+        }
+        let commands = match d.commands {
+            None => CommandScope::Guild,
+            Some(s) => match s.get_ref().as_str() {
+                "guild" => CommandScope::Guild,
+                "global" => CommandScope::Global,
+                "off" => CommandScope::Off,
+                other => {
+                    return Err(err(
+                        "discord.commands",
+                        Some(s.span()),
+                        format!("unknown value {other:?}; expected \"guild\", \"global\" or \"off\""),
+                    ))
+                }
+            },
+        };
+        Ok(BotConfig {
+            review_channels,
+            manager_roles,
+            approve_emoji,
+            reject_emoji,
+            allow_overrides: d.allow_overrides.unwrap_or(false),
+            commands,
+        })
+    }
+}
+
+/// The key assigned on the line holding `offset` (`key = value`), if any.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(start..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.to_string())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// The bot token. Its `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(s: impl Into<String>) -> Token {
+        Token(s.into())
+    }
+    /// The secret itself, for the one place that hands it to serenity.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// The settings that come from the environment (or `.env`).
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub token: Token,
+    /// Where the audit log lives: `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Another base URL for Discord's REST API and gateway discovery (a
+    /// rate-limiting proxy, or a test fake). Normalised without a trailing `/`.
+    pub api_url: Option<String>,
+}
+
+/// A setting that stops `serve` before it connects. Exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("environment variable {var}: {message}")]
+    Env { var: &'static str, message: String },
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+}
+
+impl Env {
+    /// Reads the variables through `get` (the process environment in
+    /// production, a map in tests). Empty counts as missing.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Env, SetupError> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let token = get("DISCORD_TOKEN").ok_or(SetupError::Env {
+            var: "DISCORD_TOKEN",
+            message: "not set: put the bot token from the Discord developer portal in DISCORD_TOKEN (or .env)".into(),
+        })?;
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) && !token.starts_with("Bot ") {
+            return Err(SetupError::Env {
+                var: "DISCORD_TOKEN",
+                message: "contains whitespace; paste the token exactly as the developer portal shows it".into(),
+            });
+        }
+        let database_url = get("DATABASE_URL").ok_or(SetupError::Env {
+            var: "DATABASE_URL",
+            message: "not set: where the audit log lives, e.g. sqlite://safetweet-audit.db or postgres://user@host/db"
+                .into(),
+        })?;
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(SetupError::Env {
+                var: "DATABASE_URL",
+                message: "expected sqlite://PATH or postgres://…".into(),
+            });
+        }
+        let api_url = match get("DISCORD_API_URL") {
+            None => None,
+            Some(u) => {
+                let u = u.trim_end_matches('/').to_string();
+                let rest = u.strip_prefix("http://").or_else(|| u.strip_prefix("https://"));
+                match rest {
+                    Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Some(u),
+                    _ => {
+                        return Err(SetupError::Env {
+                            var: "DISCORD_API_URL",
+                            message: "expected a base URL like http://127.0.0.1:8080 (scheme and host, no path)".into(),
+                        })
+                    }
+                }
+            }
+        };
+        Ok(Env { token: Token::new(token), database_url, api_url })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const GOOD: &str = r#"
+[discord]
+review_channels = [3000, "3001"]
+manager_roles = [4000]
+approve_emoji = "✅"
+reject_emoji = "❌"
+allow_overrides = true
+"#;
+
+    #[test]
+    fn parses_the_contract_keys() {
+        let c = BotConfig::from_toml(GOOD, "bot.toml").unwrap();
+        assert_eq!(c.review_channels, vec![3000, 3001]);
+        assert_eq!(c.manager_roles, vec![4000]);
+        assert_eq!(c.approve_emoji, Emoji::Unicode("✅".into()));
+        assert_eq!(c.reject_emoji, Emoji::Unicode("❌".into()));
+        assert!(c.allow_overrides);
+        assert_eq!(c.commands, CommandScope::Guild);
+        assert!(c.is_review_channel(3001) && !c.is_review_channel(4000));
+    }
+
+    #[test]
+    fn defaults_for_optional_keys() {
+        let c = BotConfig::from_toml("[discord]\nreview_channels = [1]\nmanager_roles = [2]\n", "b").unwrap();
+        assert!(!c.allow_overrides);
+        assert_eq!(c.approve_emoji.to_string(), "✅");
+        assert_eq!(c.reject_emoji.to_string(), "❌");
+    }
+
+    #[test]
+    fn the_shipped_bot_toml_parses() {
+        let text = include_str!("../../config/bot.toml");
+        BotConfig::from_toml(text, "config/bot.toml").unwrap();
+    }
+
+    #[test]
+    fn missing_table_is_named() {
+        let e = BotConfig::from_toml("", "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord"));
+        assert!(e.to_string().starts_with("bot.toml"), "{e}");
+    }
+
+    #[test]
+    fn missing_review_channels_is_named() {
+        let e = BotConfig::from_toml("[discord]\nmanager_roles = [4000]\n", "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.review_channels"));
+        assert!(e.to_string().contains("review_channels"), "{e}");
+    }
+
+    #[test]
+    fn missing_manager_roles_is_named() {
+        let e = BotConfig::from_toml("[discord]\nreview_channels = [3000]\n", "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.manager_roles"));
+    }
+
+    #[test]
+    fn empty_list_is_an_error_with_line() {
+        let e = BotConfig::from_toml("[discord]\nreview_channels = []\nmanager_roles = [1]\n", "b").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.review_channels"));
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn bad_id_is_named_with_index_and_line() {
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000, \"boss\"]\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.manager_roles[1]"));
+        assert_eq!(e.line, Some(3));
+        let t = "[discord]\nreview_channels = [-5]\nmanager_roles = [4000]\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.review_channels[0]"));
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_line() {
+        let t = "[discord]\nreview_channels = 3000\nmanager_roles = [4000]\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(e.key.as_deref(), Some("discord.review_channels"), "{e}");
+        assert!(e.to_string().contains("review_channels"), "{e}");
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\nallow_overrides = \"yes\"\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert_eq!(e.key.as_deref(), Some("discord.allow_overrides"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\nmanager_role = [1]\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert!(e.to_string().contains("manager_role"), "{e}");
+        assert_eq!(e.line, Some(4));
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let e = BotConfig::from_toml("[discord]\nreview_channels = [3000\n", "bot.toml").unwrap_err();
+        assert!(e.line.is_some(), "{e}");
+    }
+
+    #[test]
+    fn bad_emoji_and_commands_are_named() {
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\napprove_emoji = \"yes\"\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.approve_emoji"));
+        assert_eq!(e.line, Some(4));
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\ncommands = \"everywhere\"\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.commands"));
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\napprove_emoji = \"❌\"\n";
+        let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord.reject_emoji"));
+    }
+
+    #[test]
+    fn emoji_forms() {
+        assert_eq!(Emoji::parse("<:ok:123>"), Some(Emoji::Custom { name: "ok".into(), id: 123, animated: false }));
+        assert_eq!(Emoji::parse("<a:ok:9>"), Some(Emoji::Custom { name: "ok".into(), id: 9, animated: true }));
+        assert_eq!(Emoji::parse("<:ok:x>"), None);
+        assert_eq!(Emoji::parse(""), None);
+        assert_eq!(Emoji::parse("ok"), None);
+        let e = Emoji::parse("✅").unwrap();
+        assert!(e.matches(Some("✅"), None));
+        assert!(e.matches(Some("✅\u{FE0F}"), None));
+        assert!(!e.matches(Some("❌"), None));
+        assert!(!e.matches(None, Some(5)));
+        let c = Emoji::parse("<:ok:123>").unwrap();
+        assert!(c.matches(None, Some(123)) && !c.matches(None, Some(124)));
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Result<Env, SetupError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Env::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn missing_token_names_the_variable() {
+        let e = env(&[("DATABASE_URL", "sqlite://x.db")]).unwrap_err();
+        assert!(matches!(e, SetupError::Env { var: "DISCORD_TOKEN", .. }));
+        assert!(e.to_string().contains("DISCORD_TOKEN"));
+        let e = env(&[("DISCORD_TOKEN", "  "), ("DATABASE_URL", "sqlite://x.db")]).unwrap_err();
+        assert!(e.to_string().contains("DISCORD_TOKEN"));
+    }
+
+    #[test]
+    fn missing_or_bad_database_url_names_the_variable() {
+        let e = env(&[("DISCORD_TOKEN", "abc")]).unwrap_err();
+        assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+        let e = env(&[("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn api_url_is_checked_and_normalised() {
+        let ok = env(&[
+            ("DISCORD_TOKEN", "abc"),
+            ("DATABASE_URL", "sqlite://x.db"),
+            ("DISCORD_API_URL", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        assert_eq!(ok.api_url.as_deref(), Some("http://127.0.0.1:9"));
+        let e = env(&[("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "sqlite://x.db"), ("DISCORD_API_URL", "127.0.0.1:9")])
+            .unwrap_err();
+        assert!(e.to_string().contains("DISCORD_API_URL"), "{e}");
+        let none = env(&[("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "sqlite://x.db")]).unwrap();
+        assert!(none.api_url.is_none());
+    }
+
+    #[test]
+    fn token_is_never_printed() {
+        let e = env(&[("DISCORD_TOKEN", "SECRET-TOKEN-123"), ("DATABASE_URL", "sqlite://x.db")]).unwrap();
+        let shown = format!("{e:?}");
+        assert!(!shown.contains("SECRET-TOKEN-123"), "{shown}");
+        assert_eq!(e.token.expose(), "SECRET-TOKEN-123");
+    }
+}

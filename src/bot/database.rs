@@ -1,0 +1,202 @@
+//! The bot's own small tables, next to the audit log in the same database
+//! (`DATABASE_URL`): which reply belongs to which draft (so an edit updates
+//! the reply in place, even after a restart) and which managers were asked
+//! for a written reason (reject / override).
+//!
+//! These are bookkeeping, not evidence: the audit log stays the record of
+//! what happened, and this module never touches its tables. Tables are
+//! created on open (`CREATE TABLE IF NOT EXISTS`), so they work beside the
+//! audit store's own migrations on SQLite and PostgreSQL alike.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::workflow::Purpose;
+
+const SCHEMA: [&str; 2] = [
+    "CREATE TABLE IF NOT EXISTS safetweet_bot_reply (
+        draft_message_id BIGINT PRIMARY KEY,
+        channel_id BIGINT NOT NULL,
+        reply_message_id BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS safetweet_bot_pending_reason (
+        channel_id BIGINT NOT NULL,
+        actor_id BIGINT NOT NULL,
+        draft_message_id BIGINT NOT NULL,
+        purpose TEXT NOT NULL,
+        prompt_message_id BIGINT NOT NULL,
+        PRIMARY KEY (channel_id, actor_id)
+    )",
+];
+
+/// A request for a written reason, waiting for the manager's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingReason {
+    pub channel_id: u64,
+    pub actor_id: u64,
+    pub draft_message_id: u64,
+    pub purpose: Purpose,
+    /// The bot's message that asked (a reply to it answers).
+    pub prompt_message_id: u64,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The bot's bookkeeping tables.
+#[derive(Clone)]
+pub struct BotDb {
+    pool: Pool,
+}
+
+// Snowflakes are below 2^63; store them as BIGINT bit for bit.
+fn db(id: u64) -> i64 {
+    id as i64
+}
+fn id(v: i64) -> u64 {
+    v as u64
+}
+
+impl BotDb {
+    /// Opens (and if needed creates) the tables in the database a URL names.
+    pub async fn open(url: &str) -> Result<BotDb, sqlx::Error> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts =
+                SqliteConnectOptions::from_str(url)?.create_if_missing(true).busy_timeout(Duration::from_secs(30));
+            Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?)
+        } else {
+            Pool::Postgres(PgPoolOptions::new().max_connections(4).connect(url).await?)
+        };
+        let this = BotDb { pool };
+        for stmt in SCHEMA {
+            this.execute(sqlx::query(stmt).persistent(false), sqlx::query(stmt).persistent(false)).await?;
+        }
+        Ok(this)
+    }
+
+    async fn execute<'q>(
+        &self,
+        sqlite: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+        pg: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<(), sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlite.execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => pg.execute(p).await.map(|_| ()),
+        }
+    }
+
+    /// The bot's review reply to a draft, if it posted one.
+    pub async fn reply_for(&self, draft_message_id: u64) -> Result<Option<u64>, sqlx::Error> {
+        const Q: &str = "SELECT reply_message_id FROM safetweet_bot_reply WHERE draft_message_id = $1";
+        let row: Option<(i64,)> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(db(draft_message_id)).fetch_optional(p).await?,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(db(draft_message_id)).fetch_optional(p).await?,
+        };
+        Ok(row.map(|(r,)| id(r)))
+    }
+
+    /// Remembers the reply to a draft (replacing an older one).
+    pub async fn set_reply(
+        &self,
+        draft_message_id: u64,
+        channel_id: u64,
+        reply_message_id: u64,
+    ) -> Result<(), sqlx::Error> {
+        const Q: &str = "INSERT INTO safetweet_bot_reply (draft_message_id, channel_id, reply_message_id)
+            VALUES ($1, $2, $3)
+            ON CONFLICT (draft_message_id) DO UPDATE SET reply_message_id = excluded.reply_message_id";
+        let args = (db(draft_message_id), db(channel_id), db(reply_message_id));
+        self.execute(
+            sqlx::query(Q).bind(args.0).bind(args.1).bind(args.2),
+            sqlx::query(Q).bind(args.0).bind(args.1).bind(args.2),
+        )
+        .await
+    }
+
+    /// Records that a manager was asked for a reason (one open request per
+    /// manager and channel; a newer one replaces it).
+    pub async fn set_pending(&self, p: PendingReason) -> Result<(), sqlx::Error> {
+        const Q: &str = "INSERT INTO safetweet_bot_pending_reason
+            (channel_id, actor_id, draft_message_id, purpose, prompt_message_id) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (channel_id, actor_id) DO UPDATE SET draft_message_id = excluded.draft_message_id,
+                purpose = excluded.purpose, prompt_message_id = excluded.prompt_message_id";
+        let a = (db(p.channel_id), db(p.actor_id), db(p.draft_message_id), p.purpose.as_str(), db(p.prompt_message_id));
+        self.execute(
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4),
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4),
+        )
+        .await
+    }
+
+    /// The open request for a reason from this manager in this channel.
+    pub async fn pending(&self, channel_id: u64, actor_id: u64) -> Result<Option<PendingReason>, sqlx::Error> {
+        const Q: &str = "SELECT draft_message_id, purpose, prompt_message_id FROM safetweet_bot_pending_reason
+            WHERE channel_id = $1 AND actor_id = $2";
+        let row: Option<(i64, String, i64)> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(db(channel_id)).bind(db(actor_id)).fetch_optional(p).await?,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(db(channel_id)).bind(db(actor_id)).fetch_optional(p).await?,
+        };
+        Ok(row.and_then(|(draft, purpose, prompt)| {
+            Some(PendingReason {
+                channel_id,
+                actor_id,
+                draft_message_id: id(draft),
+                purpose: Purpose::parse(&purpose)?,
+                prompt_message_id: id(prompt),
+            })
+        }))
+    }
+
+    pub async fn clear_pending(&self, channel_id: u64, actor_id: u64) -> Result<(), sqlx::Error> {
+        const Q: &str = "DELETE FROM safetweet_bot_pending_reason WHERE channel_id = $1 AND actor_id = $2";
+        self.execute(
+            sqlx::query(Q).bind(db(channel_id)).bind(db(actor_id)),
+            sqlx::query(Q).bind(db(channel_id)).bind(db(actor_id)),
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn replies_and_pending_reasons_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        {
+            let db = BotDb::open(&url).await.unwrap();
+            assert_eq!(db.reply_for(777).await.unwrap(), None);
+            db.set_reply(777, 3000, 888).await.unwrap();
+            db.set_reply(u64::MAX >> 1, 3000, 5).await.unwrap();
+            db.set_pending(PendingReason {
+                channel_id: 3000,
+                actor_id: 2001,
+                draft_message_id: 777,
+                purpose: Purpose::Reject,
+                prompt_message_id: 999,
+            })
+            .await
+            .unwrap();
+        }
+        let db = BotDb::open(&url).await.unwrap();
+        assert_eq!(db.reply_for(777).await.unwrap(), Some(888));
+        assert_eq!(db.reply_for(u64::MAX >> 1).await.unwrap(), Some(5));
+        db.set_reply(777, 3000, 889).await.unwrap();
+        assert_eq!(db.reply_for(777).await.unwrap(), Some(889));
+        let p = db.pending(3000, 2001).await.unwrap().unwrap();
+        assert_eq!((p.draft_message_id, p.purpose, p.prompt_message_id), (777, Purpose::Reject, 999));
+        assert_eq!(db.pending(3000, 2002).await.unwrap(), None);
+        db.set_pending(PendingReason { purpose: Purpose::Override, draft_message_id: 778, ..p }).await.unwrap();
+        let p2 = db.pending(3000, 2001).await.unwrap().unwrap();
+        assert_eq!((p2.draft_message_id, p2.purpose), (778, Purpose::Override));
+        db.clear_pending(3000, 2001).await.unwrap();
+        assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
+    }
+}

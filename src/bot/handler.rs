@@ -1,0 +1,575 @@
+//! The serenity event handler: the one place that talks to Discord.
+//!
+//! Each event is turned into plain values (a [`Draft`], an [`Actor`]), the
+//! draft's state is read back from the audit log, the pure
+//! [`workflow::step`] decides, and this module appends the records and
+//! carries out the effects. Events about one draft are serialised by a
+//! per-message lock, so a replayed or concurrent event never doubles a review.
+//!
+//! Logs carry ids, rule ids and verdicts only: never draft text, reasons or
+//! identifiers. All REST calls go through the plain `Http` client (not the
+//! cache), so Discord itself decides permissions.
+
+use super::config::{BotConfig, Emoji};
+use super::database::{BotDb, PendingReason};
+use super::render::{review_view, ReplyView};
+use super::workflow::{self, Actor, Decision, DraftState, Effect, Event, Outcome, Place, Policy, Purpose, Reviewed};
+use super::{Settings, Stores};
+use crate::audit::{AuditStore, Filter};
+use crate::engine::{review, Attachment, Draft, Review, RuleSet};
+use chrono::Utc;
+use serenity::all::{
+    ChannelId, Context, CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage, EditMessage, EmojiId,
+    EventHandler, Http, Interaction, Message, MessageId, MessageType, MessageUpdateEvent, Reaction, ReactionType,
+    Ready, UserId,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use tracing::{debug, error, info, warn};
+
+/// Shared state of a running bot. Nothing here is the source of truth: that
+/// is the audit log (and the bookkeeping tables).
+pub(crate) struct Bot {
+    pub(crate) config: BotConfig,
+    pub(crate) policy: Policy,
+    pub(crate) rules: Arc<RuleSet>,
+    pub(crate) audit: Arc<dyn AuditStore>,
+    pub(crate) db: BotDb,
+    http: OnceLock<Arc<Http>>,
+    approve: ReactionType,
+    reject: ReactionType,
+    locks: DraftLocks,
+    /// Hash of the newest content seen on the gateway per message, noted
+    /// before the per-draft lock: lets a reaction spot an unreviewed edit.
+    seen: Mutex<HashMap<u64, String>>,
+    /// `true` once shutdown began. Handlers hold a read guard while working,
+    /// so taking the write guard waits for the work in flight.
+    closed: tokio::sync::RwLock<bool>,
+}
+
+const SEEN_MAX: usize = 20_000;
+
+fn reaction_type(e: &Emoji) -> ReactionType {
+    match e {
+        Emoji::Unicode(s) => ReactionType::Unicode(s.clone()),
+        Emoji::Custom { name, id, animated } => {
+            ReactionType::Custom { animated: *animated, id: EmojiId::new(*id), name: Some(name.clone()) }
+        }
+    }
+}
+
+fn emoji_is(e: &Emoji, r: &ReactionType) -> bool {
+    match r {
+        ReactionType::Unicode(s) => e.matches(Some(s), None),
+        ReactionType::Custom { id, .. } => e.matches(None, Some(id.get())),
+        _ => false,
+    }
+}
+
+impl Bot {
+    pub(crate) fn new(settings: &Settings, stores: Stores, rules: Arc<RuleSet>, bot_id: u64, bot_name: String) -> Bot {
+        let config = settings.bot.clone();
+        Bot {
+            policy: Policy {
+                manager_roles: config.manager_roles.clone(),
+                allow_overrides: config.allow_overrides,
+                bot_id,
+                bot_name,
+            },
+            approve: reaction_type(&config.approve_emoji),
+            reject: reaction_type(&config.reject_emoji),
+            config,
+            rules,
+            audit: stores.audit,
+            db: stores.bot,
+            http: OnceLock::new(),
+            locks: DraftLocks::default(),
+            seen: Mutex::new(HashMap::new()),
+            closed: tokio::sync::RwLock::new(false),
+        }
+    }
+
+    pub(crate) fn set_http(&self, http: Arc<Http>) {
+        let _ = self.http.set(http);
+    }
+
+    pub(crate) fn http_or<'a>(&'a self, ctx: &'a Context) -> &'a Http {
+        self.http.get().map(|h| h.as_ref()).unwrap_or(ctx.http.as_ref())
+    }
+
+    /// Admission to handle an event; `None` once shutdown began.
+    async fn enter(&self) -> Option<tokio::sync::RwLockReadGuard<'_, bool>> {
+        let g = self.closed.read().await;
+        (!*g).then_some(g)
+    }
+
+    /// Stops taking events and waits for the ones in flight.
+    pub(crate) async fn close(&self) {
+        *self.closed.write().await = true;
+    }
+
+    fn note_seen(&self, message_id: u64, hash: &str) {
+        if let Ok(mut m) = self.seen.lock() {
+            if m.len() >= SEEN_MAX {
+                m.clear();
+            }
+            m.insert(message_id, hash.to_string());
+        }
+    }
+
+    fn seen(&self, message_id: u64) -> Option<String> {
+        self.seen.lock().ok().and_then(|m| m.get(&message_id).cloned())
+    }
+
+    pub(crate) async fn state_of(&self, message_id: u64) -> Result<Option<DraftState>, String> {
+        let filter = Filter { message: Some(message_id), ..Filter::default() };
+        let records = self.audit.query(&filter).await.map_err(|e| e.to_string())?;
+        Ok(DraftState::from_records(&records))
+    }
+
+    // ----- events -------------------------------------------------------
+
+    async fn on_message(&self, http: &Http, msg: Message) {
+        let channel = msg.channel_id.get();
+        if !self.config.is_review_channel(channel)
+            || msg.author.bot
+            || msg.author.id.get() == self.policy.bot_id
+            || msg.webhook_id.is_some()
+            || !matches!(msg.kind, MessageType::Regular | MessageType::InlineReply)
+        {
+            return;
+        }
+        let author = Actor {
+            id: msg.author.id.get(),
+            name: display_name(msg.member.as_ref().and_then(|m| m.nick.as_deref()), &msg.author),
+            roles: msg.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
+        };
+        // A reply to our request for a reason is an answer, not a draft.
+        if let Some(referenced) = msg.message_reference.as_ref().and_then(|r| r.message_id) {
+            match self.db.pending(channel, author.id).await {
+                Ok(Some(p)) if referenced.get() == p.prompt_message_id || referenced.get() == p.draft_message_id => {
+                    let outcome = self.on_reason(http, author, p, msg.content.clone()).await;
+                    if outcome.is_err() {
+                        warn!(message_id = msg.id.get(), "reason not applied");
+                    }
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => warn!(channel_id = channel, error = %e, "pending-reason lookup failed"),
+            }
+        }
+        let place = Place { guild_id: msg.guild_id.map(|g| g.get()), channel_id: channel, message_id: msg.id.get() };
+        let draft = Draft { text: msg.content, attachments: attachments(&msg.attachments) };
+        let hash = workflow::content_sha256(&draft.text);
+        self.note_seen(place.message_id, &hash);
+
+        let _lock = self.locks.lock(place.message_id).await;
+        let state = match self.state_of(place.message_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                error!(message_id = place.message_id, error = %e, "audit query failed; draft not reviewed");
+                self.say(
+                    http,
+                    place,
+                    "⚠️ The audit log is unavailable, so this draft was not reviewed. Please post it again shortly.",
+                    None,
+                )
+                .await;
+                return;
+            }
+        };
+        if let Some(s) = &state {
+            // Gateway replay (resume, restart): reviewed already.
+            if s.content_sha256 != hash {
+                debug!(message_id = place.message_id, "stale replay of an edited draft ignored");
+                return;
+            }
+            if matches!(self.db.reply_for(place.message_id).await, Ok(Some(_))) {
+                debug!(message_id = place.message_id, "replayed draft already reviewed");
+                return;
+            }
+        }
+        let review = review(&draft, &self.rules);
+        let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
+        let out = workflow::step(state.as_ref(), place, Event::Posted { author, reviewed }, &self.policy, Utc::now());
+        self.carry_out(http, place, out, Some(&review)).await;
+    }
+
+    async fn on_update(&self, http: &Http, ev: MessageUpdateEvent) {
+        let channel = ev.channel_id.get();
+        if !self.config.is_review_channel(channel) {
+            return;
+        }
+        let Some(content) = ev.content else { return };
+        if ev.author.as_ref().is_some_and(|a| a.bot || a.id.get() == self.policy.bot_id) {
+            return;
+        }
+        let place = Place { guild_id: ev.guild_id.map(|g| g.get()), channel_id: channel, message_id: ev.id.get() };
+        let draft =
+            Draft { text: content, attachments: ev.attachments.as_deref().map(attachments).unwrap_or_default() };
+        let hash = workflow::content_sha256(&draft.text);
+        self.note_seen(place.message_id, &hash);
+
+        let _lock = self.locks.lock(place.message_id).await;
+        let state = match self.state_of(place.message_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                error!(message_id = place.message_id, error = %e, "audit query failed; edit not reviewed");
+                return;
+            }
+        };
+        if state.as_ref().is_some_and(|s| s.content_sha256 == hash) {
+            return;
+        }
+        let author = ev.author.as_ref().map(|a| Actor {
+            id: a.id.get(),
+            name: display_name(ev.member.as_ref().and_then(|m| m.as_ref()).and_then(|m| m.nick.as_deref()), a),
+            roles: Vec::new(),
+        });
+        if state.is_none() && author.is_none() {
+            return;
+        }
+        let review = review(&draft, &self.rules);
+        let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
+        let out = workflow::step(state.as_ref(), place, Event::Edited { author, reviewed }, &self.policy, Utc::now());
+        self.carry_out(http, place, out, Some(&review)).await;
+    }
+
+    async fn on_reaction(&self, http: &Http, r: Reaction) {
+        let channel = r.channel_id.get();
+        if !self.config.is_review_channel(channel) {
+            return;
+        }
+        let Some(user) = r.user_id.map(|u| u.get()) else { return };
+        if user == self.policy.bot_id {
+            return;
+        }
+        let decision = if emoji_is(&self.config.approve_emoji, &r.emoji) {
+            Decision::Approve
+        } else if emoji_is(&self.config.reject_emoji, &r.emoji) {
+            Decision::Reject
+        } else {
+            return;
+        };
+        let actor = match &r.member {
+            Some(m) => Actor {
+                id: user,
+                name: display_name(m.nick.as_deref(), &m.user),
+                roles: m.roles.iter().map(|x| x.get()).collect(),
+            },
+            None => Actor { id: user, name: format!("user {user}"), roles: Vec::new() },
+        };
+        let message_id = r.message_id.get();
+        let seen = self.seen(message_id);
+        let _lock = self.locks.lock(message_id).await;
+        let state = match self.state_of(message_id).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return,
+            Err(e) => {
+                error!(message_id, error = %e, "audit query failed; reaction not handled");
+                return;
+            }
+        };
+        let event = Event::Reacted { actor, decision, seen_sha256: seen };
+        let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
+        self.carry_out(http, state.place, out, None).await;
+    }
+
+    /// A manager's written reason (a reply, or `/reject`). Returns what was
+    /// recorded, for the command's answer.
+    pub(crate) async fn on_reason(
+        &self,
+        http: &Http,
+        actor: Actor,
+        pending: PendingReason,
+        reason: String,
+    ) -> Result<Option<crate::audit::RecordKind>, String> {
+        let _lock = self.locks.lock(pending.draft_message_id).await;
+        let Some(state) = self.state_of(pending.draft_message_id).await? else {
+            return Ok(None);
+        };
+        let current_text = if pending.purpose == Purpose::Override {
+            match http.get_message(ChannelId::new(state.place.channel_id), MessageId::new(state.place.message_id)).await
+            {
+                Ok(m) => Some(m.content),
+                Err(e) => {
+                    warn!(message_id = state.place.message_id, error = %e, "cannot fetch draft for override");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let event = Event::Reason { actor, purpose: pending.purpose, reason, current_text };
+        let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
+        let kind = out.records.first().map(|r| r.kind);
+        if self.carry_out(http, state.place, out, None).await {
+            Ok(kind)
+        } else {
+            Err("the audit log could not be written".into())
+        }
+    }
+
+    // ----- effects ------------------------------------------------------
+
+    /// Appends the records, then performs the effects. Returns `false` when
+    /// the audit log refused a record (then nothing is done on Discord but
+    /// a short notice).
+    pub(crate) async fn carry_out(&self, http: &Http, place: Place, out: Outcome, review: Option<&Review>) -> bool {
+        for rec in out.records {
+            let kind = rec.kind;
+            let verdict = rec.verdict.clone();
+            let rules: Vec<String> = rec.findings.iter().map(|f| f.rule.clone()).collect();
+            match self.audit.append(rec).await {
+                Ok(stored) => info!(
+                    seq = stored.seq,
+                    kind = kind.as_str(),
+                    message_id = place.message_id,
+                    channel_id = place.channel_id,
+                    actor_id = stored.record.actor_id,
+                    verdict = verdict.as_deref().unwrap_or("-"),
+                    rules = ?rules,
+                    "audit record appended"
+                ),
+                Err(e) => {
+                    error!(kind = kind.as_str(), message_id = place.message_id, error = %e, "audit append failed");
+                    self.say(
+                        http,
+                        place,
+                        "⚠️ The audit log could not be written, so nothing was recorded. Please try again shortly.",
+                        None,
+                    )
+                    .await;
+                    return false;
+                }
+            }
+        }
+        let channel = ChannelId::new(place.channel_id);
+        let message = MessageId::new(place.message_id);
+        for effect in out.effects {
+            let result = match effect {
+                Effect::Reply { add_approve } => {
+                    if matches!(self.db.reply_for(place.message_id).await, Ok(Some(_))) {
+                        continue;
+                    }
+                    let Some(review) = review else { continue };
+                    if self.post_reply(http, place, review).await && add_approve {
+                        http.create_reaction(channel, message, &self.approve).await.map_err(|e| e.to_string())
+                    } else {
+                        Ok(())
+                    }
+                }
+                Effect::EditReply => {
+                    let Some(review) = review else { continue };
+                    match self.db.reply_for(place.message_id).await {
+                        Ok(Some(reply)) => {
+                            let view = self.view(review);
+                            let edit = EditMessage::new().embed(embed(&view));
+                            match http.edit_message(channel, MessageId::new(reply), &edit, Vec::new()).await {
+                                Ok(_) => Ok(()),
+                                Err(e) => {
+                                    // The reply may be gone (deleted): post a new one.
+                                    warn!(message_id = place.message_id, error = %e, "editing the reply failed; posting a new one");
+                                    self.post_reply(http, place, review).await;
+                                    Ok(())
+                                }
+                            }
+                        }
+                        _ => {
+                            self.post_reply(http, place, review).await;
+                            Ok(())
+                        }
+                    }
+                }
+                Effect::AddApproveReaction => {
+                    http.create_reaction(channel, message, &self.approve).await.map_err(|e| e.to_string())
+                }
+                Effect::RemoveOwnApproveReaction => {
+                    http.delete_reaction_me(channel, message, &self.approve).await.map_err(|e| e.to_string())
+                }
+                Effect::RemoveReaction { decision, user_id } => {
+                    let rt = match decision {
+                        Decision::Approve => &self.approve,
+                        Decision::Reject => &self.reject,
+                    };
+                    http.delete_reaction(channel, message, UserId::new(user_id), rt).await.map_err(|e| e.to_string())
+                }
+                Effect::Say(text) => {
+                    self.say(http, place, &text, None).await;
+                    Ok(())
+                }
+                Effect::AskReason { actor_id, purpose } => {
+                    let text = match purpose {
+                        Purpose::Reject => format!(
+                            "<@{actor_id}> why is this draft rejected? Reply to this message with the reason, or use `/reject reason:`."
+                        ),
+                        Purpose::Override => format!(
+                            "<@{actor_id}> this draft is blocked. To approve it anyway, reply to this message with the reason for the override."
+                        ),
+                    };
+                    match self.say(http, place, &text, Some(actor_id)).await {
+                        Some(prompt) => self
+                            .db
+                            .set_pending(PendingReason {
+                                channel_id: place.channel_id,
+                                actor_id,
+                                draft_message_id: place.message_id,
+                                purpose,
+                                prompt_message_id: prompt,
+                            })
+                            .await
+                            .map_err(|e| e.to_string()),
+                        None => Ok(()),
+                    }
+                }
+                Effect::ClearPending { actor_id } => {
+                    self.db.clear_pending(place.channel_id, actor_id).await.map_err(|e| e.to_string())
+                }
+            };
+            if let Err(e) = result {
+                warn!(message_id = place.message_id, error = %e, "Discord call failed");
+            }
+        }
+        true
+    }
+
+    fn view(&self, review: &Review) -> ReplyView {
+        review_view(review, &self.rules.version, &self.config.approve_emoji.to_string())
+    }
+
+    /// Posts the review reply and remembers its id. `true` on success.
+    async fn post_reply(&self, http: &Http, place: Place, review: &Review) -> bool {
+        let view = self.view(review);
+        let msg = CreateMessage::new()
+            .embed(embed(&view))
+            .reference_message((ChannelId::new(place.channel_id), MessageId::new(place.message_id)))
+            .allowed_mentions(CreateAllowedMentions::new());
+        match ChannelId::new(place.channel_id).send_message(http, msg).await {
+            Ok(reply) => {
+                info!(
+                    message_id = place.message_id,
+                    reply_id = reply.id.get(),
+                    verdict = review.verdict.as_str(),
+                    "review posted"
+                );
+                if let Err(e) = self.db.set_reply(place.message_id, place.channel_id, reply.id.get()).await {
+                    warn!(message_id = place.message_id, error = %e, "cannot remember the reply id");
+                }
+                true
+            }
+            Err(e) => {
+                error!(message_id = place.message_id, error = %e, "posting the review failed");
+                false
+            }
+        }
+    }
+
+    /// One short line in reply to the draft. Returns the new message's id.
+    async fn say(&self, http: &Http, place: Place, text: &str, mention: Option<u64>) -> Option<u64> {
+        let mut mentions = CreateAllowedMentions::new();
+        if let Some(u) = mention {
+            mentions = mentions.users(vec![UserId::new(u)]);
+        }
+        let msg = CreateMessage::new()
+            .content(super::render::truncate(text, 2000))
+            .reference_message((ChannelId::new(place.channel_id), MessageId::new(place.message_id)))
+            .allowed_mentions(mentions);
+        match ChannelId::new(place.channel_id).send_message(http, msg).await {
+            Ok(m) => Some(m.id.get()),
+            Err(e) => {
+                warn!(message_id = place.message_id, error = %e, "posting a notice failed");
+                None
+            }
+        }
+    }
+}
+
+pub(crate) fn embed(view: &ReplyView) -> CreateEmbed {
+    let mut e = CreateEmbed::new()
+        .title(view.title.clone())
+        .colour(view.colour)
+        .footer(CreateEmbedFooter::new(view.footer.clone()));
+    if !view.description.is_empty() {
+        e = e.description(view.description.clone());
+    }
+    for (name, value) in &view.fields {
+        e = e.field(name.clone(), value.clone(), false);
+    }
+    e
+}
+
+fn attachments(list: &[serenity::all::Attachment]) -> Vec<Attachment> {
+    list.iter()
+        .map(|a| Attachment { filename: a.filename.clone(), content_type: a.content_type.clone().unwrap_or_default() })
+        .collect()
+}
+
+pub(crate) fn display_name(nick: Option<&str>, user: &serenity::all::User) -> String {
+    nick.map(str::to_string).or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone())
+}
+
+/// One async lock per draft message, created on demand and dropped when
+/// nobody holds or waits for it.
+#[derive(Default)]
+struct DraftLocks {
+    map: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl DraftLocks {
+    async fn lock(&self, id: u64) -> tokio::sync::OwnedMutexGuard<()> {
+        let m = {
+            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() > 1024 {
+                map.retain(|_, m| Arc::strong_count(m) > 1);
+            }
+            map.entry(id).or_default().clone()
+        };
+        m.lock_owned().await
+    }
+}
+
+/// The serenity side: each event checks the gate, then hands over to [`Bot`].
+pub(crate) struct Handler {
+    bot: Arc<Bot>,
+}
+
+impl Handler {
+    pub(crate) fn new(bot: Arc<Bot>) -> Handler {
+        Handler { bot }
+    }
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        info!(guilds = ready.guilds.len(), session_shard = ?ready.shard.map(|s| s.id.0), "gateway ready");
+        ctx.http.set_application_id(ready.application.id);
+        if let Some(http) = self.bot.http.get() {
+            http.set_application_id(ready.application.id);
+        }
+        let guilds: Vec<_> = ready.guilds.iter().map(|g| g.id).collect();
+        super::commands::register(self.bot.http_or(&ctx), self.bot.config.commands, &guilds).await;
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        let Some(_open) = self.bot.enter().await else { return };
+        self.bot.on_message(self.bot.http_or(&ctx), msg).await;
+    }
+
+    async fn message_update(&self, ctx: Context, _old: Option<Message>, _new: Option<Message>, ev: MessageUpdateEvent) {
+        let Some(_open) = self.bot.enter().await else { return };
+        self.bot.on_update(self.bot.http_or(&ctx), ev).await;
+    }
+
+    async fn reaction_add(&self, ctx: Context, reaction: Reaction) {
+        let Some(_open) = self.bot.enter().await else { return };
+        self.bot.on_reaction(self.bot.http_or(&ctx), reaction).await;
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let Some(_open) = self.bot.enter().await else { return };
+        if let Interaction::Command(cmd) = interaction {
+            super::commands::handle(&self.bot, self.bot.http_or(&ctx), cmd).await;
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! What users see: a [`Review`] rendered as a plain [`ReplyView`] (title,
+//! colour, description, fields, footer) within Discord's embed limits, and
+//! the short text of `/rules` and `/audit`.
+//!
+//! Pure: no serenity types (the handler turns a view into an embed), no
+//! draft text. Finding messages come from the engine already masked; this
+//! module never quotes the draft itself.
+
+use crate::audit::{AuditRecord, RecordKind};
+use crate::engine::{Review, RuleSet, Severity, Verdict};
+
+/// Discord's embed limits (characters).
+pub const TITLE_MAX: usize = 256;
+pub const DESCRIPTION_MAX: usize = 4096;
+pub const FIELD_NAME_MAX: usize = 256;
+pub const FIELD_VALUE_MAX: usize = 1024;
+pub const FIELDS_MAX: usize = 25;
+pub const FOOTER_MAX: usize = 2048;
+pub const EMBED_TOTAL_MAX: usize = 6000;
+
+/// Twitter's limit for the weighted length.
+pub const TWEET_MAX: usize = 280;
+
+/// A rendered review, ready to become an embed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyView {
+    pub title: String,
+    pub colour: u32,
+    pub description: String,
+    pub fields: Vec<(String, String)>,
+    pub footer: String,
+}
+
+impl ReplyView {
+    /// Total characters as Discord counts them for the 6000 limit.
+    pub fn total_chars(&self) -> usize {
+        self.title.chars().count()
+            + self.description.chars().count()
+            + self.footer.chars().count()
+            + self.fields.iter().map(|(n, v)| n.chars().count() + v.chars().count()).sum::<usize>()
+    }
+}
+
+pub fn colour(verdict: Verdict) -> u32 {
+    match verdict {
+        Verdict::Ok => 0x2E7D32,
+        Verdict::Revise => 0xF9A825,
+        Verdict::Block => 0xC62828,
+    }
+}
+
+fn severity_mark(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "⛔",
+        Severity::Warning => "⚠️",
+        Severity::Info => "ℹ️",
+    }
+}
+
+/// Cuts `s` to at most `max` characters, ending with `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Renders a review. `approve` is the approve emoji as users see it.
+pub fn review_view(review: &Review, rules_version: &str, approve: &str) -> ReplyView {
+    let n = review.findings.len();
+    let plural = |k: usize, w: &str| if k == 1 { format!("1 {w}") } else { format!("{k} {w}s") };
+    let (title, intro) = match review.verdict {
+        Verdict::Ok => (
+            "✅ Ready for approval".to_string(),
+            if n == 0 {
+                format!("No problems found. A manager can approve with {approve}.")
+            } else {
+                format!(
+                    "{} worth a look; nothing blocks approval. A manager can approve with {approve}.",
+                    plural(n, "note")
+                )
+            },
+        ),
+        Verdict::Revise => (
+            "⚠️ Needs a second look".to_string(),
+            format!("{} to check before posting. A manager can still approve with {approve}.", plural(n, "finding")),
+        ),
+        Verdict::Block => ("⛔ Blocked: this draft can't be approved as written".to_string(), String::new()),
+    };
+    let mut description = intro;
+    if review.verdict == Verdict::Block {
+        description.push_str("**What must change:**");
+        let mut k = 0;
+        for f in review.findings.iter().filter(|f| f.severity == Severity::Error) {
+            k += 1;
+            let mut line = format!("\n{k}. {}", f.message);
+            if let Some(s) = &f.suggestion {
+                line.push_str(&format!(" → {s}"));
+            }
+            // Leave room for the closing sentence.
+            if description.chars().count() + line.chars().count() > DESCRIPTION_MAX - 200 {
+                description.push_str("\n… and more (see the findings below).");
+                break;
+            }
+            description.push_str(&line);
+        }
+        description.push_str("\n\nEdit your message to fix these; the bot reviews the edit automatically.");
+    }
+
+    let mut fields = Vec::new();
+    let shown = n.min(FIELDS_MAX - 1);
+    for f in review.findings.iter().take(shown) {
+        let name = truncate(&format!("{} {} · {}", severity_mark(f.severity), f.severity, f.rule), FIELD_NAME_MAX);
+        let mut value = f.message.clone();
+        if let Some(s) = &f.suggestion {
+            value.push_str(&format!("\n→ {s}"));
+        }
+        fields.push((name, truncate(&value, FIELD_VALUE_MAX)));
+    }
+    if n > shown {
+        fields.push(("…".to_string(), format!("{} more not shown; run `safetweet check` for all.", n - shown)));
+    }
+    let footer = truncate(
+        &format!(
+            "Weighted length {}/{TWEET_MAX}{} · rules {rules_version}",
+            review.weighted_length,
+            if review.weighted_length > TWEET_MAX { " (too long)" } else { "" }
+        ),
+        FOOTER_MAX,
+    );
+    let mut view = ReplyView {
+        title: truncate(&title, TITLE_MAX),
+        colour: colour(review.verdict),
+        description: truncate(&description, DESCRIPTION_MAX),
+        fields,
+        footer,
+    };
+    // Keep under the 6000 total by dropping trailing fields.
+    while view.total_chars() > EMBED_TOTAL_MAX && !view.fields.is_empty() {
+        view.fields.pop();
+    }
+    view
+}
+
+/// `/rules`: the active rules, one per line, within `max` characters.
+pub fn rules_text(rules: &RuleSet, max: usize) -> String {
+    let mut out = String::new();
+    let active: Vec<_> = rules.rules().iter().filter(|r| r.severity.is_some()).collect();
+    let total = active.len();
+    for (i, r) in active.iter().enumerate() {
+        let sev = r.severity.map(|s| s.as_str()).unwrap_or("off");
+        let line = format!("`{}` · {} · {}\n", r.id, r.category, sev);
+        if out.chars().count() + line.chars().count() > max.saturating_sub(80) {
+            out.push_str(&format!(
+                "… and {} more; run `safetweet rules` for all, with What / Why / Example.",
+                total - i
+            ));
+            return out;
+        }
+        out.push_str(&line);
+    }
+    out.push_str(&format!("{total} active rules · version {}", rules.version));
+    out
+}
+
+/// `/audit`: recent approvals, newest first, within `max` characters. Shows
+/// ids and mentions only, never draft text.
+pub fn audit_text(records: &[AuditRecord], max: usize) -> String {
+    if records.is_empty() {
+        return "No approvals match.".to_string();
+    }
+    let mut out = String::new();
+    for (i, r) in records.iter().enumerate() {
+        let rec = &r.record;
+        let what = match rec.kind {
+            RecordKind::Override => "override",
+            RecordKind::Approved => "approved",
+            other => other.as_str(),
+        };
+        let link = match rec.guild_id {
+            Some(g) => format!("https://discord.com/channels/{g}/{}/{}", rec.channel_id, rec.message_id),
+            None => format!("message {}", rec.message_id),
+        };
+        let line = format!(
+            "#{} · {} · {what} by <@{}> · draft by <@{}> · {link}\n",
+            r.seq,
+            rec.time.format("%Y-%m-%d %H:%M UTC"),
+            rec.actor_id,
+            rec.author_id
+        );
+        if out.chars().count() + line.chars().count() > max.saturating_sub(40) {
+            out.push_str(&format!("… and {} more.", records.len() - i));
+            break;
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Category, Finding, Identifier, Span};
+
+    fn finding(rule: &str, sev: Severity, msg: &str, suggestion: Option<&str>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: Category::Phi,
+            severity: sev,
+            span: Some(Span::new(0, 3)),
+            message: msg.into(),
+            suggestion: suggestion.map(Into::into),
+            identifier: Some(Identifier::Phone),
+        }
+    }
+
+    #[test]
+    fn ok_review_is_green_and_invites_approval() {
+        let r = Review { verdict: Verdict::Ok, weighted_length: 42, findings: vec![] };
+        let v = review_view(&r, "2026.11+abc", "✅");
+        assert_eq!(v.colour, 0x2E7D32);
+        assert!(v.title.contains("Ready"));
+        assert!(v.description.contains("approve with ✅"));
+        assert!(v.fields.is_empty());
+        assert!(v.footer.contains("42/280") && v.footer.contains("2026.11+abc"));
+    }
+
+    #[test]
+    fn blocked_review_lists_what_must_change_without_inviting_approval() {
+        let r = Review {
+            verdict: Verdict::Block,
+            weighted_length: 300,
+            findings: vec![
+                finding("phi.phone", Severity::Error, "Phone number ***-***-8834", Some("Remove the number")),
+                finding("length.over", Severity::Warning, "Too long", None),
+            ],
+        };
+        let v = review_view(&r, "v", "✅");
+        assert_eq!(v.colour, 0xC62828);
+        assert!(v.title.contains("Blocked"));
+        assert!(v.description.contains("What must change"));
+        assert!(v.description.contains("1. Phone number ***-***-8834 → Remove the number"));
+        assert!(!v.description.contains("Too long"), "only errors are must-change items");
+        assert!(!v.description.contains("approve with"));
+        assert_eq!(v.fields.len(), 2);
+        assert!(v.fields[0].0.contains("phi.phone"));
+        assert!(v.fields[0].1.contains("→ Remove the number"));
+        assert!(v.footer.contains("300/280 (too long)"));
+    }
+
+    #[test]
+    fn revise_is_amber() {
+        let r = Review {
+            verdict: Verdict::Revise,
+            weighted_length: 10,
+            findings: vec![finding("x", Severity::Warning, "m", None)],
+        };
+        let v = review_view(&r, "v", "✅");
+        assert_eq!(v.colour, 0xF9A825);
+        assert!(v.description.contains("1 finding"));
+    }
+
+    #[test]
+    fn the_view_only_shows_engine_messages_never_the_draft() {
+        // The engine masks identifiers in messages; the view must not add the
+        // draft text. Render a review whose messages are masked and check the
+        // raw identifier appears nowhere.
+        let r = Review {
+            verdict: Verdict::Block,
+            weighted_length: 20,
+            findings: vec![finding("phi.ssn", Severity::Error, "SSN ***-**-6789", None)],
+        };
+        let v = review_view(&r, "v", "✅");
+        let all = format!("{}{}{:?}{}", v.title, v.description, v.fields, v.footer);
+        assert!(!all.contains("123-45-6789"));
+        assert!(all.contains("***-**-6789"));
+    }
+
+    #[test]
+    fn huge_reviews_stay_within_discord_limits() {
+        let long = "x".repeat(3000);
+        let findings: Vec<Finding> =
+            (0..60).map(|i| finding(&format!("rule.{i}"), Severity::Error, &long, Some(&long))).collect();
+        let r = Review { verdict: Verdict::Block, weighted_length: 9999, findings };
+        let v = review_view(&r, "v", "✅");
+        assert!(v.title.chars().count() <= TITLE_MAX);
+        assert!(v.description.chars().count() <= DESCRIPTION_MAX);
+        assert!(v.fields.len() <= FIELDS_MAX);
+        assert!(v
+            .fields
+            .iter()
+            .all(|(n, val)| n.chars().count() <= FIELD_NAME_MAX && val.chars().count() <= FIELD_VALUE_MAX));
+        assert!(v.total_chars() <= EMBED_TOTAL_MAX, "{}", v.total_chars());
+    }
+
+    #[test]
+    fn truncate_counts_chars_not_bytes() {
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(truncate("ééééé", 3), "éé…");
+        assert_eq!(truncate("🙂🙂🙂", 2).chars().count(), 2);
+    }
+
+    #[test]
+    fn rules_text_fits() {
+        let rules = RuleSet::builtin().unwrap();
+        let t = rules_text(&rules, 4000);
+        assert!(t.chars().count() <= 4000);
+        let t = rules_text(&rules, 200);
+        assert!(t.chars().count() <= 200, "{}", t.chars().count());
+    }
+
+    #[test]
+    fn audit_text_shows_ids_and_links() {
+        use crate::audit::NewRecord;
+        use chrono::TimeZone;
+        let rec = NewRecord {
+            time: chrono::Utc.with_ymd_and_hms(2026, 11, 26, 14, 2, 0).single().unwrap(),
+            kind: RecordKind::Approved,
+            actor_id: 2001,
+            actor_name: "Dana".into(),
+            guild_id: Some(1),
+            channel_id: 3000,
+            message_id: 777,
+            author_id: 1001,
+            content_sha256: "00".into(),
+            rules_version: "v".into(),
+            verdict: None,
+            findings: vec![],
+            text: Some("secret draft text".into()),
+            reason: None,
+            roles: vec![4000],
+        };
+        let recs = vec![AuditRecord { seq: 5, record: rec, prev_hash: String::new(), hash: String::new() }];
+        let t = audit_text(&recs, 2000);
+        assert!(t.contains("#5 · 2026-11-26 14:02 UTC · approved by <@2001> · draft by <@1001>"), "{t}");
+        assert!(t.contains("https://discord.com/channels/1/3000/777"));
+        assert!(!t.contains("secret draft text"));
+        assert_eq!(audit_text(&[], 100), "No approvals match.");
+    }
+}

@@ -1,0 +1,898 @@
+//! The approval workflow as a pure state machine: the state of one draft
+//! (derived from its audit records) + an event (a post, an edit, a reaction,
+//! a written reason) + the actor → the audit records to append and the
+//! effects to carry out on Discord.
+//!
+//! Nothing in here touches Discord, tokio, the clock or a database: the
+//! handler passes the time in, appends the records, and performs the effects.
+//! That keeps every rule of the workflow (who may approve, what an edit does
+//! to an approval, what is refused and why) testable on plain values.
+
+use crate::audit::{AuditRecord, FindingRef, NewRecord, RecordKind};
+use crate::engine::{mask, Category, Draft, Review, Verdict};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// Where a draft lives on Discord.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub guild_id: Option<u64>,
+    pub channel_id: u64,
+    pub message_id: u64,
+}
+
+/// Who did something, with the roles they held at the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: u64,
+    pub name: String,
+    pub roles: Vec<u64>,
+}
+
+/// Who may do what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub manager_roles: Vec<u64>,
+    pub allow_overrides: bool,
+    /// The bot's own user: the actor of `revoked` records.
+    pub bot_id: u64,
+    pub bot_name: String,
+}
+
+impl Policy {
+    pub fn is_manager(&self, actor: &Actor) -> bool {
+        actor.roles.iter().any(|r| self.manager_roles.contains(r))
+    }
+}
+
+/// SHA-256 (hex) of a draft's text: what records cite.
+pub fn content_sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A review as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewed {
+    pub content_sha256: String,
+    pub verdict: Verdict,
+    pub findings: Vec<FindingRef>,
+    /// The text for the record: exact, or with identifiers masked when the
+    /// draft is blocked (a blocked draft's PHI must not be kept verbatim).
+    pub text: String,
+    pub rules_version: String,
+}
+
+impl Reviewed {
+    pub fn new(draft: &Draft, review: &Review, rules_version: &str) -> Reviewed {
+        let text = if review.verdict == Verdict::Block {
+            let spans: Vec<_> = review
+                .findings
+                .iter()
+                .filter(|f| f.identifier.is_some() || matches!(f.category, Category::Phi | Category::PatientReference))
+                .filter_map(|f| f.span)
+                .collect();
+            mask::redact(&draft.text, &spans)
+        } else {
+            draft.text.clone()
+        };
+        Reviewed {
+            content_sha256: content_sha256(&draft.text),
+            verdict: review.verdict,
+            findings: review
+                .findings
+                .iter()
+                .map(|f| FindingRef { rule: f.rule.clone(), category: f.category.as_str().to_string() })
+                .collect(),
+            text,
+            rules_version: rules_version.to_string(),
+        }
+    }
+}
+
+/// Where a draft stands in the workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Reviewed, waiting for a manager.
+    Pending,
+    /// Approved (or overridden) for the content with this hash.
+    Approved { by: u64, content_sha256: String },
+    /// Rejected by a manager; an edit makes it pending again.
+    Rejected { by: u64 },
+}
+
+/// What the audit log knows about one draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftState {
+    pub place: Place,
+    pub author_id: u64,
+    pub author_name: String,
+    /// The hash of the content last reviewed.
+    pub content_sha256: String,
+    pub verdict: Verdict,
+    /// The text of the last review's record (exact unless blocked).
+    pub text: Option<String>,
+    pub rules_version: String,
+    pub status: Status,
+}
+
+impl DraftState {
+    /// Folds a draft's records (oldest first) into its state; `None` when
+    /// the draft was never submitted.
+    pub fn from_records(records: &[AuditRecord]) -> Option<DraftState> {
+        let mut state: Option<DraftState> = None;
+        for r in records.iter().map(|r| &r.record) {
+            let Some(s) = state.as_mut() else {
+                // Records before the first `submitted` cannot describe a draft.
+                if r.kind == RecordKind::Submitted {
+                    state = Some(DraftState {
+                        place: Place { guild_id: r.guild_id, channel_id: r.channel_id, message_id: r.message_id },
+                        author_id: r.author_id,
+                        author_name: r.actor_name.clone(),
+                        content_sha256: r.content_sha256.clone(),
+                        verdict: r.verdict.as_deref().and_then(Verdict::parse).unwrap_or(Verdict::Block),
+                        text: r.text.clone(),
+                        rules_version: r.rules_version.clone(),
+                        status: Status::Pending,
+                    });
+                }
+                continue;
+            };
+            match r.kind {
+                RecordKind::Submitted | RecordKind::ReReviewed => {
+                    s.content_sha256 = r.content_sha256.clone();
+                    // An unreadable verdict fails closed.
+                    s.verdict = r.verdict.as_deref().and_then(Verdict::parse).unwrap_or(Verdict::Block);
+                    s.text = r.text.clone();
+                    s.rules_version = r.rules_version.clone();
+                    if matches!(s.status, Status::Rejected { .. }) {
+                        s.status = Status::Pending;
+                    }
+                }
+                RecordKind::Approved | RecordKind::Override => {
+                    s.status = Status::Approved { by: r.actor_id, content_sha256: r.content_sha256.clone() };
+                }
+                RecordKind::Rejected => s.status = Status::Rejected { by: r.actor_id },
+                RecordKind::Revoked => s.status = Status::Pending,
+                RecordKind::ApprovalRefused => {}
+            }
+        }
+        state
+    }
+
+    /// Whether the current content carries an approval.
+    pub fn is_approved(&self) -> bool {
+        matches!(&self.status, Status::Approved { content_sha256, .. } if *content_sha256 == self.content_sha256)
+    }
+}
+
+/// Which configured reaction a reaction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// What a written reason is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Reject,
+    Override,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Reject => "reject",
+            Purpose::Override => "override",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Purpose> {
+        match s {
+            "reject" => Some(Purpose::Reject),
+            "override" => Some(Purpose::Override),
+            _ => None,
+        }
+    }
+}
+
+/// Something that happened to a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A new message in a review channel (or a gateway replay of one).
+    Posted { author: Actor, reviewed: Reviewed },
+    /// The message's content changed. `author` is known when the update
+    /// carries it (needed if the draft was never seen before).
+    Edited { author: Option<Actor>, reviewed: Reviewed },
+    /// A reaction with one of the configured emoji. `seen_sha256` is the hash
+    /// of the newest content the bot has seen on the gateway, when known: if
+    /// it differs from the reviewed content, the approval would be stale.
+    Reacted { actor: Actor, decision: Decision, seen_sha256: Option<String> },
+    /// A manager's written reason. For an override, `current_text` is the
+    /// message's exact current text (fetched by the handler).
+    Reason { actor: Actor, purpose: Purpose, reason: String, current_text: Option<String> },
+}
+
+/// Why an approval was refused. The spelling of `as_str` goes into the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotManager,
+    OwnDraft,
+    Blocked,
+    Stale,
+    Rejected,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::NotManager => "not a manager",
+            Refusal::OwnDraft => "own draft (no self-approval)",
+            Refusal::Blocked => "draft is blocked",
+            Refusal::Stale => "draft changed since its review",
+            Refusal::Rejected => "draft was rejected",
+        }
+    }
+
+    /// The one short line the bot posts.
+    pub fn line(self, actor_id: u64) -> String {
+        let why = match self {
+            Refusal::NotManager => "only members with a manager role can approve drafts.",
+            Refusal::OwnDraft => "you can't approve your own draft; another manager has to.",
+            Refusal::Blocked => "this draft is blocked; fix what the review lists, then a manager can approve it.",
+            Refusal::Stale => "the draft was edited and is being reviewed again; approve the new version.",
+            Refusal::Rejected => "this draft was rejected; edit it to submit it again.",
+        };
+        format!("<@{actor_id}> approval not recorded: {why}")
+    }
+}
+
+/// Something to do on Discord, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Reply to the draft with the review (unless it already has a reply),
+    /// then add the approve reaction when `add_approve`.
+    Reply {
+        add_approve: bool,
+    },
+    /// Re-render the review reply in place (post one if there is none).
+    EditReply,
+    /// The bot's own approve reaction on the draft.
+    AddApproveReaction,
+    RemoveOwnApproveReaction,
+    /// Remove a member's reaction from the draft.
+    RemoveReaction {
+        decision: Decision,
+        user_id: u64,
+    },
+    /// One short line in reply to the draft.
+    Say(String),
+    /// Ask a manager for a written reason, and remember that we asked.
+    AskReason {
+        actor_id: u64,
+        purpose: Purpose,
+    },
+    /// Forget a pending request for a reason.
+    ClearPending {
+        actor_id: u64,
+    },
+}
+
+/// What a step produces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub records: Vec<NewRecord>,
+    pub effects: Vec<Effect>,
+}
+
+impl Outcome {
+    fn nothing() -> Outcome {
+        Outcome::default()
+    }
+}
+
+/// "14:02 UTC".
+pub fn clock(t: DateTime<Utc>) -> String {
+    t.format("%H:%M UTC").to_string()
+}
+
+struct Rec<'a> {
+    place: Place,
+    author_id: u64,
+    now: DateTime<Utc>,
+    rules_version: &'a str,
+}
+
+impl Rec<'_> {
+    fn make(&self, kind: RecordKind, actor_id: u64, actor_name: &str, content_sha256: &str) -> NewRecord {
+        NewRecord {
+            time: self.now,
+            kind,
+            actor_id,
+            actor_name: actor_name.to_string(),
+            guild_id: self.place.guild_id,
+            channel_id: self.place.channel_id,
+            message_id: self.place.message_id,
+            author_id: self.author_id,
+            content_sha256: content_sha256.to_string(),
+            rules_version: self.rules_version.to_string(),
+            verdict: None,
+            findings: Vec::new(),
+            text: None,
+            reason: None,
+            roles: Vec::new(),
+        }
+    }
+
+    fn review(&self, kind: RecordKind, author: (u64, &str), reviewed: &Reviewed) -> NewRecord {
+        let mut r = self.make(kind, author.0, author.1, &reviewed.content_sha256);
+        r.rules_version = reviewed.rules_version.clone();
+        r.verdict = Some(reviewed.verdict.as_str().to_string());
+        r.findings = reviewed.findings.clone();
+        r.text = Some(reviewed.text.clone());
+        r
+    }
+}
+
+/// One step of the workflow.
+pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Policy, now: DateTime<Utc>) -> Outcome {
+    match event {
+        Event::Posted { author, reviewed } => match state {
+            None => submit(place, &author, &reviewed, now),
+            Some(s) if s.content_sha256 == reviewed.content_sha256 => {
+                // A replay (gateway resume, restart): no new record; make sure
+                // the draft has its reply.
+                Outcome { records: vec![], effects: vec![Effect::Reply { add_approve: s.verdict != Verdict::Block }] }
+            }
+            // A create for content we no longer have (replayed after an
+            // edit): edits arrive as `Edited`, so this is stale.
+            Some(_) => Outcome::nothing(),
+        },
+        Event::Edited { author, reviewed } => match (state, author) {
+            (None, Some(author)) => submit(place, &author, &reviewed, now),
+            (None, None) => Outcome::nothing(),
+            (Some(s), _) if s.content_sha256 == reviewed.content_sha256 => Outcome::nothing(),
+            (Some(s), _) => edit(s, &reviewed, policy, now),
+        },
+        Event::Reacted { actor, decision, seen_sha256 } => {
+            let Some(s) = state else { return Outcome::nothing() };
+            if actor.id == policy.bot_id {
+                return Outcome::nothing();
+            }
+            match decision {
+                Decision::Approve => approve(s, &actor, seen_sha256.as_deref(), policy, now),
+                Decision::Reject => {
+                    if !policy.is_manager(&actor) || matches!(s.status, Status::Rejected { .. }) {
+                        return Outcome::nothing();
+                    }
+                    Outcome {
+                        records: vec![],
+                        effects: vec![Effect::AskReason { actor_id: actor.id, purpose: Purpose::Reject }],
+                    }
+                }
+            }
+        }
+        Event::Reason { actor, purpose, reason, current_text } => {
+            let Some(s) = state else { return Outcome::nothing() };
+            let reason = reason.trim().to_string();
+            if !policy.is_manager(&actor) {
+                return Outcome::nothing();
+            }
+            if reason.is_empty() {
+                return Outcome {
+                    records: vec![],
+                    effects: vec![Effect::Say(format!("<@{}> a written reason is needed.", actor.id))],
+                };
+            }
+            let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
+            match purpose {
+                Purpose::Reject => {
+                    let mut r = rec.make(RecordKind::Rejected, actor.id, &actor.name, &s.content_sha256);
+                    r.reason = Some(reason.clone());
+                    r.roles = actor.roles.clone();
+                    let mut effects = vec![Effect::ClearPending { actor_id: actor.id }];
+                    if s.verdict != Verdict::Block {
+                        effects.push(Effect::RemoveOwnApproveReaction);
+                    }
+                    effects.push(Effect::Say(format!("❌ Rejected by <@{}> at {}: {reason}", actor.id, clock(now))));
+                    Outcome { records: vec![r], effects }
+                }
+                Purpose::Override => {
+                    let text_now = current_text.as_deref().map(content_sha256);
+                    let refusal = if actor.id == s.author_id {
+                        Some(Refusal::OwnDraft)
+                    } else if !policy.allow_overrides {
+                        Some(Refusal::Blocked)
+                    } else if text_now.as_deref() != Some(s.content_sha256.as_str()) {
+                        Some(Refusal::Stale)
+                    } else {
+                        None
+                    };
+                    if let Some(why) = refusal {
+                        let mut r = rec.make(RecordKind::ApprovalRefused, actor.id, &actor.name, &s.content_sha256);
+                        r.reason = Some(why.as_str().to_string());
+                        r.roles = actor.roles.clone();
+                        return Outcome {
+                            records: vec![r],
+                            effects: vec![Effect::ClearPending { actor_id: actor.id }, Effect::Say(why.line(actor.id))],
+                        };
+                    }
+                    let mut r = rec.make(RecordKind::Override, actor.id, &actor.name, &s.content_sha256);
+                    r.reason = Some(reason.clone());
+                    r.roles = actor.roles.clone();
+                    r.text = current_text;
+                    Outcome {
+                        records: vec![r],
+                        effects: vec![
+                            Effect::ClearPending { actor_id: actor.id },
+                            Effect::Say(format!(
+                                "⚠️ Override: approved by <@{}> at {} despite blocking findings. Reason: {reason}",
+                                actor.id,
+                                clock(now)
+                            )),
+                        ],
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn submit(place: Place, author: &Actor, reviewed: &Reviewed, now: DateTime<Utc>) -> Outcome {
+    let rec = Rec { place, author_id: author.id, now, rules_version: &reviewed.rules_version };
+    Outcome {
+        records: vec![rec.review(RecordKind::Submitted, (author.id, &author.name), reviewed)],
+        effects: vec![Effect::Reply { add_approve: reviewed.verdict != Verdict::Block }],
+    }
+}
+
+fn edit(s: &DraftState, reviewed: &Reviewed, policy: &Policy, now: DateTime<Utc>) -> Outcome {
+    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &reviewed.rules_version };
+    let mut records = vec![rec.review(RecordKind::ReReviewed, (s.author_id, &s.author_name), reviewed)];
+    let mut effects = vec![Effect::EditReply];
+    let was_blocked = s.verdict == Verdict::Block;
+    let now_blocked = reviewed.verdict == Verdict::Block;
+    if was_blocked && !now_blocked {
+        effects.push(Effect::AddApproveReaction);
+    } else if !was_blocked && now_blocked {
+        effects.push(Effect::RemoveOwnApproveReaction);
+    }
+    if let Status::Approved { by, .. } = &s.status {
+        let mut r = rec.make(RecordKind::Revoked, policy.bot_id, &policy.bot_name, &reviewed.content_sha256);
+        r.reason = Some("draft edited after approval".into());
+        records.push(r);
+        // Take the approver's reaction off so they can approve the new text
+        // with a fresh click.
+        effects.push(Effect::RemoveReaction { decision: Decision::Approve, user_id: *by });
+        effects.push(Effect::Say(format!(
+            "✏️ Edited after approval: the approval by <@{by}> no longer applies. A manager needs to approve the new version."
+        )));
+    }
+    Outcome { records, effects }
+}
+
+fn approve(s: &DraftState, actor: &Actor, seen: Option<&str>, policy: &Policy, now: DateTime<Utc>) -> Outcome {
+    let manager = policy.is_manager(actor);
+    if manager && s.is_approved() {
+        // Already approved (a second manager, or a replayed reaction).
+        return Outcome::nothing();
+    }
+    let refusal = if !manager {
+        Some(Refusal::NotManager)
+    } else if actor.id == s.author_id {
+        Some(Refusal::OwnDraft)
+    } else if seen.is_some_and(|h| h != s.content_sha256) {
+        Some(Refusal::Stale)
+    } else if matches!(s.status, Status::Rejected { .. }) {
+        Some(Refusal::Rejected)
+    } else if s.verdict == Verdict::Block {
+        if policy.allow_overrides {
+            return Outcome {
+                records: vec![],
+                effects: vec![Effect::AskReason { actor_id: actor.id, purpose: Purpose::Override }],
+            };
+        }
+        Some(Refusal::Blocked)
+    } else {
+        None
+    };
+    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
+    if let Some(why) = refusal {
+        let mut r = rec.make(RecordKind::ApprovalRefused, actor.id, &actor.name, &s.content_sha256);
+        r.reason = Some(why.as_str().to_string());
+        r.roles = actor.roles.clone();
+        return Outcome {
+            records: vec![r],
+            effects: vec![
+                Effect::RemoveReaction { decision: Decision::Approve, user_id: actor.id },
+                Effect::Say(why.line(actor.id)),
+            ],
+        };
+    }
+    let mut r = rec.make(RecordKind::Approved, actor.id, &actor.name, &s.content_sha256);
+    r.roles = actor.roles.clone();
+    r.text = s.text.clone();
+    Outcome {
+        records: vec![r],
+        effects: vec![Effect::Say(format!("✅ Approved by <@{}> at {}.", actor.id, clock(now)))],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const AUTHOR: u64 = 1001;
+    const MANAGER: u64 = 2001;
+    const MANAGER2: u64 = 2002;
+    const STAFF: u64 = 3001;
+    const BOT: u64 = 9000;
+    const ROLE_MANAGER: u64 = 4000;
+    const PLACE: Place = Place { guild_id: Some(1), channel_id: 3000, message_id: 777 };
+
+    fn policy(allow_overrides: bool) -> Policy {
+        Policy { manager_roles: vec![ROLE_MANAGER], allow_overrides, bot_id: BOT, bot_name: "SafeTweet".into() }
+    }
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 14, 2, 9).single().unwrap()
+    }
+    fn actor(id: u64, roles: &[u64]) -> Actor {
+        Actor { id, name: format!("user{id}"), roles: roles.to_vec() }
+    }
+    fn reviewed(text: &str, verdict: Verdict) -> Reviewed {
+        Reviewed {
+            content_sha256: content_sha256(text),
+            verdict,
+            findings: vec![],
+            text: text.to_string(),
+            rules_version: "test+1".into(),
+        }
+    }
+
+    /// Applies events in order, keeping the records as a store would.
+    struct Sim {
+        records: Vec<AuditRecord>,
+        policy: Policy,
+    }
+
+    impl Sim {
+        fn new(allow_overrides: bool) -> Sim {
+            Sim { records: vec![], policy: policy(allow_overrides) }
+        }
+        fn state(&self) -> Option<DraftState> {
+            DraftState::from_records(&self.records)
+        }
+        fn apply(&mut self, event: Event) -> Outcome {
+            let state = self.state();
+            let out = step(state.as_ref(), PLACE, event, &self.policy, now());
+            for r in &out.records {
+                let seq = self.records.len() as i64 + 1;
+                self.records.push(AuditRecord {
+                    seq,
+                    record: r.clone(),
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                });
+            }
+            out
+        }
+        fn post(&mut self, text: &str, verdict: Verdict) -> Outcome {
+            self.apply(Event::Posted { author: actor(AUTHOR, &[]), reviewed: reviewed(text, verdict) })
+        }
+        fn react(&mut self, who: Actor, decision: Decision) -> Outcome {
+            self.apply(Event::Reacted { actor: who, decision, seen_sha256: None })
+        }
+        fn kinds(&self) -> Vec<RecordKind> {
+            self.records.iter().map(|r| r.record.kind).collect()
+        }
+    }
+
+    fn refused_reason(out: &Outcome) -> Option<&str> {
+        out.records.iter().find(|r| r.kind == RecordKind::ApprovalRefused).and_then(|r| r.reason.as_deref())
+    }
+
+    #[test]
+    fn clean_post_is_submitted_with_reply_and_approve_reaction() {
+        let mut sim = Sim::new(false);
+        let out = sim.post("Flu shots this Saturday.", Verdict::Ok);
+        assert_eq!(out.records.len(), 1);
+        let r = &out.records[0];
+        assert_eq!(r.kind, RecordKind::Submitted);
+        assert_eq!((r.actor_id, r.author_id, r.message_id, r.channel_id), (AUTHOR, AUTHOR, 777, 3000));
+        assert_eq!(r.verdict.as_deref(), Some("ok"));
+        assert_eq!(r.content_sha256, content_sha256("Flu shots this Saturday."));
+        assert_eq!(out.effects, vec![Effect::Reply { add_approve: true }]);
+    }
+
+    #[test]
+    fn blocked_post_gets_no_approve_reaction() {
+        let mut sim = Sim::new(false);
+        let out = sim.post("x", Verdict::Block);
+        assert_eq!(out.effects, vec![Effect::Reply { add_approve: false }]);
+    }
+
+    #[test]
+    fn replayed_post_appends_nothing() {
+        let mut sim = Sim::new(false);
+        sim.post("same text", Verdict::Revise);
+        let out = sim.post("same text", Verdict::Revise);
+        assert!(out.records.is_empty());
+        assert_eq!(out.effects, vec![Effect::Reply { add_approve: true }]);
+        assert_eq!(sim.kinds(), vec![RecordKind::Submitted]);
+        // a replay of the original create after an edit changes nothing
+        sim.apply(Event::Edited { author: None, reviewed: reviewed("edited", Verdict::Ok) });
+        let out = sim.post("same text", Verdict::Revise);
+        assert_eq!(out, Outcome::default());
+        assert_eq!(sim.state().unwrap().content_sha256, content_sha256("edited"));
+    }
+
+    #[test]
+    fn manager_approval_records_text_roles_and_confirms() {
+        let mut sim = Sim::new(false);
+        sim.post("Clinic open late on Thursday.", Verdict::Ok);
+        let out = sim.react(actor(MANAGER, &[7, ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(out.records.len(), 1);
+        let r = &out.records[0];
+        assert_eq!(r.kind, RecordKind::Approved);
+        assert_eq!(r.actor_id, MANAGER);
+        assert_eq!(r.actor_name, "user2001");
+        assert_eq!(r.roles, vec![7, ROLE_MANAGER]);
+        assert_eq!(r.text.as_deref(), Some("Clinic open late on Thursday."));
+        assert_eq!(r.content_sha256, content_sha256("Clinic open late on Thursday."));
+        assert_eq!(r.author_id, AUTHOR);
+        assert_eq!(out.effects, vec![Effect::Say(format!("✅ Approved by <@{MANAGER}> at 14:02 UTC."))]);
+        assert!(sim.state().unwrap().is_approved());
+    }
+
+    #[test]
+    fn second_approval_is_a_no_op() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        let out = sim.react(actor(MANAGER2, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(out, Outcome::default());
+        let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(out, Outcome::default());
+    }
+
+    #[test]
+    fn non_manager_is_refused_and_reaction_removed() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        let out = sim.react(actor(STAFF, &[55]), Decision::Approve);
+        assert_eq!(refused_reason(&out), Some("not a manager"));
+        assert_eq!(out.records[0].actor_id, STAFF);
+        assert_eq!(out.effects[0], Effect::RemoveReaction { decision: Decision::Approve, user_id: STAFF });
+        assert!(matches!(&out.effects[1], Effect::Say(s) if s.contains("manager")));
+        assert!(!sim.state().unwrap().is_approved());
+    }
+
+    #[test]
+    fn self_approval_is_refused_even_for_managers() {
+        let mut sim = Sim::new(false);
+        sim.apply(Event::Posted { author: actor(MANAGER, &[ROLE_MANAGER]), reviewed: reviewed("a", Verdict::Ok) });
+        let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(refused_reason(&out), Some("own draft (no self-approval)"));
+        assert!(out.effects.contains(&Effect::RemoveReaction { decision: Decision::Approve, user_id: MANAGER }));
+    }
+
+    #[test]
+    fn blocked_draft_is_refused_without_overrides() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Block);
+        let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(refused_reason(&out), Some("draft is blocked"));
+        assert!(out.effects.contains(&Effect::RemoveReaction { decision: Decision::Approve, user_id: MANAGER }));
+    }
+
+    #[test]
+    fn stale_reaction_is_refused() {
+        let mut sim = Sim::new(false);
+        sim.post("old text", Verdict::Ok);
+        let out = sim.apply(Event::Reacted {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            decision: Decision::Approve,
+            seen_sha256: Some(content_sha256("new text")),
+        });
+        assert_eq!(refused_reason(&out), Some("draft changed since its review"));
+        let out = sim.apply(Event::Reacted {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            decision: Decision::Approve,
+            seen_sha256: Some(content_sha256("old text")),
+        });
+        assert_eq!(out.records[0].kind, RecordKind::Approved);
+    }
+
+    #[test]
+    fn bot_reactions_and_unknown_drafts_are_ignored() {
+        let mut sim = Sim::new(false);
+        assert_eq!(sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve), Outcome::default());
+        sim.post("a", Verdict::Ok);
+        assert_eq!(sim.react(actor(BOT, &[ROLE_MANAGER]), Decision::Approve), Outcome::default());
+        assert_eq!(sim.kinds(), vec![RecordKind::Submitted]);
+    }
+
+    #[test]
+    fn edit_after_approval_revokes() {
+        let mut sim = Sim::new(false);
+        sim.post("v1", Verdict::Ok);
+        sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v2", Verdict::Ok) });
+        assert_eq!(
+            out.records.iter().map(|r| r.kind).collect::<Vec<_>>(),
+            vec![RecordKind::ReReviewed, RecordKind::Revoked]
+        );
+        let revoked = &out.records[1];
+        assert_eq!(revoked.actor_id, BOT);
+        assert_eq!(revoked.content_sha256, content_sha256("v2"));
+        assert_eq!(out.records[0].actor_id, AUTHOR);
+        assert_eq!(out.effects[0], Effect::EditReply);
+        assert!(out.effects.contains(&Effect::RemoveReaction { decision: Decision::Approve, user_id: MANAGER }));
+        assert!(out.effects.iter().any(|e| matches!(e, Effect::Say(s) if s.contains("approve"))));
+        let st = sim.state().unwrap();
+        assert!(!st.is_approved());
+        assert_eq!(st.status, Status::Pending);
+        // and it can be approved again
+        let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(out.records[0].kind, RecordKind::Approved);
+        assert_eq!(out.records[0].text.as_deref(), Some("v2"));
+    }
+
+    #[test]
+    fn edit_without_approval_only_rereviews_and_adjusts_reaction() {
+        let mut sim = Sim::new(false);
+        sim.post("v1", Verdict::Ok);
+        let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v2", Verdict::Block) });
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].kind, RecordKind::ReReviewed);
+        assert_eq!(out.effects, vec![Effect::EditReply, Effect::RemoveOwnApproveReaction]);
+        let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v3", Verdict::Ok) });
+        assert_eq!(out.effects, vec![Effect::EditReply, Effect::AddApproveReaction]);
+        // an update that does not change the content does nothing
+        let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v3", Verdict::Ok) });
+        assert_eq!(out, Outcome::default());
+    }
+
+    #[test]
+    fn edit_of_unseen_message_submits_when_author_known() {
+        let mut sim = Sim::new(false);
+        let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v", Verdict::Ok) });
+        assert_eq!(out, Outcome::default());
+        let out = sim.apply(Event::Edited { author: Some(actor(AUTHOR, &[])), reviewed: reviewed("v", Verdict::Ok) });
+        assert_eq!(out.records[0].kind, RecordKind::Submitted);
+    }
+
+    #[test]
+    fn reject_asks_for_reason_then_records() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        // staff ❌ is just an opinion
+        assert_eq!(sim.react(actor(STAFF, &[]), Decision::Reject), Outcome::default());
+        let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Reject);
+        assert!(out.records.is_empty());
+        assert_eq!(out.effects, vec![Effect::AskReason { actor_id: MANAGER, purpose: Purpose::Reject }]);
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            purpose: Purpose::Reject,
+            reason: "  ".into(),
+            current_text: None,
+        });
+        assert!(out.records.is_empty(), "an empty reason records nothing");
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            purpose: Purpose::Reject,
+            reason: "Tone is off".into(),
+            current_text: None,
+        });
+        assert_eq!(out.records[0].kind, RecordKind::Rejected);
+        assert_eq!(out.records[0].reason.as_deref(), Some("Tone is off"));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+        assert!(matches!(sim.state().unwrap().status, Status::Rejected { by: MANAGER }));
+        // approval of a rejected draft is refused until it is edited
+        let out = sim.react(actor(MANAGER2, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(refused_reason(&out), Some("draft was rejected"));
+        sim.apply(Event::Edited { author: None, reviewed: reviewed("a2", Verdict::Ok) });
+        let out = sim.react(actor(MANAGER2, &[ROLE_MANAGER]), Decision::Approve);
+        assert_eq!(out.records[0].kind, RecordKind::Approved);
+    }
+
+    #[test]
+    fn non_manager_reason_is_ignored() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        let out = sim.apply(Event::Reason {
+            actor: actor(STAFF, &[]),
+            purpose: Purpose::Reject,
+            reason: "no".into(),
+            current_text: None,
+        });
+        assert_eq!(out, Outcome::default());
+    }
+
+    #[test]
+    fn override_needs_the_setting_and_a_reason() {
+        let mut sim = Sim::new(true);
+        sim.post("Call 555-201-8834", Verdict::Block);
+        let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        assert!(out.records.is_empty());
+        assert_eq!(out.effects, vec![Effect::AskReason { actor_id: MANAGER, purpose: Purpose::Override }]);
+        // a stale text is refused
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            purpose: Purpose::Override,
+            reason: "public hotline".into(),
+            current_text: Some("something else".into()),
+        });
+        assert_eq!(refused_reason(&out), Some("draft changed since its review"));
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            purpose: Purpose::Override,
+            reason: "public hotline".into(),
+            current_text: Some("Call 555-201-8834".into()),
+        });
+        let r = &out.records[0];
+        assert_eq!(r.kind, RecordKind::Override);
+        assert_eq!(r.reason.as_deref(), Some("public hotline"));
+        assert_eq!(r.text.as_deref(), Some("Call 555-201-8834"));
+        assert!(sim.state().unwrap().is_approved());
+    }
+
+    #[test]
+    fn override_refused_for_author_and_when_disabled() {
+        let mut sim = Sim::new(false);
+        sim.post("x", Verdict::Block);
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            purpose: Purpose::Override,
+            reason: "r".into(),
+            current_text: Some("x".into()),
+        });
+        assert_eq!(refused_reason(&out), Some("draft is blocked"));
+        let mut sim = Sim::new(true);
+        sim.apply(Event::Posted { author: actor(MANAGER, &[ROLE_MANAGER]), reviewed: reviewed("x", Verdict::Block) });
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER, &[ROLE_MANAGER]),
+            purpose: Purpose::Override,
+            reason: "r".into(),
+            current_text: Some("x".into()),
+        });
+        assert_eq!(refused_reason(&out), Some("own draft (no self-approval)"));
+    }
+
+    #[test]
+    fn state_survives_a_restart_by_folding_records() {
+        let mut sim = Sim::new(false);
+        sim.post("v1", Verdict::Ok);
+        sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
+        // a "restarted" bot only has the records
+        let st = DraftState::from_records(&sim.records).unwrap();
+        assert!(st.is_approved());
+        assert_eq!(st.author_id, AUTHOR);
+        assert_eq!(st.place, PLACE);
+    }
+
+    #[test]
+    fn blocked_record_text_masks_identifier_spans() {
+        use crate::engine::{Finding, Identifier, Severity, Span};
+        let text = "Call Dana at 617-555-0199 about her MRI.";
+        let draft = Draft::new(text);
+        let phone = Finding {
+            rule: "phi.phone".into(),
+            category: Category::Phi,
+            severity: Severity::Error,
+            span: Some(Span::new(13, 25)),
+            message: "phone number ***-***-0199".into(),
+            suggestion: None,
+            identifier: Some(Identifier::Phone),
+        };
+        let blocked = Review { verdict: Verdict::Block, weighted_length: 40, findings: vec![phone.clone()] };
+        let rv = Reviewed::new(&draft, &blocked, "v1");
+        assert_eq!(rv.text, "Call Dana at ***-***-**** about her MRI.");
+        assert_eq!(rv.content_sha256, content_sha256(text), "the hash is of the exact text");
+        assert_eq!(rv.findings, vec![FindingRef { rule: "phi.phone".into(), category: "phi".into() }]);
+        assert_eq!(rv.rules_version, "v1");
+        // the same finding as a warning (not blocked) keeps the exact text
+        let revise = Review { verdict: Verdict::Revise, weighted_length: 40, findings: vec![phone] };
+        assert_eq!(Reviewed::new(&draft, &revise, "v1").text, text);
+    }
+}
