@@ -1,0 +1,113 @@
+//! `phi.date`: dates tied to a person.
+//!
+//! Safe Harbor removes every element of a date related to an individual
+//! except the year, so a bare year ("diagnosed in 2021") is fine and never
+//! matched. A date is reported when
+//! - a birth or death word comes right before it (`DOB`, `born`, `died`);
+//! - a care word ties it to a person (`admitted`, `seen`, `treated`,
+//!   `surgery`, `diagnosed`...) within the sentence, and it is not an event
+//!   date (`join us`, `webinar`, `closed`, `6pm`) unless the draft is about
+//!   one patient;
+//! - or the draft is about one patient and nothing marks it as an event.
+//!
+//! Partial dates (`March 5th`, `April 2023`, `3/14`) need both a care word
+//! and a patient in the draft.
+
+use super::vocab::role;
+use super::{sentence_end, sentence_start, Context};
+use crate::engine::mask::mask_all;
+use crate::engine::{Identifier, Input, Sink};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(super) const RULE: &str = "phi.date";
+
+const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|(?-i:May|MAY)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
+const DAY: &str = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?";
+const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    let p = format!(
+        r"(?i)(?-u:\b)(?:{MONTH} {DAY},? ?{YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}})(?:(?-u:\b)|$|[^0-9A-Za-z])"
+    );
+    Regex::new(&p).expect("valid date pattern")
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Day, month and year.
+    Full,
+    /// Month and day, or month and year.
+    Partial,
+    /// `3/14`.
+    NumericMonthDay,
+}
+
+/// Classifies a match, or rejects it (`13/45/2020`, `2.0-3.0`).
+fn classify(m: &str) -> Option<Kind> {
+    let nums: Vec<&str> = m.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
+    // ordinal suffixes and "of" have two letters; a month name has three or more
+    if m.split(|c: char| !c.is_ascii_alphabetic()).any(|w| w.len() >= 3) {
+        let short_year = m.contains('\'');
+        let year = short_year || nums.iter().any(|n| n.len() == 4);
+        let days = nums.iter().filter(|n| n.len() <= 2).count().saturating_sub(usize::from(short_year));
+        return Some(if year && days > 0 { Kind::Full } else { Kind::Partial });
+    }
+    let v: Vec<u32> = nums.iter().map(|n| n.parse().unwrap_or(0)).collect();
+    let md = |mo: u32, d: u32| (1..=12).contains(&mo) && (1..=31).contains(&d);
+    match v.as_slice() {
+        [y, mo, d] if nums[0].len() == 4 => (md(*mo, *d) && *y >= 1900).then_some(Kind::Full),
+        [mo, d, _] if nums[2].len() != 3 => (md(*mo, *d) || md(*d, *mo)).then_some(Kind::Full),
+        [mo, d] => md(*mo, *d).then_some(Kind::NumericMonthDay),
+        _ => None,
+    }
+}
+
+/// Reports the person-related dates of a draft.
+pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, sink: &mut Sink<'_>) {
+    let text = ctx.text;
+    if !text.bytes().any(|c| c.is_ascii_digit()) {
+        return;
+    }
+    let case = ctx.has(role::CASE) || names_found;
+    for m in DATE.find_iter(text) {
+        let raw = m.as_str();
+        let trimmed = raw.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        let (s, e) = (m.start(), m.start() + trimmed.len());
+        let Some(kind) = classify(trimmed) else { continue };
+        // part of a longer number run ("555-201-8834", "1.2.3.4")
+        let b = text.as_bytes();
+        if (e < b.len() && matches!(b[e], b'-' | b'/' | b'.') && e + 1 < b.len() && b[e + 1].is_ascii_digit())
+            || (s > 0 && matches!(b[s - 1], b'-' | b'/' | b'.' | b'#'))
+        {
+            continue;
+        }
+        let s0 = sentence_start(text, s);
+        let s1 = sentence_end(text, e);
+        let before = s.saturating_sub(90).max(s0);
+        let strong = ctx.has_in(role::DATE_STRONG, s.saturating_sub(40).max(s0), s);
+        let trigger = ctx.has_in(role::DATE_TRIGGER, before, s) || ctx.has_in(role::DATE_TRIGGER, e, (e + 40).min(s1));
+        let near_trigger = ctx.has_in(role::DATE_TRIGGER, s.saturating_sub(30).max(s0), s);
+        let event = ctx.has_in(role::EVENT, s0, s1);
+        let personal = strong
+            || match kind {
+                Kind::Full => (trigger && (case || !event)) || (case && !event),
+                Kind::Partial => trigger && case && !event,
+                Kind::NumericMonthDay => near_trigger && case && !event,
+            };
+        if personal {
+            let span = input.norm.span(s, e);
+            let masked = mask_all(&input.text[span.start..span.end]);
+            sink.push(
+                RULE,
+                Some(span),
+                format!(
+                    "Date tied to a person ({masked}): birth, admission, discharge, visit and death dates are HIPAA \
+                     identifiers."
+                ),
+                Some("Remove the date, or keep only the year.".into()),
+                Some(Identifier::Date),
+            );
+        }
+    }
+}

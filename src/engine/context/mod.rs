@@ -1,0 +1,219 @@
+//! Context rules: identifiers and references that only context reveals.
+//!
+//! A phone number is PHI on its own; "Anna S." or "April 12, 2023" is PHI only
+//! next to a patient, and "my patient" is a patient reference only when it is
+//! not "my patient portal". The rules here read the words around a candidate:
+//!
+//! - [`names`]: `phi.name`, person names in a patient context (never staff);
+//! - [`dates`]: `phi.date`, full dates tied to a person (never event dates,
+//!   never a bare year, which Safe Harbor allows);
+//! - [`patient`]: `patient.reference` (a post about one identifiable patient
+//!   or case) and `patient.image` (a clinical image attached);
+//! - [`advice`]: `advice.individual`, clinical advice aimed at one person.
+//!
+//! The fixed phrases of the last two families ("pt in room 12", "DM me your
+//! symptoms") are lexicon entries in `config/rules.toml`; the code here holds
+//! what needs logic. Every rule matches the folded view (`input.norm`) and maps
+//! spans back to the original text. Structured identifiers (phones, emails,
+//! SSN, MRN, ages over 89...) belong to [`super::phi`], not here; this module
+//! touches nothing outside the draft it is given.
+//!
+//! Cost: one Aho-Corasick pass over cue words ([`vocab::find_cues`]), a byte
+//! scan of capitalised words, and a few ASCII-boundary regexes run only when
+//! their cue words are present.
+
+mod advice;
+mod dates;
+mod names;
+mod patient;
+mod vocab;
+
+use super::registry::RuleDoc;
+use super::{Category, Input, RuleSet, Severity, Sink};
+use vocab::{role, Cue};
+
+pub const RULES: &[RuleDoc] = &[
+    RuleDoc {
+        id: names::RULE,
+        category: Category::Phi,
+        severity: Severity::Error,
+        what: "Finds a person's name in a patient context: `Mr./Mrs./Ms. Surname`, a name after `my patient`, \
+               `pt`, `named` or `baby`, a first name with an initial (`Anna S.`), initials with age and sex \
+               (`J.M., 47M`), or a common first name and surname in a draft about someone's care. Staff names \
+               (`Dr. Lopez joins our team`, `our nurse Kelly Chen`) are left alone.",
+        why: "A patient's name is the first of the 18 HIPAA Safe Harbor identifiers; with a diagnosis or a date \
+              next to it, the post discloses protected health information.",
+        example: "`Wonderful to see my patient Jessica Moreno walking again` → remove the name, or get written \
+                  authorization.",
+    },
+    RuleDoc {
+        id: dates::RULE,
+        category: Category::Phi,
+        severity: Severity::Error,
+        what: "Finds a full date (`04/12/1961`, `April 12, 2023`, `12 Apr 2023`, `Feb 5th`) tied to a person: \
+               after DOB, born, admitted, discharged, seen, treated, diagnosed, surgery..., or anywhere in a \
+               draft about one patient. Event dates (`closed on 12/25`, `Tuesday, March 4 at 6pm`) and bare \
+               years (`diagnosed in 2021`) are not reported.",
+        why: "All elements of dates (except the year) directly related to an individual — birth, admission, \
+              discharge, death, visit dates — are HIPAA identifiers.",
+        example: "`Patient DOB 04/12/1961 presented with chest pain` → drop the date or keep only the year.",
+    },
+    RuleDoc {
+        id: patient::RULE_REFERENCE,
+        category: Category::PatientReference,
+        severity: Severity::Error,
+        what: "Finds a post about one identifiable patient or case even without an identifier: `my patient…`, \
+               `our patient in bed 12`, `had a patient this morning who…`, `this guy came into the ER \
+               yesterday`, `a case from my shift today`. Generic mentions (`patients can now book online`, \
+               `patient portal`, `Patient Safety Week`) are not references.",
+        why: "Details of a recent encounter let colleagues, family or the patient recognise the person; \
+              posting them needs the patient's written authorization under HIPAA and most social media \
+              policies.",
+        example: "`Had a patient this morning who swore the vaccine gave him the flu` → speak about patients in \
+                  general, without the when and where.",
+    },
+    RuleDoc {
+        id: patient::RULE_IMAGE,
+        category: Category::PatientReference,
+        severity: Severity::Error,
+        what: "Flags an image attachment (image/*, DICOM) whose file name or caption says it is a clinical \
+               image of a case: x-ray, scan, CT, MRI, ultrasound, ECG, wound, rash, fracture, lesion...",
+        why: "Clinical images carry burned-in identifiers, metadata and recognisable features; a case image \
+              from a shift is patient information even when cropped.",
+        example: "`xray_left_wrist.png` with `Look at this fracture line!` → use a de-identified teaching image \
+                  with consent.",
+    },
+    RuleDoc {
+        id: advice::RULE,
+        category: Category::ClinicalAdvice,
+        severity: Severity::Error,
+        what: "Finds clinical advice to one person: an @mention reply or a message to `the mom who messaged \
+               me` that tells someone to start, stop or change a medicine or dose, or diagnoses them \
+               (`sounds like a stress fracture to me`, `double your ibuprofen`, `go up to 20mg`). Public \
+               guidance addressed to everyone (`adults should get screened at 45`, `talk to your doctor`) is \
+               not advice to an individual.",
+        why: "Advising one person online creates a clinician-patient relationship without an examination, \
+              a record or consent, and invites them to share PHI in public.",
+        example: "`@jdavis22 you should stop taking the lisinopril` → invite them to call the clinic or their \
+                  own clinician.",
+    },
+];
+
+/// Runs every context rule over a draft.
+pub fn detect(input: &Input<'_>, _rules: &RuleSet, sink: &mut Sink<'_>) {
+    let text = input.norm.text();
+    let ctx = Context::new(text);
+    let mut name_hits = Vec::new();
+    if sink.enabled(names::RULE) || sink.enabled(dates::RULE) {
+        name_hits = names::find(&ctx);
+    }
+    if sink.enabled(names::RULE) {
+        names::report(input, &name_hits, sink);
+    }
+    if sink.enabled(dates::RULE) {
+        dates::detect(input, &ctx, !name_hits.is_empty(), sink);
+    }
+    if sink.enabled(patient::RULE_REFERENCE) || sink.enabled(patient::RULE_IMAGE) {
+        patient::detect(input, &ctx, sink);
+    }
+    if sink.enabled(advice::RULE) {
+        advice::detect(input, &ctx, sink);
+    }
+}
+
+/// What one pass over the folded text found, shared by the rules.
+struct Context<'t> {
+    text: &'t str,
+    cues: Vec<Cue>,
+    /// Union of the roles of every cue.
+    roles: u32,
+}
+
+impl<'t> Context<'t> {
+    fn new(text: &'t str) -> Context<'t> {
+        let mut cues = vocab::find_cues(text);
+        for c in cues.iter_mut() {
+            if c.roles & role::PATIENT != 0 && !patient::is_person_use(text, c.start, c.end) {
+                c.roles = 0;
+            }
+        }
+        let roles = cues.iter().fold(0, |acc, c| acc | c.roles);
+        Context { text, cues, roles }
+    }
+
+    fn has(&self, r: u32) -> bool {
+        self.roles & r != 0
+    }
+
+    /// Whether a cue with role `r` lies in `start..end`.
+    fn has_in(&self, r: u32, start: usize, end: usize) -> bool {
+        self.cues.iter().any(|c| c.roles & r != 0 && c.start >= start && c.end <= end)
+    }
+
+    /// The cue that ends right before `pos` (only spaces, `:` or `,` between).
+    fn cue_before(&self, pos: usize) -> Option<&Cue> {
+        let b = self.text.as_bytes();
+        let mut k = pos;
+        while k > 0 && matches!(b[k - 1], b' ' | b':' | b',') {
+            k -= 1;
+        }
+        self.cues.iter().rev().find(|c| c.end == k)
+    }
+}
+
+/// Start of the sentence holding `pos`: after the last `!`, `?`, `;`, newline,
+/// or a `.` that ends a lower-case word of 3+ letters or a number (so `Dr.`,
+/// `St.`, `Anna S.` do not end a sentence).
+fn sentence_start(text: &str, pos: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = pos.min(b.len());
+    while i > 0 {
+        let c = b[i - 1];
+        if matches!(c, b'!' | b'?' | b';' | b'\n') || (c == b'.' && ends_sentence(b, i - 1)) {
+            return i;
+        }
+        i -= 1;
+    }
+    0
+}
+
+/// End of the sentence holding `pos` (exclusive).
+fn sentence_end(text: &str, pos: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = pos;
+    while i < b.len() {
+        let c = b[i];
+        if matches!(c, b'!' | b'?' | b';' | b'\n') || (c == b'.' && ends_sentence(b, i)) {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// Whether the `.` at `dot` ends a sentence.
+fn ends_sentence(b: &[u8], dot: usize) -> bool {
+    if dot + 1 < b.len() && !matches!(b[dot + 1], b' ' | b'\n' | b'"' | b')') {
+        return false; // "e.g", "10.5", "www.x"
+    }
+    let mut k = dot;
+    while k > 0 && b[k - 1].is_ascii_alphanumeric() {
+        k -= 1;
+    }
+    let word = &b[k..dot];
+    if word.len() == 1 && word[0].is_ascii_uppercase() {
+        return false; // an initial: "Anna S. was"
+    }
+    !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word))
+}
+
+/// Words whose `.` is not a full stop.
+const ABBREVIATIONS: &[&str] = &[
+    "dr", "mr", "mrs", "ms", "mx", "st", "mt", "jr", "sr", "prof", "vs", "etc", "med", "hosp", "ctr", "univ", "inc",
+    "dept", "no", "approx", "incl", "ave", "blvd", "rd", "ft", "rec", "ref", "pt", "pts", "e.g", "i.e", "mgmt", "tx",
+    "dx", "hx", "ins", "insur", "acct", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec",
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,364 @@
+//! `phi.name`: person names in a patient context.
+//!
+//! Candidates are runs of capitalised words and initials ("Anna S.",
+//! "Jane A. Doe", "Mr. D. Jones") found by a byte scan of the folded text.
+//! A candidate is a patient's name when
+//! - an honorific (`Mr.`, `Mrs.`, `Ms.`, `Miss`) introduces it;
+//! - a trigger word right before it says so (`patient`, `pt`, `named`,
+//!   `name:`, `baby`, `client`);
+//! - or the draft is about someone's care and the candidate has the shape of
+//!   a name: a common first name plus a surname or an initial, or any
+//!   capitalised word plus an initial after a comma or `for`/`of`/`like`.
+//!
+//! Providers (`Dr. Smith`) are reported only in a draft about one patient
+//! ("seen by Dr. Smith on…" narrows down who the patient is) and never in
+//! staff news. A name after a staff role (`our nurse Kelly Chen`) or before a
+//! credential (`Sarah Jones, RN`) is staff and is left alone.
+
+use super::vocab::{self, role, CREDENTIALS, FACILITY, NOT_FIRST};
+use super::Context;
+use crate::engine::mask::mask_words;
+use crate::engine::{Identifier, Input, Sink};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(super) const RULE: &str = "phi.name";
+
+/// A name found in the folded view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct NameHit {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A word token: ASCII letters with inner `'` or `-`.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    s: usize,
+    e: usize,
+}
+
+fn tokens(text: &str) -> Vec<Tok> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len() / 5);
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphabetic() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        i += 1;
+        while i < b.len() {
+            if b[i].is_ascii_alphabetic() {
+                i += 1;
+            } else if matches!(b[i], b'\'' | b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic() {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        // a word glued to digits ("55yo", "B12") is not a name part
+        if i < b.len() && b[i].is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            continue;
+        }
+        out.push(Tok { s, e: i });
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// A capitalised word with a lower-case letter ("Anna", "O'Brien").
+    Word,
+    /// One capital letter, with its `.` when there is one.
+    Initial,
+}
+
+/// A run of name parts starting at token `i`.
+struct Body {
+    parts: Vec<(Part, usize, usize)>,
+    /// Index of the first token after the body.
+    next: usize,
+}
+
+fn part_of(text: &str, t: Tok) -> Option<(Part, usize)> {
+    let b = text.as_bytes();
+    let w = &b[t.s..t.e];
+    if !w[0].is_ascii_uppercase() {
+        return None;
+    }
+    if w.len() == 1 {
+        let end = if t.e < b.len() && b[t.e] == b'.' { t.e + 1 } else { t.e };
+        return Some((Part::Initial, end));
+    }
+    if w[1..].iter().any(u8::is_ascii_lowercase) {
+        return Some((Part::Word, t.e));
+    }
+    None
+}
+
+fn parse_body(text: &str, toks: &[Tok], i: usize, max: usize) -> Body {
+    let b = text.as_bytes();
+    let mut parts = Vec::with_capacity(3);
+    let mut j = i;
+    while j < toks.len() && parts.len() < max {
+        let Some((kind, end)) = part_of(text, toks[j]) else { break };
+        if let Some(&(pk, _, pe)) = parts.last() {
+            // exactly one space from the previous part; a bare initial ends a name
+            let prev_bare_initial = pk == Part::Initial && b[pe - 1] != b'.';
+            if prev_bare_initial || toks[j].s != pe + 1 || b[pe] != b' ' {
+                break;
+            }
+        }
+        // a bare initial must stand alone: "John D seen", not "A1C"
+        if kind == Part::Initial && end == toks[j].e && end < b.len() && !matches!(b[end], b' ' | b',' | b')' | b';') {
+            break;
+        }
+        parts.push((kind, toks[j].s, end));
+        j += 1;
+    }
+    Body { parts, next: j }
+}
+
+fn word(text: &str, s: usize, e: usize) -> &str {
+    text[s..e].strip_suffix("'s").unwrap_or(&text[s..e])
+}
+
+fn in_list(list: &[&str], w: &str) -> bool {
+    list.iter().any(|x| x.eq_ignore_ascii_case(w))
+}
+
+const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Mister"];
+const PROVIDERS: &[&str] = &["Dr", "Doctor", "Prof", "Professor"];
+/// Words before a capitalised word that make it a place, not a person.
+const PLACE_BEFORE: &[&str] =
+    &["St", "Mt", "Saint", "Mount", "San", "Santa", "Fort", "Ft", "Lake", "Port", "Cape", "Camp"];
+/// Words after which a name-shaped run is probably a person in a case.
+const WEAK_BEFORE: &[&str] = &[
+    "for",
+    "of",
+    "like",
+    "to",
+    "is",
+    "as",
+    "re",
+    "ref",
+    "regarding",
+    "considering",
+    "about",
+    "w",
+    "case",
+    "notes",
+    "including",
+    "specifically",
+    "particularly",
+    "especially",
+    "review",
+    "patients",
+    "noting",
+    "named",
+];
+/// Words before `, Name,` that describe the patient ("a 20yo female, Anna,").
+const DESCRIPTORS: &[&str] = &[
+    "female",
+    "male",
+    "woman",
+    "man",
+    "boy",
+    "girl",
+    "child",
+    "baby",
+    "infant",
+    "toddler",
+    "teen",
+    "patient",
+    "pt",
+    "f",
+    "m",
+    "yo",
+    "lady",
+    "gentleman",
+];
+
+/// Initials with an age or sex ("J.M., 47M") or after a trigger ("pt J.M.").
+static INITIALS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)[A-Z]\.(?: ?[A-Z]\.){1,2}").expect("valid initials pattern"));
+static AGE_SEX_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^,? ?(?:\d{1,3} ?(?:[MF](?-u:\b)|yo(?-u:\b)|y/o|y\.o\.|-?years?[- ]old|-?year-old|yrs?(?-u:\b))|age \d|aged \d)")
+        .expect("valid age pattern")
+});
+
+/// Every patient name in the folded text.
+pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
+    let text = ctx.text;
+    let b = text.as_bytes();
+    let mut hits = Vec::new();
+    let care = ctx.has(role::CARE);
+    let case = ctx.has(role::CASE);
+    let news = ctx.has(role::NEWS);
+    if !b.iter().any(u8::is_ascii_uppercase) {
+        return hits;
+    }
+    let toks = tokens(text);
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        let w = &text[t.s..t.e];
+        if !b[t.s].is_ascii_uppercase() {
+            i += 1;
+            continue;
+        }
+        let honorific = HONORIFICS.contains(&w);
+        let provider = PROVIDERS.contains(&w);
+        if honorific || provider {
+            let mut after = t.e;
+            if after < b.len() && b[after] == b'.' {
+                after += 1;
+            }
+            if i + 1 < toks.len() && after < b.len() && b[after] == b' ' && toks[i + 1].s == after + 1 {
+                let body = parse_body(text, &toks, i + 1, 3);
+                if !body.parts.is_empty() {
+                    let end = body.parts[body.parts.len() - 1].2;
+                    let staff = staff_before(ctx, t.s) || credential_after(text, end) || body_is_place(text, &body);
+                    let report = if honorific { !staff && (care || !news) } else { !staff && case && !news };
+                    if report {
+                        hits.push(NameHit { start: t.s, end });
+                    }
+                    i = body.next;
+                    continue;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        if i > 0 && PLACE_BEFORE.contains(&&text[toks[i - 1].s..toks[i - 1].e]) && toks[i - 1].e + 2 >= t.s {
+            i += 1;
+            continue;
+        }
+        let body = parse_body(text, &toks, i, 3);
+        if body.parts.is_empty() || body.parts[0].0 != Part::Word {
+            i += 1;
+            continue;
+        }
+        let first = word(text, body.parts[0].1, t.e);
+        if in_list(NOT_FIRST, first) || in_list(FACILITY, first) || body_is_place(text, &body) {
+            i = body.next.max(i + 1);
+            continue;
+        }
+        let start = body.parts[0].1;
+        let end = body.parts[body.parts.len() - 1].2;
+        if staff_before(ctx, start) || credential_after(text, end) {
+            i = body.next;
+            continue;
+        }
+        let trigger = ctx.cue_before(start).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0);
+        let accept = if trigger {
+            true
+        } else if !care || (news && !case) {
+            false
+        } else {
+            let gaz = vocab::is_first_name(first);
+            let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
+            match shape.as_slice() {
+                [Part::Word, Part::Initial, ..] => gaz || (first.len() >= 3 && weak_before(text, &toks, i)),
+                [Part::Word, Part::Word, ..] => gaz,
+                [Part::Word] => gaz && apposition(text, &toks, i, end),
+                _ => false,
+            }
+        };
+        if accept {
+            hits.push(NameHit { start, end });
+        }
+        i = body.next.max(i + 1);
+    }
+    for m in INITIALS.find_iter(text) {
+        if hits.iter().any(|h| h.start < m.end() && m.start() < h.end) {
+            continue;
+        }
+        let aged = AGE_SEX_AFTER.is_match(&text[m.end()..]);
+        let trigger = ctx.cue_before(m.start()).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0);
+        if aged || trigger {
+            hits.push(NameHit { start: m.start(), end: m.end() });
+        }
+    }
+    hits.sort_by_key(|h| h.start);
+    hits
+}
+
+/// A staff role right before the name ("our nurse Kelly Chen").
+fn staff_before(ctx: &Context<'_>, start: usize) -> bool {
+    ctx.cue_before(start).is_some_and(|c| c.roles & role::STAFF != 0)
+}
+
+/// A credential right after the name ("Sarah Jones, RN").
+fn credential_after(text: &str, end: usize) -> bool {
+    let rest = text[end..].trim_start_matches([',', ' ']);
+    let w: &str = rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().unwrap_or("");
+    !w.is_empty() && CREDENTIALS.contains(&w)
+}
+
+/// A facility or place word inside the run or right after it.
+fn body_is_place(text: &str, body: &Body) -> bool {
+    let b = text.as_bytes();
+    for &(k, s, e) in &body.parts[1..] {
+        if k == Part::Word && in_list(FACILITY, word(text, s, e)) {
+            return true;
+        }
+    }
+    let end = body.parts.last().map(|p| p.2).unwrap_or(0);
+    if end < b.len() && b[end] == b' ' {
+        let rest = &text[end + 1..];
+        let w: &str = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).next().unwrap_or("");
+        if !w.is_empty() && w.as_bytes()[0].is_ascii_uppercase() && in_list(FACILITY, w) {
+            return true;
+        }
+    }
+    false
+}
+
+/// After a comma or `(`, or a word like `for`, `of`, `like`.
+fn weak_before(text: &str, toks: &[Tok], i: usize) -> bool {
+    let b = text.as_bytes();
+    let s = toks[i].s;
+    let mut k = s;
+    while k > 0 && b[k - 1] == b' ' {
+        k -= 1;
+    }
+    if k > 0 && matches!(b[k - 1], b',' | b'(' | b':' | b';') {
+        return true;
+    }
+    i > 0 && toks[i - 1].e == k && WEAK_BEFORE.iter().any(|w| w.eq_ignore_ascii_case(&text[toks[i - 1].s..k]))
+}
+
+/// `…female, Anna, seen at…`: a lone first name set off by commas after a
+/// word describing the patient.
+fn apposition(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let s = toks[i].s;
+    if s < 2 || &b[s - 2..s] != b", " || i == 0 {
+        return false;
+    }
+    let prev = &text[toks[i - 1].s..toks[i - 1].e];
+    let prev_ok = toks[i - 1].e == s - 2 && DESCRIPTORS.iter().any(|d| d.eq_ignore_ascii_case(prev));
+    let after_ok = end >= b.len() || matches!(b[end], b',' | b'(' | b')');
+    prev_ok && after_ok
+}
+
+/// Records the names found as `phi.name` findings.
+pub(super) fn report(input: &Input<'_>, hits: &[NameHit], sink: &mut Sink<'_>) {
+    for h in hits {
+        let span = input.norm.span(h.start, h.end);
+        let masked = mask_words(&input.text[span.start..span.end]);
+        sink.push(
+            RULE,
+            Some(span),
+            format!("Name in a patient context ({masked}): a patient's name is a HIPAA identifier."),
+            Some("Remove the name, or describe the person without it (\"a patient in her 60s\").".into()),
+            Some(Identifier::Name),
+        );
+    }
+}

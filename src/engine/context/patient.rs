@@ -1,0 +1,172 @@
+//! `patient.reference` and `patient.image`: posts about one identifiable
+//! patient or case, with or without an identifier.
+//!
+//! - `my patient` / `our patient` (singular, not `our patient portal`);
+//! - a person or a case with a when: `had a patient this morning who…`,
+//!   `this guy came into the ER yesterday`, `a case from my shift today`,
+//!   unless the sentence is hypothetical (`if`, `when`, `every`);
+//! - an image attachment (image/*, DICOM) whose file name or caption names a
+//!   clinical image: x-ray, scan, CT, MRI, wound, rash, fracture...
+//!
+//! Fixed phrases (`pt in room 302`, `the 34-year-old we intubated`) are the
+//! `patient.story` lexicon entry in `config/rules.toml`.
+
+use super::vocab::{role, PATIENT_MODIFIERS};
+use super::{sentence_end, sentence_start, Context};
+use crate::engine::{Input, Sink};
+use regex::Regex;
+use std::sync::LazyLock;
+
+pub(super) const RULE_REFERENCE: &str = "patient.reference";
+pub(super) const RULE_IMAGE: &str = "patient.image";
+
+/// Whether `patient`/`pt` ending at `end` names a person: not followed by a
+/// modifier noun (`patient portal`, `patient-centered`).
+pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
+    if &text[start..end] == "PT" {
+        return false; // physical therapy, more often than not
+    }
+    let b = text.as_bytes();
+    if end < b.len() && b[end] == b'-' {
+        return false;
+    }
+    let rest = text[end..].trim_start_matches(' ');
+    let next: &str = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    !PATIENT_MODIFIERS.iter().any(|m| m.eq_ignore_ascii_case(next))
+}
+
+/// A person or case noun phrase.
+static STORY_NOUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|new|frail)\s+)?(?:patient|pt|case|guy|lady|woman|man|kid|child|girl|boy|gentleman|mom|dad|mother|father|baby|teen|toddler|infant|grandma|grandpa|grandmother|grandfather|dude|fella|family)|(?:case|patient|pt) from (?:this|last|my|our|today|tonight|yesterday))(?-u:\b)",
+    )
+    .expect("valid story pattern")
+});
+
+/// When the story happened.
+static TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:today|tonight|yesterday|this (?:morning|afternoon|evening|week|am|pm)|last (?:night|week|shift|weekend)|on (?:my|our|the|night|day) (?:shift|night shift|day shift)|on (?:call|shift)|my shift|overnight|just now|an hour ago|earlier)(?-u:\b)",
+    )
+    .expect("valid time pattern")
+});
+
+/// Words that make a sentence hypothetical or general.
+static GENERIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:if|when|whenever|every|any|each|should|could|would|can)(?-u:\b)")
+        .expect("valid generic pattern")
+});
+
+/// Caption words of a clinical image.
+static IMAGE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:x-?rays?|xr|cxr|scans?|ct|cta|mri|pet|ultrasound|sonogram|echo(?:cardiogram)?|ecg|ekg|eeg|wound|rash|fracture[ds]?|lesion|radiograph|mammogram|mammo|biopsy|tumou?r|ulcer|angiogram|dermoscopy|mole|burn|laceration|case|imaging|films?|slides?|histology|pathology)(?-u:\b)",
+    )
+    .expect("valid image pattern")
+});
+
+/// Caption words of equipment, not a case ("our new MRI scanner").
+static EQUIPMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:machine|scanner|suite|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tour)(?-u:\b)")
+        .expect("valid equipment pattern")
+});
+
+pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
+    if sink.enabled(RULE_REFERENCE) {
+        references(input, ctx, sink);
+    }
+    if sink.enabled(RULE_IMAGE) {
+        images(input, ctx, sink);
+    }
+}
+
+fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
+    let text = ctx.text;
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    // "my patient", "our pt"
+    for (k, c) in ctx.cues.iter().enumerate() {
+        if c.roles & role::PATIENT == 0 || k == 0 {
+            continue;
+        }
+        if let Some(owner) = ctx.cues[..k].iter().rev().find(|o| o.roles & role::OWNER != 0 && o.end < c.start) {
+            if text[owner.end..c.start].bytes().all(|b| b == b' ') {
+                spans.push((owner.start, c.end));
+            }
+        }
+    }
+    // a person or case with a when
+    if TIME.is_match(text) {
+        for m in STORY_NOUN.find_iter(text) {
+            if spans.iter().any(|&(s, e)| s < m.end() && m.start() < e) {
+                continue;
+            }
+            let s0 = sentence_start(text, m.start());
+            let s1 = sentence_end(text, m.end());
+            let noun = m.as_str().to_ascii_lowercase();
+            if (noun.contains("patient") || noun.ends_with(" pt")) && !ctx.has_in(role::PATIENT, m.start(), m.end()) {
+                continue; // "the patient portal"
+            }
+            if TIME.is_match(&text[s0..s1]) && !GENERIC.is_match(&text[s0..m.start()]) {
+                spans.push((m.start(), m.end()));
+            }
+        }
+    }
+    for (s, e) in spans {
+        let span = input.norm.span(s, e);
+        sink.push(
+            RULE_REFERENCE,
+            Some(span),
+            "Post about an identifiable patient or case: details of a recent encounter can identify the person \
+             even without a name."
+                .into(),
+            Some(
+                "Talk about patients in general terms, without the when, where and who; or get written authorization."
+                    .into(),
+            ),
+            None,
+        );
+    }
+}
+
+fn is_image(content_type: &str, filename: &str) -> bool {
+    let ct = content_type.trim().to_ascii_lowercase();
+    if ct.starts_with("image/") || ct == "application/dicom" {
+        return true;
+    }
+    if !ct.is_empty() {
+        return false;
+    }
+    let f = filename.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".gif", ".webp", ".heic", ".tif", ".tiff", ".bmp", ".dcm", ".dicom"]
+        .iter()
+        .any(|x| f.ends_with(x))
+}
+
+fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
+    let caption = ctx.text;
+    let equipment = EQUIPMENT.is_match(caption);
+    let caption_clinical = IMAGE_WORDS.is_match(caption) && !equipment;
+    for (n, a) in input.draft.attachments.iter().enumerate() {
+        if !is_image(&a.content_type, &a.filename) {
+            continue;
+        }
+        // "xray_left_wrist.png" → "xray left wrist png"
+        let name: String =
+            a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { ' ' }).collect();
+        let name_clinical = IMAGE_WORDS.is_match(&name) && !equipment && !EQUIPMENT.is_match(&name);
+        if name_clinical || caption_clinical {
+            sink.push(
+                RULE_IMAGE,
+                None,
+                format!(
+                    "Attachment {} looks like a clinical image of a case (by its {}): images carry identifiers and \
+                     recognisable features.",
+                    n + 1,
+                    if name_clinical { "file name" } else { "caption" }
+                ),
+                Some("Use a de-identified teaching image with the patient's written consent, or no image.".into()),
+                None,
+            );
+        }
+    }
+}
