@@ -221,7 +221,8 @@ pub fn parse_acks(stdout: &str) -> Vec<(i64, u64)> {
     stdout
         .lines()
         .filter_map(|l| {
-            let mut parts = l.strip_prefix("ACK ")?.split(' ');
+            // libtest may print "test audit_writer_child ... " just before the first ACK.
+            let mut parts = l[l.find("ACK ")? + 4..].split(' ');
             Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
         })
         .collect()
