@@ -91,7 +91,7 @@ fn opt_user(cmd: &CommandInteraction, name: &str) -> Option<u64> {
 pub fn parse_since(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let s = s.trim();
     if let Some(unit) = s.chars().last().filter(|c| matches!(c, 'd' | 'h' | 'm' | 'w')) {
-        let n: i64 = s[..s.len() - 1].trim().parse().ok().filter(|&n| n >= 0 && n <= 100_000)?;
+        let n: i64 = s[..s.len() - 1].trim().parse().ok().filter(|n| (0..=100_000).contains(n))?;
         let d = match unit {
             'w' => ChronoDuration::weeks(n),
             'd' => ChronoDuration::days(n),
@@ -113,7 +113,7 @@ pub fn parse_message_ref(s: &str) -> Option<u64> {
 
 enum Answer {
     Text(String),
-    Embed(CreateEmbed),
+    Embed(Box<CreateEmbed>),
 }
 
 pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
@@ -124,11 +124,11 @@ pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
             let text = opt_str(&cmd, "text").unwrap_or_default();
             let r = review(&Draft::new(text), &bot.rules);
             let view = super::render::review_view(&r, &bot.rules.version, &bot.config.approve_emoji.to_string());
-            Answer::Embed(embed(&view))
+            Answer::Embed(Box::new(embed(&view)))
         }
-        "rules" => Answer::Embed(
+        "rules" => Answer::Embed(Box::new(
             CreateEmbed::new().title("Active review rules").description(rules_text(&bot.rules, 4000)).colour(0x455A64),
-        ),
+        )),
         "audit" => audit(bot, &cmd).await,
         "reject" => reject(bot, http, &cmd).await,
         _ => Answer::Text("Unknown command.".into()),
@@ -136,7 +136,7 @@ pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
     let msg = CreateInteractionResponseMessage::new().ephemeral(true);
     let msg = match answer {
         Answer::Text(t) => msg.content(super::render::truncate(&t, 2000)),
-        Answer::Embed(e) => msg.embed(e),
+        Answer::Embed(e) => msg.embed(*e),
     };
     if let Err(e) = cmd.create_response(http, CreateInteractionResponse::Message(msg)).await {
         warn!(command = %name, error = %e, "answering the command failed");
@@ -179,15 +179,15 @@ async fn audit(bot: &Bot, cmd: &CommandInteraction) -> Answer {
             }
         }
     }
-    found.sort_by(|a, b| b.seq.cmp(&a.seq));
+    found.sort_by_key(|r| std::cmp::Reverse(r.seq));
     found.dedup_by_key(|r| r.seq);
     found.truncate(50);
-    Answer::Embed(
+    Answer::Embed(Box::new(
         CreateEmbed::new()
             .title(format!("Approvals since {}", since.format("%Y-%m-%d %H:%M UTC")))
             .description(audit_text(&found, 4000))
             .colour(0x455A64),
-    )
+    ))
 }
 
 async fn reject(bot: &Bot, http: &Http, cmd: &CommandInteraction) -> Answer {

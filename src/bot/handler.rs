@@ -407,19 +407,24 @@ impl Bot {
                             "<@{actor_id}> this draft is blocked. To approve it anyway, reply to this message with the reason for the override."
                         ),
                     };
-                    match self.say(http, place, &text, Some(actor_id)).await {
-                        Some(prompt) => self
-                            .db
-                            .set_pending(PendingReason {
-                                channel_id: place.channel_id,
-                                actor_id,
-                                draft_message_id: place.message_id,
-                                purpose,
-                                prompt_message_id: prompt,
-                            })
-                            .await
-                            .map_err(|e| e.to_string()),
-                        None => Ok(()),
+                    // Remember the request before asking, so an answer (or
+                    // `/reject`) that arrives at once finds it.
+                    let mut pending = PendingReason {
+                        channel_id: place.channel_id,
+                        actor_id,
+                        draft_message_id: place.message_id,
+                        purpose,
+                        prompt_message_id: 0,
+                    };
+                    match self.db.set_pending(pending).await {
+                        Err(e) => Err(e.to_string()),
+                        Ok(()) => match self.say(http, place, &text, Some(actor_id)).await {
+                            Some(prompt) => {
+                                pending.prompt_message_id = prompt;
+                                self.db.set_pending(pending).await.map_err(|e| e.to_string())
+                            }
+                            None => Ok(()),
+                        },
                     }
                 }
                 Effect::ClearPending { actor_id } => {
