@@ -281,7 +281,7 @@ impl ChainWalk {
                     )
                 }
             } else {
-                format!("record {seq} is out of order (expected {})", self.expected_seq)
+                return Err((seq, format!("record {seq} is out of order (expected {})", self.expected_seq)));
             };
             return Err((self.expected_seq, problem));
         }
@@ -528,6 +528,30 @@ mod tests {
             assert!(parse_id("x", bad).is_err(), "{bad:?}");
         }
         assert_eq!(parse_id("x", "0"), Ok(0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_encodes_to_json_that_reads_back_the_same(
+            text in "\\PC*|[\\x00-\\x1f\\x7f\"\\\\]*",
+            name in proptest::prelude::any::<String>(),
+        ) {
+            let mut r = sample();
+            r.text = Some(text.clone());
+            r.actor_name = name.clone();
+            let v: serde_json::Value = serde_json::from_str(&canonical_encoding(1, &r, GENESIS_PREV_HASH)).unwrap();
+            proptest::prop_assert_eq!(v["text"].as_str(), Some(text.as_str()));
+            proptest::prop_assert_eq!(v["actor_name"].as_str(), Some(name.as_str()));
+        }
+
+        #[test]
+        fn distinct_texts_hash_differently(a in proptest::prelude::any::<String>(), b in proptest::prelude::any::<String>()) {
+            proptest::prop_assume!(a != b);
+            let (mut ra, mut rb) = (sample(), sample());
+            ra.text = Some(a);
+            rb.text = Some(b);
+            proptest::prop_assert_ne!(record_hash(1, &ra, GENESIS_PREV_HASH), record_hash(1, &rb, GENESIS_PREV_HASH));
+        }
     }
 
     #[test]

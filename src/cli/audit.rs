@@ -271,30 +271,35 @@ async fn show(store: &dyn audit::AuditStore, message_id: u64) -> Result<i32, Cli
 
 async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Result<i32, CliError> {
     let records = fetch(store, &args.filter).await?;
-    let mut body = String::new();
-    match args.format {
-        ExportFormat::Jsonl => records.iter().for_each(|r| body.push_str(&export::jsonl_line(r))),
-        ExportFormat::Csv => {
-            body.push_str(&export::csv_header());
-            records.iter().for_each(|r| body.push_str(&export::csv_row(r)));
+    let format = args.format;
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            ExportFormat::Jsonl => {
+                for r in &records {
+                    out.write_all(export::jsonl_line(r).as_bytes())?;
+                }
+            }
+            ExportFormat::Csv => {
+                out.write_all(export::csv_header().as_bytes())?;
+                for r in &records {
+                    out.write_all(export::csv_row(r).as_bytes())?;
+                }
+            }
         }
-    }
+        out.flush()
+    };
     match &args.out {
         Some(path) => {
-            write_whole(path, body.as_bytes())?;
+            write_whole(path, write)?;
             eprintln!("exported {} records to {}", records.len(), path.display());
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(body.as_bytes())?;
-            out.flush()?;
-        }
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock()))?,
     }
     Ok(0)
 }
 
 /// Writes a file completely or not at all: a temp file beside it, synced, then renamed.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file name", path.display()))
@@ -304,9 +309,9 @@ fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp_name.push(format!(".partial-{}", std::process::id()));
     let tmp = dir.join(tmp_name);
     let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if written.is_err() {
