@@ -11,7 +11,7 @@
 # the current user when not root) listening on 127.0.0.1 only, at a free port,
 # with its socket in the temp dir, and creates the database `safetweet_test`.
 # Authentication is `trust` for 127.0.0.1: this server is for tests only.
-# Stop it with `safetweet_postgres_stop` (defined here) or
+# Stop it (and remove its temp dir) with `safetweet_postgres_stop` (defined here) or
 # `pg_ctl -D "$SAFETWEET_PG_DATA" stop`.
 #
 # Safe to source: it never calls `exit` and never changes the caller's shell
@@ -94,6 +94,12 @@ safetweet_postgres_stop() {
     else
         "$SAFETWEET_PG_BINDIR/pg_ctl" -D "$SAFETWEET_PG_DATA" stop -m fast >/dev/null
     fi
+    local dir
+    dir="$(dirname "$SAFETWEET_PG_DATA")"
+    case "$dir" in
+        */safetweet-pg.*) rm -rf "$dir" ;;
+    esac
+    unset SAFETWEET_PG_DATA SAFETWEET_TEST_POSTGRES_URL
 }
 
 _safetweet_pg_main
