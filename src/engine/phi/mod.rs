@@ -1,0 +1,1180 @@
+//! The structured PHI identifier detectors (category `phi`): the Safe Harbor
+//! identifiers that have a shape — phone and fax numbers, emails, SSNs,
+//! record/plan/account/licence numbers, vehicle and device identifiers, IP
+//! and MAC addresses, street addresses, ZIP codes, ages over 89 — and DICOM
+//! attachments.
+//!
+//! Names, person-dates and patient references live in [`super::context`];
+//! links and hashtags in [`super::posting`]. This module may not touch them,
+//! nor anything outside the engine.
+//!
+//! How it works: every detector matches on the folded view
+//! (`input.norm.text()`) and proposes [`Candidate`]s; candidates that overlap
+//! are resolved by priority (an identifier named by its context word, e.g.
+//! `MRN: 123-45-6789`, beats the bare shape of an SSN), and the survivors are
+//! mapped back to the original text. Shapes alone are reported only when a
+//! validator makes them unambiguous (Luhn, NPI, DEA and VIN check digits, SSN
+//! area rules, NANP phone rules, MBI positions, IP octets); a bare ambiguous
+//! number with no context word is not PHI. Numbers inside URLs, DOIs and
+//! trial-registry ids are never identifiers.
+
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use super::mask;
+use super::registry::RuleDoc;
+use super::{Category, Identifier, Input, RuleSet, Severity, Sink};
+use regex::Regex;
+use std::sync::LazyLock;
+
+const fn rule(id: &'static str, what: &'static str, why: &'static str, example: &'static str) -> RuleDoc {
+    RuleDoc { id, category: Category::Phi, severity: Severity::Error, what, why, example }
+}
+
+/// The code rules of this module.
+pub const RULES: &[RuleDoc] = &[
+    rule(
+        "phi.phone",
+        "Finds telephone numbers: US numbers in any common format ((617) 555-0143, 555.201.8834, +1 …), \
+         international numbers written with +country code, and other numbers next to a word like \
+         'call', 'phone' or 'text'. The organisation's own numbers (allowlist.phones) are skipped.",
+        "A telephone number is one of the 18 HIPAA Safe Harbor identifiers; next to anything about care \
+         it ties a person to their health information.",
+        "Reminder for Mr. Thompson: your follow-up is moved, call 555-201-8834 to confirm.",
+    ),
+    rule(
+        "phi.fax",
+        "Finds fax numbers: a telephone number with 'fax' next to it.",
+        "Fax numbers are a separate Safe Harbor identifier, and a post naming where records are faxed \
+         points straight at a patient's file.",
+        "Fax results for Ana Ruiz to (617) 555-0143 before 5pm.",
+    ),
+    rule(
+        "phi.email",
+        "Finds email addresses, except the organisation's own (allowlist.emails, allowlist.domains).",
+        "Email addresses identify a person directly (Safe Harbor identifier).",
+        "Email me at r.hughes@gmail.com and I'll send her chart.",
+    ),
+    rule(
+        "phi.ssn",
+        "Finds Social Security numbers: 3-2-4 digit groups with valid area, group and serial, or any \
+         nine digits after 'SSN' / 'social security'.",
+        "An SSN is a Safe Harbor identifier and enables identity theft on its own.",
+        "SSN 123-45-6789 keeps showing up on faxed referrals.",
+    ),
+    rule(
+        "phi.mrn",
+        "Finds medical record numbers and patient IDs: an id with digits after MRN, M.R.N., MR#, \
+         medical record, med rec, chart/record number, EMR, patient ID or patient number.",
+        "A medical record number points to exactly one patient's chart (Safe Harbor identifier).",
+        "Patient MRN 00482913 presented with chest pain.",
+    ),
+    rule(
+        "phi.health-plan",
+        "Finds health plan beneficiary numbers: ids after insurance / member / policy / subscriber / \
+         group / Medicaid / Medicare / HICN words, and Medicare Beneficiary Identifiers (MBI) by their \
+         format.",
+        "Health plan numbers are a Safe Harbor identifier and are used for insurance fraud.",
+        "Just sent the referral for member ID XKH493028817 to the insurer.",
+    ),
+    rule(
+        "phi.account",
+        "Finds account numbers (after 'account' / 'acct') and payment card numbers (Luhn-valid, known \
+         issuer prefix).",
+        "Account and card numbers are a Safe Harbor identifier and a direct financial risk.",
+        "Billing question on Acct# GRM-998877.",
+    ),
+    rule(
+        "phi.license",
+        "Finds certificate and licence numbers: ids after 'license' / 'certificate', DEA numbers (with \
+         their check digit) and NPIs (10 digits with the 80840 Luhn check, or after 'NPI').",
+        "Certificate/licence numbers are a Safe Harbor identifier; they identify the holder.",
+        "Prescriber DEA number AB1234563 on the label.",
+    ),
+    rule(
+        "phi.vehicle",
+        "Finds vehicle identifiers: VINs (17 characters with a valid check digit, or after 'VIN') and \
+         licence plates after 'plate'.",
+        "Vehicle identifiers and serial numbers, including licence plates, are a Safe Harbor identifier.",
+        "Hit-and-run victim, car plate 7ABC123, now stable in the ICU.",
+    ),
+    rule(
+        "phi.device",
+        "Finds device identifiers: serial numbers (serial no., S/N), IMEIs, UDI and lot numbers, device \
+         IDs, and MAC addresses.",
+        "Device identifiers and serial numbers (an implant's serial, a phone's IMEI) are a Safe Harbor \
+         identifier.",
+        "Her pacemaker, serial no. PJN123456, was recalled.",
+    ),
+    rule(
+        "phi.ip",
+        "Finds IPv4 addresses (valid octets) and IPv6 addresses.",
+        "IP addresses are a Safe Harbor identifier: they locate a person's device.",
+        "The portal login came from 203.0.113.42.",
+    ),
+    rule(
+        "phi.address",
+        "Finds street addresses: a house number, a street name and a street type (Street, Ave, Lane…), \
+         with an optional apartment or suite.",
+        "Street addresses are geographic subdivisions smaller than a state (Safe Harbor identifier).",
+        "92-year-old woman from 14 Birch Lane, Springfield with a rare valve defect.",
+    ),
+    rule(
+        "phi.zip",
+        "Finds ZIP codes: five (or 5+4) digits after 'ZIP' / 'postal code' or after a state \
+         abbreviation (Boston, MA 02115).",
+        "ZIP codes are geographic subdivisions smaller than a state (Safe Harbor identifier).",
+        "Lives in Boston, MA 02115, works nights.",
+    ),
+    rule(
+        "phi.age",
+        "Finds the age of a person over 89: '92-year-old', 'aged 91', '94 yo', 'a 97 year old man', \
+         '100th birthday'. Aggregates such as '90 or older' and '90+' are fine.",
+        "Safe Harbor treats ages over 89 as identifying (there are few such people); they must be \
+         grouped as '90 or older'.",
+        "Fascinating case: 92-year-old woman with a rare valve defect.",
+    ),
+    rule(
+        "phi.identifier",
+        "Finds other unique identifying numbers: an id with digits after 'ID', 'case #', 'ref #'.",
+        "Any other unique identifying number, characteristic or code is a Safe Harbor identifier.",
+        "Follow-up on case #JH-998877 tomorrow.",
+    ),
+    rule(
+        "phi.image",
+        "Flags DICOM attachments (.dcm files or application/dicom).",
+        "DICOM files carry the patient's name, ID and birth date in their header, and scans of the head \
+         can be rendered into a face: a full-face/comparable image under Safe Harbor.",
+        "Scan attached for the teaching conference. [IM-0001-0042.dcm]",
+    ),
+];
+
+/// What kind of identifier a candidate is; each maps to one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Phone,
+    Fax,
+    Email,
+    Ssn,
+    Mrn,
+    HealthPlan,
+    Account,
+    License,
+    Vehicle,
+    Device,
+    Ip,
+    Address,
+    Zip,
+    Age,
+    Other,
+}
+
+impl Kind {
+    fn rule(self) -> &'static str {
+        match self {
+            Kind::Phone => "phi.phone",
+            Kind::Fax => "phi.fax",
+            Kind::Email => "phi.email",
+            Kind::Ssn => "phi.ssn",
+            Kind::Mrn => "phi.mrn",
+            Kind::HealthPlan => "phi.health-plan",
+            Kind::Account => "phi.account",
+            Kind::License => "phi.license",
+            Kind::Vehicle => "phi.vehicle",
+            Kind::Device => "phi.device",
+            Kind::Ip => "phi.ip",
+            Kind::Address => "phi.address",
+            Kind::Zip => "phi.zip",
+            Kind::Age => "phi.age",
+            Kind::Other => "phi.identifier",
+        }
+    }
+
+    fn identifier(self) -> Identifier {
+        match self {
+            Kind::Phone => Identifier::Phone,
+            Kind::Fax => Identifier::Fax,
+            Kind::Email => Identifier::Email,
+            Kind::Ssn => Identifier::Ssn,
+            Kind::Mrn => Identifier::MedicalRecordNumber,
+            Kind::HealthPlan => Identifier::HealthPlanNumber,
+            Kind::Account => Identifier::AccountNumber,
+            Kind::License => Identifier::CertificateLicenseNumber,
+            Kind::Vehicle => Identifier::VehicleIdentifier,
+            Kind::Device => Identifier::DeviceIdentifier,
+            Kind::Ip => Identifier::IpAddress,
+            Kind::Address | Kind::Zip => Identifier::Geographic,
+            Kind::Age => Identifier::Date,
+            Kind::Other => Identifier::OtherUniqueIdentifier,
+        }
+    }
+
+    fn suggestion(self) -> &'static str {
+        match self {
+            Kind::Phone => "Remove the number; point readers to the organisation's main line or a direct message.",
+            Kind::Fax => "Remove the fax number; never post where a patient's records are sent.",
+            Kind::Email => "Remove the address; use the organisation's public contact address or a direct message.",
+            Kind::Ssn => "Delete the number: a Social Security number must never appear in a post.",
+            Kind::Mrn => "Remove the record number; describe cases only in ways no one can trace back.",
+            Kind::HealthPlan => "Remove the member, policy or beneficiary number.",
+            Kind::Account => "Remove the account or card number.",
+            Kind::License => "Remove the licence, certificate or registration number.",
+            Kind::Vehicle => "Remove the vehicle identifier or plate.",
+            Kind::Device => "Remove the serial number or device identifier.",
+            Kind::Ip => "Remove the IP address.",
+            Kind::Address => "Remove the street address; a state (or nothing) is enough.",
+            Kind::Zip => "Remove the ZIP code; a state (or nothing) is enough.",
+            Kind::Age => "Write '90 or older' instead of the exact age.",
+            Kind::Other => "Remove the identifier.",
+        }
+    }
+}
+
+/// How a candidate's text is shown in its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Masking {
+    /// Keep the last N letters/digits (`***-***-8834`).
+    Tail(usize),
+    Email,
+    /// Digits become `*`, words keep their initial (`** B**** L***`).
+    Address,
+    /// Digits become `*`, words stay (`**-year-old`).
+    Digits,
+}
+
+/// A proposed finding, in folded-view byte offsets.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    kind: Kind,
+    noun: &'static str,
+    /// Higher wins when candidates overlap.
+    priority: u8,
+    masking: Masking,
+}
+
+/// Priorities: the identifier named by its context word wins over a bare shape.
+const P_CONTEXT: u8 = 90;
+const P_STRONG: u8 = 85; // email, IP
+const P_PHONE_CTX: u8 = 80;
+const P_SHAPE: u8 = 70; // validated shapes: SSN, card, MBI, DEA, MAC
+const P_WEAK_SHAPE: u8 = 60; // NPI, VIN, bare NANP phone
+const P_GEO: u8 = 50;
+
+pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
+    attachments(input, sink);
+    let text = input.norm.text();
+    let stats = Stats::of(text.as_bytes());
+    if stats.digits < 2 && !stats.at && stats.colons < 5 && stats.dashes < 5 {
+        return;
+    }
+    let mut scan = Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), excluded: None };
+    if stats.at {
+        scan.emails(rules);
+    }
+    if stats.digits >= 3 {
+        scan.context_ids();
+        scan.phones(rules);
+        scan.shapes();
+        scan.ips();
+    }
+    if stats.digits >= 2 {
+        scan.ages();
+    }
+    if stats.digits >= 1 {
+        scan.geography();
+    }
+    scan.macs();
+    let mut kept = resolve(scan.cands);
+    kept.sort_by_key(|c| (c.start, c.end));
+    for c in kept {
+        let rule = c.kind.rule();
+        if !sink.enabled(rule) {
+            continue;
+        }
+        let raw = &text[c.start..c.end];
+        let masked = match c.masking {
+            Masking::Tail(n) => mask::mask_tail(raw, n),
+            Masking::Email => mask::mask_email(raw),
+            Masking::Address => mask_digits(&mask::mask_words(raw)),
+            Masking::Digits => mask_digits(raw),
+        };
+        let message = format!("{} {} (HIPAA identifier: {})", c.noun, masked, c.kind.identifier().label());
+        sink.push(
+            rule,
+            Some(input.norm.span(c.start, c.end)),
+            message,
+            Some(c.kind.suggestion().to_string()),
+            Some(c.kind.identifier()),
+        );
+    }
+}
+
+fn attachments(input: &Input<'_>, sink: &mut Sink<'_>) {
+    let dicom = input.draft.attachments.iter().filter(|a| {
+        let name = a.filename.to_ascii_lowercase();
+        let ct = a.content_type.to_ascii_lowercase();
+        name.ends_with(".dcm")
+            || name.ends_with(".dicom")
+            || name.rsplit(['/', '\\']).next() == Some("dicomdir")
+            || ct.starts_with("application/dicom")
+    });
+    let n = dicom.count();
+    if n > 0 {
+        let what = if n == 1 { "a DICOM file".to_string() } else { format!("{n} DICOM files") };
+        sink.push(
+            "phi.image",
+            None,
+            format!(
+                "Attachment is {what}: medical images carry the patient's name, ID and birth date in their header \
+                 (HIPAA identifier: {})",
+                Identifier::FullFaceImage.label()
+            ),
+            Some(
+                "Remove the DICOM file; attach a de-identified export (PNG/JPEG, no burned-in text) that \
+                 compliance has reviewed."
+                    .into(),
+            ),
+            Some(Identifier::FullFaceImage),
+        );
+    }
+}
+
+/// `*` for every ASCII digit.
+fn mask_digits(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_digit() { '*' } else { c }).collect()
+}
+
+/// Keeps the highest-priority (then longest, then earliest) candidate of any
+/// overlapping group.
+fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
+    cands.sort_by(|a, b| {
+        b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    for c in cands {
+        if !kept.iter().any(|k| k.start < c.end && c.start < k.end) {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+/// Cheap byte counts that decide which detectors can possibly match.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    digits: usize,
+    at: bool,
+    colons: usize,
+    dashes: usize,
+    dots: usize,
+    plus: bool,
+}
+
+impl Stats {
+    fn of(b: &[u8]) -> Stats {
+        let mut s = Stats::default();
+        for &c in b {
+            match c {
+                b'0'..=b'9' => s.digits += 1,
+                b'@' => s.at = true,
+                b':' => s.colons += 1,
+                b'-' => s.dashes += 1,
+                b'.' => s.dots += 1,
+                b'+' => s.plus = true,
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+fn re(p: &str) -> Regex {
+    // The patterns are constants checked by the unit tests; a typo is a build-time bug.
+    Regex::new(p).unwrap_or_else(|e| panic!("phi regex {p:?}: {e}"))
+}
+
+// ---------------------------------------------------------------- exclusions
+
+/// Spans that are never identifiers: URLs, DOIs, bare domains with a path,
+/// trial-registry and bibliographic ids.
+static EXCLUDED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:https?://|www\.)\S+|(?-u:\b)(?:doi:?\s*)?10\.\d{4,9}/\S+|(?-u:\b)(?:[a-z0-9-]+\.)+[a-z]{2,12}/\S*|(?-u:\b)(?:NCT\d{8}|ISRCTN\d+|ACTRN\d+|ChiCTR[\w-]+|DRKS\d+|CTRI/[\d/]+|EudraCT[\s:#]*[\d-]+|\d{4}-\d{6}-\d{2}|PMC\d+)|(?-u:\b)(?:pmid|pubmed(?:\s*id)?|pmcid|orcid(?:\s*id)?|isbn(?:-1[03])?|issn|arxiv)[\s:#]*[0-9X][0-9X./-]*",
+    )
+});
+
+// ------------------------------------------------------------ context words
+
+/// Context words that name an identifier, each in its own group. Alternatives
+/// ending in a letter must end at a word boundary (checked in code).
+static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"(?i-u)\b(?:",
+        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?\s*(?:number|num|no\.?|#))",
+        r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?)",
+        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:id|identifier|number|num|no\.?|#))",
+        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:id|identifier|number|num|nbr|no\.?|#))",
+        r"|(?P<acct>acct\.?|account|a/c)",
+        r"|(?P<dea>dea)",
+        r"|(?P<npi>npi)",
+        r"|(?P<lic>licen[cs]e|lic\.?|certificate|cert\.?|certification)",
+        r"|(?P<vin>vin)",
+        r"|(?P<imei>imei)",
+        r"|(?P<dev>serial(?:\s*(?:number|num|no\.?|#))?|s/n|sn\s*[:#]|udi|(?:lot|batch)\s*(?:number|num|no\.?|#|:)|device\s*(?:id|identifier|number|no\.?|#))",
+        r"|(?P<gen>id|identifier|(?:case|ref(?:erence)?)\s*(?:id|number|num|no\.?|#)|ref#?)",
+        r")"
+    ))
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Plate,
+    Ssn,
+    Mrn,
+    Plan,
+    Acct,
+    Dea,
+    Npi,
+    Lic,
+    Vin,
+    Imei,
+    Dev,
+    Gen,
+}
+
+const CTX_GROUPS: [(&str, Ctx); 12] = [
+    ("plate", Ctx::Plate),
+    ("ssn", Ctx::Ssn),
+    ("mrn", Ctx::Mrn),
+    ("plan", Ctx::Plan),
+    ("acct", Ctx::Acct),
+    ("dea", Ctx::Dea),
+    ("npi", Ctx::Npi),
+    ("lic", Ctx::Lic),
+    ("vin", Ctx::Vin),
+    ("imei", Ctx::Imei),
+    ("dev", Ctx::Dev),
+    ("gen", Ctx::Gen),
+];
+
+/// Words that may sit between a context word and its id ("MRN number is …").
+const FILLERS: [&str; 13] =
+    ["number", "num", "nbr", "no", "id", "identifier", "is", "was", "policy", "plan", "code", "card", "mrn"];
+
+// ------------------------------------------------------------------ phones
+
+static PHONE_INTL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u)\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,10}){1,6}"));
+static PHONE_NANP: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u)(?:(?:\+?1[ .-]?|\d{2,3}-))?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"));
+static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
+static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)\b(?:phone|phones|ph|tel|telephone|call|calls|calling|text|texting|txt|sms|cell|cellphone|mobile|mob|contact|reach|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
+    )
+});
+
+/// Words that make "my … number" something other than a phone number.
+const NOT_PHONE_NUMBER_WORDS: [&str; 32] = [
+    "card",
+    "credit",
+    "debit",
+    "account",
+    "acct",
+    "policy",
+    "member",
+    "insurance",
+    "record",
+    "records",
+    "patient",
+    "case",
+    "id",
+    "ssn",
+    "security",
+    "license",
+    "licence",
+    "serial",
+    "tracking",
+    "order",
+    "reference",
+    "ref",
+    "room",
+    "bed",
+    "table",
+    "seat",
+    "flight",
+    "lucky",
+    "favorite",
+    "favourite",
+    "badge",
+    "employee",
+];
+
+// ------------------------------------------------------------------ shapes
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i-u)[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:xn--[a-z0-9-]{2,30}|[a-z]{2,24})\b")
+});
+static SSN_SHAPE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u)\b(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4})\b"));
+static CARD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u)\b(?:\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b"));
+static NPI_SHAPE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\b[12]\d{3}[ -]?\d{3}[ -]?\d{3}\b"));
+static DEA_SHAPE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i-u)\b[a-z][a-z9]\d{7}\b"));
+static MBI_SHAPE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i-u)\b[1-9][a-z][a-z0-9]\d-?[a-z][a-z0-9]\d-?[a-z]{2}\d{2}\b"));
+static VIN_SHAPE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i-u)\b[a-hj-npr-z0-9]{17}\b"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"));
+static IPV6: LazyLock<Regex> = LazyLock::new(|| re(r"(?i-u)[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f:.]*"));
+static VERSION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i-u)\b(?:version|ver|v|release|build|section|sec|chapter|ch|figure|fig|table|step|rule|item|clause)\.?\s*$")
+});
+static MAC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b",
+    )
+});
+
+// --------------------------------------------------------------- geography
+
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"(?-u)\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+",
+        r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?",
+        r"(?:(?:[A-Z][A-Za-z'-]+|\d{1,3}(?:st|nd|rd|th))\.?\s+){1,3}",
+        r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Crescent|Plaza|Pike|Alley|Turnpike)\b\.?",
+        r"(?P<unit>,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg)\.?\s*#?\s*[A-Za-z0-9-]+|,?\s+#\s?[A-Za-z0-9-]+)?"
+    ))
+});
+/// The organisation talking about its own premises is not PHI.
+static ORG_PLACE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)\b(?:visit\s+us|join\s+us|find\s+us|our\s+(?:new\s+)?(?:clinic|office|hospital|center|centre|campus|location|site|building|practice|headquarters|pharmacy)|located|held|open(?:ing)?\s+at|event|fair|market|drive-thru|drive-through)\b",
+    )
+});
+static ZIP_WORD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i-u)\b(?:zip|zip\s*code|zipcode|postal\s*code|postcode)\b[\s:#]*(\d{5}(?:-\d{4})?)\b"));
+static ZIP_STATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?-u)(?:,\s*|[a-z]\s+)\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR)\.?,?\s+(\d{5}(?:-\d{4})?)\b",
+    )
+});
+
+// --------------------------------------------------------------------- age
+
+static AGE: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"(?i-u)\b(?:",
+        r"(?P<a>\d{2,3})(?:\s*-\s*|\s+)?(?:years?|yrs?|y)(?:\s*-\s*|\s+)old(?P<pl>s)?",
+        r"|(?P<b>\d{2,3})\s*(?:yo|y/o|y\.o\.?|yoa)(?:\b|$)",
+        r"|(?:aged|age:?|age\s+of)\s+(?P<c>\d{2,3})\b",
+        r"|(?P<d>\d{2,3})(?:st|nd|rd|th)\s+birthday",
+        r"|(?:he|she|who|i|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|patient|pt)(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
+        r")"
+    ))
+});
+static AGE_AGGREGATE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)^(?:\s*\+|\s*(?:-|to)\s*\d|\s+(?:and|or)\s+(?:older|over|up|above|more|greater)|\s+plus|\s+years?\s+and\s+(?:older|over|up))",
+    )
+});
+static AGE_AGGREGATE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)(?:(?-u:\b)(?:over|above|older\s+than|at\s+least|beyond|past|aged\s+over)\s*|(?:>|≥|>=)\s*)$")
+});
+/// "a 100-year-old hospital" is not a person's age.
+static AGE_NOT_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)^\s*(?:hospital|building|tradition|institution|church|house|home|company|tree|bridge|record|clinic|school|university|college|practice|drug|vaccine|study|law|trial|program|programme|organization|organisation|brand|business|journal|society|newspaper|firm|mystery|question|debate|theory|technique|method|procedure|treatment|medication|recipe|photo|photograph|painting|book|film|song|city|town|farm|shop|store|bakery|restaurant|oak|barn)\b",
+    )
+});
+
+// -------------------------------------------------------------------- scan
+
+struct Scan<'t> {
+    text: &'t str,
+    b: &'t [u8],
+    stats: Stats,
+    cands: Vec<Candidate>,
+    /// Lazily computed spans where numbers are never identifiers.
+    excluded: Option<Vec<(usize, usize)>>,
+}
+
+impl<'t> Scan<'t> {
+    fn add(&mut self, start: usize, end: usize, kind: Kind, noun: &'static str, priority: u8, masking: Masking) {
+        if start < end && end <= self.b.len() {
+            self.cands.push(Candidate { start, end, kind, noun, priority, masking });
+        }
+    }
+
+    fn is_excluded(&mut self, start: usize, end: usize) -> bool {
+        let text = self.text;
+        let ex = self.excluded.get_or_insert_with(|| EXCLUDED.find_iter(text).map(|m| (m.start(), m.end())).collect());
+        ex.iter().any(|&(s, e)| s < end && start < e)
+    }
+
+    /// The byte before `i`, if any.
+    fn before(&self, i: usize) -> Option<u8> {
+        i.checked_sub(1).map(|j| self.b[j])
+    }
+
+    fn after(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    /// Whether a number at `start..end` stands alone: not glued to letters or
+    /// digits, and not one part of a longer dotted/dashed/slashed number.
+    fn clean_edges(&self, start: usize, end: usize, letters_before_ok: bool) -> bool {
+        let left_ok = match self.before(start) {
+            None => true,
+            Some(c) if c.is_ascii_digit() => false,
+            Some(c) if c.is_ascii_alphabetic() => letters_before_ok,
+            Some(c @ (b'-' | b'.' | b'/' | b',')) => {
+                !(start >= 2 && self.b[start - 2].is_ascii_digit()) || (c == b',' && self.b.get(start) != Some(&b'0'))
+            }
+            Some(_) => true,
+        };
+        let right_ok = match self.after(end) {
+            None => true,
+            Some(c) if c.is_ascii_alphanumeric() => false,
+            Some(b'-' | b'.' | b'/' | b',') => !self.b.get(end + 1).is_some_and(u8::is_ascii_digit),
+            Some(_) => true,
+        };
+        left_ok && right_ok
+    }
+
+    /// Up to `n` bytes of text before `i`, starting on a char boundary.
+    fn window_before(&self, i: usize, n: usize) -> &'t str {
+        let mut s = i.saturating_sub(n);
+        while s < i && !self.text.is_char_boundary(s) {
+            s += 1;
+        }
+        &self.text[s..i]
+    }
+
+    fn window_after(&self, i: usize, n: usize) -> &'t str {
+        let mut e = (i + n).min(self.b.len());
+        while e > i && !self.text.is_char_boundary(e) {
+            e -= 1;
+        }
+        &self.text[i..e]
+    }
+
+    // ---------------------------------------------------------------- email
+
+    fn emails(&mut self, rules: &RuleSet) {
+        for m in EMAIL.find_iter(self.text) {
+            if let Some(c) = self.before(m.start()) {
+                if c.is_ascii_alphanumeric() || b"._%+-".contains(&c) {
+                    continue;
+                }
+            }
+            if rules.allowlist.allows_email(m.as_str()) {
+                continue;
+            }
+            self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Email);
+        }
+    }
+
+    // --------------------------------------------------------- context ids
+
+    fn context_ids(&mut self) {
+        let text = self.text;
+        for caps in KEYWORDS.captures_iter(text) {
+            let Some(whole) = caps.get(0) else { continue };
+            let Some(ctx) = CTX_GROUPS.iter().find(|(g, _)| caps.name(g).is_some()).map(|&(_, c)| c) else {
+                continue;
+            };
+            let kw_end = whole.end();
+            // A keyword ending in a letter or digit must end a word ("ins" is not "insulin").
+            if self.b[kw_end - 1].is_ascii_alphanumeric()
+                && self.after(kw_end).is_some_and(|c| c.is_ascii_alphanumeric())
+            {
+                continue;
+            }
+            let Some((s, e)) = self.id_after(kw_end, ctx) else { continue };
+            if self.is_excluded(s, e) {
+                continue;
+            }
+            let token = &text[s..e];
+            if let Some((kind, noun, masking)) = classify_context(ctx, token) {
+                self.add(s, e, kind, noun, P_CONTEXT, masking);
+            }
+        }
+    }
+
+    /// The id token after a context word: skips separators and filler words,
+    /// then takes `[#]alnum([-.]alnum)*` (plus space-separated digit groups).
+    fn id_after(&self, mut i: usize, ctx: Ctx) -> Option<(usize, usize)> {
+        let b = self.b;
+        let n = b.len();
+        let limit = (i + 28).min(n);
+        let mut fillers = 0;
+        loop {
+            while i < limit && matches!(b[i], b' ' | b'\t' | b':' | b'#' | b'=' | b'-' | b'.' | b'(' | b'\'') {
+                i += 1;
+            }
+            if i >= limit {
+                return None;
+            }
+            // a filler word?
+            let mut j = i;
+            while j < n && b[j].is_ascii_alphabetic() {
+                j += 1;
+            }
+            if j > i && fillers < 4 && (j >= n || !b[j].is_ascii_digit()) {
+                let w = &self.text[i..j];
+                if FILLERS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
+                    // "MRN-11335577": a filler glued to digits is part of the id
+                    if !(w.eq_ignore_ascii_case("mrn") && j < n && b[j] == b'-') {
+                        fillers += 1;
+                        i = j;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
+        let start = i;
+        let mut j = i;
+        while j < n {
+            let c = b[j];
+            let joiner = (c == b'-' || c == b'.') && j > start && j + 1 < n && b[j + 1].is_ascii_alphanumeric();
+            if c.is_ascii_alphanumeric() || joiner {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if j == start {
+            return None;
+        }
+        // plates are often written in two parts: "XYZ 4821"
+        if ctx == Ctx::Plate && j + 1 < n && b[j] == b' ' && b[j + 1].is_ascii_alphanumeric() {
+            let mut k = j + 1;
+            while k < n && b[k].is_ascii_alphanumeric() {
+                k += 1;
+            }
+            if k - start <= 9 && (k >= n || !b[k].is_ascii_alphanumeric()) {
+                j = k;
+            }
+        }
+        // space-separated digit groups: "1234 5678 9012", "123 45 6789"
+        let min_group = if ctx == Ctx::Ssn { 2 } else { 3 };
+        if b[start..j].iter().all(|c| c.is_ascii_digit() || *c == b'-') {
+            for _ in 0..4 {
+                if j + 1 < n && b[j] == b' ' && b[j + 1].is_ascii_digit() {
+                    let mut k = j + 1;
+                    while k < n && b[k].is_ascii_digit() {
+                        k += 1;
+                    }
+                    if k - (j + 1) >= min_group && (k >= n || !b[k].is_ascii_alphanumeric()) {
+                        j = k;
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+        Some((start, j))
+    }
+
+    // --------------------------------------------------------------- phones
+
+    fn phones(&mut self, rules: &RuleSet) {
+        let text = self.text;
+        let mut found: Vec<(usize, usize, bool)> = Vec::new(); // (start, end, needs_context)
+        if self.stats.plus {
+            for m in PHONE_INTL.find_iter(text) {
+                let n = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+                if (8..=15).contains(&n) && !self.before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    let end = trim_trailing_sep(m.as_str()) + m.start();
+                    if self.clean_edges(m.start(), end, false) {
+                        found.push((m.start(), end, false));
+                    }
+                }
+            }
+        }
+        if self.stats.digits >= 10 {
+            for m in PHONE_NANP.find_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                // "(617)" starts with a parenthesis; a letter glued on the left is tolerated
+                if !self.clean_edges(s, e, true) {
+                    continue;
+                }
+                let ds = validate::digits(m.as_str());
+                let national = &ds[ds.len() - 10..];
+                let nanp = national[0] >= 2 && national[3] >= 2 && !(national[1] == 1 && national[2] == 1);
+                found.push((s, e, !nanp));
+            }
+        }
+        let has_context = self.stats.digits >= 7 && PHONE_CONTEXT.is_match(text);
+        if has_context {
+            for m in PHONE_LOOSE.find_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                let n = m.as_str().bytes().filter(u8::is_ascii_digit).count();
+                let (s, e) = balance_parens(self.b, s, e);
+                if !(7..=15).contains(&n) || !self.clean_edges(s, e, false) || looks_like_date_or_number(&text[s..e]) {
+                    continue;
+                }
+                found.push((s, e, true));
+            }
+        }
+        for (s, e, needs_context) in found {
+            if self.is_excluded(s, e) || rules.allowlist.allows_phone(&text[s..e]) {
+                continue;
+            }
+            let ctx = if has_context { self.phone_context(s, e) } else { None };
+            let (kind, prio) = match (ctx, needs_context) {
+                (Some(k), _) => (k, P_PHONE_CTX),
+                (None, false) => (Kind::Phone, P_WEAK_SHAPE),
+                (None, true) => continue,
+            };
+            let noun = if kind == Kind::Fax { "fax number" } else { "phone number" };
+            self.add(s, e, kind, noun, prio, Masking::Tail(4));
+        }
+    }
+
+    /// Phone or fax, by the nearest context word before the number (or
+    /// "fax" right after it).
+    fn phone_context(&self, s: usize, e: usize) -> Option<Kind> {
+        let after = self.window_after(e, 12).to_ascii_lowercase();
+        if after.trim_start_matches([' ', '(', ',', '-']).starts_with("fax") {
+            return Some(Kind::Fax);
+        }
+        let before = self.window_before(s, 48);
+        let last = PHONE_CONTEXT.find_iter(before).last()?;
+        let words = last.as_str().to_ascii_lowercase();
+        // "my credit card number", "her record number": a number, not a phone's
+        if words.split_whitespace().any(|w| NOT_PHONE_NUMBER_WORDS.contains(&w)) {
+            return None;
+        }
+        if words.starts_with("fax") {
+            Some(Kind::Fax)
+        } else {
+            Some(Kind::Phone)
+        }
+    }
+
+    // -------------------------------------------------------------- shapes
+
+    fn shapes(&mut self) {
+        let text = self.text;
+        let d = self.stats.digits;
+        if d >= 9 {
+            for m in SSN_SHAPE.find_iter(text) {
+                if self.clean_edges(m.start(), m.end(), false)
+                    && validate::ssn(m.as_str())
+                    && !self.is_excluded(m.start(), m.end())
+                {
+                    self.add(m.start(), m.end(), Kind::Ssn, "Social Security number", P_SHAPE, Masking::Tail(4));
+                }
+            }
+        }
+        if d >= 13 {
+            for m in CARD.find_iter(text) {
+                if self.clean_edges(m.start(), m.end(), false)
+                    && one_separator(m.as_str())
+                    && validate::credit_card(m.as_str())
+                    && !self.is_excluded(m.start(), m.end())
+                {
+                    self.add(m.start(), m.end(), Kind::Account, "payment card number", P_SHAPE, Masking::Tail(4));
+                }
+            }
+        }
+        if d >= 10 {
+            for m in NPI_SHAPE.find_iter(text) {
+                if self.clean_edges(m.start(), m.end(), false)
+                    && one_separator(m.as_str())
+                    && validate::npi(m.as_str())
+                    && !self.is_excluded(m.start(), m.end())
+                {
+                    self.add(m.start(), m.end(), Kind::License, "NPI", P_WEAK_SHAPE, Masking::Tail(3));
+                }
+            }
+        }
+        if d >= 7 {
+            for m in DEA_SHAPE.find_iter(text) {
+                if validate::dea(m.as_str()) && !self.is_excluded(m.start(), m.end()) {
+                    self.add(m.start(), m.end(), Kind::License, "DEA number", P_SHAPE, Masking::Tail(3));
+                }
+            }
+        }
+        if d >= 5 {
+            for m in MBI_SHAPE.find_iter(text) {
+                if validate::mbi(m.as_str())
+                    && !self.after(m.end()).is_some_and(|c| c == b'-')
+                    && !self.is_excluded(m.start(), m.end())
+                {
+                    let noun = "Medicare Beneficiary Identifier";
+                    self.add(m.start(), m.end(), Kind::HealthPlan, noun, P_SHAPE, Masking::Tail(3));
+                }
+            }
+        }
+        if d >= 4 {
+            for m in VIN_SHAPE.find_iter(text) {
+                if validate::vin(m.as_str()) && !self.is_excluded(m.start(), m.end()) {
+                    self.add(m.start(), m.end(), Kind::Vehicle, "VIN", P_WEAK_SHAPE, Masking::Tail(4));
+                }
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------- IPs
+
+    fn ips(&mut self) {
+        let text = self.text;
+        if self.stats.digits >= 4 && self.stats.dots >= 3 {
+            for m in IPV4.find_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                if !validate::ipv4(m.as_str()) || self.before(s) == Some(b'.') {
+                    continue;
+                }
+                if VERSION_CONTEXT.is_match(self.window_before(s, 16)) {
+                    continue;
+                }
+                let e = e + cidr_suffix(&self.b[e..]);
+                self.add(s, e, Kind::Ip, "IP address", P_STRONG, Masking::Tail(2));
+            }
+        }
+        if self.stats.colons >= 2 {
+            for m in IPV6.find_iter(text) {
+                let s = m.start();
+                let raw = m.as_str().trim_end_matches('.');
+                let e = s + raw.len();
+                if self.before(s).is_some_and(|c| c.is_ascii_alphanumeric() || c == b':' || c == b'.') {
+                    continue;
+                }
+                // zone ("%eth0") and prefix length ("/64") belong to the span
+                let mut end = e;
+                if self.after(end) == Some(b'%') {
+                    let mut k = end + 1;
+                    while k < self.b.len() && self.b[k].is_ascii_alphanumeric() {
+                        k += 1;
+                    }
+                    if k > end + 1 {
+                        end = k;
+                    }
+                }
+                end += cidr_suffix(&self.b[end..]);
+                if self.after(end).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    continue;
+                }
+                if raw == "::" || !raw.bytes().any(|c| c.is_ascii_digit()) || !validate::ipv6(raw) {
+                    continue;
+                }
+                self.add(s, end, Kind::Ip, "IP address", P_STRONG, Masking::Tail(2));
+            }
+        }
+    }
+
+    fn macs(&mut self) {
+        let st = self.stats;
+        if st.colons < 5 && st.dashes < 5 && st.dots < 2 {
+            return;
+        }
+        for m in MAC.find_iter(self.text) {
+            let bad_right = matches!(self.after(m.end()), Some(b':' | b'-' | b'.'))
+                && self.b.get(m.end() + 1).is_some_and(u8::is_ascii_hexdigit);
+            let bad_left = matches!(self.before(m.start()), Some(b':' | b'-' | b'.'));
+            if !bad_right && !bad_left && validate::mac(m.as_str()) {
+                self.add(m.start(), m.end(), Kind::Device, "MAC address", P_SHAPE, Masking::Tail(2));
+            }
+        }
+    }
+
+    // ----------------------------------------------------------- geography
+
+    fn geography(&mut self) {
+        let text = self.text;
+        for caps in ADDRESS.captures_iter(text) {
+            let Some(m) = caps.get(0) else { continue };
+            let s = m.start();
+            if matches!(self.before(s), Some(b'$' | b'#' | b'.' | b'/' | b'-')) {
+                continue;
+            }
+            if caps.name("unit").is_none() && ORG_PLACE.is_match(self.window_before(s, 48)) {
+                continue;
+            }
+            self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);
+        }
+        if self.stats.digits >= 5 {
+            for re in [&*ZIP_WORD, &*ZIP_STATE] {
+                for caps in re.captures_iter(text) {
+                    let Some(z) = caps.get(1) else { continue };
+                    if self.after(z.end()).is_some_and(|c| c.is_ascii_digit()) {
+                        continue;
+                    }
+                    self.add(z.start(), z.end(), Kind::Zip, "ZIP code", P_GEO, Masking::Tail(2));
+                }
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------- age
+
+    fn ages(&mut self) {
+        let text = self.text;
+        for caps in AGE.captures_iter(text) {
+            let Some(whole) = caps.get(0) else { continue };
+            let Some(num) = ["a", "b", "c", "d", "e"].iter().find_map(|g| caps.name(g)) else { continue };
+            let Ok(age) = num.as_str().parse::<u32>() else { continue };
+            if !(90..=125).contains(&age) || caps.name("pl").is_some() {
+                continue;
+            }
+            if self.before(num.start()).is_some_and(|c| c == b'.' || c == b'-' || c == b'$') {
+                continue;
+            }
+            let after = &text[num.end()..];
+            if AGE_AGGREGATE_AFTER.is_match(after) || AGE_AGGREGATE_BEFORE.is_match(self.window_before(num.start(), 20))
+            {
+                continue;
+            }
+            if caps.name("a").is_some() && AGE_NOT_PERSON.is_match(&text[whole.end()..]) {
+                continue;
+            }
+            self.add(whole.start(), whole.end(), Kind::Age, "age over 89", P_GEO, Masking::Digits);
+        }
+    }
+}
+
+/// Decides what a context word plus its id token is, if anything.
+fn classify_context(ctx: Ctx, token: &str) -> Option<(Kind, &'static str, Masking)> {
+    let tail = Masking::Tail(4);
+    let digits = token.bytes().filter(u8::is_ascii_digit).count();
+    let alnum = token.bytes().filter(u8::is_ascii_alphanumeric).count();
+    match ctx {
+        Ctx::Ssn => {
+            // Named as an SSN, nine digits are one even when the area is out of
+            // range (9xx is an ITIN, just as identifying); placeholders like
+            // 000-00-0000 are not.
+            let ds = validate::digits(token);
+            let placeholder = ds.iter().all(|&d| d == ds[0]);
+            let ok = digits == 9 && alnum == 9 && !placeholder;
+            return ok.then_some((Kind::Ssn, "Social Security number", tail));
+        }
+        Ctx::Dea if token.len() == 9 && token.as_bytes()[0].is_ascii_alphabetic() => {
+            return validate::dea(token).then_some((Kind::License, "DEA number", Masking::Tail(3)));
+        }
+        Ctx::Npi if digits == 10 && alnum == 10 => {
+            return Some((Kind::License, "NPI", Masking::Tail(3)));
+        }
+        Ctx::Vin => {
+            let ok = (11..=17).contains(&token.len())
+                && token.bytes().all(|c| c.is_ascii_alphanumeric())
+                && digits >= 2
+                && alnum > digits;
+            return ok.then_some((Kind::Vehicle, "VIN", tail));
+        }
+        Ctx::Plate => {
+            let ok = (2..=8).contains(&alnum) && digits >= 1 && !is_year(token) && !token.contains("  ");
+            return ok.then_some((Kind::Vehicle, "licence plate", Masking::Tail(2)));
+        }
+        Ctx::Imei if digits == 15 && alnum == 15 => {
+            let noun = if validate::imei(token) { "IMEI" } else { "device identifier" };
+            return Some((Kind::Device, noun, tail));
+        }
+        _ => {}
+    }
+    if !plausible_id(token) {
+        return None;
+    }
+    Some(match ctx {
+        Ctx::Mrn => (Kind::Mrn, "medical record number", tail),
+        Ctx::Plan if validate::mbi(token) => (Kind::HealthPlan, "Medicare Beneficiary Identifier", Masking::Tail(3)),
+        Ctx::Plan => (Kind::HealthPlan, "health plan number", tail),
+        Ctx::Acct => (Kind::Account, "account number", tail),
+        Ctx::Dea | Ctx::Npi | Ctx::Lic => (Kind::License, "licence/certificate number", tail),
+        Ctx::Imei | Ctx::Dev => (Kind::Device, "device serial number", tail),
+        Ctx::Gen if is_ssn_shape(token) => (Kind::Ssn, "Social Security number", tail),
+        Ctx::Gen => (Kind::Other, "identifier", tail),
+        Ctx::Ssn | Ctx::Vin | Ctx::Plate => return None,
+    })
+}
+
+/// An id after a context word: has digits, is not a year, date, decimal or
+/// count.
+fn plausible_id(token: &str) -> bool {
+    let digits = token.bytes().filter(u8::is_ascii_digit).count();
+    let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
+    if token.len() > 32 || digits < 3 {
+        return false;
+    }
+    if letters == 0 && (digits < 4 || is_year(token) || looks_like_date_or_number(token)) {
+        return false;
+    }
+    true
+}
+
+/// `ddd-dd-dddd` (one separator kind) with valid SSN parts.
+fn is_ssn_shape(token: &str) -> bool {
+    let parts: Vec<&str> = token.split(['-', '.', ' ']).collect();
+    parts.len() == 3 && parts.iter().map(|p| p.len()).eq([3, 2, 4]) && one_separator(token) && validate::ssn(token)
+}
+
+fn is_year(token: &str) -> bool {
+    token.len() == 4
+        && token.bytes().all(|c| c.is_ascii_digit())
+        && (token.starts_with("19") || token.starts_with("20"))
+}
+
+/// Dates (4/12/2023, 2023-04-25, 12.05.2023), times and decimals are not
+/// phone numbers or ids.
+fn looks_like_date_or_number(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
+    let all_digits = parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+    if all_digits && parts.len() == 3 {
+        let l: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        let dmy = l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4);
+        let ymd = l[0] == 4 && l[1] <= 2 && l[2] <= 2;
+        if dmy || ymd {
+            return true;
+        }
+    }
+    if all_digits && parts.len() == 2 && s.contains('.') {
+        return true; // a decimal
+    }
+    false
+}
+
+/// Whether a number uses at most one kind of separator.
+fn one_separator(s: &str) -> bool {
+    let mut seps = s.bytes().filter(|c| !c.is_ascii_digit());
+    match seps.next() {
+        None => true,
+        Some(first) => seps.all(|c| c == first),
+    }
+}
+
+/// Drops an unbalanced leading `(` or trailing `)` from `b[s..e]`.
+fn balance_parens(b: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
+    let count = |s: usize, e: usize, c: u8| b[s..e].iter().filter(|&&x| x == c).count();
+    while e > s && b[e - 1] == b')' && count(s, e, b')') > count(s, e, b'(') {
+        e -= 1;
+    }
+    while s < e && b[s] == b'(' && count(s, e, b'(') > count(s, e, b')') {
+        s += 1;
+    }
+    (s, e)
+}
+
+/// Length of the part of `s` to keep: trailing separators dropped.
+fn trim_trailing_sep(s: &str) -> usize {
+    s.trim_end_matches([' ', '.', '-']).len()
+}
+
+/// Length of a `/NN` prefix-length suffix at the start of `b`, if any.
+fn cidr_suffix(b: &[u8]) -> usize {
+    if b.first() != Some(&b'/') {
+        return 0;
+    }
+    let n = b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=4).contains(&n) && !b.get(1 + n).is_some_and(|c| c.is_ascii_alphanumeric()) {
+        1 + n
+    } else {
+        0
+    }
+}

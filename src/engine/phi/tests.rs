@@ -1,0 +1,679 @@
+//! Unit tests for the structured identifier detectors: positives and
+//! negatives per rule, evasions, masking and span mapping.
+
+use super::RULES;
+use crate::engine::{review, Draft, Finding, Identifier, RuleSet};
+use std::sync::LazyLock;
+
+static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
+
+fn ours(f: &Finding) -> bool {
+    RULES.iter().any(|r| r.id == f.rule)
+}
+
+fn findings_with(rules: &RuleSet, text: &str) -> Vec<Finding> {
+    review(&Draft::new(text), rules).findings.into_iter().filter(ours).collect()
+}
+
+/// (rule, original text of the span) for each of this module's findings.
+fn found(text: &str) -> Vec<(String, String)> {
+    findings_with(&BUILTIN, text)
+        .into_iter()
+        .map(|f| {
+            let s = f.span.expect("phi text findings have spans");
+            (f.rule, text[s.start..s.end].to_string())
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_rule(text: &str, rule: &str, span_text: &str) {
+    let got = found(text);
+    assert!(
+        got.iter().any(|(r, s)| r == rule && s == span_text),
+        "expected {rule} on {span_text:?} in {text:?}, got {got:?}"
+    );
+}
+
+#[track_caller]
+fn assert_hit(text: &str, rule: &str) {
+    let got = found(text);
+    assert!(got.iter().any(|(r, _)| r == rule), "expected {rule} in {text:?}, got {got:?}");
+}
+
+#[track_caller]
+fn assert_clean(text: &str) {
+    let got = found(text);
+    assert!(got.is_empty(), "expected no phi in {text:?}, got {got:?}");
+}
+
+// ------------------------------------------------------------------- docs
+
+#[test]
+fn every_rule_is_documented_and_phi() {
+    assert!(RULES.len() >= 15);
+    for r in RULES {
+        assert!(r.id.starts_with("phi."), "{}", r.id);
+        assert_eq!(r.category, crate::engine::Category::Phi);
+        assert_eq!(r.severity, crate::engine::Severity::Error);
+        assert!(!r.what.is_empty() && !r.why.is_empty() && !r.example.is_empty(), "{}", r.id);
+    }
+}
+
+#[test]
+fn every_rule_example_fires_its_rule() {
+    for r in RULES {
+        if r.id == "phi.image" {
+            continue; // an attachment rule; its example names the file
+        }
+        assert_hit(r.example, r.id);
+    }
+}
+
+// ------------------------------------------------------------------ phone
+
+#[test]
+fn phone_us_formats() {
+    assert_rule("Reminder: your follow-up is moved to 555-201-8834, call to confirm.", "phi.phone", "555-201-8834");
+    assert_rule("Call (617) 555-0143 today", "phi.phone", "(617) 555-0143");
+    assert_rule("reach me on 555.201.8834 tonight", "phi.phone", "555.201.8834");
+    assert_rule("Her cell +1 617 555 0143", "phi.phone", "+1 617 555 0143");
+    assert_rule("call 1-800-555-0199 now", "phi.phone", "1-800-555-0199");
+    assert_rule("US: (415)555-0132", "phi.phone", "(415)555-0132");
+    assert_rule("Her number is 617 555 0143.", "phi.phone", "617 555 0143");
+}
+
+#[test]
+fn phone_with_context_accepts_non_nanp_and_short() {
+    assert_rule("Her phone number is (123) 456-7890.", "phi.phone", "(123) 456-7890");
+    assert_rule("Contact phone: 123-456-7890.", "phi.phone", "123-456-7890");
+    assert_rule("text me at 555-0143", "phi.phone", "555-0143");
+    assert_rule("My Japanese number is 090-1234-5678", "phi.phone", "090-1234-5678");
+    assert_rule("My CN number is 13812345678", "phi.phone", "13812345678");
+}
+
+#[test]
+fn phone_international() {
+    assert_rule("UK office +44 20 7123 4567 after 9", "phi.phone", "+44 20 7123 4567");
+    assert_rule("ring +44 (20) 7123 4567", "phi.phone", "+44 (20) 7123 4567");
+    assert_rule("Brazil: +55 11 98456 5666", "phi.phone", "+55 11 98456 5666");
+    assert_rule("+33 1 42 68 53 00 is the desk", "phi.phone", "+33 1 42 68 53 00");
+}
+
+#[test]
+fn phone_negatives() {
+    for t in [
+        "1 in 3 adults has high blood pressure.",
+        "45% of patients improved, p=0.003.",
+        "Join us Saturday 9am-1pm at the market.",
+        "Tickets cost $125.00 and sell out fast.",
+        "Take 20mg twice daily for 10 days.",
+        "Enrolment ran 2019-2023 across 120 sites.",
+        "Born in 1961, diagnosed in 2021.",
+        "Recorded at 10:30:45 on the monitor.",
+        "Version 2.10.3 of the app is out.",
+        "We screened 1,250,000 people in 2024.",
+        "ICD-10 E11.9 and I21.4 are the codes.",
+        "Study NCT01234567 is recruiting.",
+        "Read https://www.ahajournals.org/doi/10.1161/CIR.0000000000000351 today",
+        "Source: doi:10.1056/NEJMoa2034577",
+        "Our clinic serves 555 families across 201 towns.",
+        "Results: 123 456 7890 cells counted",
+        "Scores went from 100-200 to 300-400.",
+        "Call volume rose 12% this week.",
+        "PMID: 31234567 has the details",
+    ] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn phone_date_shapes_are_not_phones_even_with_context() {
+    assert_clean("Call us on 04/12/2023 about the event.");
+    assert_clean("Call back 2023-04-25 please.");
+}
+
+#[test]
+fn allowlisted_phone_email_domain_are_not_reported() {
+    let rules = RuleSet::from_toml(
+        "[allowlist]\nphones = [\"(617) 555-0100\"]\nemails = [\"press@other.org\"]\ndomains = [\"example-clinic.org\"]\n",
+        "t.toml",
+    )
+    .expect("config");
+    assert!(findings_with(&rules, "Questions? Call our nurse line at 617-555-0100.").is_empty());
+    assert!(findings_with(&rules, "Call +1 617 555 0100 for appointments").is_empty());
+    assert!(findings_with(&rules, "Email info@example-clinic.org or press@other.org").is_empty());
+    assert!(findings_with(&rules, "Write to team@blog.example-clinic.org").is_empty());
+    // other numbers and addresses still are
+    assert_eq!(findings_with(&rules, "Call 617-555-0101.").len(), 1);
+    assert_eq!(findings_with(&rules, "Email jane@gmail.com").len(), 1);
+}
+
+// -------------------------------------------------------------------- fax
+
+#[test]
+fn fax_context() {
+    assert_rule("Fax results for Ana Ruiz to (617) 555-0143 before 5pm.", "phi.fax", "(617) 555-0143");
+    assert_rule("(Fax: 650-123-4567)?", "phi.fax", "650-123-4567");
+    assert_rule("send it to 617-555-0143 (fax) today", "phi.fax", "617-555-0143");
+    // nearest context word decides
+    let got = found("Fax 617-555-0143, or call 617-555-0144 to check.");
+    assert!(got.contains(&("phi.fax".into(), "617-555-0143".into())), "{got:?}");
+    assert!(got.contains(&("phi.phone".into(), "617-555-0144".into())), "{got:?}");
+}
+
+#[test]
+fn fax_findings_name_the_fax_identifier() {
+    let f = findings_with(&BUILTIN, "Fax to 617-555-0143");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].identifier, Some(Identifier::Fax));
+    assert!(f[0].message.starts_with("fax number ***-***-0143"), "{}", f[0].message);
+}
+
+// ------------------------------------------------------------------ email
+
+#[test]
+fn emails() {
+    assert_rule("Email me at r.hughes@gmail.com and I'll send it.", "phi.email", "r.hughes@gmail.com");
+    assert_rule("(email: john.doe@example.com)", "phi.email", "john.doe@example.com");
+    assert_rule("contact thomas.lee45@email.co.uk.", "phi.email", "thomas.lee45@email.co.uk");
+    assert_rule("a@xn--d1acufc.xn--p1ai", "phi.email", "a@xn--d1acufc.xn--p1ai");
+}
+
+#[test]
+fn email_negatives() {
+    for t in [
+        "Thanks @jdavis22 for the question!",
+        "my email is info@presidio.",
+        "this is not an email: hello-world here",
+        "Ratio 3@5 is odd",
+        "Follow @AHAScience and @ACCinTouch",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// -------------------------------------------------------------------- SSN
+
+#[test]
+fn ssn_shapes() {
+    assert_rule("SSN 123-45-6789 keeps showing up on faxed referrals.", "phi.ssn", "123-45-6789");
+    assert_rule("ref# 784-55-2943.", "phi.ssn", "784-55-2943");
+    assert_rule("abc 078 05 1123 abc", "phi.ssn", "078 05 1123");
+    assert_rule("number 078.05.1123 here", "phi.ssn", "078.05.1123");
+}
+
+#[test]
+fn ssn_context_takes_any_nine_digits() {
+    assert_rule("(SSN: 987-65-4321)?", "phi.ssn", "987-65-4321");
+    assert_rule("social security number 078051121", "phi.ssn", "078051121");
+    assert_rule("Pt's SSN: 123 45 6789.", "phi.ssn", "123 45 6789");
+}
+
+#[test]
+fn ssn_negatives() {
+    for t in [
+        "000-12-3456 is not valid",
+        "666-12-3456 is not valid",
+        "912-34-5678 is an ITIN range",
+        "123-00-4567 has a zero group",
+        "123-45-0000 has a zero serial",
+        "078051121 bare nine digits",
+        "693-09.4444 mixed separators",
+        "SSN: 000-00-0000 placeholder",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// -------------------------------------------------------------------- MRN
+
+#[test]
+fn mrn_context_words() {
+    assert_rule("Patient DOB 04/12/1961, MRN 00482913, presented with chest pain.", "phi.mrn", "00482913");
+    assert_rule("(MRN: #UPMC-231500JR)? Risks", "phi.mrn", "UPMC-231500JR");
+    assert_rule("M.R.N. 4471-22 is on the wristband", "phi.mrn", "4471-22");
+    assert_rule("MR# 77812 labs pending", "phi.mrn", "77812");
+    assert_rule("with medical record 123-45-6789, diagnosed", "phi.mrn", "123-45-6789");
+    assert_rule("with a medical record number MRN-11335577?", "phi.mrn", "MRN-11335577");
+    assert_rule("Med Rec#: CC-789654", "phi.mrn", "CC-789654");
+    assert_rule("MedRec# CM-112233.", "phi.mrn", "CM-112233");
+    assert_rule("chart number 556677 pulled", "phi.mrn", "556677");
+    assert_rule("EMR: 456123789.", "phi.mrn", "456123789");
+    assert_rule("patient ID 67890, seen at", "phi.mrn", "67890");
+    assert_rule("Her MRN is CG-123987.", "phi.mrn", "CG-123987");
+    assert_rule("under MRN UCSF-20210930-567?", "phi.mrn", "UCSF-20210930-567");
+    assert_rule("mrn 22334455, Jane", "phi.mrn", "22334455");
+}
+
+#[test]
+fn mrn_wins_over_ssn_shape() {
+    let f = findings_with(&BUILTIN, "MRN: 123-45-6789");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, "phi.mrn");
+    assert_eq!(f[0].identifier, Some(Identifier::MedicalRecordNumber));
+}
+
+#[test]
+fn mrn_negatives() {
+    for t in [
+        "MRN lookup is down again this morning.",
+        "Patient ID bracelets save lives.",
+        "Our EHR 2024 upgrade went live.",
+        "Medical records from 2021 show improvement.",
+        "Update your medical record online.",
+        "Chart number 12 of 40 reviewed",
+        "Mr. Thompson and Mr. Smith were thrilled.",
+    ] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn mrn_evasions() {
+    // spaced letters and digits are joined by the normalizer
+    let t = "M R N: 0 0 7 7 3 4 1 2 \u{2014} please pull her labs.";
+    assert_rule(t, "phi.mrn", "0 0 7 7 3 4 1 2");
+    // Cyrillic М in "MRN", zero-width space inside the number
+    let t = "\u{041C}RN 0048\u{200B}2913 labs";
+    assert_rule(t, "phi.mrn", "0048\u{200B}2913");
+    // fullwidth digits
+    let t = "MRN \u{FF10}\u{FF10}\u{FF14}\u{FF18}\u{FF12}\u{FF19}";
+    assert_rule(t, "phi.mrn", "\u{FF10}\u{FF10}\u{FF14}\u{FF18}\u{FF12}\u{FF19}");
+}
+
+// ------------------------------------------------------------ health plan
+
+#[test]
+fn health_plan_context() {
+    assert_rule("Just sent the referral for member ID XKH493028817 to the insurer.", "phi.health-plan", "XKH493028817");
+    assert_rule("her insurance is HPN-987654.", "phi.health-plan", "HPN-987654");
+    assert_rule("ins: ZY-567890.", "phi.health-plan", "ZY-567890");
+    assert_rule("(HICN: B123456789)?", "phi.health-plan", "B123456789");
+    assert_rule("Health Plan ID: 54321-XYZ", "phi.health-plan", "54321-XYZ");
+    assert_rule("His insurance # is NP-1234AB.", "phi.health-plan", "NP-1234AB");
+    assert_rule("Insurance ID: 54321-7890", "phi.health-plan", "54321-7890");
+    assert_rule("policy number: HP-987654", "phi.health-plan", "HP-987654");
+    assert_rule("Medicaid #123456789 renewal", "phi.health-plan", "123456789");
+    assert_rule("group no. G-44821", "phi.health-plan", "G-44821");
+}
+
+#[test]
+fn mbi_format() {
+    assert_rule("Medicare ID: 3CD5-FG7-HJ89", "phi.health-plan", "3CD5-FG7-HJ89");
+    assert_rule("Patient 1EG4-TE5-MK73 and", "phi.health-plan", "1EG4-TE5-MK73");
+    assert_rule("The MBI is 4EF6GH8JK12 for this patient", "phi.health-plan", "4EF6GH8JK12");
+    for t in ["1SG4-TE5-MK73", "1EG4-LE5-MK73", "AEG4-TE5-MK73", "1EG4TE5MK7", "1EG4TE5MK734"] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn health_plan_negatives() {
+    for t in [
+        "Insulin prices fell 30% this year.",
+        "Medicare 2025 changes explained in our blog.",
+        "Check your insurance plan before open enrollment.",
+        "ins and outs of prior authorization",
+        "Treatment plan: 5000 steps a day",
+        "Medicare covers 80% of the cost.",
+        "Member of the month: our 3 night nurses!",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// ---------------------------------------------------- account and cards
+
+#[test]
+fn accounts_and_cards() {
+    assert_rule("(Acct#: GRM-998877). worried", "phi.account", "GRM-998877");
+    assert_rule("(Account Number: 9876543210)?", "phi.account", "9876543210");
+    assert_rule("acct no. 4451-0982 overdue", "phi.account", "4451-0982");
+    assert_rule("card 4111 1111 1111 1111 on file", "phi.account", "4111 1111 1111 1111");
+    assert_rule("4012-8888-8888-1881", "phi.account", "4012-8888-8888-1881");
+    assert_rule("amex 371449635398431", "phi.account", "371449635398431");
+}
+
+#[test]
+fn card_negatives() {
+    for t in [
+        "4012-8888-8888-1882",
+        "my credit card number is 36168002586008",
+        "timestamp 1748503543012",
+        "order 2023041512345678",
+        "Follow our account for 12 tips",
+        "Our account has 12000 followers",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// ---------------------------------------------------------------- license
+
+#[test]
+fn licenses() {
+    assert_rule("(License No: CLN-112233)?", "phi.license", "CLN-112233");
+    assert_rule("medical license 12-345678 verified", "phi.license", "12-345678");
+    assert_rule("DEA number GL0285191", "phi.license", "GL0285191");
+    assert_rule("K92993548", "phi.license", "K92993548");
+    assert_rule("NPI: 1234567893", "phi.license", "1234567893");
+    assert_rule("NPI 1234567890", "phi.license", "1234567890");
+    assert_rule("Provider identifier 1245319599", "phi.license", "1245319599");
+    assert_rule("1234-567-893", "phi.license", "1234-567-893");
+}
+
+#[test]
+fn license_negatives() {
+    for t in [
+        "The DEA number is  BG8207031",
+        "1234567890",
+        "0234567893",
+        "Licensed in 2015 and still going strong.",
+        "CC BY 4.0 license applies",
+        "Certificate of completion for 30 nurses",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// ---------------------------------------------------------------- vehicle
+
+#[test]
+fn vehicles() {
+    assert_rule("VIN 1M8GDM9AXKP042788 towed", "phi.vehicle", "1M8GDM9AXKP042788");
+    assert_rule("the truck 1M8GDM9AXKP042788 was", "phi.vehicle", "1M8GDM9AXKP042788");
+    assert_rule("car plate 7ABC123, now stable", "phi.vehicle", "7ABC123");
+    assert_rule("license plate # XYZ 4821", "phi.vehicle", "XYZ 4821");
+    assert_clean("1M8GDM9A1KP042788 wrong check digit");
+    assert_clean("Plate of 12 cookies for the team!");
+}
+
+// ----------------------------------------------------------------- device
+
+#[test]
+fn devices() {
+    assert_rule("Her pacemaker, serial no. PJN123456, was recalled.", "phi.device", "PJN123456");
+    assert_rule("S/N: 4471X-2290 pump", "phi.device", "4471X-2290");
+    assert_rule("IMEI 490154203237518 on her phone", "phi.device", "490154203237518");
+    assert_rule("lot # 08A221C vaccine", "phi.device", "08A221C");
+    assert_rule("device ID: AB-77120", "phi.device", "AB-77120");
+    assert_rule("My MAC address is 00:1A:2B:3C:4D:5E", "phi.device", "00:1A:2B:3C:4D:5E");
+    assert_rule("Hardware address: AA-BB-CC-DD-EE-FF", "phi.device", "AA-BB-CC-DD-EE-FF");
+    assert_rule("Cisco MAC: 0012.3456.789A", "phi.device", "0012.3456.789A");
+    for t in [
+        "Not a MAC: 00:1A:2B:3C:4D",
+        "Broadcast: FF:FF:FF:FF:FF:FF",
+        "Invalid: 00:00:00:00:00:00",
+        "10:2F:33-AC-29-C3",
+        "A lot of 2023 was hard",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// --------------------------------------------------------------------- IP
+
+#[test]
+fn ipv4() {
+    assert_rule("The portal login came from 203.0.113.42.", "phi.ip", "203.0.113.42");
+    assert_rule("(192.168.1.1)", "phi.ip", "192.168.1.1");
+    assert_rule("192.168.2.1@eth0", "phi.ip", "192.168.2.1");
+    assert_rule("Subnet: 192.168.1.0/24", "phi.ip", "192.168.1.0/24");
+    for t in [
+        "256.256.256.256",
+        "192.168.1",
+        "IP192.168.1.1text",
+        "text192.168.1.1",
+        "Version 1.2.3",
+        "version 1.2.3.4 shipped",
+        "See section 4.1.2.3 of the guideline",
+    ] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn ipv6() {
+    assert_rule("Server IP: 2001:db8::1", "phi.ip", "2001:db8::1");
+    assert_rule("my ip is 2400:c401::5054:ff:fe1b:b031.", "phi.ip", "2400:c401::5054:ff:fe1b:b031");
+    assert_rule("Connect to [2001:db8::1]:8080", "phi.ip", "2001:db8::1");
+    assert_rule("Mapped: ::ffff:192.168.1.1", "phi.ip", "::ffff:192.168.1.1");
+    assert_rule("fe80::1%eth0/64", "phi.ip", "fe80::1%eth0/64");
+    for t in [
+        "Time 12:34:56",
+        "Ratio 1:2:3:4",
+        "Port 80:443",
+        "std::cout",
+        "MyClass::toString",
+        ":::",
+        "fe80::1text",
+        "2001::db8::1",
+        "2001:db8::256.1.1.1",
+        "News :: Heart Month :: 2025",
+        "684D:1111:222:3333:4444:5555:77",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// -------------------------------------------------------------- geography
+
+#[test]
+fn street_addresses() {
+    assert_rule(
+        "Fascinating case: 92-year-old woman from 14 Birch Lane, Springfield with a rare valve defect.",
+        "phi.address",
+        "14 Birch Lane",
+    );
+    assert_rule("lives at 221B Baker Street now", "phi.address", "221B Baker Street");
+    assert_rule("moved to 1200 W. Main St., Apt 4 last week", "phi.address", "1200 W. Main St., Apt 4");
+    assert_rule("resident of 123 Maple Street, Chicago, IL", "phi.address", "123 Maple Street");
+    assert_rule("found at 350 5th Avenue yesterday", "phi.address", "350 5th Avenue");
+}
+
+#[test]
+fn address_negatives() {
+    for t in [
+        "Join us at the Main Street farmers market.",
+        "Visit our clinic at 100 Main Street for flu shots.",
+        "Join us at 45 Park Avenue on Saturday.",
+        "We walked 5 miles down the road.",
+        "Top 10 Heart Healthy Foods list",
+        "Welcome 3 New Doctors this fall",
+    ] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn zip_codes() {
+    assert_rule("Lives in Boston, MA 02115, works nights.", "phi.zip", "02115");
+    assert_rule("zip code 60614 has the cases", "phi.zip", "60614");
+    assert_rule("ZIP: 94110-1234", "phi.zip", "94110-1234");
+    for t in ["We raised $25000 this year", "25000 steps", "the 2024 MA results", "Ranked #1 of 12345 hospitals"] {
+        assert_clean(t);
+    }
+}
+
+// -------------------------------------------------------------------- age
+
+#[test]
+fn ages_over_89() {
+    assert_rule("A 92-year-old woman with a rare defect", "phi.age", "92-year-old");
+    assert_rule("Patient aged 91 admitted", "phi.age", "aged 91");
+    assert_rule("94 yo male with CHF", "phi.age", "94 yo");
+    assert_rule("a 97 year old man walked in", "phi.age", "97 year old");
+    assert_rule("she's 102 years old and sharp", "phi.age", "102 years old");
+    assert_rule("celebrating her 100th birthday on the ward", "phi.age", "100th birthday");
+    assert_rule("My grandma just turned 95!", "phi.age", "grandma just turned 95");
+    assert_rule("96yo F, fall at home", "phi.age", "96yo");
+}
+
+#[test]
+fn age_negatives() {
+    for t in [
+        "Our 90-day readmission rate fell.",
+        "Thanks for 100 years of service!",
+        "A 45-year-old runner collapsed.",
+        "Adults aged 90 and older need extra care.",
+        "Patients over 90 years old are at higher risk.",
+        "Risk rises for ages 90+.",
+        "Among 95-year-olds, falls are common.",
+        "The 100-year-old hospital is getting a new wing.",
+        "Our hospital is turning 90 in 2030!",
+        "age 90 or older",
+        "aged 90-99 cohort",
+        "Call volume was 90% yesterday",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// ------------------------------------------------------ other identifiers
+
+#[test]
+fn other_identifiers() {
+    assert_rule("(Site ID: 98765).", "phi.identifier", "98765");
+    assert_rule("reference his notes on case #JH-998877.", "phi.identifier", "JH-998877");
+    assert_rule("(ID#: LUP-98765)?", "phi.identifier", "LUP-98765");
+    for t in [
+        "Trial ID: NCT01234567 is recruiting",
+        "PubMed ID: 31234567",
+        "ORCID ID: 0000-0002-1825-0097",
+        "idea 12345",
+        "ID 2024 conference",
+    ] {
+        assert_clean(t);
+    }
+}
+
+// ----------------------------------------------------------------- DICOM
+
+#[test]
+fn dicom_attachments() {
+    let d = Draft::new("Scan attached for the teaching conference.").with_attachment("IM-0001-0042.dcm", "");
+    let f: Vec<Finding> = review(&d, &BUILTIN).findings.into_iter().filter(ours).collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, "phi.image");
+    assert_eq!(f[0].span, None);
+    assert!(!f[0].message.contains("IM-0001"), "the file name may itself be identifying");
+    let d = Draft::new("x").with_attachment("scan", "application/dicom");
+    assert!(review(&d, &BUILTIN).findings.iter().any(|f| f.rule == "phi.image"));
+    let d = Draft::new("x").with_attachment("xray.png", "image/png");
+    assert!(!review(&d, &BUILTIN).findings.iter().any(|f| f.rule == "phi.image"));
+}
+
+// ------------------------------------------------------- masks and spans
+
+#[test]
+fn messages_never_contain_the_identifier() {
+    let cases = [
+        "Call 555-201-8834 now",
+        "Fax (617) 555-0143",
+        "Email r.hughes@gmail.com",
+        "SSN 123-45-6789",
+        "MRN 00482913",
+        "member ID XKH493028817",
+        "Acct# GRM-998877",
+        "card 4111111111111111",
+        "NPI 1234567893",
+        "VIN 1M8GDM9AXKP042788",
+        "serial no. PJN123456",
+        "from 203.0.113.42",
+        "at 14 Birch Lane",
+        "Boston, MA 02115",
+        "a 92-year-old",
+        "Site ID: 98765",
+        "+44 20 7123 4567",
+        "2001:db8::8a2e:370:7334",
+    ];
+    for t in cases {
+        let fs = findings_with(&BUILTIN, t);
+        assert!(!fs.is_empty(), "{t}");
+        for f in fs {
+            let s = f.span.expect("span");
+            let raw = &t[s.start..s.end];
+            assert!(!f.message.contains(raw), "{t}: message {:?} echoes {raw:?}", f.message);
+            let ds: String = raw.chars().filter(char::is_ascii_digit).collect();
+            if ds.len() >= 2 {
+                let md: String = f.message.chars().filter(char::is_ascii_digit).collect();
+                assert!(!md.contains(&ds), "{t}: message {:?} has all digits of {raw:?}", f.message);
+            }
+            assert!(f.suggestion.is_some());
+            assert!(f.identifier.is_some());
+        }
+    }
+}
+
+#[test]
+fn phone_message_masks_all_but_last_four() {
+    let f = findings_with(&BUILTIN, "Call 555-201-8834 now");
+    assert!(f[0].message.starts_with("phone number ***-***-8834"), "{}", f[0].message);
+    assert_eq!(f[0].identifier, Some(Identifier::Phone));
+}
+
+#[test]
+fn evasions_map_back_to_original_spans() {
+    // Cyrillic е, non-breaking hyphens
+    let t = "Call m\u{0435} at 555\u{2011}867\u{2011}5309 about your results, Mrs. Allen.";
+    assert_rule(t, "phi.phone", "555\u{2011}867\u{2011}5309");
+    // zero-width joiners inside an SSN
+    let t = "SSN 123\u{200D}-45-\u{200B}6789";
+    assert_rule(t, "phi.ssn", "123\u{200D}-45-\u{200B}6789");
+    // spaced phone digits
+    let t = "call 6 1 7 5 5 5 0 1 4 3 tonight";
+    assert_hit(t, "phi.phone");
+    // fullwidth @ and letters in an email
+    let t = "mail j\u{FF4F}hn\u{FF20}gmail.com";
+    assert_hit(t, "phi.email");
+    // emoji around a number
+    let t = "\u{1F4DE} 555-201-8834 \u{1F600}";
+    assert_rule(t, "phi.phone", "555-201-8834");
+}
+
+#[test]
+fn rule_turned_off_reports_nothing() {
+    let rules = RuleSet::from_toml("[rules]\n\"phi.phone\" = \"off\"\n", "t.toml").expect("config");
+    assert!(findings_with(&rules, "Call 555-201-8834 now").is_empty());
+    let rules = RuleSet::from_toml("[rules]\n\"phi.email\" = \"warning\"\n", "t.toml").expect("config");
+    let f = findings_with(&rules, "Email jane@gmail.com");
+    assert_eq!(f[0].severity, crate::engine::Severity::Warning);
+}
+
+#[test]
+fn ok_drafts_stay_clean() {
+    for t in [
+        "Heart attack symptoms can look different in women: jaw pain, nausea and fatigue. https://www.ahajournals.org/doi/10.1161/CIR.0000000000000351 #HeartHealth",
+        "Tip: a 10-minute walk after meals can help keep blood sugar steady. #diabetes",
+        "Colorectal cancer screening now starts at 45 for average-risk adults.",
+        "Flu shots at all 3 clinics this week, 8am-6pm. Walk-ins welcome!",
+        "Interesting study in JAMA: https://jamanetwork.com/journals/jama/fullarticle/2812345",
+        "Our #HeartMonth2025 5K raised $12,500 for 1,200 families.",
+        "New data: 1 in 5 adults over 65 had a fall in 2023 (CDC, MMWR 72(15):401-405).",
+        "Patients 90 and older made up 3% of admissions.",
+        "Dr. Lopez joins our team; office hours Mon-Fri 9:00-17:00.",
+        "A1c under 7.0% for most adults; BP goal 130/80 mmHg.",
+        "",
+        "\u{1F600}\u{1F600}\u{1F600}",
+    ] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn arbitrary_unicode_does_not_panic() {
+    for t in [
+        "\u{0301}\u{0301}555",
+        "MRN \u{1F600}12345",
+        "١٢٣-٤٥-٦٧٨٩ SSN",
+        "𝟓𝟓𝟓-𝟐𝟎𝟏-𝟖𝟖𝟑𝟒",
+        "ID: ﹟12345",
+        "\u{FEFF}+\u{FF11} 617 555 0143",
+        "a@b.c@d.ee",
+        "::ffff:::",
+        "1:2:3:4:5:6:7:8:9:0:1:2:3:4:5",
+    ] {
+        let _ = found(t);
+    }
+}
