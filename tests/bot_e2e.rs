@@ -195,7 +195,11 @@ struct World {
 
 impl World {
     async fn start() -> World {
-        let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+        Self::start_with(FakeConfig::new(TOKEN)).await
+    }
+
+    async fn start_with(config: FakeConfig) -> World {
+        let fake = FakeDiscord::start(config).await;
         let env = BotEnv::new();
         let mut bot = env.spawn(&fake);
         wait_connected(&fake, &mut bot, 1).await;
@@ -582,4 +586,109 @@ async fn a_token_discord_rejects_is_reported_without_echoing_it() {
     assert!(err.to_lowercase().contains("token"), "says the token was rejected: {err}");
     assert!(!err.contains(wrong) && !out.contains(wrong), "the token is never printed:\n{out}{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_before_discord_sends_guild_create() {
+    let mut config = FakeConfig::new(TOKEN);
+    config.guild_create = false;
+    let w = World::start_with(config).await;
+    let (id, reply) = w.draft(&people::author(), CLEAN_DRAFT).await;
+    assert!(reply.body["embeds"].as_array().is_some_and(|e| !e.is_empty()));
+    w.wait_approve_reaction(id).await;
+    w.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_filenames_are_part_of_the_review() {
+    let w = World::start().await;
+    let text = "Proud of our front desk team this week. Thank you for everything you do!";
+    let plain =
+        w.fake.message_create_with(REVIEW_CHANNEL, &people::author(), text, &[("team-photo.jpg", "image/jpeg")]);
+    let leaky =
+        w.fake.message_create_with(REVIEW_CHANNEL, &people::author(), text, &[("wound-photo-day3.jpg", "image/jpeg")]);
+    let plain = w.audit.wait_for(plain, RecordKind::Submitted, 1, STEP).await;
+    let leaky = w.audit.wait_for(leaky, RecordKind::Submitted, 1, STEP).await;
+    assert!(
+        plain[0].record.findings.len() < leaky[0].record.findings.len(),
+        "{:?} vs {:?}",
+        plain[0].record,
+        leaky[0].record
+    );
+    assert_ne!(leaky[0].record.verdict, plain[0].record.verdict);
+    w.bot.assert_output_free_of(PHI_SECRETS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_rejects_with_a_reason_by_reply_or_by_slash_command() {
+    let w = World::start().await;
+    let author = people::author();
+    let manager = people::manager();
+
+    // ❌, then the reason as a reply to the bot's prompt.
+    let (first, _) = w.draft(&author, CLEAN_DRAFT).await;
+    w.wait_approve_reaction(first).await;
+    let before = w.fake.requests().len();
+    w.fake.reaction_add(REVIEW_CHANNEL, first, &manager, support::REJECT);
+    let prompt = w
+        .fake
+        .wait_until(STEP, "the bot asking for a reason", |v| {
+            v.requests()[before..].iter().find(|r| r.message_post_channel() == Some(REVIEW_CHANNEL)).cloned()
+        })
+        .await;
+    let prompt_id = prompt.created.expect("prompt id");
+    let reason = "Needs the legal team's sign-off before it goes out.";
+    let answer = w.fake.message_create_reply(REVIEW_CHANNEL, &manager, reason, prompt_id);
+    let rejected = w.audit.wait_for(first, RecordKind::Rejected, 1, STEP).await;
+    assert_eq!(rejected[0].record.actor_id, manager.id);
+    assert_eq!(rejected[0].record.reason.as_deref(), Some(reason));
+    // The answer is not a draft.
+    w.barrier().await;
+    assert!(w.audit.for_message(answer).await.is_empty(), "the reason reply was reviewed as a draft");
+    assert!(!w.fake.requests().iter().any(|r| r.is_reply_to(answer)));
+
+    // ❌, then /reject reason:…
+    let (second, _) = w.draft(&author, "Our urgent care clinic on Main Street now opens at 7am on weekends.").await;
+    w.wait_approve_reaction(second).await;
+    let before = w.fake.requests().len();
+    w.fake.reaction_add(REVIEW_CHANNEL, second, &manager, support::REJECT);
+    let slash_reason = "Opening hours are not confirmed yet.";
+    // The ❌ has to be seen (the bot asks for a reason) before the command refers to it.
+    w.fake
+        .wait_until(STEP, "the second prompt", |v| {
+            v.requests()[before..].iter().find(|r| r.message_post_channel() == Some(REVIEW_CHANNEL)).map(|_| ())
+        })
+        .await;
+    let interaction = w.fake.interaction_create(REVIEW_CHANNEL, &manager, "reject", &[("reason", slash_reason)]);
+    let callback = w.fake.wait_request(STEP, "the /reject answer", |r| r.is_interaction_callback(interaction)).await;
+    assert!(callback.is_ephemeral(), "{}", callback.body);
+    let rejected = w.audit.wait_for(second, RecordKind::Rejected, 1, STEP).await;
+    assert_eq!(rejected[0].record.reason.as_deref(), Some(slash_reason));
+    // A non-manager cannot.
+    let denied = w.fake.interaction_create(REVIEW_CHANNEL, &people::other_staff(), "reject", &[("reason", "no")]);
+    let callback = w.fake.wait_request(STEP, "the refused /reject", |r| r.is_interaction_callback(denied)).await;
+    assert!(callback.is_ephemeral());
+    assert_eq!(
+        w.audit.records(Default::default()).await.iter().filter(|r| r.record.kind == RecordKind::Rejected).count(),
+        2
+    );
+    w.bot.assert_output_free_of(&[CLEAN_SECRET]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_review_answers_privately_and_records_nothing() {
+    let w = World::start().await;
+    let interaction = w.fake.interaction_create(REVIEW_CHANNEL, &people::author(), "review", &[("text", PHI_DRAFT)]);
+    let callback = w.fake.wait_request(STEP, "the /review answer", |r| r.is_interaction_callback(interaction)).await;
+    assert!(callback.is_ephemeral(), "{}", callback.body);
+    let shown = callback.text();
+    assert!(!shown.is_empty());
+    for secret in PHI_SECRETS {
+        assert!(!shown.contains(secret), "the answer shows {secret:?} unmasked:\n{shown}");
+    }
+    w.barrier().await;
+    let records = w.audit.records(Default::default()).await;
+    assert_eq!(records.len(), 1, "only the barrier draft is recorded: {:?}", kinds(&records));
+    assert_eq!(w.fake.requests().iter().filter(|r| r.message_post_channel().is_some()).count(), 1);
+    w.bot.assert_output_free_of(PHI_SECRETS);
 }

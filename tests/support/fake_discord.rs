@@ -54,11 +54,20 @@ pub struct FakeConfig {
     /// The channels the GUILD_CREATE lists.
     pub channels: Vec<u64>,
     pub heartbeat_interval_ms: u64,
+    /// Parse every injected dispatch as serenity's model before sending it
+    /// (and panic if it does not parse). Off in the latency bench.
+    pub validate_dispatches: bool,
 }
 
 impl FakeConfig {
     pub fn new(token: &str) -> Self {
-        FakeConfig { token: token.to_string(), guild_create: true, channels: vec![3000], heartbeat_interval_ms: 5_000 }
+        FakeConfig {
+            token: token.to_string(),
+            guild_create: true,
+            channels: vec![3000],
+            heartbeat_interval_ms: 5_000,
+            validate_dispatches: true,
+        }
     }
 }
 
@@ -106,6 +115,14 @@ impl RestRequest {
     /// `PUT …/messages/{m}/reactions/{emoji}/@me`.
     pub fn is_own_reaction(&self, channel: u64, message: u64, emoji: &str) -> bool {
         self.is("PUT", &format!("/channels/{channel}/messages/{message}/reactions/{emoji}/@me"))
+    }
+    /// `POST /interactions/{id}/{token}/callback` for an interaction the fake created.
+    pub fn is_interaction_callback(&self, interaction: u64) -> bool {
+        self.is("POST", &format!("/interactions/{interaction}/tok-{interaction}/callback"))
+    }
+    /// The callback's message is ephemeral (flag 64).
+    pub fn is_ephemeral(&self) -> bool {
+        self.body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0)
     }
     /// `DELETE …/messages/{m}/reactions/{emoji}/{user}`.
     pub fn is_reaction_removal(&self, channel: u64, message: u64, emoji: &str, user: u64) -> bool {
@@ -560,7 +577,18 @@ impl FakeDiscord {
             panic!("fake discord: no gateway session yet; wait_ready() before injecting {t}");
         };
         let seq = session.events.len() + 1;
-        let frame = json!({"op": 0, "t": t, "s": seq, "d": d}).to_string();
+        let frame = json!({"op": 0, "t": t, "s": seq, "d": d});
+        if self.shared.config.validate_dispatches {
+            // serenity drops a dispatch it cannot parse with only a warn!: say so loudly here.
+            match serde_json::from_value::<serenity::model::event::GatewayEvent>(frame.clone()) {
+                Ok(serenity::model::event::GatewayEvent::Dispatch(_, serenity::model::event::Event::Unknown(_)))
+                | Err(_) => {
+                    panic!("fake discord: serenity cannot parse this {t} dispatch: {frame}")
+                }
+                Ok(_) => {}
+            }
+        }
+        let frame = frame.to_string();
         session.events.push(frame.clone());
         if let Some(conn) = &inner.conn {
             let _ = conn.tx.send(Control::Text(frame));
@@ -592,6 +620,28 @@ impl FakeDiscord {
             d["content"] = json!("");
             d["attachments"] = json!([]);
         }
+        inner.members.insert(author.id, author.clone());
+        inner.messages.insert(id, message);
+        inner.injected_at.insert(id, Instant::now());
+        self.dispatch(&mut inner, "MESSAGE_CREATE", d);
+        id
+    }
+
+    /// A message by `author` that replies to `reply_to` (Discord's inline reply, type 19).
+    pub fn message_create_reply(&self, channel: u64, author: &Person, content: &str, reply_to: u64) -> u64 {
+        let id = self.shared.new_id();
+        let mut message = message_json(id, channel, author, content, vec![]);
+        message["type"] = json!(19);
+        message["message_reference"] = json!({
+            "type": 0,
+            "message_id": reply_to.to_string(),
+            "channel_id": channel.to_string(),
+            "guild_id": GUILD_ID.to_string(),
+        });
+        let mut inner = self.shared.lock();
+        message["referenced_message"] = inner.messages.get(&reply_to).cloned().unwrap_or(Value::Null);
+        let mut d = message.clone();
+        d["member"] = partial_member_json(author);
         inner.members.insert(author.id, author.clone());
         inner.messages.insert(id, message);
         inner.injected_at.insert(id, Instant::now());
@@ -1191,6 +1241,12 @@ pub fn check_payloads_against_serenity() {
     assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::ReactionAdd(_))));
     let gw: GatewayEvent = serde_json::from_value(frame("GUILD_CREATE", guild_json(&config))).expect("guild dispatch");
     assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::GuildCreate(_))));
+    let mut reply = message_json(7, 3000, &author, "reason", vec![]);
+    reply["type"] = json!(19);
+    reply["message_reference"] = json!({"type": 0, "message_id": "1", "channel_id": "3000", "guild_id": "2000"});
+    reply["referenced_message"] = message_json(1, 3000, &author, "hi", vec![]);
+    let m: Message = serde_json::from_value(reply).expect("inline reply as Message");
+    assert_eq!(m.kind, MessageType::InlineReply);
     let interaction = interaction_json(5, 6, 3000, &author, "review", &[("text", "a draft")]);
     if let Err(e) = serde_json::from_value::<Interaction>(interaction.clone()) {
         panic!("INTERACTION_CREATE as Interaction: {e}");

@@ -129,10 +129,17 @@ impl BotEnv {
         self.run(&[], &["audit", "verify", "--database", &self.db_url], Duration::from_secs(30)).await
     }
 
-    /// Opens the audit store the bot writes (after the bot created it).
+    /// Opens the audit store the bot writes, waiting (bounded) for the bot to
+    /// have created it.
     pub async fn audit(&self) -> Audit {
-        let store = safetweet::audit::open(&self.db_url).await.expect("open audit store");
-        Audit { store }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            match safetweet::audit::open_existing(&self.db_url).await {
+                Ok(store) => return Audit { store },
+                Err(e) if tokio::time::Instant::now() >= deadline => panic!("the bot's audit store: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 }
 
