@@ -146,15 +146,15 @@ impl Bot {
         };
         // A reply to our request for a reason is an answer, not a draft.
         if let Some(referenced) = msg.message_reference.as_ref().and_then(|r| r.message_id) {
-            match self.db.pending(channel, author.id).await {
-                Ok(Some(p)) if referenced.get() == p.prompt_message_id || referenced.get() == p.draft_message_id => {
+            match self.pending_answered_by(channel, author.id, referenced.get()).await {
+                Ok(Some(p)) => {
                     let outcome = self.on_reason(http, author, p, msg.content.clone()).await;
                     if outcome.is_err() {
                         warn!(message_id = msg.id.get(), "reason not applied");
                     }
                     return;
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(e) => warn!(channel_id = channel, error = %e, "pending-reason lookup failed"),
             }
         }
@@ -193,6 +193,22 @@ impl Bot {
         let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
         let out = workflow::step(state.as_ref(), place, Event::Posted { author, reviewed }, &self.policy, Utc::now());
         self.carry_out(http, place, out, Some(&review)).await;
+    }
+
+    /// The open request for a reason that a reply to `referenced` answers.
+    async fn pending_answered_by(
+        &self,
+        channel: u64,
+        actor: u64,
+        referenced: u64,
+    ) -> Result<Option<PendingReason>, sqlx::Error> {
+        let Some(first) = self.db.pending(channel, actor).await? else { return Ok(None) };
+        // The request is stored before the question is posted and completed
+        // with the question's id right after, under the draft's lock: wait
+        // for that, so an instant answer finds the id.
+        drop(self.locks.lock(first.draft_message_id).await);
+        let p = self.db.pending(channel, actor).await?;
+        Ok(p.filter(|p| referenced == p.prompt_message_id || referenced == p.draft_message_id))
     }
 
     async fn on_update(&self, http: &Http, ev: MessageUpdateEvent) {
