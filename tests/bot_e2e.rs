@@ -484,6 +484,7 @@ async fn every_draft_around_gateway_drops_is_reviewed_exactly_once() {
         assert_eq!(kinds(&submitted), vec!["submitted"], "message {id}");
     }
     assert_eq!(w.fake.identifies().len(), 1, "the bot resumed rather than starting a new session");
+    w.bot.assert_output_free_of(&["Drop test draft", "evening hours"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -526,6 +527,7 @@ async fn a_burst_of_300_drafts_gets_300_replies_and_an_intact_audit_chain() {
     }
     let (code, out, err) = w.env.audit_verify().await;
     assert_eq!(code, Some(0), "safetweet audit verify:\n{out}\n{err}");
+    w.bot.assert_output_free_of(&["free blood pressure checks"]);
 }
 
 async fn run_serve(env: &BotEnv, fake: &FakeDiscord, token: Option<&str>) -> (Option<i32>, String, String) {
@@ -691,4 +693,48 @@ async fn slash_review_answers_privately_and_records_nothing() {
     assert_eq!(records.len(), 1, "only the barrier draft is recorded: {:?}", kinds(&records));
     assert_eq!(w.fake.requests().iter().filter(|r| r.message_post_channel().is_some()).count(), 1);
     w.bot.assert_output_free_of(PHI_SECRETS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_audit_shows_approvals_to_managers_only_and_rules_lists_rules() {
+    let w = World::start().await;
+    let (id, _) = w.draft(&people::author(), CLEAN_DRAFT).await;
+    w.wait_approve_reaction(id).await;
+    let manager = people::manager();
+    w.fake.reaction_add(REVIEW_CHANNEL, id, &manager, APPROVE);
+    w.audit.wait_for(id, RecordKind::Approved, 1, STEP).await;
+
+    let ask = |who: &Person, options: Vec<serde_json::Value>| {
+        w.fake.interaction_create_options(REVIEW_CHANNEL, who, "audit", options)
+    };
+    let answer = |interaction: u64| command_answer(&w.fake, interaction);
+    let all = answer(ask(&manager, vec![])).await;
+    assert!(all.contains(&id.to_string()) && all.contains(&format!("<@{}>", manager.id)), "{all}");
+    let by_author = answer(ask(
+        &manager,
+        vec![serde_json::json!({"name": "user", "type": 6, "value": people::author().id.to_string()})],
+    ))
+    .await;
+    assert!(by_author.contains(&id.to_string()), "{by_author}");
+    let by_other = answer(ask(
+        &manager,
+        vec![serde_json::json!({"name": "user", "type": 6, "value": people::other_staff().id.to_string()})],
+    ))
+    .await;
+    assert!(!by_other.contains(&id.to_string()), "{by_other}");
+    let not_a_manager = answer(ask(&people::other_staff(), vec![])).await;
+    assert!(!not_a_manager.contains(&id.to_string()), "{not_a_manager}");
+
+    let rules = w.fake.interaction_create(REVIEW_CHANNEL, &people::author(), "rules", &[]);
+    let rules = w.fake.wait_request(STEP, "the /rules answer", |r| r.is_interaction_callback(rules)).await;
+    assert!(rules.is_ephemeral());
+    assert!(rules.text().contains("phi"), "{}", rules.text());
+    w.bot.assert_output_free_of(&[CLEAN_SECRET]);
+}
+
+/// The ephemeral answer to a slash command, as text.
+async fn command_answer(fake: &FakeDiscord, interaction: u64) -> String {
+    let r = fake.wait_request(STEP, "the command's answer", |r| r.is_interaction_callback(interaction)).await;
+    assert!(r.is_ephemeral(), "{}", r.body);
+    r.text()
 }

@@ -468,14 +468,7 @@ fn attachment_json(id: u64, filename: &str, content_type: &str) -> Value {
 }
 
 /// An INTERACTION_CREATE for a slash command with string options.
-fn interaction_json(
-    id: u64,
-    command_id: u64,
-    channel: u64,
-    user: &Person,
-    name: &str,
-    options: &[(&str, &str)],
-) -> Value {
+fn interaction_json(id: u64, command_id: u64, channel: u64, user: &Person, name: &str, options: Vec<Value>) -> Value {
     let perms = if user.roles.is_empty() { 0 } else { bot_permissions() };
     json!({
         "id": id.to_string(),
@@ -485,7 +478,7 @@ fn interaction_json(
             "id": command_id.to_string(),
             "name": name,
             "type": 1,
-            "options": options.iter().map(|(k, v)| json!({"name": k, "type": 3, "value": v})).collect::<Vec<_>>(),
+            "options": options,
         },
         "guild_id": GUILD_ID.to_string(),
         "channel_id": channel.to_string(),
@@ -691,6 +684,27 @@ impl FakeDiscord {
     pub fn interaction_create(&self, channel: u64, user: &Person, name: &str, options: &[(&str, &str)]) -> u64 {
         let id = self.shared.new_id();
         let command_id = self.shared.new_id();
+        let options = options.iter().map(|(k, v)| json!({"name": k, "type": 3, "value": v})).collect();
+        self.interaction_create_with(id, command_id, channel, user, name, options)
+    }
+
+    /// A slash command whose options are given as Discord's JSON (e.g. a user
+    /// option: `{"name": "user", "type": 6, "value": "5001"}`).
+    pub fn interaction_create_options(&self, channel: u64, user: &Person, name: &str, options: Vec<Value>) -> u64 {
+        let id = self.shared.new_id();
+        let command_id = self.shared.new_id();
+        self.interaction_create_with(id, command_id, channel, user, name, options)
+    }
+
+    fn interaction_create_with(
+        &self,
+        id: u64,
+        command_id: u64,
+        channel: u64,
+        user: &Person,
+        name: &str,
+        options: Vec<Value>,
+    ) -> u64 {
         let d = interaction_json(id, command_id, channel, user, name, options);
         let mut inner = self.shared.lock();
         inner.members.insert(user.id, user.clone());
@@ -1247,7 +1261,9 @@ pub fn check_payloads_against_serenity() {
     reply["referenced_message"] = message_json(1, 3000, &author, "hi", vec![]);
     let m: Message = serde_json::from_value(reply).expect("inline reply as Message");
     assert_eq!(m.kind, MessageType::InlineReply);
-    let interaction = interaction_json(5, 6, 3000, &author, "review", &[("text", "a draft")]);
+    let options =
+        vec![json!({"name": "text", "type": 3, "value": "a draft"}), json!({"name": "user", "type": 6, "value": "10"})];
+    let interaction = interaction_json(5, 6, 3000, &author, "review", options);
     if let Err(e) = serde_json::from_value::<Interaction>(interaction.clone()) {
         panic!("INTERACTION_CREATE as Interaction: {e}");
     }

@@ -187,8 +187,12 @@ impl BotProcess {
 
     /// Panics when the bot's output shows the token or any of `secrets`
     /// (draft text, identifiers).
+    /// Also panics when serenity dropped a dispatch it could not parse, or
+    /// the bot panicked.
     pub fn assert_output_free_of(&self, secrets: &[&str]) {
         let out = self.output();
+        assert!(!out.contains("Err deserializing"), "serenity dropped a dispatch:\n{out}");
+        assert!(!out.contains("panicked"), "the bot panicked:\n{out}");
         assert!(!out.contains(TOKEN), "the Discord token appears in the bot's output:\n{out}");
         for s in secrets {
             assert!(!out.contains(s), "the bot's output contains {s:?}:\n{out}");
