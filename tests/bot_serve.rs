@@ -1,0 +1,100 @@
+//! The bot's in-process entry point, `safetweet::bot::serve`, against the
+//! loopback fake Discord in `tests/support/` with a real SQLite audit file:
+//! graceful shutdown finishes what it started, and a rejected token is an
+//! error value, not a hang. (The binary's behaviour is covered end to end in
+//! `tests/bot_e2e.rs`.)
+
+mod support;
+
+use safetweet::audit::{Filter, RecordKind, Verification};
+use safetweet::bot::config::{BotConfig, Token};
+use safetweet::bot::{self, BotError, Settings, Stores};
+use safetweet::engine::RuleSet;
+use std::sync::Arc;
+use std::time::Duration;
+use support::fake_discord::{FakeConfig, FakeDiscord};
+use support::{people, APPROVE, DEFAULT_BOT_TOML, REVIEW_CHANNEL, TOKEN};
+
+const STEP: Duration = Duration::from_secs(20);
+
+fn settings(fake: &FakeDiscord, token: &str) -> Settings {
+    Settings {
+        token: Token::new(token),
+        api_url: Some(fake.base_url()),
+        bot: BotConfig::from_toml(DEFAULT_BOT_TOML, "bot.toml").expect("bot.toml"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_every_review_it_started_and_returns_ok() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let stores = Stores::open(&url).await.expect("open stores");
+    let audit = stores.audit.clone();
+    let rules = Arc::new(RuleSet::builtin().expect("rules"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(bot::serve(settings(&fake, TOKEN), stores, rules, async {
+        let _ = stopped.await;
+    }));
+    fake.wait_ready(1, Duration::from_secs(60)).await;
+
+    let first = fake.message_create(REVIEW_CHANNEL, &people::author(), "Free flu shots at every clinic this week.");
+    fake.wait_reply(first, STEP).await;
+    fake.wait_request(STEP, "the first ✅", |r| r.is_own_reaction(REVIEW_CHANNEL, first, APPROVE)).await;
+
+    // A burst, and the shutdown signal right behind it.
+    let ids: Vec<u64> = (0..40)
+        .map(|i| {
+            let text = format!("Shutdown test {i}: blood pressure checks at the Eastside center on Saturday.");
+            fake.message_create(REVIEW_CHANNEL, &people::author(), &text)
+        })
+        .collect();
+    stop.send(()).expect("bot still running");
+    let result = tokio::time::timeout(Duration::from_secs(45), bot).await.expect("serve returned").expect("join");
+    assert!(result.is_ok(), "graceful shutdown is Ok: {result:?}");
+
+    // Whatever the bot started, it finished: a draft is recorded exactly when
+    // it was answered, never one without the other.
+    let requests = fake.requests();
+    let mut handled = 0;
+    for id in ids.iter().chain([&first]) {
+        let records = audit.query(&Filter { message: Some(*id), ..Filter::default() }).await.expect("query");
+        let replies = requests.iter().filter(|r| r.is_reply_to(*id)).count();
+        assert!(records.len() <= 1 && replies <= 1, "message {id}: {} records, {replies} replies", records.len());
+        assert_eq!(records.len(), replies, "message {id}: recorded and answered go together");
+        if let Some(r) = records.first() {
+            assert_eq!(r.record.kind, RecordKind::Submitted);
+            handled += 1;
+        }
+    }
+    eprintln!("drafts handled before shutdown: {handled} of {}", ids.len() + 1);
+    assert!(handled >= 1);
+    match audit.verify().await.expect("verify") {
+        Verification::Intact { records } => assert_eq!(records as usize, handled),
+        broken => panic!("chain broken: {broken:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_an_error_before_the_gateway() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let stores = Stores::open(&url).await.expect("open stores");
+    let rules = Arc::new(RuleSet::builtin().expect("rules"));
+    let result = tokio::time::timeout(
+        STEP,
+        bot::serve(settings(&fake, "MTAwMQ.not-it.x"), stores, rules, std::future::pending::<()>()),
+    )
+    .await
+    .expect("serve gave up by itself");
+    match result {
+        Err(e @ BotError::TokenRejected(_)) => {
+            assert_eq!(e.exit_code(), 2);
+            assert!(!e.to_string().contains("not-it"), "{e}");
+        }
+        other => panic!("expected TokenRejected, got {other:?}"),
+    }
+    assert!(fake.identifies().is_empty());
+}
