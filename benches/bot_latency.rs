@@ -70,12 +70,14 @@ fn arg(name: &str, default: usize) -> usize {
 }
 
 fn main() {
-    // `cargo test --benches` runs bench targets once in test mode: keep that cheap.
-    if std::env::args().any(|a| a == "--test" || a == "--list") {
+    if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let drafts = arg("--drafts", 1000);
-    let sequential = arg("--sequential", 500);
+    // `cargo bench` passes --bench; `cargo test --benches` does not: then a
+    // quick smoke run that proves the bench still works.
+    let full = std::env::args().any(|a| a == "--bench");
+    let drafts = arg("--drafts", if full { 1000 } else { 40 });
+    let sequential = arg("--sequential", if full { 500 } else { 20 });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     rt.block_on(run(sequential, drafts));
 }
@@ -110,7 +112,7 @@ async fn run(sequential: usize, burst: usize) {
     let within = Duration::from_secs(30);
 
     // Warm-up: connection pools, SQLite pages, lazy statics.
-    for i in 0..50 {
+    for i in 0..sequential.min(50) {
         let id = fake.message_create(CHANNEL, &author, &draft(i));
         fake.wait_reply(id, within).await;
     }
