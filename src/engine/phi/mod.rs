@@ -268,7 +268,7 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     attachments(input, sink);
     let text = input.norm.text();
     let stats = Stats::of(text.as_bytes());
-    if stats.digits < 2 && !stats.at && stats.colons < 5 && stats.dashes < 5 {
+    if stats.digits == 0 && !stats.at && stats.colons < 5 && stats.dashes < 5 && !stats.dotted_hex {
         return;
     }
     let mut scan = Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), excluded: None };
@@ -279,13 +279,13 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
         scan.context_ids();
         scan.phones(rules);
         scan.shapes();
-        scan.ips();
-    }
-    if stats.digits >= 2 {
-        scan.ages();
     }
     if stats.digits >= 1 {
+        scan.ips();
         scan.geography();
+    }
+    if stats.age_number {
+        scan.ages();
     }
     scan.macs();
     let mut kept = resolve(scan.cands);
@@ -372,23 +372,74 @@ struct Stats {
     dashes: usize,
     dots: usize,
     plus: bool,
+    /// How many runs of consecutive digits there are of each length (19 = 19+).
+    runs: [u8; 20],
+    longest_run: usize,
+    /// The longest run of ASCII letters and digits.
+    longest_token: usize,
+    /// Some 2-3 digit run reads 90..=125: an age over 89 is possible.
+    age_number: bool,
+    /// `hhhh.hhhh.hhhh` somewhere: a Cisco-style MAC is possible.
+    dotted_hex: bool,
 }
 
 impl Stats {
     fn of(b: &[u8]) -> Stats {
         let mut s = Stats::default();
-        for &c in b {
-            match c {
-                b'0'..=b'9' => s.digits += 1,
-                b'@' => s.at = true,
-                b':' => s.colons += 1,
-                b'-' => s.dashes += 1,
-                b'.' => s.dots += 1,
-                b'+' => s.plus = true,
-                _ => {}
+        let mut run = 0usize;
+        let mut value = 0u32;
+        let mut token = 0usize;
+        for (i, &c) in b.iter().enumerate() {
+            if c.is_ascii_digit() {
+                s.digits += 1;
+                run += 1;
+                value = value.saturating_mul(10).saturating_add((c - b'0') as u32);
+            } else {
+                if run > 0 {
+                    s.end_run(run, value);
+                }
+                run = 0;
+                value = 0;
+                match c {
+                    b'@' => s.at = true,
+                    b':' => s.colons += 1,
+                    b'-' => s.dashes += 1,
+                    b'.' => {
+                        s.dots += 1;
+                        let hex4 =
+                            |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
+                        if i >= 4 && hex4(i - 4..i) && hex4(i + 1..i + 5) && b.get(i + 5) == Some(&b'.') {
+                            s.dotted_hex = true;
+                        }
+                    }
+                    b'+' => s.plus = true,
+                    _ => {}
+                }
+            }
+            if c.is_ascii_alphanumeric() {
+                token += 1;
+                s.longest_token = s.longest_token.max(token);
+            } else {
+                token = 0;
             }
         }
+        if run > 0 {
+            s.end_run(run, value);
+        }
         s
+    }
+
+    fn end_run(&mut self, len: usize, value: u32) {
+        let slot = &mut self.runs[len.min(19)];
+        *slot = slot.saturating_add(1);
+        self.longest_run = self.longest_run.max(len);
+        if (2..=3).contains(&len) && (90..=125).contains(&value) {
+            self.age_number = true;
+        }
+    }
+
+    fn runs_of(&self, len: usize) -> u8 {
+        self.runs[len.min(19)]
     }
 }
 
@@ -798,7 +849,7 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        if self.stats.digits >= 10 {
+        if self.stats.runs_of(3) >= 2 && self.stats.runs_of(4) >= 1 {
             for m in PHONE_NANP.find_iter(text) {
                 let (s, e) = (m.start(), m.end());
                 // "(617)" starts with a parenthesis; a letter glued on the left is tolerated
@@ -864,7 +915,8 @@ impl<'t> Scan<'t> {
     fn shapes(&mut self) {
         let text = self.text;
         let d = self.stats.digits;
-        if d >= 9 {
+        let st = self.stats;
+        if st.runs_of(3) > 0 && st.runs_of(2) > 0 && st.runs_of(4) > 0 {
             for m in SSN_SHAPE.find_iter(text) {
                 if self.clean_edges(m.start(), m.end(), false)
                     && validate::ssn(m.as_str())
@@ -874,7 +926,7 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        if d >= 13 {
+        if st.longest_run >= 13 || st.runs_of(4) >= 3 || (st.runs_of(4) >= 1 && st.runs_of(6) >= 1) {
             for m in CARD.find_iter(text) {
                 if self.clean_edges(m.start(), m.end(), false)
                     && one_separator(m.as_str())
@@ -896,7 +948,7 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        if d >= 7 {
+        if st.runs_of(7) > 0 || st.runs_of(8) > 0 {
             for m in DEA_SHAPE.find_iter(text) {
                 if validate::dea(m.as_str()) && !self.is_excluded(m.start(), m.end()) {
                     self.add(m.start(), m.end(), Kind::License, "DEA number", P_SHAPE, Masking::Tail(3));
@@ -914,7 +966,7 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        if d >= 4 {
+        if st.longest_token >= 17 {
             for m in VIN_SHAPE.find_iter(text) {
                 if validate::vin(m.as_str()) && !self.is_excluded(m.start(), m.end()) {
                     self.add(m.start(), m.end(), Kind::Vehicle, "VIN", P_WEAK_SHAPE, Masking::Tail(4));
@@ -973,7 +1025,7 @@ impl<'t> Scan<'t> {
 
     fn macs(&mut self) {
         let st = self.stats;
-        if st.colons < 5 && st.dashes < 5 && st.dots < 2 {
+        if st.colons < 5 && st.dashes < 5 && !st.dotted_hex {
             return;
         }
         for m in MAC.find_iter(self.text) {
@@ -1001,7 +1053,7 @@ impl<'t> Scan<'t> {
             }
             self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);
         }
-        if self.stats.digits >= 5 {
+        if self.stats.runs_of(5) > 0 {
             for re in [&*ZIP_WORD, &*ZIP_STATE] {
                 for caps in re.captures_iter(text) {
                     let Some(z) = caps.get(1) else { continue };
