@@ -525,7 +525,7 @@ static PHONE_NANP: LazyLock<Regex> =
 static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
 static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)\b(?:phone|phones|ph|tel|telephone|call|calls|calling|text|texting|txt|sms|cell|cellphone|mobile|mob|contact|reach|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
+        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|call|calls|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
     )
 });
 
@@ -751,6 +751,14 @@ impl<'t> Scan<'t> {
                 continue;
             }
             let token = &text[s..e];
+            // "take into account 2500 patients", "on account of 3000 cases"
+            if ctx == Ctx::Acct {
+                let before = self.window_before(whole.start(), 8).to_ascii_lowercase();
+                let after = self.window_after(whole.end(), 4).to_ascii_lowercase();
+                if before.ends_with("into ") || (before.ends_with("on ") && after.starts_with(" of ")) {
+                    continue;
+                }
+            }
             if let Some((kind, noun, masking)) = classify_context(ctx, token) {
                 self.add(s, e, kind, noun, P_CONTEXT, masking);
             }
@@ -859,7 +867,10 @@ impl<'t> Scan<'t> {
                 let ds = validate::digits(m.as_str());
                 let national = &ds[ds.len() - 10..];
                 let nanp = national[0] >= 2 && national[3] >= 2 && !(national[1] == 1 && national[2] == 1);
-                found.push((s, e, !nanp));
+                // 617-555-0143, 617.555.0143 and (617) 555-0143 are written as phone
+                // numbers whatever their digits; "617 555 0143" must also be a valid NANP number.
+                let phone_punctuated = m.as_str().contains(['-', '.', '(']);
+                found.push((s, e, !(nanp || phone_punctuated)));
             }
         }
         let has_context = self.stats.digits >= 7 && PHONE_CONTEXT.is_match(text);
@@ -1132,6 +1143,10 @@ fn classify_context(ctx: Ctx, token: &str) -> Option<(Kind, &'static str, Maskin
         _ => {}
     }
     if !plausible_id(token) {
+        return None;
+    }
+    // Member and account numbers are long; "Medicaid 1115 waiver" is a programme.
+    if matches!(ctx, Ctx::Plan | Ctx::Acct) && alnum == digits && digits < 6 {
         return None;
     }
     Some(match ctx {

@@ -81,6 +81,10 @@ fn phone_us_formats() {
     assert_rule("call 1-800-555-0199 now", "phi.phone", "1-800-555-0199");
     assert_rule("US: (415)555-0132", "phi.phone", "(415)555-0132");
     assert_rule("Her number is 617 555 0143.", "phi.phone", "617 555 0143");
+    // punctuated like a phone number: reported even outside the NANP ranges
+    assert_rule("at 555-123-4567 after six", "phi.phone", "555-123-4567");
+    assert_rule("+1-555-123-4567", "phi.phone", "+1-555-123-4567");
+    assert_rule("She is reachable at 555 123 4567", "phi.phone", "555 123 4567");
 }
 
 #[test]
@@ -131,6 +135,7 @@ fn phone_negatives() {
 fn phone_date_shapes_are_not_phones_even_with_context() {
     assert_clean("Call us on 04/12/2023 about the event.");
     assert_clean("Call back 2023-04-25 please.");
+    assert_clean("Rates fell from 123 456 7890 to zero");
 }
 
 #[test]
@@ -318,6 +323,8 @@ fn health_plan_negatives() {
         "Treatment plan: 5000 steps a day",
         "Medicare covers 80% of the cost.",
         "Member of the month: our 3 night nurses!",
+        "Medicaid 1115 waivers explained",
+        "Insurance 2500 claims processed",
     ] {
         assert_clean(t);
     }
@@ -344,6 +351,9 @@ fn card_negatives() {
         "order 2023041512345678",
         "Follow our account for 12 tips",
         "Our account has 12000 followers",
+        "Take into account 250000 readmissions a year",
+        "on account of 300000 visits",
+        "Account 4521 is ours",
     ] {
         assert_clean(t);
     }
