@@ -40,6 +40,9 @@ mod plain_client {
             let _ = self.0.send(Seen::Ready(ready.user.id.get()));
         }
         async fn message(&self, ctx: Context, msg: Message) {
+            if msg.author.bot {
+                return; // its own messages come back too
+            }
             let roles = msg.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
             let _ = self.0.send(Seen::Message(msg.id.get(), msg.content.clone(), roles));
             // The same calls a bot makes: a reply and a reaction through REST.
@@ -47,6 +50,9 @@ mod plain_client {
             let _ = msg.react(&ctx, '✅').await;
         }
         async fn reaction_add(&self, _: Context, r: Reaction) {
+            if r.user_id.is_some_and(|u| u.get() == fake_discord::BOT_USER_ID) {
+                return;
+            }
             let _ = self.0.send(Seen::Reaction(r.message_id.get(), r.emoji.to_string()));
         }
     }

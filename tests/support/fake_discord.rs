@@ -57,6 +57,9 @@ pub struct FakeConfig {
     /// Parse every injected dispatch as serenity's model before sending it
     /// (and panic if it does not parse). Off in the latency bench.
     pub validate_dispatches: bool,
+    /// Echo the bot's own messages, edits and reactions back as dispatches,
+    /// as Discord does.
+    pub echo_own_events: bool,
 }
 
 impl FakeConfig {
@@ -67,6 +70,7 @@ impl FakeConfig {
             channels: vec![3000],
             heartbeat_interval_ms: 5_000,
             validate_dispatches: true,
+            echo_own_events: true,
         }
     }
 }
@@ -256,6 +260,46 @@ impl Shared {
     fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
+
+    /// Queues a dispatch on the current session: sent now when a client is
+    /// attached, replayed on RESUME otherwise.
+    fn dispatch(&self, inner: &mut Inner, t: &str, d: Value) -> Result<(), String> {
+        let Some(session) = inner.session.as_mut() else {
+            return Err(format!("fake discord: no gateway session yet; wait_ready() before injecting {t}"));
+        };
+        let seq = session.events.len() + 1;
+        let frame = json!({"op": 0, "t": t, "s": seq, "d": d});
+        if self.config.validate_dispatches {
+            // serenity drops a dispatch it cannot parse with only a warn!: say so loudly here.
+            match serde_json::from_value::<serenity::model::event::GatewayEvent>(frame.clone()) {
+                Ok(serenity::model::event::GatewayEvent::Dispatch(_, serenity::model::event::Event::Unknown(_)))
+                | Err(_) => return Err(format!("fake discord: serenity cannot parse this {t} dispatch: {frame}")),
+                Ok(_) => {}
+            }
+        }
+        let frame = frame.to_string();
+        session.events.push(frame.clone());
+        if let Some(conn) = &inner.conn {
+            let _ = conn.tx.send(Control::Text(frame));
+        }
+        Ok(())
+    }
+
+    /// Discord tells every client about the bot's own actions too: its
+    /// messages, edits and reactions come back as dispatches. A bot has to
+    /// ignore its own events; the fake sends them so the tests see that it does.
+    fn echo(&self, t: &str, d: Value) {
+        if !self.config.echo_own_events {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.session.is_none() {
+            return;
+        }
+        if let Err(e) = self.dispatch(&mut inner, t, d) {
+            eprintln!("{e}");
+        }
+    }
 }
 
 /// The running fake. Dropping it stops the server.
@@ -292,6 +336,21 @@ fn user_json(p: &Person) -> Value {
 
 fn bot_person() -> Person {
     Person::bot(BOT_USER_ID, "SafeTweet")
+}
+
+/// The bot as a guild member (with its role).
+fn bot_member() -> Person {
+    let mut bot = bot_person();
+    bot.roles = vec![BOT_ROLE_ID];
+    bot
+}
+
+/// A reaction emoji from a REST path: `✅` or a custom `name:id`.
+fn emoji_json(path_emoji: &str) -> Value {
+    match path_emoji.rsplit_once(':') {
+        Some((name, id)) if id.parse::<u64>().is_ok() => json!({"id": id, "name": name}),
+        _ => json!({"id": null, "name": path_emoji}),
+    }
 }
 
 fn roles_json(roles: &[u64]) -> Value {
@@ -563,28 +622,9 @@ impl FakeDiscord {
 
     // ---- injection ----------------------------------------------------
 
-    /// Queues a dispatch on the current session: sent now when a client is
-    /// attached, replayed on RESUME otherwise.
     fn dispatch(&self, inner: &mut Inner, t: &str, d: Value) {
-        let Some(session) = inner.session.as_mut() else {
-            panic!("fake discord: no gateway session yet; wait_ready() before injecting {t}");
-        };
-        let seq = session.events.len() + 1;
-        let frame = json!({"op": 0, "t": t, "s": seq, "d": d});
-        if self.shared.config.validate_dispatches {
-            // serenity drops a dispatch it cannot parse with only a warn!: say so loudly here.
-            match serde_json::from_value::<serenity::model::event::GatewayEvent>(frame.clone()) {
-                Ok(serenity::model::event::GatewayEvent::Dispatch(_, serenity::model::event::Event::Unknown(_)))
-                | Err(_) => {
-                    panic!("fake discord: serenity cannot parse this {t} dispatch: {frame}")
-                }
-                Ok(_) => {}
-            }
-        }
-        let frame = frame.to_string();
-        session.events.push(frame.clone());
-        if let Some(conn) = &inner.conn {
-            let _ = conn.tx.send(Control::Text(frame));
+        if let Err(e) = self.shared.dispatch(inner, t, d) {
+            panic!("{e}");
         }
     }
 
@@ -1134,6 +1174,9 @@ fn answer(
             }
             shared.lock().messages.insert(id, message.clone());
             *created = Some(id);
+            let mut d = message.clone();
+            d["member"] = partial_member_json(&bot_member());
+            shared.echo("MESSAGE_CREATE", d);
             Json(message).into_response()
         }
         ("GET", ["channels", _, "messages", m]) => {
@@ -1153,11 +1196,51 @@ fn answer(
                 }
             }
             msg["edited_timestamp"] = json!(now_timestamp());
-            Json(msg.clone()).into_response()
+            let msg = msg.clone();
+            drop(inner);
+            let mut d = msg.clone();
+            d["member"] = partial_member_json(&bot_member());
+            shared.echo("MESSAGE_UPDATE", d);
+            Json(msg).into_response()
         }
         ("DELETE", ["channels", _, "messages", _]) => no_content(),
+        ("PUT", ["channels", c, "messages", m, "reactions", emoji, "@me"]) => {
+            let author =
+                m.parse::<u64>().ok().and_then(|m| shared.lock().messages.get(&m).map(|x| x["author"]["id"].clone()));
+            shared.echo(
+                "MESSAGE_REACTION_ADD",
+                json!({
+                    "user_id": BOT_USER_ID.to_string(),
+                    "channel_id": c,
+                    "message_id": m,
+                    "guild_id": GUILD_ID.to_string(),
+                    "member": member_json(&bot_member()),
+                    "emoji": emoji_json(emoji),
+                    "message_author_id": author,
+                    "burst": false,
+                    "burst_colors": [],
+                    "type": 0,
+                }),
+            );
+            no_content()
+        }
+        ("DELETE", ["channels", c, "messages", m, "reactions", emoji, user]) => {
+            let user = if *user == "@me" { BOT_USER_ID.to_string() } else { user.to_string() };
+            shared.echo(
+                "MESSAGE_REACTION_REMOVE",
+                json!({
+                    "user_id": user,
+                    "channel_id": c,
+                    "message_id": m,
+                    "guild_id": GUILD_ID.to_string(),
+                    "emoji": emoji_json(emoji),
+                    "burst": false,
+                    "type": 0,
+                }),
+            );
+            no_content()
+        }
         ("PUT", ["channels", _, "messages", _, "reactions", _, _])
-        | ("DELETE", ["channels", _, "messages", _, "reactions", _, _])
         | ("DELETE", ["channels", _, "messages", _, "reactions", _])
         | ("DELETE", ["channels", _, "messages", _, "reactions"]) => no_content(),
         ("POST", ["channels", _, "typing"]) => no_content(),
