@@ -144,6 +144,11 @@ pub async fn serve(
         }
     }
     tracing::info!(bot_user = me.id.get(), "token accepted");
+    // Compile the engine's lazily built matchers now, not on the first draft.
+    let _ = crate::engine::review(
+        &crate::engine::Draft::new("Warm-up: call 555-0100, see https://example.org #health"),
+        &rules,
+    );
 
     let bot = Arc::new(handler::Bot::new(&settings, stores, rules, me.id.get(), me.name.clone()));
     let mut client = serenity::client::ClientBuilder::new_with_http(make_http(&settings), intents())
