@@ -182,6 +182,8 @@ pub struct RuleSet {
     pub allowlist: Allowlist,
     pub hashtags: Vec<HashtagEntry>,
     pub lexicon: Lexicon,
+    /// The hashtag catalog and profile, compiled for the posting rules.
+    pub posting: super::posting::Compiled,
     rules: Vec<RuleInfo>,
     index: HashMap<String, usize>,
 }
@@ -324,6 +326,9 @@ impl RuleSet {
         let lexicon = Lexicon::build(lexicon_rules)
             .map_err(|e| err(Some("lexicon".into()), None, format!("cannot build phrase matcher: {e}")))?;
 
+        let posting = super::posting::Compiled::build(&raw.hashtag, &raw.profile)
+            .map_err(|e| err(Some("hashtag".into()), None, e))?;
+
         let digest = Sha256::digest(text.as_bytes());
         let version = format!(
             "{}+{}",
@@ -336,6 +341,7 @@ impl RuleSet {
             allowlist: raw.allowlist,
             hashtags: raw.hashtag,
             lexicon,
+            posting,
             rules,
             index,
         })

@@ -344,8 +344,9 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     phi::detect(&input, rules, &mut sink);
     context::detect(&input, rules, &mut sink);
     lexicon::detect(&input, rules, &mut sink);
-    let weighted_length = length::weighted_length(&draft.text);
-    posting::detect(&input, rules, weighted_length, &mut sink);
+    let parsed = length::parse(&draft.text);
+    let weighted_length = parsed.weighted_length;
+    posting::detect(&input, rules, &parsed, &mut sink);
     let mut findings = sink.into_findings();
     dedup_overlapping(&mut findings);
     findings.sort_by(|a, b| {

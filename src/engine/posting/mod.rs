@@ -1,0 +1,638 @@
+//! Posting rules: what makes a draft work as a tweet (length, links,
+//! hashtags, content) and what a health account must not claim.
+//!
+//! Code rules here, documented in [`RULES`]:
+//! - `length.over-limit`: Twitter's weighted length ([`super::length`]) over 280;
+//! - `links.insecure`: a plain `http://` link;
+//! - `links.uncited-research`: a study or research cited with no link at all;
+//! - `claim.proven-uncited`: "clinically proven" and the like with no link;
+//! - `hashtags.too-many`: more than three hashtags;
+//! - `hashtags.community`: community hashtags from the `[[hashtag]]` catalog
+//!   that fit the draft's topic;
+//! - `content.teaser-no-link`, `content.teaser-no-quote`, `content.link-only`:
+//!   a teaser that promises a post but links nothing, a teaser that is only a
+//!   link, and a bare link;
+//! - `disclaimer.profile`: a health draft from an account whose `[profile]`
+//!   has no "views are my own / not medical advice" disclaimer.
+//!
+//! The fixed-phrase rules of the same families (health claims `claim.*`,
+//! link shorteners, clickbait) are `[[lexicon]]` entries in
+//! `config/rules.toml`, run by [`super::lexicon`].
+//!
+//! Cost per draft: the entities of one [`Parsed`] (computed once by
+//! `engine::review`), one `RegexSet` pass over the folded view for cue
+//! phrases, and Aho-Corasick passes for topic words only when a rule needs
+//! them. The catalog and the profile are compiled once per rule set
+//! ([`Compiled`]). Pure: no I/O, nothing outside the draft and the rule set.
+
+use super::config::{HashtagEntry, Profile};
+use super::length::{self, Parsed, MAX_WEIGHTED_LENGTH};
+use super::registry::RuleDoc;
+use super::{Category, Input, RuleSet, Severity, Sink, Span};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use std::sync::LazyLock;
+
+pub const LENGTH_OVER_LIMIT: &str = "length.over-limit";
+pub const LINKS_INSECURE: &str = "links.insecure";
+pub const LINKS_UNCITED_RESEARCH: &str = "links.uncited-research";
+pub const CLAIM_PROVEN_UNCITED: &str = "claim.proven-uncited";
+pub const HASHTAGS_TOO_MANY: &str = "hashtags.too-many";
+pub const HASHTAGS_COMMUNITY: &str = "hashtags.community";
+pub const CONTENT_TEASER_NO_LINK: &str = "content.teaser-no-link";
+pub const CONTENT_TEASER_NO_QUOTE: &str = "content.teaser-no-quote";
+pub const CONTENT_LINK_ONLY: &str = "content.link-only";
+pub const DISCLAIMER_PROFILE: &str = "disclaimer.profile";
+
+/// Hashtags a post can carry before engagement drops (Twitter's own advice:
+/// one or two).
+pub const MAX_HASHTAGS: usize = 3;
+
+pub const RULES: &[RuleDoc] = &[
+    RuleDoc {
+        id: LENGTH_OVER_LIMIT,
+        category: Category::Length,
+        severity: Severity::Error,
+        what: "Measures the draft the way Twitter does (twitter-text v3): most characters count 1, CJK and other \
+               scripts count 2, every link counts 23 whatever its length, an emoji sequence counts 2. Reports a \
+               draft over 280.",
+        why: "Twitter refuses a post over 280 weighted characters; a draft approved at 290 cannot be posted as \
+              approved, and trimming it afterwards skips review.",
+        example: "A 300-character checklist → cut it to 280, or split it into a two-post thread.",
+    },
+    RuleDoc {
+        id: LINKS_INSECURE,
+        category: Category::Links,
+        severity: Severity::Warning,
+        what: "Finds links that start with plain `http://`.",
+        why: "Browsers warn about or block unencrypted pages, and a health account linking to one looks careless; \
+              nearly every site, journals included, serves https.",
+        example: "`http://www.cdc.gov/flu` → `https://www.cdc.gov/flu`",
+    },
+    RuleDoc {
+        id: LINKS_UNCITED_RESEARCH,
+        category: Category::Links,
+        severity: Severity::Warning,
+        what: "Finds research cited with no link in the draft: `a new study shows…`, `research published in…`, \
+               `according to a JAMA study`, `researchers found…`.",
+        why: "A finding without its source can't be checked, spreads as a rumour, and reads as a health claim; \
+              link the paper or the journal's summary.",
+        example: "`A new study shows statins cut stroke risk in adults over 75.` → add the journal link.",
+    },
+    RuleDoc {
+        id: CLAIM_PROVEN_UNCITED,
+        category: Category::HealthClaim,
+        severity: Severity::Warning,
+        what: "Finds `clinically proven`, `scientifically proven`, `proven to cure/treat/prevent…`, `studies prove`, \
+               `doctor recommended` in a draft with no link.",
+        why: "The FTC's health-products guidance expects competent and reliable scientific evidence behind any \
+              efficacy claim; `proven` with nothing to point at is exactly the claim it pursues.",
+        example: "`Clinically proven to lower cholesterol!` → name and link the trial, or say what it showed.",
+    },
+    RuleDoc {
+        id: HASHTAGS_TOO_MANY,
+        category: Category::Hashtags,
+        severity: Severity::Warning,
+        what: "Reports a draft with more than three hashtags.",
+        why: "Engagement drops past one or two hashtags; a row of generic tags (#health #wellness #fitness) reads \
+              as spam and crowds out the message.",
+        example: "`Healthy eating tips! #health #nutrition #diet #wellness` → `Healthy eating tips! #nutrition`",
+    },
+    RuleDoc {
+        id: HASHTAGS_COMMUNITY,
+        category: Category::Hashtags,
+        severity: Severity::Info,
+        what: "Suggests up to two community hashtags from the `[[hashtag]]` catalog in rules.toml (the Healthcare \
+               Hashtag Project's #BCSM, #LCSM, #DOC, #MedEd, #ptsafety…) whose topic words appear in the draft, \
+               when the draft has room, at most one hashtag, and nothing that blocks it.",
+        why: "Patient and clinician communities follow their own tags; one of them reaches the people who care \
+              about the topic, where #health reaches no one.",
+        example: "`Screening saves lives: book your mammogram today.` → suggests #BCSM.",
+    },
+    RuleDoc {
+        id: CONTENT_TEASER_NO_LINK,
+        category: Category::Content,
+        severity: Severity::Warning,
+        what: "Finds a teaser (`new on the blog`, `read our latest post`, `learn more:`, `link in bio`, `full story \
+               here`) in a draft with no link.",
+        why: "The post promises something to read and gives readers nothing to click; it usually means the link \
+              was lost while drafting.",
+        example: "`New on the blog:` → `New on the blog: 5 sunscreen myths https://example-clinic.org/blog/…`",
+    },
+    RuleDoc {
+        id: CONTENT_TEASER_NO_QUOTE,
+        category: Category::Content,
+        severity: Severity::Info,
+        what: "Finds a teaser whose only content is the link: fewer than five words besides the teaser phrase, \
+               links, hashtags and mentions.",
+        why: "`New post: <link>` gives no reason to click; a line quoted from the post (a finding, a number, a \
+              myth busted) is what gets shared.",
+        example:
+            "`Read our latest post: https://…` → `\"Most sunburns happen on cloudy days.\" Our latest post: https://…`",
+    },
+    RuleDoc {
+        id: CONTENT_LINK_ONLY,
+        category: Category::Content,
+        severity: Severity::Info,
+        what: "Finds a draft that is only a link (and perhaps hashtags or mentions), with fewer than two words of \
+               its own.",
+        why: "A bare link shows as a card with no voice; a sentence saying what the reader will learn gets far \
+              more clicks and tells followers why the account shared it.",
+        example:
+            "`https://www.cdc.gov/flu` → `Flu season is here: where to get a shot this week https://www.cdc.gov/flu`",
+    },
+    RuleDoc {
+        id: DISCLAIMER_PROFILE,
+        category: Category::Disclaimer,
+        severity: Severity::Info,
+        what: "When the account's profile (`[profile] text` in rules.toml) has no disclaimer such as `views are my \
+               own` or `not medical advice`, says so once on every draft about health.",
+        why: "Professional bodies (AMA, ANA, NHS trusts) ask clinicians posting about health to make clear they \
+              speak for themselves and give no individual advice; the place for that is the bio. Raise the level \
+              in [rules] to make it block.",
+        example: "Profile `Cardiologist. Runner.` → `Cardiologist. Runner. Views my own, not medical advice.`",
+    },
+];
+
+// ---------------------------------------------------------------------------
+// Per-rule-set compiled data.
+
+/// What this module compiles once per rule set: the hashtag catalog's
+/// keyword matcher and whether the profile carries a disclaimer.
+#[derive(Debug, Default)]
+pub struct Compiled {
+    keywords: Option<AhoCorasick>,
+    /// For each keyword of the automaton: the catalog entry it belongs to.
+    keyword_entry: Vec<usize>,
+    profile_has_disclaimer: bool,
+}
+
+impl Compiled {
+    /// Compiles the catalog and checks the profile. A catalog entry whose tag
+    /// is not a hashtag, or a keyword that is blank, is an error.
+    pub fn build(catalog: &[HashtagEntry], profile: &Profile) -> Result<Compiled, String> {
+        let mut keywords = Vec::new();
+        let mut keyword_entry = Vec::new();
+        for (i, entry) in catalog.iter().enumerate() {
+            let tag = entry.tag.trim();
+            let whole = length::extract_hashtags(tag);
+            if whole.len() != 1 || whole[0].span.start != 0 || whole[0].span.end != tag.len() {
+                return Err(format!("hashtag[{i}].tag {tag:?} is not a single hashtag (write it as \"#Tag\")"));
+            }
+            for k in &entry.keywords {
+                let k = k.trim();
+                if k.is_empty() {
+                    return Err(format!("hashtag[{i}].keywords has a blank keyword"));
+                }
+                keywords.push(k.to_ascii_lowercase());
+                keyword_entry.push(i);
+            }
+        }
+        let keywords = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&keywords)
+                    .map_err(|e| format!("cannot build the hashtag keyword matcher: {e}"))?,
+            )
+        };
+        Ok(Compiled { keywords, keyword_entry, profile_has_disclaimer: has_disclaimer(&profile.text) })
+    }
+}
+
+/// Disclaimers a health account's bio is expected to carry.
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?:\b(?:views|opinions|thoughts|tweets|posts|comments)\s+(?:(?:are|r|is|expressed\s+(?:here\s+)?are)\s+)?(?:my\s+own|mine|personal|of\s+my\s+own|(?:are\s+)?not\s+(?:those|the\s+views)\s+of)\b)|(?:\b(?:personal|own)\s+(?:views|opinions|account)\b)|(?:\b(?:not|no|never|isn't|is\s+not|(?:does\s+not|doesn't)\s+constitute|nothing\s+(?:here\s+)?(?:is|constitutes))\s+(?:(?:individual|personal|professional|medical|clinical|health)\s+)+advice\b)|(?:\bnot\s+a\s+substitute\s+for\s+(?:professional\s+)?(?:medical\s+)?(?:advice|care)\b)|(?:\bfor\s+(?:general\s+)?(?:information|informational|educational)\s+purposes\s+only\b)",
+    )
+});
+
+/// Whether a profile text carries a "views are my own" or "not medical
+/// advice" disclaimer.
+pub fn has_disclaimer(profile: &str) -> bool {
+    let folded = super::Normalized::new(profile);
+    DISCLAIMER.is_match(folded.text())
+}
+
+fn compile(p: &str) -> Regex {
+    super::lexicon::compile_pattern(p).expect("built-in posting pattern compiles")
+}
+
+// ---------------------------------------------------------------------------
+// Cue phrases, matched in one RegexSet pass over the folded view.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    /// A study or research cited: wants a link.
+    Research,
+    /// "Proven" efficacy: wants a citation.
+    Proven,
+    /// A teaser for a post or article: wants a link and a line worth sharing.
+    Teaser,
+}
+
+const CUE_PATTERNS: &[(Cue, &str)] = &[
+    (
+        Cue::Research,
+        r"\b(?:study|studies|trial|trials|review|meta-?analysis|research|survey|report|paper|analysis|data)\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked|demonstrates?|demonstrated|indicates?|indicated)\b",
+    ),
+    (
+        Cue::Research,
+        r"\b(?:published|out)\s+(?:today\s+|this\s+week\s+|yesterday\s+)?in\s+(?:the\s+)?(?:jama|nejm|new\s+england\s+journal|bmj|lancet|nature|science|circulation|cell|pediatrics|plos|annals|journal)\b",
+    ),
+    (
+        Cue::Research,
+        r"\baccording\s+to\s+(?:a|the|new|recent|one)\s+(?:[a-z0-9-]+\s+){0,3}?(?:study|studies|trial|review|research|survey|report|paper|analysis)\b",
+    ),
+    (
+        Cue::Research,
+        r"\b(?:researchers|scientists|investigators)\s+(?:(?:at|from)\s+[a-z]+\s+)?(?:found|find|report|reported|discovered|showed|show|have\s+(?:found|shown))\b",
+    ),
+    (Cue::Research, r"\b(?:jama|nejm|bmj|lancet|cochrane)\s+(?:study|studies|trial|review|report|paper|analysis)\b"),
+    (Cue::Research, r"\b(?:a\s+)?new\s+(?:research|study|studies|trial|findings)\s+(?:on|about|in|from|out)\b"),
+    (
+        Cue::Proven,
+        r"\b(?:clinically|scientifically|medically)\s+(?:proven|tested\s+and\s+proven|validated|shown\s+to)\b",
+    ),
+    (
+        Cue::Proven,
+        r"\bproven\s+to\s+(?:cure|treat|prevent|reduce|reverse|boost|work|heal|eliminate|improve|lower|help|burn|fight|stop|relieve)\b",
+    ),
+    (Cue::Proven, r"\b(?:science|studies|research)\s+(?:proves?|has\s+proven|have\s+proven)\b"),
+    (Cue::Proven, r"\bdoctor[- ]?(?:recommended|approved|formulated)\b"),
+    (Cue::Teaser, r"\bnew\s+(?:on|from|in)\s+(?:the|our|my)\s+blog\b"),
+    (
+        Cue::Teaser,
+        r"\b(?:read|check\s+out|see|catch)\s+(?:our|the|my)\s+(?:new|newest|latest|full|recent)\s+(?:blog\s+post|blog|post|article|story|piece|guide|write-?up|newsletter)\b",
+    ),
+    (Cue::Teaser, r"\b(?:new|latest)\s+(?:blog\s+post|blog|article|newsletter)\s*(?::|is\s+(?:up|live|out)|out\s+now)"),
+    (Cue::Teaser, r"\bon\s+(?:the|our|my)\s+blog\b"),
+    (Cue::Teaser, r"\b(?:read|learn|find\s+out)\s+more\s*(?:here|below|at\s+the\s+link|:|\.\.\.|$)"),
+    (Cue::Teaser, r"\blink\s+(?:in\s+(?:our\s+|my\s+)?bio|below)\b"),
+    (
+        Cue::Teaser,
+        r"\b(?:full|whole)\s+(?:story|post|article|study|report|interview|episode|video)\s*(?:here|below|:|at\b)",
+    ),
+    (Cue::Teaser, r"\bclick\s+(?:here|the\s+link|below|through)\b"),
+];
+
+struct CueMatcher {
+    set: RegexSet,
+    each: Vec<Regex>,
+}
+
+static CUES: LazyLock<CueMatcher> = LazyLock::new(|| {
+    let each: Vec<Regex> = CUE_PATTERNS.iter().map(|(_, p)| compile(p)).collect();
+    let set = RegexSetBuilder::new(each.iter().map(Regex::as_str))
+        .case_insensitive(true)
+        .build()
+        .expect("built-in cue patterns compile as a set");
+    CueMatcher { set, each }
+});
+
+/// Cue phrases in the draft, as (kind, span in the original), in text order.
+fn find_cues(input: &Input<'_>) -> Vec<(Cue, Span)> {
+    let text = input.norm.text();
+    let mut out = Vec::new();
+    for k in CUES.set.matches(text).iter() {
+        for m in CUES.each[k].find_iter(text) {
+            out.push((CUE_PATTERNS[k].0, input.norm.span(m.start(), m.end())));
+        }
+    }
+    out.sort_by_key(|(_, s)| (s.start, s.end));
+    out
+}
+
+/// Words that make a draft "about health", for the disclaimer rule.
+const HEALTH_WORDS: &[&str] = &[
+    "health",
+    "healthy",
+    "medical",
+    "medicine",
+    "medication",
+    "medications",
+    "meds",
+    "doctor",
+    "doctors",
+    "physician",
+    "nurse",
+    "nurses",
+    "clinic",
+    "clinical",
+    "clinician",
+    "hospital",
+    "patient",
+    "patients",
+    "symptom",
+    "symptoms",
+    "disease",
+    "diseases",
+    "diagnosis",
+    "diagnosed",
+    "treatment",
+    "treatments",
+    "therapy",
+    "vaccine",
+    "vaccines",
+    "vaccination",
+    "vaccinated",
+    "immunization",
+    "cancer",
+    "diabetes",
+    "heart",
+    "blood pressure",
+    "cholesterol",
+    "stroke",
+    "screening",
+    "mammogram",
+    "colonoscopy",
+    "surgery",
+    "infection",
+    "flu",
+    "influenza",
+    "covid",
+    "mental health",
+    "depression",
+    "anxiety",
+    "pain",
+    "pregnancy",
+    "prenatal",
+    "nutrition",
+    "diet",
+    "exercise",
+    "sleep",
+    "dose",
+    "dosage",
+    "prescription",
+    "drug",
+    "drugs",
+    "supplement",
+    "supplements",
+    "study",
+    "trial",
+    "wellness",
+    "fitness",
+    "asthma",
+    "allergy",
+    "allergies",
+    "obesity",
+    "weight loss",
+    "immune",
+    "virus",
+    "antibiotic",
+    "antibiotics",
+    "dementia",
+    "alzheimer's",
+    "cure",
+    "cures",
+    "detox",
+    "statins",
+    "blood sugar",
+    "insulin",
+    "checkup",
+    "checkups",
+];
+
+static HEALTH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(HEALTH_WORDS)
+        .expect("health word list compiles")
+});
+
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `s..e` of `text` stands as whole words.
+fn whole_word(text: &[u8], s: usize, e: usize) -> bool {
+    (s == 0 || !word_byte(text[s - 1])) && (e >= text.len() || !word_byte(text[e]))
+}
+
+// ---------------------------------------------------------------------------
+// The detectors.
+
+/// Runs every posting rule over a draft, given its parse (done once by
+/// `engine::review`).
+pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    check_length(parsed, sink);
+    check_insecure_links(parsed, sink);
+    let cues = find_cues(input);
+    check_uncited(&cues, parsed, sink);
+    check_hashtags(input, rules, parsed, sink);
+    check_content(input.text, &cues, parsed, sink);
+    check_disclaimer(input, rules, sink);
+}
+
+fn check_length(parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    let n = parsed.weighted_length;
+    if n <= MAX_WEIGHTED_LENGTH {
+        return;
+    }
+    let over = n - MAX_WEIGHTED_LENGTH;
+    sink.push(
+        LENGTH_OVER_LIMIT,
+        None,
+        format!("Too long for Twitter: {n} weighted characters, {over} over the {MAX_WEIGHTED_LENGTH} limit."),
+        Some(format!(
+            "Cut at least {over} characters (CJK characters and emoji count 2, every link counts 23), or split \
+             the post into a thread."
+        )),
+        None,
+    );
+}
+
+fn check_insecure_links(parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    for url in parsed.urls.iter().filter(|u| u.text.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://"))) {
+        sink.push(
+            LINKS_INSECURE,
+            Some(url.span),
+            "Plain http:// link: browsers warn about unencrypted pages, and the link can be tampered with.".into(),
+            Some("Use the https:// address; nearly every site, journals included, has one.".into()),
+            None,
+        );
+    }
+}
+
+fn check_uncited(cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    if !parsed.urls.is_empty() {
+        return;
+    }
+    if let Some((_, span)) = cues.iter().find(|(c, _)| *c == Cue::Research) {
+        sink.push(
+            LINKS_UNCITED_RESEARCH,
+            Some(*span),
+            "Research cited with no link: readers can't check the study, and the finding reads as a claim.".into(),
+            Some("Link the paper or the journal's summary (any link counts 23 characters).".into()),
+            None,
+        );
+    }
+    if let Some((_, span)) = cues.iter().find(|(c, _)| *c == Cue::Proven) {
+        sink.push(
+            CLAIM_PROVEN_UNCITED,
+            Some(*span),
+            "\"Proven\" with nothing to point at: an efficacy claim needs its evidence.".into(),
+            Some("Link the trial, or say plainly what was shown and in whom.".into()),
+            None,
+        );
+    }
+}
+
+fn check_hashtags(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    let tags = &parsed.hashtags;
+    if tags.len() > MAX_HASHTAGS {
+        let span = Span::new(tags[MAX_HASHTAGS].span.start, tags[tags.len() - 1].span.end);
+        sink.push(
+            HASHTAGS_TOO_MANY,
+            Some(span),
+            format!("{} hashtags: engagement drops past two, and a row of tags reads as spam.", tags.len()),
+            Some("Keep the one or two your audience follows; a community tag (#hcsm, #BCSM…) beats #health.".into()),
+            None,
+        );
+    }
+    // Suggest a tag only where adding one keeps the draft at two or fewer,
+    // and not on a draft that is blocked anyway.
+    let blocked = sink.findings().iter().any(|f| f.severity == Severity::Error);
+    if tags.len() < 2 && !blocked && sink.enabled(HASHTAGS_COMMUNITY) {
+        suggest_community_tags(input, rules, parsed, sink);
+    }
+}
+
+fn suggest_community_tags(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    let compiled = &rules.posting;
+    let Some(ac) = &compiled.keywords else { return };
+    let text = input.norm.text();
+    let bytes = text.as_bytes();
+    let catalog = &rules.hashtags;
+    let mut score = vec![0usize; catalog.len()];
+    for m in ac.find_overlapping_iter(text) {
+        if whole_word(bytes, m.start(), m.end()) {
+            score[compiled.keyword_entry[m.pattern().as_usize()]] += 1;
+        }
+    }
+    let used = |tag: &str| {
+        let bare = tag.trim().trim_start_matches(['#', '＃']);
+        parsed.hashtags.iter().any(|h| h.value().eq_ignore_ascii_case(bare))
+    };
+    let mut picks: Vec<usize> = (0..catalog.len()).filter(|&i| score[i] > 0 && !used(&catalog[i].tag)).collect();
+    // most keyword hits first; the catalog's order breaks ties
+    picks.sort_by_key(|&i| std::cmp::Reverse(score[i]));
+    let room = MAX_WEIGHTED_LENGTH.saturating_sub(parsed.weighted_length);
+    picks.retain(|&i| length::weighted_length(catalog[i].tag.trim()) < room);
+    picks.truncate(2);
+    if picks.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = picks
+        .iter()
+        .map(|&i| {
+            let e = &catalog[i];
+            if e.topic.trim().is_empty() {
+                e.tag.trim().to_string()
+            } else {
+                format!("{} ({})", e.tag.trim(), e.topic.trim())
+            }
+        })
+        .collect();
+    let first = catalog[picks[0]].tag.trim();
+    sink.push(
+        HASHTAGS_COMMUNITY,
+        None,
+        format!("Community hashtag for this topic: {}.", listed.join(", ")),
+        Some(format!("Add {first} if it fits: the people who follow it care about the topic.")),
+        None,
+    );
+}
+
+/// Words of two or more letters outside the given byte spans (sorted).
+fn words_outside(text: &str, skip: &[Span]) -> usize {
+    let mut count = 0;
+    let mut letters = 0;
+    let mut k = 0;
+    for (i, c) in text.char_indices() {
+        while k < skip.len() && skip[k].end <= i {
+            k += 1;
+        }
+        let skipped = k < skip.len() && skip[k].start <= i;
+        if !skipped && c.is_alphabetic() {
+            letters += 1;
+            continue;
+        }
+        if letters >= 2 {
+            count += 1;
+        }
+        letters = 0;
+    }
+    count + usize::from(letters >= 2)
+}
+
+fn check_content(text: &str, cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    let teaser = cues.iter().find(|(c, _)| *c == Cue::Teaser).map(|(_, s)| *s);
+    if teaser.is_none() && parsed.urls.is_empty() {
+        return;
+    }
+    let mut skip: Vec<Span> =
+        parsed.urls.iter().chain(&parsed.hashtags).chain(&parsed.mentions).map(|e| e.span).collect();
+    skip.extend(cues.iter().filter(|(c, _)| *c == Cue::Teaser).map(|(_, s)| *s));
+    skip.sort();
+    let own_words = words_outside(text, &skip);
+    match teaser {
+        Some(span) if parsed.urls.is_empty() => sink.push(
+            CONTENT_TEASER_NO_LINK,
+            Some(span),
+            "Teaser with nothing to click: the draft promises a post or article but has no link.".into(),
+            Some("Add the link (it counts 23 characters whatever its length).".into()),
+            None,
+        ),
+        Some(span) if own_words < 5 => sink.push(
+            CONTENT_TEASER_NO_QUOTE,
+            Some(span),
+            "Teaser with only a link: nothing in the post tells people why to click.".into(),
+            Some("Quote one line from the post (a finding, a number, a myth busted) next to the link.".into()),
+            None,
+        ),
+        Some(_) => {}
+        None if own_words < 2 => sink.push(
+            CONTENT_LINK_ONLY,
+            None,
+            "Only a link: a post with no words of its own shows as a bare card and gets few clicks.".into(),
+            Some("Say in one sentence what the reader will learn, then the link.".into()),
+            None,
+        ),
+        None => {}
+    }
+}
+
+fn check_disclaimer(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
+    if rules.posting.profile_has_disclaimer || !sink.enabled(DISCLAIMER_PROFILE) {
+        return;
+    }
+    let about_health = sink.has_category(Category::HealthClaim) || sink.has_category(Category::ClinicalAdvice) || {
+        let text = input.norm.text();
+        let bytes = text.as_bytes();
+        HEALTH.find_overlapping_iter(text).any(|m| whole_word(bytes, m.start(), m.end()))
+    };
+    if !about_health {
+        return;
+    }
+    sink.push(
+        DISCLAIMER_PROFILE,
+        None,
+        "The account profile has no disclaimer (\"views are my own\", \"not medical advice\"), and this draft is \
+         about health."
+            .into(),
+        Some(
+            "Add one to the account's bio, e.g. \"Views my own. Not medical advice.\", and to [profile] in \
+             rules.toml."
+                .into(),
+        ),
+        None,
+    );
+}
+
+#[cfg(test)]
+mod tests;
