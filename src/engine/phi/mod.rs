@@ -467,16 +467,16 @@ static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i-u)\b(?:",
         r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?\s*(?:number|num|no\.?|#))",
         r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?)",
-        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:id|identifier|number|num|no\.?|#))",
-        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:id|identifier|number|num|nbr|no\.?|#))",
+        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#))",
+        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#))",
         r"|(?P<acct>acct\.?|account|a/c)",
         r"|(?P<dea>dea)",
         r"|(?P<npi>npi)",
-        r"|(?P<lic>licen[cs]e|lic\.?|certificate|cert\.?|certification)",
+        r"|(?P<lic>licen[cs]e|lic\.?|certificate|certification|cert\.?)",
         r"|(?P<vin>vin)",
         r"|(?P<imei>imei)",
-        r"|(?P<dev>serial(?:\s*(?:number|num|no\.?|#))?|s/n|sn\s*[:#]|udi|(?:lot|batch)\s*(?:number|num|no\.?|#|:)|device\s*(?:id|identifier|number|no\.?|#))",
-        r"|(?P<gen>id|identifier|(?:case|ref(?:erence)?)\s*(?:id|number|num|no\.?|#)|ref#?)",
+        r"|(?P<dev>serial(?:\s*(?:number|num|no\.?|#))?|s/n|sn\s*[:#]|udi|(?:lot|batch)\s*(?:number|num|no\.?|#|:)|device\s*(?:identifier|id|number|no\.?|#))",
+        r"|(?P<gen>identifier|id|(?:case|ref(?:erence)?)\s*(?:identifier|id|number|num|no\.?|#)|ref#?)",
         r")"
     ))
 });
@@ -751,6 +751,15 @@ impl<'t> Scan<'t> {
                 continue;
             }
             let token = &text[s..e];
+            // "Boise, ID 83702" is a state and a ZIP code
+            if ctx == Ctx::Gen
+                && whole.as_str() == "ID"
+                && self.window_before(whole.start(), 3).trim_end().ends_with(',')
+                && token.len() >= 5
+                && token[..5].bytes().all(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
             // "take into account 2500 patients", "on account of 3000 cases"
             if ctx == Ctx::Acct {
                 let before = self.window_before(whole.start(), 8).to_ascii_lowercase();
@@ -811,6 +820,22 @@ impl<'t> Scan<'t> {
         if j == start {
             return None;
         }
+        // a short letter prefix written apart from its digits: "BCX 8841 2290"
+        if ctx != Ctx::Plate
+            && (2..=4).contains(&(j - start))
+            && b[start..j].iter().all(u8::is_ascii_uppercase)
+            && j + 1 < n
+            && b[j] == b' '
+            && b[j + 1].is_ascii_digit()
+        {
+            let mut k = j + 1;
+            while k < n && b[k].is_ascii_digit() {
+                k += 1;
+            }
+            if k - (j + 1) >= 3 && (k >= n || !b[k].is_ascii_alphanumeric()) {
+                j = k;
+            }
+        }
         // plates are often written in two parts: "XYZ 4821"
         if ctx == Ctx::Plate && j + 1 < n && b[j] == b' ' && b[j + 1].is_ascii_alphanumeric() {
             let mut k = j + 1;
@@ -823,7 +848,9 @@ impl<'t> Scan<'t> {
         }
         // space-separated digit groups: "1234 5678 9012", "123 45 6789"
         let min_group = if ctx == Ctx::Ssn { 2 } else { 3 };
-        if b[start..j].iter().all(|c| c.is_ascii_digit() || *c == b'-') {
+        if b[start..j].iter().all(|c| c.is_ascii_digit() || *c == b'-' || *c == b' ' || c.is_ascii_uppercase())
+            && b[j - 1].is_ascii_digit()
+        {
             for _ in 0..4 {
                 if j + 1 < n && b[j] == b' ' && b[j + 1].is_ascii_digit() {
                     let mut k = j + 1;
@@ -1156,7 +1183,14 @@ fn classify_context(ctx: Ctx, token: &str) -> Option<(Kind, &'static str, Maskin
         Ctx::Acct => (Kind::Account, "account number", tail),
         Ctx::Dea | Ctx::Npi | Ctx::Lic => (Kind::License, "licence/certificate number", tail),
         Ctx::Imei | Ctx::Dev => (Kind::Device, "device serial number", tail),
+        // a generic "ID" word: a validated shape says better what the id is
         Ctx::Gen if is_ssn_shape(token) => (Kind::Ssn, "Social Security number", tail),
+        Ctx::Gen if alnum == 10 && digits == 10 && validate::npi(token) => (Kind::License, "NPI", Masking::Tail(3)),
+        Ctx::Gen if validate::mbi(token) => (Kind::HealthPlan, "Medicare Beneficiary Identifier", Masking::Tail(3)),
+        Ctx::Gen if validate::dea(token) => (Kind::License, "DEA number", Masking::Tail(3)),
+        Ctx::Gen if validate::credit_card(token) && one_separator(token) => {
+            (Kind::Account, "payment card number", tail)
+        }
         Ctx::Gen => (Kind::Other, "identifier", tail),
         Ctx::Ssn | Ctx::Vin | Ctx::Plate => return None,
     })
@@ -1195,8 +1229,10 @@ fn looks_like_date_or_number(s: &str) -> bool {
     let all_digits = parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
     if all_digits && parts.len() == 3 {
         let l: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-        let dmy = l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4);
-        let ymd = l[0] == 4 && l[1] <= 2 && l[2] <= 2;
+        let v: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
+        let day_month = |a: u32, b: u32| (1..=31).contains(&a) && (1..=31).contains(&b) && (a <= 12 || b <= 12);
+        let dmy = l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4) && day_month(v[0], v[1]);
+        let ymd = l[0] == 4 && l[1] <= 2 && l[2] <= 2 && (1..=12).contains(&v[1]) && (1..=31).contains(&v[2]);
         if dmy || ymd {
             return true;
         }

@@ -249,6 +249,8 @@ fn mrn_context_words() {
     assert_rule("Her MRN is CG-123987.", "phi.mrn", "CG-123987");
     assert_rule("under MRN UCSF-20210930-567?", "phi.mrn", "UCSF-20210930-567");
     assert_rule("mrn 22334455, Jane", "phi.mrn", "22334455");
+    assert_rule("Medical record #: 00-44-1289.", "phi.mrn", "00-44-1289");
+    assert_rule("patient identifier QX-55120 on the label", "phi.mrn", "QX-55120");
 }
 
 #[test]
@@ -263,6 +265,7 @@ fn mrn_wins_over_ssn_shape() {
 fn mrn_negatives() {
     for t in [
         "MRN lookup is down again this morning.",
+        "MRN: 04/12/2023 is a date, not a record",
         "Patient ID bracelets save lives.",
         "Our EHR 2024 upgrade went live.",
         "Medical records from 2021 show improvement.",
@@ -301,6 +304,8 @@ fn health_plan_context() {
     assert_rule("policy number: HP-987654", "phi.health-plan", "HP-987654");
     assert_rule("Medicaid #123456789 renewal", "phi.health-plan", "123456789");
     assert_rule("group no. G-44821", "phi.health-plan", "G-44821");
+    assert_rule("Insurance card number: BCX 8841 2290", "phi.health-plan", "BCX 8841 2290");
+    assert_rule("member identifier 88120455", "phi.health-plan", "88120455");
 }
 
 #[test]
@@ -371,6 +376,7 @@ fn licenses() {
     assert_rule("NPI 1234567890", "phi.license", "1234567890");
     assert_rule("Provider identifier 1245319599", "phi.license", "1245319599");
     assert_rule("1234-567-893", "phi.license", "1234-567-893");
+    assert_rule("Board certification no. ABIM-77881.", "phi.license", "ABIM-77881");
 }
 
 #[test]
@@ -501,6 +507,7 @@ fn zip_codes() {
     assert_rule("Lives in Boston, MA 02115, works nights.", "phi.zip", "02115");
     assert_rule("zip code 60614 has the cases", "phi.zip", "60614");
     assert_rule("ZIP: 94110-1234", "phi.zip", "94110-1234");
+    assert_rule("9 Elm Court, Boise, ID 83702.", "phi.zip", "83702");
     for t in ["We raised $25000 this year", "25000 steps", "the 2024 MA results", "Ranked #1 of 12345 hospitals"] {
         assert_clean(t);
     }
