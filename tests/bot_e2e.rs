@@ -744,3 +744,67 @@ async fn command_answer(fake: &FakeDiscord, interaction: u64) -> String {
     assert!(r.is_ephemeral(), "{}", r.body);
     r.text()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_overrides_allowed_a_manager_approves_a_blocked_draft_with_a_written_reason() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env =
+        BotEnv::with_bot_toml(&support::DEFAULT_BOT_TOML.replace("allow_overrides = false", "allow_overrides = true"));
+    let mut bot = env.spawn(&fake);
+    wait_connected(&fake, &mut bot, 1).await;
+    let audit = env.audit().await;
+    let manager = people::manager();
+
+    let id = fake.message_create(REVIEW_CHANNEL, &people::author(), PHI_DRAFT);
+    fake.wait_reply(id, STEP).await;
+    audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    let before = fake.requests().len();
+    fake.reaction_add(REVIEW_CHANNEL, id, &manager, APPROVE);
+    let prompt = fake
+        .wait_until(STEP, "the bot asking for the override's reason", |v| {
+            v.requests()[before..].iter().find(|r| r.message_post_channel() == Some(REVIEW_CHANNEL)).cloned()
+        })
+        .await;
+    assert!(audit.for_message(id).await.iter().all(|r| r.record.kind != RecordKind::Approved));
+    let reason = "Family gave written consent to share; legal reviewed on Nov 20.";
+    fake.message_create_reply(REVIEW_CHANNEL, &manager, reason, prompt.created.expect("prompt id"));
+    let overridden = audit.wait_for(id, RecordKind::Override, 1, STEP).await;
+    let r = &overridden[0].record;
+    assert_eq!((r.actor_id, r.reason.as_deref()), (manager.id, Some(reason)));
+    assert_eq!(r.text.as_deref(), Some(PHI_DRAFT), "an override keeps the exact text it approved");
+    assert!(r.roles.contains(&MANAGER_ROLE));
+    bot.assert_output_free_of(PHI_SECRETS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_drafts_in_flight_before_exiting() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let mut bot = env.spawn(&fake);
+    wait_connected(&fake, &mut bot, 1).await;
+    let ids: Vec<u64> = (0..200)
+        .map(|i| {
+            let text = format!("Shutdown test {i}: the Northside clinic parking lot is being repaved this weekend.");
+            fake.message_create(REVIEW_CHANNEL, &people::author(), &text)
+        })
+        .collect();
+    // Stop while the burst is being worked on.
+    fake.wait_reply(ids[0], STEP).await;
+    let at_sigterm = fake.requests().iter().filter(|r| r.reply_to().is_some()).count();
+    let status = bot.terminate(STEP).await;
+    assert!(status.success(), "graceful exit: {status}\n{}", bot.output());
+
+    // No half-done drafts: a recorded submission was answered, an answered draft was recorded.
+    let audit = env.audit().await;
+    let requests = fake.requests();
+    let mut finished = 0;
+    for id in &ids {
+        let recorded = audit.for_message(*id).await.iter().any(|r| r.record.kind == RecordKind::Submitted);
+        let replied = requests.iter().any(|r| r.is_reply_to(*id));
+        assert_eq!(recorded, replied, "draft {id}: recorded {recorded}, replied {replied}");
+        finished += usize::from(replied);
+    }
+    // (On a 2-core box about 1-6 of 200 are answered at SIGTERM and ~140 by exit.)
+    assert!(finished >= at_sigterm.min(1));
+    bot.assert_output_free_of(&["repaved"]);
+}
