@@ -35,7 +35,7 @@ static ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
 /// A directive: change, start or stop something.
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d)|(?:give|giving|alternate|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
+        r"(?i)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
     )
 });
 
@@ -56,7 +56,7 @@ static STANDALONE: LazyLock<Regex> = LazyLock::new(|| {
 /// A medicine or a dose.
 static MEDICINE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:\d+(?:\.\d+)? ?(?:mg|mcg|g|ml|cc|units?|iu|tabs?|tablets?|pills?|capsules?|caps|puffs?|drops?|doses?)|ibuprofen|advil|motrin|tylenol|acetaminophen|paracetamol|aspirin|naproxen|aleve|insulin|prednisone|steroids?|antibiotics?|metformin|benadryl|zyrtec|claritin|allegra|melatonin|xanax|adderall|zoloft|prozac|lexapro|wellbutrin|synthroid|levothyroxine|warfarin|coumadin|eliquis|xarelto|ozempic|wegovy|mounjaro|inhalers?|epipen|birth control|antidepressants?|antihistamines?|painkillers?|opioids?|oxycodone|tramadol|gabapentin|lithium|sertraline|fluoxetine|doxycycline|amoxicillin|azithromycin|z-?pack|nitro(?:glycerin)?|lasix|diuretics?|statins?|blood thinners?|beta[- ]blockers?|dose|doses|dosage|dosing|meds|medications?|medicines?|pills|tablets|prescription|[a-z]{3,}(?:pril|sartan|olol|statin|prazole|tidine|cillin|mycin|cycline|floxacin|conazole|dipine|formin|gliptin|gliflozin|glutide|oxetine|azepam|azolam|codone|profen|fenac|solone|lukast|terol|parin|xaban|gatran|grel|thiazide|semide|umab|imab|tinib))(?-u:\b)",
+        r"(?i)(?-u:\b)(?:\d+(?:\.\d+)? ?(?:mg|mcg|g|ml|cc|units?|iu|tabs?|tablets?|pills?|capsules?|caps|puffs?|drops?|doses?)|ibuprofen|advil|motrin|tylenol|acetaminophen|paracetamol|aspirin|naproxen|aleve|insulin|prednisone|steroids?|antibiotics?|metformin|benadryl|zyrtec|claritin|allegra|melatonin|xanax|adderall|zoloft|prozac|lexapro|wellbutrin|synthroid|levothyroxine|warfarin|coumadin|eliquis|xarelto|ozempic|wegovy|mounjaro|inhalers?|epipen|birth control|antidepressants?|antihistamines?|painkillers?|opioids?|oxycodone|tramadol|gabapentin|lithium|sertraline|fluoxetine|doxycycline|amoxicillin|azithromycin|z-?pack|nitro(?:glycerin)?|lasix|diuretics?|statins?|blood thinners?|beta[- ]blockers?|dose|doses|dosage|dosing|meds|medications?|medicines?|pills|tablets|prescription|[a-z]{2,}(?:pril|sartan|olol|statin|prazole|tidine|cillin|mycin|cycline|floxacin|conazole|dipine|formin|gliptin|gliflozin|glutide|oxetine|azepam|azolam|codone|profen|fenac|solone|lukast|terol|parin|xaban|gatran|grel|thiazide|semide|umab|imab|tinib))(?-u:\b)",
     )
 });
 
@@ -90,11 +90,12 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
     let addressed = is_reply(text) || ADDRESSEE.is_match(text);
     let mut found: Vec<(usize, usize)> = Vec::new();
     let consider = |s: usize, e: usize, found: &mut Vec<(usize, usize)>, standalone: bool| {
-        if found.iter().any(|&(fs, fe)| fs < e && s < fe) {
-            return;
-        }
         let s0 = sentence_start(text, s);
         let s1 = sentence_end(text, e).max(e);
+        // one finding per sentence is enough
+        if found.iter().any(|&(fs, fe)| fs < s1 && s0 < fe) {
+            return;
+        }
         let sentence = &text[s0..s1];
         let med = MEDICINE.is_match(sentence);
         let cond = CONDITION.is_match(sentence);

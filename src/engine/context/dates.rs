@@ -4,12 +4,13 @@
 //! except the year, so a bare year ("diagnosed in 2021") is fine and never
 //! matched. A date is reported when
 //! - a birth or death word comes right before it (`DOB`, `born`, `died`);
-//! - a care word ties it to a person (`admitted`, `seen`, `treated`,
-//!   `surgery`, `diagnosed`...) within the sentence, and it is not an event
-//!   date (`join us`, `webinar`, `closed`, `6pm`) unless the draft is about
-//!   one patient;
-//! - or the draft is about one patient and nothing marks it as an event.
+//! - or the draft is about one patient (an age, `pt`, `my patient`, a name,
+//!   `admitted`...) and the date is not an event's (`join us`, `webinar`,
+//!   `closed`, `6pm`), or a care word (`seen`, `treated`, `surgery`,
+//!   `diagnosed`...) in the sentence ties it to the patient anyway.
 //!
+//! A care word alone is not enough: "our mobile clinic visited Lincoln
+//! Elementary on Feb 12, 2025" is about no one.
 //! Partial dates (`March 5th`, `April 2023`, `3/14`) need both a care word
 //! and a patient in the draft.
 
@@ -91,7 +92,7 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
         let event = ctx.has_in(role::EVENT, s0, s1);
         let personal = strong
             || match kind {
-                Kind::Full => (trigger && (case || !event)) || (case && !event),
+                Kind::Full => case && (trigger || !event),
                 Kind::Partial => trigger && case && !event,
                 Kind::NumericMonthDay => near_trigger && case && !event,
             };

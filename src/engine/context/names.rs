@@ -15,7 +15,7 @@
 //! staff news. A name after a staff role (`our nurse Kelly Chen`) or before a
 //! credential (`Sarah Jones, RN`) is staff and is left alone.
 
-use super::vocab::{self, role, CREDENTIALS, FACILITY, NOT_FIRST};
+use super::vocab::{self, role, CREDENTIALS, FACILITY, NOT_FIRST, NOT_SURNAME};
 use super::Context;
 use crate::engine::mask::mask_words;
 use crate::engine::{Identifier, Input, Sink};
@@ -263,10 +263,16 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
         } else {
             let gaz = vocab::is_first_name(first);
             let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
+            // the surname: the last word of the run
+            let last = body.parts.iter().rev().find(|p| p.0 == Part::Word).map(|p| word(text, p.1, p.2));
+            let surname = last.is_some_and(|l| l != first && vocab::is_surname(l) && !place_before(text, &toks, i));
+            let dotted = b[end - 1] == b'.';
             match shape.as_slice() {
-                [Part::Word, Part::Initial, ..] => gaz || (first.len() >= 3 && weak_before(text, &toks, i)),
-                [Part::Word, Part::Word, ..] => gaz,
-                [Part::Word] => gaz && apposition(text, &toks, i, end),
+                [Part::Word, Part::Initial] => gaz || dotted || weak_before(text, &toks, i),
+                [Part::Word, Part::Initial, ..] | [Part::Word, Part::Word, ..] => {
+                    gaz || surname || (case && apposition(text, &toks, i, end))
+                }
+                [Part::Word] => gaz && (apposition(text, &toks, i, end) || owns_record(text, t.e)),
                 _ => false,
             }
         };
@@ -305,7 +311,8 @@ fn credential_after(text: &str, end: usize) -> bool {
 fn body_is_place(text: &str, body: &Body) -> bool {
     let b = text.as_bytes();
     for &(k, s, e) in &body.parts[1..] {
-        if k == Part::Word && in_list(FACILITY, word(text, s, e)) {
+        let w = word(text, s, e);
+        if k == Part::Word && (in_list(FACILITY, w) || in_list(NOT_SURNAME, w) || in_list(NOT_FIRST, w)) {
             return true;
         }
     }
@@ -318,6 +325,18 @@ fn body_is_place(text: &str, body: &Body) -> bool {
         }
     }
     false
+}
+
+/// After `at`, `from`, `near`...: a place ("seen at Johns Hopkins").
+fn place_before(text: &str, toks: &[Tok], i: usize) -> bool {
+    i > 0
+        && toks[i - 1].e + 1 == toks[i].s
+        && [
+            "at", "from", "near", "via", "across", "around", "outside", "inside", "into", "toward", "towards",
+            "through",
+        ]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(&text[toks[i - 1].s..toks[i - 1].e]))
 }
 
 /// After a comma or `(`, or a word like `for`, `of`, `like`.
@@ -347,6 +366,41 @@ fn apposition(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
     let after_ok = end >= b.len() || matches!(b[end], b',' | b'(' | b')');
     prev_ok && after_ok
 }
+
+/// `Jessica's chart`, `John's notes`: a possessive before a care record.
+fn owns_record(text: &str, end: usize) -> bool {
+    if !text[..end].ends_with("'s") {
+        return false;
+    }
+    let Some(rest) = text[end..].strip_prefix(' ') else { return false };
+    let w: &str = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    RECORDS.iter().any(|r| r.eq_ignore_ascii_case(w))
+}
+
+const RECORDS: &[&str] = &[
+    "chart",
+    "notes",
+    "case",
+    "records",
+    "record",
+    "file",
+    "labs",
+    "results",
+    "meds",
+    "medications",
+    "scan",
+    "scans",
+    "biopsy",
+    "diagnosis",
+    "surgery",
+    "mri",
+    "ct",
+    "x-ray",
+    "xray",
+    "prescription",
+    "discharge",
+    "admission",
+];
 
 /// Records the names found as `phi.name` findings.
 pub(super) fn report(input: &Input<'_>, hits: &[NameHit], sink: &mut Sink<'_>) {

@@ -38,7 +38,7 @@ pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
 /// A person or case noun phrase.
 static STORY_NOUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|new|frail)\s+)?(?:patient|pt|case|guy|lady|woman|man|kid|child|girl|boy|gentleman|mom|dad|mother|father|baby|teen|toddler|infant|grandma|grandpa|grandmother|grandfather|dude|fella|family)|(?:case|patient|pt) from (?:this|last|my|our|today|tonight|yesterday))(?-u:\b)",
+        r"(?i)(?-u:\b)(?:(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|new|frail|tiny|brave|cute|poor)\s+){0,2}(?:patient|pt|case|guy|lady|woman|man|kid|child|girl|boy|gentleman|mom|dad|mother|father|baby|teen|toddler|infant|grandma|grandpa|grandmother|grandfather|dude|fella|family)|(?:case|patient|pt) from (?:this|last|my|our|today|tonight|yesterday))(?-u:\b)",
     )
     .expect("valid story pattern")
 });

@@ -1,10 +1,409 @@
-//! Unit tests of the context rules (positive and negative cases per rule).
+//! Unit tests of the context rules: positive and negative cases per rule,
+//! evasions, spans and masking. The sentences are invented for these tests.
 
-use crate::engine::{review, Category, Draft, Identifier, RuleSet};
+use crate::engine::{review, Category, Draft, Finding, Identifier, RuleSet};
 use std::sync::LazyLock;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
 
-fn rules_of(text: &str) -> Vec<String> {
-    review(&Draft::new(text), &RULES).findings.into_iter().map(|f| f.rule).collect()
+fn findings(d: &Draft) -> Vec<Finding> {
+    review(d, &RULES).findings
+}
+
+/// The text each finding of `rule` covers.
+fn hits(text: &str, rule: &str) -> Vec<String> {
+    findings(&Draft::new(text))
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.span.map(|s| text[s.start..s.end].to_string()).unwrap_or_default())
+        .collect()
+}
+
+fn categories(d: &Draft) -> Vec<Category> {
+    findings(d).into_iter().map(|f| f.category).collect()
+}
+
+fn has_category(text: &str, c: Category) -> bool {
+    categories(&Draft::new(text)).contains(&c)
+}
+
+// ---------------------------------------------------------------- phi.name
+
+#[test]
+fn names_after_patient_triggers() {
+    assert_eq!(hits("So glad my patient Rosalind Okafor is home for the holidays.", "phi.name"), ["Rosalind Okafor"]);
+    assert_eq!(hits("Welcome to the world, baby Mateo Quispe!", "phi.name"), ["Mateo Quispe"]);
+    assert_eq!(hits("Follow-up for pt Delgado tomorrow.", "phi.name"), ["Delgado"]);
+    assert_eq!(hits("Our newest little one, named Harriet Voss, is doing well.", "phi.name"), ["Harriet Voss"]);
+    assert_eq!(hits("patient name: Omar Haddad, bed 4", "phi.name"), ["Omar Haddad"]);
+}
+
+#[test]
+fn honorifics_mark_names() {
+    assert_eq!(hits("Mrs. Whitcombe, your lab results are ready.", "phi.name"), ["Mrs. Whitcombe"]);
+    assert_eq!(hits("Mr Alvarado asked about his refill", "phi.name"), ["Mr Alvarado"]);
+    assert_eq!(hits("Discharge summary for Mr. W. is done", "phi.name"), ["Mr. W."]);
+    assert_eq!(hits("Ms. D. Farrow was admitted overnight", "phi.name"), ["Ms. D. Farrow"]);
+}
+
+#[test]
+fn first_name_and_initial_in_a_care_draft() {
+    let q = "Dosing for a 71yo man, Walter K., with CKD seen at Riverbend on 3/2/2024?";
+    assert_eq!(hits(q, "phi.name"), ["Walter K."]);
+    let q = "Options for a 40-year-old woman, Ingeborg T., with new lupus?";
+    assert_eq!(hits(q, "phi.name"), ["Ingeborg T."], "an uncommon first name still has the shape");
+    let q = "Management of CHF in pt w/ hx of MI, Clara B., on furosemide";
+    assert_eq!(hits(q, "phi.name"), ["Clara B."]);
+}
+
+#[test]
+fn first_and_last_names_in_a_care_draft() {
+    let q = "Referral for Gordon Pike: labs attached, please call back.";
+    assert_eq!(hits(q, "phi.name"), ["Gordon Pike"]);
+    let q = "Treatment options for a 52-year-old male with gout, Tadeusz Kowalski, seen last spring?";
+    assert_eq!(hits(q, "phi.name"), ["Tadeusz Kowalski"], "a common surname carries an uncommon first name");
+    let q = "Interactions for a 63yo female, Oluwaseun Adebanjo, admitted with AF?";
+    assert_eq!(hits(q, "phi.name"), ["Oluwaseun Adebanjo"], "set off by commas after the patient's description");
+    let q = "A 30yo female, Greta, seen in clinic with migraines. Next steps?";
+    assert_eq!(hits(q, "phi.name"), ["Greta"]);
+    let q = "Please fax Jessica's chart to the cardiology referral desk";
+    assert_eq!(hits(q, "phi.name"), ["Jessica's"]);
+}
+
+#[test]
+fn initials_with_age_or_trigger() {
+    assert_eq!(hits("K.L., 58F, admitted with sepsis", "phi.name"), ["K.L."]);
+    assert_eq!(hits("R. T. 33 yo presented with chest pain", "phi.name"), ["R. T."]);
+    assert_eq!(hits("Update on pt A.B.: stable", "phi.name"), ["A.B."]);
+    assert!(hits("The U.S. saw 20 million flu cases", "phi.name").is_empty());
+    assert!(hits("Clinic opens at 8 a.m. sharp.", "phi.name").is_empty());
+}
+
+#[test]
+fn providers_only_in_a_patient_case() {
+    let q = "68yo male with COPD seen by Dr. Imani Brooks at Lakeview on 5/5/2023, next steps?";
+    assert_eq!(hits(q, "phi.name"), ["Dr. Imani Brooks"]);
+    assert!(hits("Dr. Imani Brooks joins our pulmonary team this spring. Welcome!", "phi.name").is_empty());
+    assert!(hits("Dr. Okoro explains what the new blood pressure guidelines mean.", "phi.name").is_empty());
+    assert!(hits("Prof. Hanna Berg will speak on sepsis at grand rounds.", "phi.name").is_empty());
+}
+
+#[test]
+fn staff_names_are_left_alone() {
+    for t in [
+        "Our nurse Kelly Chen won the DAISY award. So proud of her care for patients!",
+        "Congrats to Marcus Bell on 20 years in our pharmacy!",
+        "New on the blog: Samantha Ortiz, RD, on eating well with diabetes.",
+        "Thanks to Victor Hale, MD, for leading our sepsis results review.",
+        "Our colleague Brenda Sousa presented her research on patient falls.",
+        "Meet Nadia Petrov, our new patient navigator, who helps with referrals.",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
+fn places_facilities_and_conditions_are_not_names() {
+    for t in [
+        "65yo pt with CHF seen at Henry Ford Hospital, then at Mary Washington Regional.",
+        "pt w/ hx of Crohn's Disease and Graves Disease, admitted at St. Luke's on 2/2/2022",
+        "Transferred from Ann Arbor to Johns Hopkins; MRN pending.",
+        "72yo pt on Vitamin D. and Hepatitis B. vaccine series, follow-up at Beth Israel.",
+        "Follow-up for a 50yo with Lyme Disease in Salt Lake City, seen last month.",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
+fn names_without_a_care_context_are_left_alone() {
+    for t in [
+        "Mary Johnson from the heart association explains the warning signs of stroke.",
+        "Join Linda Park and Tom Baker for a cooking demo on Saturday.",
+        "Happy Nurses Week to Maria Garcia and all of our amazing nurses!",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
+fn name_evasions_are_caught_and_spans_point_into_the_original() {
+    // zero-width space inside the name, Cyrillic letters in the trigger word
+    let t = "my p\u{0430}tient Jess\u{200B}ica Moreno is walking!";
+    let f: Vec<Finding> = findings(&Draft::new(t)).into_iter().filter(|f| f.rule == "phi.name").collect();
+    assert_eq!(f.len(), 1);
+    let s = f[0].span.unwrap();
+    assert_eq!(&t[s.start..s.end], "Jess\u{200B}ica Moreno");
+    assert_eq!(f[0].identifier, Some(Identifier::Name));
+    assert_eq!(f[0].category, Category::Phi);
+}
+
+#[test]
+fn name_messages_are_masked() {
+    let f = findings(&Draft::new("Follow-up call for my patient Jessica Moreno"));
+    let name = f.iter().find(|f| f.rule == "phi.name").expect("a name finding");
+    assert!(!name.message.contains("Jessica") && !name.message.contains("Moreno"), "{}", name.message);
+    assert!(name.message.contains("J****** M*****"), "{}", name.message);
+}
+
+// ---------------------------------------------------------------- phi.date
+
+#[test]
+fn dates_after_person_triggers() {
+    assert_eq!(hits("Pt DOB 07/21/1958, presenting w/ syncope", "phi.date"), ["07/21/1958"]);
+    assert_eq!(hits("My patient was admitted on October 3rd, 2024 with pneumonia", "phi.date"), ["October 3rd, 2024"]);
+    assert_eq!(hits("my patient, discharged 2024-11-02, is back at work", "phi.date"), ["2024-11-02"]);
+    assert_eq!(hits("45yo F, surgery on 9 Sep 2023, now c/o pain", "phi.date"), ["9 Sep 2023"]);
+    assert_eq!(hits("pt last seen Jan. 4, '24 for a check-up", "phi.date"), ["Jan. 4, '24"]);
+    assert_eq!(hits("pt chart noted on 03-Mar-2022: stable", "phi.date"), ["03-Mar-2022"]);
+    assert_eq!(hits("Baby girl born March 9th at 4am, 8 lbs!", "phi.date"), ["March 9th"]);
+}
+
+#[test]
+fn partial_dates_need_a_patient_and_a_trigger() {
+    assert_eq!(hits("58yo male diagnosed with AF in June 2021, on apixaban", "phi.date"), ["June 2021"]);
+    assert_eq!(hits("Our patient was seen on Aug 14th for follow-up", "phi.date"), ["Aug 14th"]);
+    assert_eq!(hits("J.M., 47M, admitted 3/14 with DKA", "phi.date"), ["3/14"]);
+    assert!(hits("Since March 2020 our clinics have treated thousands of patients", "phi.date").is_empty());
+    assert!(hits("Seen on March 5? Our walk-in hours are changing", "phi.date").is_empty());
+}
+
+#[test]
+fn event_dates_and_years_are_not_phi() {
+    for t in [
+        "Our clinic will be closed on 12/25 and 1/1.",
+        "Join us Tuesday, March 4 at 6pm for a free diabetes class.",
+        "Flu shot clinic on October 12, 2024 at the library, 9am-1pm.",
+        "Registration for the walk closes on 03/15/2025.",
+        "A 60-year-old diagnosed back in 2021 should still get screened.",
+        "Our mobile clinic visited Lincoln Elementary on Feb 12, 2025.",
+        "The study was published on April 12, 2023 in JAMA.",
+        "Call 555-201-8834 for appointments.",
+        "INR target 2.0-3.0 for most patients on warfarin.",
+    ] {
+        assert!(hits(t, "phi.date").is_empty(), "{t}: {:?}", hits(t, "phi.date"));
+    }
+}
+
+#[test]
+fn date_messages_are_masked_and_typed() {
+    let t = "pt DOB 04/12/1961";
+    let f = findings(&Draft::new(t));
+    let d = f.iter().find(|f| f.rule == "phi.date").expect("a date finding");
+    assert_eq!(d.identifier, Some(Identifier::Date));
+    assert!(!d.message.contains("1961") && d.message.contains("**/**/****"), "{}", d.message);
+}
+
+#[test]
+fn dates_with_fullwidth_digits_map_back() {
+    let t = "pt DOB \u{FF10}\u{FF14}/12/1961";
+    let f = findings(&Draft::new(t));
+    let d = f.iter().find(|f| f.rule == "phi.date").expect("a date finding");
+    let s = d.span.unwrap();
+    assert_eq!(&t[s.start..s.end], "\u{FF10}\u{FF14}/12/1961");
+}
+
+// ------------------------------------------------------- patient.reference
+
+#[test]
+fn my_patient_is_a_reference() {
+    assert_eq!(hits("Can't stop thinking about my patient from last night.", "patient.reference"), ["my patient"]);
+    assert_eq!(hits("Our patient's family sent us cookies!", "patient.reference"), ["Our patient"]);
+    assert_eq!(hits("our pt finally walked the hall", "patient.reference"), ["our pt"]);
+}
+
+#[test]
+fn generic_patient_words_are_not_references() {
+    for t in [
+        "Patients can now book appointments online.",
+        "Log in to your patient portal to see results.",
+        "Patient Safety Week starts Monday!",
+        "Our patient experience team is hiring.",
+        "My patients always teach me something new.",
+        "We put patient-centered care first.",
+        "Our patient and family advisory council meets monthly.",
+        "Got my PT appointment today, knee is improving.",
+    ] {
+        let f = findings(&Draft::new(t));
+        assert!(!f.iter().any(|f| f.category == Category::PatientReference), "{t}: {f:?}");
+    }
+}
+
+#[test]
+fn stories_with_a_when_are_references() {
+    for t in [
+        "Had a patient this morning who swore garlic cured her pneumonia.",
+        "This lady walked into urgent care yesterday with a fishhook in her thumb.",
+        "Wild case from my shift last night.",
+        "The 80-year-old we coded on my shift is awake and joking.",
+        "A sweet little girl in clinic today asked if I was a princess.",
+    ] {
+        assert!(has_category(t, Category::PatientReference), "{t}");
+    }
+}
+
+#[test]
+fn hypothetical_patients_are_not_references() {
+    for t in [
+        "When a patient comes in today with chest pain, every minute counts.",
+        "If a child has a fever today, keep them home.",
+        "Every patient deserves respect.",
+        "A patient who has diabetes should check their feet daily.",
+    ] {
+        assert!(!has_category(t, Category::PatientReference), "{t}");
+    }
+}
+
+#[test]
+fn room_and_bed_references_come_from_the_lexicon() {
+    assert_eq!(hits("pt in room 302 keeps asking for pudding", "patient.story"), ["pt in room 302"]);
+    assert_eq!(hits("The guy in bed #7 is a legend", "patient.story"), ["guy in bed #7"]);
+    assert!(hits("Our new rooms have beds for 2", "patient.story").is_empty());
+}
+
+#[test]
+fn patient_reference_evasions() {
+    assert!(has_category("my pat\u{200B}ient is doing better", Category::PatientReference));
+    assert!(has_category("My p\u{0430}t\u{0456}ent is doing better", Category::PatientReference));
+    assert!(has_category("our\u{00A0}patient\u{2060} in bed 4 is stable", Category::PatientReference));
+}
+
+// ----------------------------------------------------------- patient.image
+
+#[test]
+fn clinical_images_are_references() {
+    let d = Draft::new("Check out this one!").with_attachment("CXR_0412.png", "image/png");
+    assert!(findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Look at this rash from clinic").with_attachment("IMG_0042.jpg", "image/jpeg");
+    assert!(findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Teaching file").with_attachment("wound-day3.heic", "");
+    assert!(findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Classic case").with_attachment("IM-0001-0001.dcm", "application/dicom");
+    assert!(findings(&d).iter().any(|f| f.rule == "patient.image"));
+}
+
+#[test]
+fn other_attachments_are_not_clinical_images() {
+    let d = Draft::new("Our new MRI suite opens Monday! Come tour it.").with_attachment("mri_suite.jpg", "image/jpeg");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Team photo from the 5k!").with_attachment("team.jpg", "image/jpeg");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Read the CT guidelines").with_attachment("ct_guidelines.pdf", "application/pdf");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+}
+
+#[test]
+fn image_messages_do_not_echo_file_names() {
+    let d = Draft::new("x").with_attachment("john_smith_xray.png", "image/png");
+    let f = findings(&d);
+    let img = f.iter().find(|f| f.rule == "patient.image").expect("an image finding");
+    assert!(!img.message.to_lowercase().contains("smith"), "{}", img.message);
+}
+
+// ------------------------------------------------------ advice.individual
+
+#[test]
+fn replies_with_directives_are_individual_advice() {
+    for t in [
+        "@runner_jo you should cut the prednisone to 10mg and see how it goes.",
+        "@tiredmama88 give her 5 ml of children's Tylenol and stop the cough syrup.",
+        "@bigdave I'd stop the metoprolol before the surgery.",
+        "@kim_lee with numbers like that you need to start insulin.",
+        ".@pat_r it's probably a UTI, take the leftover antibiotics.",
+    ] {
+        assert!(hits(t, "advice.individual").len() == 1, "{t}: {:?}", hits(t, "advice.individual"));
+    }
+}
+
+#[test]
+fn messages_to_one_person_are_individual_advice() {
+    let t = "To the dad who messaged me: alternate ibuprofen and acetaminophen every 3 hours.";
+    assert!(!hits(t, "advice.individual").is_empty());
+    let t = "In your case I'd double the losartan.";
+    assert!(!hits(t, "advice.individual").is_empty());
+}
+
+#[test]
+fn standalone_individual_advice() {
+    assert_eq!(
+        hits("Sounds like plantar fasciitis to me. Ice it.", "advice.individual"),
+        ["Sounds like plantar fasciitis to me"]
+    );
+    assert_eq!(hits("Go up to 50mg of the sertraline next week.", "advice.individual"), ["Go up to 50mg"]);
+    assert!(!hits("Double your naproxen if the pain is bad.", "advice.individual").is_empty());
+    assert!(!hits("You should stop taking the atorvastatin until the aches go away.", "advice.individual").is_empty());
+}
+
+#[test]
+fn public_guidance_is_not_individual_advice() {
+    for t in [
+        "Everyone 6 months and older should get a flu shot.",
+        "Call 911 for chest pain. Don't drive yourself.",
+        "Talk to your doctor about which screening test is right for you.",
+        "Adults should get screened for colon cancer at 45.",
+        "Never stop taking your blood pressure meds without talking to your doctor.",
+        "If you miss a dose, don't double your next dose.",
+        "Sounds like a plan to me! See you Saturday.",
+        "Hydration tip: double your water on hot days.",
+        "@CDCgov thanks! Everyone should get their flu shot this fall.",
+        "@jane great question: the CDC says adults need a tetanus booster every 10 years.",
+    ] {
+        let f = findings(&Draft::new(t));
+        assert!(!f.iter().any(|f| f.category == Category::ClinicalAdvice), "{t}: {f:?}");
+    }
+}
+
+#[test]
+fn advice_offers_come_from_the_lexicon() {
+    assert!(has_category("DM me your symptoms and I'll tell you what to take.", Category::ClinicalAdvice));
+    assert!(has_category("Send me a pic of the rash and I'll tell you what it is.", Category::ClinicalAdvice));
+    assert!(!has_category("DM me if you want the recipe!", Category::ClinicalAdvice));
+}
+
+#[test]
+fn advice_evasions() {
+    // zero-width space inside the drug name, Cyrillic e in "should"
+    assert!(has_category("@sam you sh\u{043E}uld stop taking the lis\u{200B}inopril", Category::ClinicalAdvice));
+}
+
+// ------------------------------------------------------------ whole rules
+
+#[test]
+fn rules_can_be_turned_off() {
+    let toml = format!("{}\n[rules]\n\"phi.name\" = \"off\"\n", crate::engine::config::DEFAULT_RULES_TOML);
+    let rs = RuleSet::from_toml(&toml, "t.toml").expect("rules parse");
+    let r = review(&Draft::new("my patient Jessica Moreno"), &rs);
+    assert!(!r.findings.iter().any(|f| f.rule == "phi.name"));
+    assert!(r.findings.iter().any(|f| f.rule == "patient.reference"));
+}
+
+#[test]
+fn every_rule_is_documented() {
+    for r in super::RULES {
+        assert!(!r.what.is_empty() && !r.why.is_empty() && !r.example.is_empty(), "{}", r.id);
+        assert!(RULES.severity_of(r.id).is_some(), "{} is registered", r.id);
+    }
+}
+
+#[test]
+fn arbitrary_unicode_does_not_panic() {
+    for t in [
+        "Mr.",
+        "Mr. ",
+        "Dr",
+        "pt",
+        "my patient",
+        "@",
+        ".@",
+        "\u{1F600}Mr. \u{1F600}",
+        "J.M.,",
+        "April 12,",
+        "'23",
+        "patient\u{0301} Ann\u{0301}a S\u{0301}.",
+        "A. B. C. D. E.",
+        "Ms. A",
+        "sounds like ",
+    ] {
+        let _ = findings(&Draft::new(t));
+    }
 }
