@@ -39,7 +39,8 @@ pub const RULES: &[RuleDoc] = &[
         "phi.phone",
         "Finds telephone numbers: US numbers in any common format ((617) 555-0143, 555.201.8834, +1 …), \
          international numbers written with +country code, and other numbers next to a word like \
-         'call', 'phone' or 'text'. The organisation's own numbers (allowlist.phones) are skipped.",
+         'call', 'phone' or 'text'. The organisation's own numbers (allowlist.phones) and US \
+         toll-free numbers (800, 888, 877… — crisis lines, pharmacies, insurers) are skipped.",
         "A telephone number is one of the 18 HIPAA Safe Harbor identifiers; next to anything about care \
          it ties a person to their health information.",
         "Reminder for Mr. Thompson: your follow-up is moved, call 555-201-8834 to confirm.",
@@ -512,6 +513,32 @@ const CTX_GROUPS: [(&str, Ctx); 12] = [
     ("gen", Ctx::Gen),
 ];
 
+/// Words before "ID" that make it something other than a person's id.
+const NOT_PERSON_ID_WORDS: [&str; 22] = [
+    "meeting",
+    "webinar",
+    "zoom",
+    "teams",
+    "event",
+    "conference",
+    "session",
+    "tweet",
+    "twitter",
+    "discord",
+    "channel",
+    "trial",
+    "grant",
+    "orcid",
+    "pubmed",
+    "product",
+    "model",
+    "app",
+    "wifi",
+    "game",
+    "caller",
+    "apple",
+];
+
 /// Words that may sit between a context word and its id ("MRN number is …").
 const FILLERS: [&str; 13] =
     ["number", "num", "nbr", "no", "id", "identifier", "is", "was", "policy", "plan", "code", "card", "mrn"];
@@ -624,6 +651,7 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?P<b>\d{2,3})\s*(?:yo|y/o|y\.o\.?|yoa)(?:\b|$)",
         r"|(?:aged|age:?|age\s+of)\s+(?P<c>\d{2,3})\b",
         r"|(?P<d>\d{2,3})(?:st|nd|rd|th)\s+birthday",
+        r"|(?-i:[A-Z][a-z]+),\s+(?P<f>\d{2,3}),",
         r"|(?:he|she|who|i|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|patient|pt)(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
         r")"
     ))
@@ -759,6 +787,14 @@ impl<'t> Scan<'t> {
                 && token[..5].bytes().all(|c| c.is_ascii_digit())
             {
                 continue;
+            }
+            // a meeting, a tweet or a trial has an ID too
+            if ctx == Ctx::Gen {
+                let before = self.window_before(whole.start(), 12).to_ascii_lowercase();
+                let prev = before.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).last();
+                if prev.is_some_and(|w| NOT_PERSON_ID_WORDS.contains(&w)) {
+                    continue;
+                }
             }
             // "take into account 2500 patients", "on account of 3000 cases"
             if ctx == Ctx::Acct {
@@ -913,7 +949,7 @@ impl<'t> Scan<'t> {
             }
         }
         for (s, e, needs_context) in found {
-            if self.is_excluded(s, e) || rules.allowlist.allows_phone(&text[s..e]) {
+            if self.is_excluded(s, e) || rules.allowlist.allows_phone(&text[s..e]) || toll_free(&text[s..e]) {
                 continue;
             }
             let ctx = if has_context { self.phone_context(s, e) } else { None };
@@ -1110,7 +1146,7 @@ impl<'t> Scan<'t> {
         let text = self.text;
         for caps in AGE.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
-            let Some(num) = ["a", "b", "c", "d", "e"].iter().find_map(|g| caps.name(g)) else { continue };
+            let Some(num) = ["a", "b", "c", "d", "e", "f"].iter().find_map(|g| caps.name(g)) else { continue };
             let Ok(age) = num.as_str().parse::<u32>() else { continue };
             if !(90..=125).contains(&age) || caps.name("pl").is_some() {
                 continue;
@@ -1250,6 +1286,18 @@ fn one_separator(s: &str) -> bool {
         None => true,
         Some(first) => seps.all(|c| c == first),
     }
+}
+
+/// US toll-free numbers (800, 888, 877, 866, 855, 844, 833) belong to
+/// organisations — crisis lines, pharmacies, insurers — never to a patient.
+fn toll_free(phone: &str) -> bool {
+    let ds = validate::digits(phone);
+    let national = match ds.len() {
+        10 => &ds[..],
+        11 if ds[0] == 1 => &ds[1..],
+        _ => return false,
+    };
+    national[0] == 8 && (national[1] == national[2]) && (national[1] == 0 || (3..=8).contains(&national[1]))
 }
 
 /// Drops an unbalanced leading `(` or trailing `)` from `b[s..e]`.

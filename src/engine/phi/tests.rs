@@ -78,7 +78,7 @@ fn phone_us_formats() {
     assert_rule("Call (617) 555-0143 today", "phi.phone", "(617) 555-0143");
     assert_rule("reach me on 555.201.8834 tonight", "phi.phone", "555.201.8834");
     assert_rule("Her cell +1 617 555 0143", "phi.phone", "+1 617 555 0143");
-    assert_rule("call 1-800-555-0199 now", "phi.phone", "1-800-555-0199");
+    assert_rule("call 1-617-555-0199 now", "phi.phone", "1-617-555-0199");
     assert_rule("US: (415)555-0132", "phi.phone", "(415)555-0132");
     assert_rule("Her number is 617 555 0143.", "phi.phone", "617 555 0143");
     // punctuated like a phone number: reported even outside the NANP ranges
@@ -126,6 +126,18 @@ fn phone_negatives() {
         "Scores went from 100-200 to 300-400.",
         "Call volume rose 12% this week.",
         "PMID: 31234567 has the details",
+    ] {
+        assert_clean(t);
+    }
+}
+
+#[test]
+fn toll_free_lines_are_organisations() {
+    for t in [
+        "Call or text 988, or the Lifeline at 1-800-273-8255.",
+        "Questions? Call 888.555.0100 any time.",
+        "Reach the nurse line at (877) 555-0123.",
+        "+1 866 555 0199 is our pharmacy line",
     ] {
         assert_clean(t);
     }
@@ -525,6 +537,7 @@ fn ages_over_89() {
     assert_rule("celebrating her 100th birthday on the ward", "phi.age", "100th birthday");
     assert_rule("My grandma just turned 95!", "phi.age", "grandma just turned 95");
     assert_rule("96yo F, fall at home", "phi.age", "96yo");
+    assert_rule("Our volunteer Edna, 94, still knits for the NICU.", "phi.age", "Edna, 94,");
 }
 
 #[test]
@@ -542,6 +555,8 @@ fn age_negatives() {
         "age 90 or older",
         "aged 90-99 cohort",
         "Call volume was 90% yesterday",
+        "In March, 95 patients enrolled.",
+        "Edna, 84, still knits.",
     ] {
         assert_clean(t);
     }
@@ -559,6 +574,8 @@ fn other_identifiers() {
         "PubMed ID: 31234567",
         "ORCID ID: 0000-0002-1825-0097",
         "idea 12345",
+        "Join on Zoom, meeting ID: 812 3456 7890, passcode 4411",
+        "Webinar ID 88120455123 opens at noon",
         "ID 2024 conference",
     ] {
         assert_clean(t);
