@@ -66,8 +66,13 @@ impl BotDb {
     /// Opens (and if needed creates) the tables in the database a URL names.
     pub async fn open(url: &str) -> Result<BotDb, sqlx::Error> {
         let pool = if url.starts_with("sqlite:") {
-            let opts =
-                SqliteConnectOptions::from_str(url)?.create_if_missing(true).busy_timeout(Duration::from_secs(30));
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // Bookkeeping, not evidence: losing the last write to a power
+                // cut only means an edit posts a new reply instead of editing.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30));
             Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?)
         } else {
             Pool::Postgres(PgPoolOptions::new().max_connections(4).connect(url).await?)

@@ -196,6 +196,8 @@ impl Bot {
     }
 
     /// The open request for a reason that a reply to `referenced` answers.
+    /// Only a reply to the bot's question counts: a manager's reply to the
+    /// draft itself may just be a comment.
     async fn pending_answered_by(
         &self,
         channel: u64,
@@ -208,7 +210,7 @@ impl Bot {
         // for that, so an instant answer finds the id.
         drop(self.locks.lock(first.draft_message_id).await);
         let p = self.db.pending(channel, actor).await?;
-        Ok(p.filter(|p| referenced == p.prompt_message_id || referenced == p.draft_message_id))
+        Ok(p.filter(|p| p.prompt_message_id != 0 && referenced == p.prompt_message_id))
     }
 
     async fn on_update(&self, http: &Http, ev: MessageUpdateEvent) {
