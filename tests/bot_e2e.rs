@@ -151,6 +151,18 @@ async fn fake_serves_a_plain_serenity_client_through_ready_dispatch_rest_and_res
     }
     assert_eq!(fake.identifies().len(), 1, "serenity resumed instead of identifying again");
     assert_eq!(fake.requests().iter().filter(|r| r.is_reply_to(during)).count(), 1);
+    // Channel history (a bot catching up after downtime would read it).
+    let http = serenity::http::HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
+    let history = http
+        .get_messages(
+            serenity::all::ChannelId::new(REVIEW_CHANNEL),
+            Some(serenity::all::MessagePagination::After(serenity::all::MessageId::new(id))),
+            Some(100),
+        )
+        .await
+        .expect("channel history");
+    assert!(history.iter().any(|m| m.id.get() == during && m.content == "while down"));
+    assert!(history.iter().all(|m| m.id.get() > id));
     task.abort();
     let warnings = String::from_utf8_lossy(&warnings.lock().expect("log lock")).into_owned();
     assert!(!warnings.contains("deserializ"), "serenity could not parse a dispatch:\n{warnings}");

@@ -1102,7 +1102,8 @@ async fn rest(
         created: None,
     };
     let mut request = request;
-    let response = answer(&shared, &method, &path, &body, authorized, &mut request.created);
+    let query = request.query.clone();
+    let response = answer(&shared, &method, &path, query.as_deref(), &body, authorized, &mut request.created);
     shared.lock().requests.push(request);
     shared.changed();
     response
@@ -1112,6 +1113,7 @@ fn answer(
     shared: &Shared,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     body: &Value,
     authorized: bool,
     created: &mut Option<u64>,
@@ -1178,6 +1180,35 @@ fn answer(
             d["member"] = partial_member_json(&bot_member());
             shared.echo("MESSAGE_CREATE", d);
             Json(message).into_response()
+        }
+        ("GET", ["channels", c, "messages"]) => {
+            // Channel history, newest first, with Discord's `after` / `before` / `limit`.
+            let param = |name: &str| {
+                query?.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok())
+            };
+            let (after, before, limit) = (param("after"), param("before"), param("limit").unwrap_or(50).min(100));
+            let channel = c.to_string();
+            let inner = shared.lock();
+            let mut found: Vec<(u64, Value)> = inner
+                .messages
+                .iter()
+                .filter(|(id, m)| {
+                    m["channel_id"].as_str() == Some(channel.as_str())
+                        && after.map_or(true, |a| **id > a)
+                        && before.map_or(true, |b| **id < b)
+                })
+                .map(|(id, m)| (*id, m.clone()))
+                .collect();
+            found.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+            if after.is_some() && before.is_none() {
+                // Discord returns the messages right after `after`.
+                found.reverse();
+                found.truncate(limit as usize);
+                found.reverse();
+            } else {
+                found.truncate(limit as usize);
+            }
+            Json(Value::Array(found.into_iter().map(|(_, m)| m).collect())).into_response()
         }
         ("GET", ["channels", _, "messages", m]) => {
             match m.parse::<u64>().ok().and_then(|m| shared.lock().messages.get(&m).cloned()) {
