@@ -711,3 +711,37 @@ fn arbitrary_unicode_does_not_panic() {
         let _ = found(t);
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(text: &str) {
+        for f in findings_with(&BUILTIN, text) {
+            let s = f.span.expect("span");
+            assert!(s.start < s.end && s.end <= text.len(), "{s:?} in {text:?}");
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{s:?} in {text:?}");
+            let raw = &text[s.start..s.end];
+            if raw.chars().filter(char::is_ascii_alphanumeric).count() >= 4 {
+                assert!(!f.message.contains(raw), "{:?} echoes {raw:?}", f.message);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn identifier_soup_never_panics(
+            prefix in prop::sample::select(vec!["", "MRN ", "SSN: ", "call ", "fax ", "ID# ", "aged ", "insurance ", "VIN ", "plate ", "S/N ", "zip ", "acct "]),
+            body in "[0-9a-fA-F:.@ ()#+/\\-\u{200B}\u{2011}\u{00A0}\u{0435}\u{FF15}\u{00E9}\u{1F600}MRNSIDxyo,]{0,48}",
+        ) {
+            check(&format!("{prefix}{body}"));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,120}") {
+            check(&s);
+        }
+    }
+}
