@@ -163,6 +163,7 @@ impl Bot {
         let hash = workflow::content_sha256(&draft.text);
         self.note_seen(place.message_id, &hash);
 
+        let started = std::time::Instant::now();
         let _lock = self.locks.lock(place.message_id).await;
         let state = match self.state_of(place.message_id).await {
             Ok(s) => s,
@@ -189,10 +190,19 @@ impl Bot {
                 return;
             }
         }
+        let looked_up = started.elapsed();
         let review = review(&draft, &self.rules);
         let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
+        let reviewed_at = started.elapsed();
         let out = workflow::step(state.as_ref(), place, Event::Posted { author, reviewed }, &self.policy, Utc::now());
         self.carry_out(http, place, out, Some(&review)).await;
+        debug!(
+            message_id = place.message_id,
+            lookup_us = looked_up.as_micros() as u64,
+            review_us = (reviewed_at - looked_up).as_micros() as u64,
+            total_us = started.elapsed().as_micros() as u64,
+            "draft handled"
+        );
     }
 
     /// The open request for a reason that a reply to `referenced` answers.
