@@ -398,6 +398,17 @@ async fn refused_approvals_are_recorded_and_the_reaction_removed() {
                 q.is_reaction_removal(REVIEW_CHANNEL, message, APPROVE, reactor.id)
             })
             .await;
+        // …and says why in one short line to the reactor.
+        let mention = format!("<@{}>", reactor.id);
+        let line = w
+            .fake
+            .wait_request(STEP, &format!("the line telling {} why", reactor.name), |q| {
+                q.message_post_channel() == Some(REVIEW_CHANNEL)
+                    && q.body["content"].as_str().is_some_and(|c| c.contains(&mention))
+            })
+            .await;
+        let content = line.body["content"].as_str().unwrap_or_default();
+        assert!(!content.contains('\n') && content.chars().count() <= 200, "one short line: {content:?}");
     }
     assert!(
         reasons[0] != reasons[1] && reasons[1] != reasons[2] && reasons[0] != reasons[2],
