@@ -831,3 +831,23 @@ async fn sigterm_finishes_the_drafts_in_flight_before_exiting() {
     assert!(finished >= at_sigterm.min(1));
     bot.assert_output_free_of(&["repaved"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ignores_what_is_not_a_draft() {
+    let w = World::start().await;
+    let elsewhere = w.fake.message_create(REVIEW_CHANNEL + 1, &people::author(), CLEAN_DRAFT);
+    let from_a_bot = w.fake.message_create(REVIEW_CHANNEL, &Person::bot(6001, "Scheduler"), CLEAN_DRAFT);
+    let (draft, reply) = w.draft(&people::author(), CLEAN_DRAFT).await;
+    let reply_id = reply.created.expect("reply id");
+    w.wait_approve_reaction(draft).await;
+    // A manager's ✅ on the bot's own reply, and in another channel.
+    w.fake.reaction_add(REVIEW_CHANNEL, reply_id, &people::manager(), APPROVE);
+    w.fake.reaction_add(REVIEW_CHANNEL + 1, elsewhere, &people::manager(), APPROVE);
+    w.barrier().await;
+    for id in [elsewhere, from_a_bot, reply_id] {
+        assert!(!w.fake.requests().iter().any(|r| r.is_reply_to(id)), "no reply to {id}");
+        assert!(w.audit.for_message(id).await.is_empty(), "nothing recorded for {id}");
+    }
+    assert!(!w.fake.requests().iter().any(|r| r.method == "DELETE"), "no reaction removed");
+    assert_eq!(kinds(&w.audit.for_message(draft).await), vec!["submitted"]);
+}
