@@ -131,8 +131,9 @@ struct RawDiscord {
     commands: Option<Spanned<String>>,
 }
 
+// Other top-level tables are left to the tools that share this file; inside
+// [discord] every key must be known, so a typo is an error, not a default.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawBotToml {
     discord: Option<RawDiscord>,
 }
@@ -448,6 +449,23 @@ allow_overrides = true
         let e = BotConfig::from_toml(t, "bot.toml").unwrap_err();
         assert!(e.to_string().contains("manager_role"), "{e}");
         assert_eq!(e.line, Some(4));
+    }
+
+    #[test]
+    fn other_tables_are_left_alone() {
+        let t = "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\n\n[scheduler]\nteam = \"x\"\n";
+        assert!(BotConfig::from_toml(t, "bot.toml").is_ok());
+        let e = BotConfig::from_toml("[discrod]\nreview_channels = [3000]\n", "bot.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("discord"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC*") {
+            let _ = BotConfig::from_toml(&text, "bot.toml");
+            let _ = BotConfig::from_toml(&format!("[discord]\n{text}"), "bot.toml");
+            let _ = Emoji::parse(&text);
+        }
     }
 
     #[test]

@@ -295,6 +295,37 @@ mod tests {
         assert!(v.total_chars() <= EMBED_TOTAL_MAX, "{}", v.total_chars());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_findings_render_within_limits(
+            msgs in proptest::collection::vec(("\\PC{0,40}", "\\PC{0,1200}", proptest::option::of("\\PC{0,300}")), 0..30),
+            len in 0usize..100_000,
+        ) {
+            let findings: Vec<Finding> = msgs
+                .iter()
+                .map(|(rule, m, s)| Finding {
+                    rule: rule.clone(),
+                    category: Category::Content,
+                    severity: Severity::Error,
+                    span: None,
+                    message: m.clone(),
+                    suggestion: s.clone(),
+                    identifier: None,
+                })
+                .collect();
+            for verdict in [Verdict::Ok, Verdict::Revise, Verdict::Block] {
+                let r = Review { verdict, weighted_length: len, findings: findings.clone() };
+                let v = review_view(&r, "v", "✅");
+                proptest::prop_assert!(v.total_chars() <= EMBED_TOTAL_MAX);
+                proptest::prop_assert!(v.description.chars().count() <= DESCRIPTION_MAX);
+                proptest::prop_assert!(v.fields.len() <= FIELDS_MAX);
+                proptest::prop_assert!(v.fields.iter().all(|(n, x)| n.chars().count() <= FIELD_NAME_MAX
+                    && x.chars().count() <= FIELD_VALUE_MAX));
+            }
+        }
+    }
+
     #[test]
     fn truncate_counts_chars_not_bytes() {
         assert_eq!(truncate("héllo", 10), "héllo");
