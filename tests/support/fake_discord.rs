@@ -220,8 +220,7 @@ struct Inner {
     identifies: Vec<IdentifyRecord>,
     readies: usize,
     resumes: usize,
-    /// Connections that ended, and how many dispatches were queued while no
-    /// connection was attached.
+    /// Gateway connections that ended.
     disconnects: usize,
     requests: Vec<RestRequest>,
     messages: HashMap<u64, Value>,
