@@ -640,34 +640,51 @@ fn match_tld(s: &str, t: usize) -> Option<usize> {
     None
 }
 
-/// One dot-terminated label starting at `i`: where its dot is, whether it is a
-/// valid subdomain label (`_` and `-` inside) and a valid domain-name label
-/// (`-` inside). `Err(stop)` when the run ends at `stop` without a dot.
-fn scan_label(s: &str, i: usize) -> Result<(usize, bool, bool), usize> {
+/// What [`scan_label`] found at a position.
+enum Label {
+    /// A dot-terminated label: where its dot is, whether it is a valid
+    /// subdomain label (`_` and `-` inside) and a valid domain-name label
+    /// (`-` inside).
+    Dotted { dot: usize, sub: bool, name: bool },
+    /// The run of domain characters ends at `stop` without a dot.
+    Stop(usize),
+    /// Longer than any DNS label (63): no valid URL has it, so stop early.
+    TooLong,
+}
+
+/// Labels in a chain before giving up (DNS allows 127).
+const MAX_DOMAIN_LABELS: usize = 127;
+
+fn scan_label(s: &str, i: usize) -> Label {
     let mut first_ok = false;
     let mut last_ok = false;
     let mut underscore = false;
-    let mut empty = true;
+    let mut chars = 0;
     for (k, c) in s[i..].char_indices() {
         if c == '.' {
-            if empty {
-                return Err(i + k);
+            if chars == 0 {
+                return Label::Stop(i + k);
             }
             let sub = first_ok && last_ok;
-            return Ok((i + k, sub, sub && !underscore));
+            return Label::Dotted { dot: i + k, sub, name: sub && !underscore };
         }
         let dc = is_domain_char(c);
         if !(dc || c == '_' || c == '-') {
-            return Err(i + k);
+            return Label::Stop(i + k);
         }
-        if empty {
+        if chars == MAX_DOMAIN_LABEL_LENGTH {
+            // twitter-text would match this label and then reject the URL
+            // (IDNA allows 63); stopping here keeps the scan linear.
+            return Label::TooLong;
+        }
+        if chars == 0 {
             first_ok = dc;
         }
-        empty = false;
+        chars += 1;
         last_ok = dc;
         underscore |= c == '_';
     }
-    Err(s.len())
+    Label::Stop(s.len())
 }
 
 /// `validDomain` at `u`: the longest chain `sub.…name.tld`. `Err(stop)` gives
@@ -675,24 +692,25 @@ fn scan_label(s: &str, i: usize) -> Result<(usize, bool, bool), usize> {
 fn match_domain(s: &str, u: usize) -> Result<Option<usize>, usize> {
     let mut i = u;
     let mut best = None;
-    loop {
+    for _ in 0..MAX_DOMAIN_LABELS {
         match scan_label(s, i) {
-            Ok((dot, sub, name)) => {
+            Label::Dotted { dot, sub, name } => {
                 if name {
                     if let Some(e) = match_tld(s, dot + 1) {
                         best = Some(e);
                     }
                 }
                 if !sub {
-                    break;
+                    return Ok(best);
                 }
                 i = dot + 1;
             }
-            Err(stop) if i == u => return Err(stop),
-            Err(_) => break,
+            Label::Stop(stop) if i == u => return Err(stop),
+            Label::Stop(_) => return Ok(best),
+            Label::TooLong => return Ok(best),
         }
     }
-    Ok(best)
+    Ok(None)
 }
 
 /// After the `/`: the longest run of path characters (with balanced
@@ -1373,6 +1391,60 @@ mod tests {
         assert_eq!(punycode_len("bücher"), 9);
         assert_eq!(ascii_label_len("bücher"), 13);
         assert_eq!(ascii_label_len("example"), 7);
+    }
+
+    #[test]
+    fn entity_spans_point_into_the_original_when_not_nfc() {
+        let t = "Cafe\u{301} news: example.com/a #Cafe\u{301}";
+        let p = parse(t);
+        assert_eq!(p.urls[0].text, "example.com/a");
+        assert_eq!(&t[p.hashtags[0].span.start..p.hashtags[0].span.end], "#Cafe\u{301}");
+        assert_eq!(p.weighted_length, weighted_length("Caf\u{e9} news: example.com/a #Caf\u{e9}"));
+    }
+
+    fn check_entities(text: &str, entities: &[Entity<'_>]) {
+        let mut last_end = 0;
+        for e in entities {
+            assert!(e.span.start < e.span.end && e.span.end <= text.len(), "{e:?} in {text:?}");
+            assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+            assert_eq!(&text[e.span.start..e.span.end], e.text);
+            assert!(e.span.start >= last_end, "entities overlap or are out of order in {text:?}");
+            last_end = e.span.end;
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_holds_up_on_any_text(text in "\\PC{0,300}") {
+            let p = parse(&text);
+            check_entities(&text, &p.urls);
+            check_entities(&text, &p.hashtags);
+            check_entities(&text, &p.mentions);
+            proptest::prop_assert!(p.weighted_length <= weighted_length_with(&text, &LengthConfig::V2));
+        }
+
+        #[test]
+        fn parse_holds_up_on_url_like_text(
+            text in "[a-z0-9 .:/#@_()?=&%-]{0,40}(https?://)?[a-z.\u{4e2d}\u{1F600}-]{0,30}\\.(com|co|jp|org|xn--p1ai)[/a-z.()?=#\u{0301}\u{200D}\u{FE0F}-]{0,40}"
+        ) {
+            let p = parse(&text);
+            check_entities(&text, &p.urls);
+            check_entities(&text, &p.hashtags);
+            check_entities(&text, &p.mentions);
+            proptest::prop_assert!(p.weighted_length <= weighted_length_with(&text, &LengthConfig::V2));
+        }
+    }
+
+    #[test]
+    fn long_hostile_input_is_handled() {
+        // dotted runs of domain characters: the scan stays bounded per start
+        let cjk = "\u{4e2d}".repeat(8_000) + ".com";
+        let dots = "a.".repeat(4_000);
+        let long_label = format!("see {}.com and example.com.{}", "x".repeat(70), "y".repeat(70));
+        for t in [cjk.as_str(), dots.as_str()] {
+            let _ = parse(t);
+        }
+        assert_eq!(urls(&long_label), ["example.com"]);
     }
 
     #[test]
