@@ -851,3 +851,39 @@ async fn ignores_what_is_not_a_draft() {
     assert!(!w.fake.requests().iter().any(|r| r.method == "DELETE"), "no reaction removed");
     assert_eq!(kinds(&w.audit.for_message(draft).await), vec!["submitted"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_or_malformed_settings_are_exit_2_naming_them() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let base = fake.base_url();
+    let config = env.config_dir.display().to_string();
+    let serve = ["serve", "--config", config.as_str()];
+    let cases: [(&[(&str, Option<&str>)], &str); 3] = [
+        (&[("DISCORD_TOKEN", Some(TOKEN)), ("DISCORD_API_URL", Some(&base)), ("DATABASE_URL", None)], "DATABASE_URL"),
+        (
+            &[("DISCORD_TOKEN", Some(TOKEN)), ("DISCORD_API_URL", Some(&base)), ("DATABASE_URL", Some("mysql://db"))],
+            "DATABASE_URL",
+        ),
+        (
+            &[
+                ("DISCORD_TOKEN", Some(TOKEN)),
+                ("DISCORD_API_URL", Some("127.0.0.1:9")),
+                ("DATABASE_URL", Some(&env.db_url)),
+            ],
+            "DISCORD_API_URL",
+        ),
+    ];
+    for (vars, named) in cases {
+        let (code, out, err) = env.run(vars, &serve, STARTUP).await;
+        assert_eq!(code, Some(2), "{named}: {err}");
+        assert!(err.contains(named), "the error names {named}: {err}");
+        assert!(!err.contains(TOKEN) && !out.contains(TOKEN), "{err}");
+    }
+    // No bot.toml at all.
+    std::fs::remove_file(env.config_dir.join("bot.toml")).expect("remove bot.toml");
+    let (code, _, err) = run_serve(&env, &fake, Some(TOKEN)).await;
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("bot.toml"), "{err}");
+    assert!(fake.identifies().is_empty(), "bad settings never reach the gateway");
+}
