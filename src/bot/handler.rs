@@ -348,8 +348,10 @@ impl Bot {
             let kind = rec.kind;
             let verdict = rec.verdict.clone();
             let rules: Vec<String> = rec.findings.iter().map(|f| f.rule.clone()).collect();
+            let appending = std::time::Instant::now();
             match self.audit.append(rec).await {
                 Ok(stored) => info!(
+                    append_us = appending.elapsed().as_micros() as u64,
                     seq = stored.seq,
                     kind = kind.as_str(),
                     message_id = place.message_id,
@@ -582,6 +584,13 @@ impl EventHandler for Handler {
         }
         let guilds: Vec<_> = ready.guilds.iter().map(|g| g.id).collect();
         super::commands::register(self.bot.http_or(&ctx), self.bot.config.commands, &guilds).await;
+    }
+
+    async fn guild_create(&self, ctx: Context, guild: serenity::all::Guild, is_new: Option<bool>) {
+        // A server that added the bot while it runs gets its commands now.
+        if is_new == Some(true) && self.bot.config.commands == super::config::CommandScope::Guild {
+            super::commands::register(self.bot.http_or(&ctx), self.bot.config.commands, &[guild.id]).await;
+        }
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
