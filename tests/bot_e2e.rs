@@ -460,9 +460,16 @@ async fn approval_works_after_a_restart_between_submission_and_approval() {
     let id = fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
     fake.wait_reply(id, STEP).await;
     fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, id, APPROVE)).await;
+    // A second draft is approved before the restart.
+    let approved_before = "Our blood drive is this Friday in the main lobby, 9am to 3pm. Every donation helps.";
+    let earlier = fake.message_create(REVIEW_CHANNEL, &people::author(), approved_before);
+    let earlier_reply = fake.wait_reply(earlier, STEP).await.created.expect("reply id");
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, earlier, APPROVE)).await;
+    fake.reaction_add(REVIEW_CHANNEL, earlier, &people::manager(), APPROVE);
     {
         let audit = env.audit().await;
         audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+        audit.wait_for(earlier, RecordKind::Approved, 1, STEP).await;
     }
     let status = first.terminate(STEP).await;
     assert!(status.success(), "SIGTERM is a graceful shutdown: {status}\n{}", first.output());
@@ -475,8 +482,16 @@ async fn approval_works_after_a_restart_between_submission_and_approval() {
     assert_eq!(approved[0].record.text.as_deref(), Some(CLEAN_DRAFT));
     let records = audit.for_message(id).await;
     assert_eq!(kinds(&records).iter().filter(|k| **k == "submitted").count(), 1, "{:?}", kinds(&records));
-    first.assert_output_free_of(&[CLEAN_SECRET]);
-    second.assert_output_free_of(&[CLEAN_SECRET]);
+
+    // The new process knows the earlier draft was approved: an edit revokes it and updates the reply.
+    fake.message_update(earlier, "Our blood drive moves to Saturday in the main lobby, 9am to 3pm.");
+    audit.wait_for(earlier, RecordKind::Revoked, 1, STEP).await;
+    fake.wait_request(STEP, "the earlier reply edited", |r| {
+        r.method == "PATCH" && r.path == format!("/channels/{REVIEW_CHANNEL}/messages/{earlier_reply}")
+    })
+    .await;
+    first.assert_output_free_of(&[CLEAN_SECRET, "blood drive"]);
+    second.assert_output_free_of(&[CLEAN_SECRET, "blood drive"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -886,4 +901,48 @@ async fn missing_or_malformed_settings_are_exit_2_naming_them() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("bot.toml"), "{err}");
     assert!(fake.identifies().is_empty(), "bad settings never reach the gateway");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_before_approval_is_re_reviewed_in_place() {
+    let w = World::start().await;
+    let (id, reply) = w.draft(&people::author(), CLEAN_DRAFT).await;
+    let reply_path = format!("/channels/{REVIEW_CHANNEL}/messages/{}", reply.created.expect("reply id"));
+    w.wait_approve_reaction(id).await;
+
+    // Clean → PHI: the reply is edited to block, the bot's ✅ goes.
+    let before = w.fake.requests().len();
+    w.fake.message_update(id, PHI_DRAFT);
+    let patch = w
+        .fake
+        .wait_until(STEP, "the reply edited for the PHI version", |v| {
+            v.requests()[before..].iter().find(|r| r.method == "PATCH" && r.path == reply_path).cloned()
+        })
+        .await;
+    for secret in PHI_SECRETS {
+        assert!(!patch.text().contains(secret), "the edited reply shows {secret:?}: {}", patch.text());
+    }
+    w.fake
+        .wait_request(STEP, "the bot's ✅ removed", |r| {
+            r.is("DELETE", &format!("/channels/{REVIEW_CHANNEL}/messages/{id}/reactions/{APPROVE}/@me"))
+        })
+        .await;
+    let rereviewed = w.audit.wait_for(id, RecordKind::ReReviewed, 1, STEP).await;
+    assert_eq!(rereviewed[0].record.verdict.as_deref(), Some("block"));
+    assert_eq!(rereviewed[0].record.content_sha256, sha256_hex(PHI_DRAFT));
+
+    // PHI → clean again: approvable again, ✅ back.
+    w.fake.message_update(id, CLEAN_DRAFT);
+    let rereviewed = w.audit.wait_for(id, RecordKind::ReReviewed, 2, STEP).await;
+    assert_ne!(rereviewed[1].record.verdict.as_deref(), Some("block"));
+    w.fake.wait_requests(2, STEP, "the ✅ added again", |r| r.is_own_reaction(REVIEW_CHANNEL, id, APPROVE)).await;
+    // Edited in place: still one reply.
+    assert_eq!(w.fake.requests().iter().filter(|r| r.is_reply_to(id)).count(), 1);
+    // And a manager can approve the current version.
+    w.fake.reaction_add(REVIEW_CHANNEL, id, &people::manager(), APPROVE);
+    let approved = w.audit.wait_for(id, RecordKind::Approved, 1, STEP).await;
+    assert_eq!(approved[0].record.text.as_deref(), Some(CLEAN_DRAFT));
+    let mut secrets = PHI_SECRETS.to_vec();
+    secrets.push(CLEAN_SECRET);
+    w.bot.assert_output_free_of(&secrets);
 }
