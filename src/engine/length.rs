@@ -659,8 +659,7 @@ fn scan_label(s: &str, i: usize) -> Label {
     let mut first_ok = false;
     let mut last_ok = false;
     let mut underscore = false;
-    let mut chars = 0;
-    for (k, c) in s[i..].char_indices() {
+    for (chars, (k, c)) in s[i..].char_indices().enumerate() {
         if c == '.' {
             if chars == 0 {
                 return Label::Stop(i + k);
@@ -680,7 +679,6 @@ fn scan_label(s: &str, i: usize) -> Label {
         if chars == 0 {
             first_ok = dc;
         }
-        chars += 1;
         last_ok = dc;
         underscore |= c == '_';
     }
