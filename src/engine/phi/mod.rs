@@ -791,7 +791,7 @@ impl<'t> Scan<'t> {
             // a meeting, a tweet or a trial has an ID too
             if ctx == Ctx::Gen {
                 let before = self.window_before(whole.start(), 12).to_ascii_lowercase();
-                let prev = before.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).next_back();
+                let prev = before.split(|c: char| !c.is_ascii_alphanumeric()).rfind(|w| !w.is_empty());
                 if prev.is_some_and(|w| NOT_PERSON_ID_WORDS.contains(&w)) {
                     continue;
                 }
