@@ -237,7 +237,7 @@ enum Cue {
 const CUE_PATTERNS: &[(Cue, &str)] = &[
     (
         Cue::Research,
-        r"\b(?:study|studies|trial|trials|review|meta-?analysis|research|survey|report|paper|analysis|data)\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked|demonstrates?|demonstrated|indicates?|indicated)\b",
+        r"\b(?:study|studies|trial|trials|review|meta-?analysis|research|survey|report|paper|analysis|data|findings)\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked|demonstrates?|demonstrated|indicates?|indicated)\b",
     ),
     (
         Cue::Research,
@@ -252,7 +252,18 @@ const CUE_PATTERNS: &[(Cue, &str)] = &[
         r"\b(?:researchers|scientists|investigators)\s+(?:(?:at|from)\s+[a-z]+\s+)?(?:found|find|report|reported|discovered|showed|show|have\s+(?:found|shown))\b",
     ),
     (Cue::Research, r"\b(?:jama|nejm|bmj|lancet|cochrane)\s+(?:study|studies|trial|review|report|paper|analysis)\b"),
-    (Cue::Research, r"\b(?:a\s+)?new\s+(?:research|study|studies|trial|findings)\s+(?:on|about|in|from|out)\b"),
+    (
+        Cue::Research,
+        r"\b(?:a\s+)?new\s+(?:research|study|studies|trial|findings|data|paper|review|meta-?analysis)\s+(?:on|about|in|from|out|of)\b",
+    ),
+    (
+        Cue::Research,
+        r"\b(?:study|studies|research|data|report|survey|trial|paper|review)\s+(?:from|by|at|out\s+of|in)\s+(?:the\s+)?[a-z0-9.&'-]+(?:\s+[a-z0-9.&'-]+){0,3}?\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked)\b",
+    ),
+    (
+        Cue::Research,
+        r"\bper\s+(?:a|the|new|recent|one)\s+(?:[a-z0-9-]+\s+){0,2}?(?:study|report|survey|trial|analysis|review)\b",
+    ),
     (
         Cue::Proven,
         r"\b(?:clinically|scientifically|medically)\s+(?:proven|tested\s+and\s+proven|validated|shown\s+to)\b",
@@ -266,9 +277,17 @@ const CUE_PATTERNS: &[(Cue, &str)] = &[
     (Cue::Teaser, r"\bnew\s+(?:on|from|in)\s+(?:the|our|my)\s+blog\b"),
     (
         Cue::Teaser,
-        r"\b(?:read|check\s+out|see|catch)\s+(?:our|the|my)\s+(?:new|newest|latest|full|recent)\s+(?:blog\s+post|blog|post|article|story|piece|guide|write-?up|newsletter)\b",
+        r"\b(?:read|check\s+out|see|catch)\s+(?:our|the|my)\s+(?:new|newest|latest|full|recent)\s+(?:blog\s+post|blog|post|article|story|piece|guide|write-?up|newsletter|report|interview|episode|video|podcast)\b",
     ),
-    (Cue::Teaser, r"\b(?:new|latest)\s+(?:blog\s+post|blog|article|newsletter)\s*(?::|is\s+(?:up|live|out)|out\s+now)"),
+    (
+        Cue::Teaser,
+        r"\b(?:new|latest)\s+(?:blog\s+post|blog|article|newsletter|episode|podcast|video)\s*(?::|is\s+(?:up|live|out)|out\s+now|drops)",
+    ),
+    (
+        Cue::Teaser,
+        r"\b(?:listen|watch)\s+(?:to\s+)?(?:our|the)\s+(?:new|latest|full)\s+(?:episode|podcast|video|interview|talk|webinar)\b",
+    ),
+    (Cue::Teaser, r"\b(?:today's|this\s+week's|our\s+latest|our\s+new)\s+blog(?:\s+post)?\b"),
     (Cue::Teaser, r"\bon\s+(?:the|our|my)\s+blog\b"),
     (Cue::Teaser, r"\b(?:read|learn|find\s+out)\s+more\s*(?:here|below|at\s+the\s+link|:|\.\.\.|$)"),
     (Cue::Teaser, r"\blink\s+(?:in\s+(?:our\s+|my\s+)?bio|below)\b"),

@@ -144,6 +144,11 @@ fn research_without_a_link() {
             "New research on sleep and memory is out.",
             "A Lancet review found little benefit.",
             "The trial showed fewer strokes.",
+            "A study from Stanford found that naps help.",
+            "Research out of Johns Hopkins shows a drop in ER visits.",
+            "New data from the CDC shows flu is rising.",
+            "Per a new CDC report, vaccination rates fell.",
+            "New findings show fiber matters.",
         ],
     );
     assert_quiet(
@@ -155,6 +160,8 @@ fn research_without_a_link() {
             "Study hard, residents!",
             "Our research team won an award.",
             "The report is due Friday.",
+            "A study group for residents meets at noon.",
+            "We're enrolling adults in a study of sleep: call 617-555-0100.",
         ],
     );
     let r = run("A new study shows statins cut stroke risk.");
@@ -286,6 +293,9 @@ fn teaser_without_link() {
             "Full story here:",
             "Check out our new article about flu season",
             "Our latest newsletter is out now",
+            "New episode: our cardiologists on sleep",
+            "Listen to our latest podcast with Dr. Lopez",
+            "In today's blog, Dr. Chen explains flu shots.",
         ],
     );
     assert_quiet(
@@ -421,11 +431,21 @@ fn guarantee_miracle_and_safety_claims() {
 fn reversal_detox_immunity_weight_claims() {
     assert_fires(
         "claim.reverses",
-        &["This diet reverses type 2 diabetes", "Reverse aging with our serum", "It eliminates tumors"],
+        &[
+            "This diet reverses type 2 diabetes",
+            "Reverse aging with our serum",
+            "It eliminates tumors",
+            "Eliminates joint pain in days",
+        ],
     );
     assert_quiet(
         "claim.reverses",
-        &["Naloxone reverses opioid overdoses.", "You can't reverse aging.", "Reverse parking only."],
+        &[
+            "Naloxone reverses opioid overdoses.",
+            "You can't reverse aging.",
+            "Reverse parking only.",
+            "Our goal: eliminate cervical cancer as a public health problem.",
+        ],
     );
     assert_fires(
         "claim.detox",
@@ -439,7 +459,12 @@ fn reversal_detox_immunity_weight_claims() {
     assert_quiet("claim.immunity", &["Vaccines boost your immunity against flu.", "Booster shot clinic on Friday."]);
     assert_fires(
         "claim.weight-loss",
-        &["Lose 10 lbs in 10 days!", "This tea melts belly fat", "Lose weight without dieting"],
+        &[
+            "Lose 10 lbs in 10 days!",
+            "This tea melts belly fat",
+            "Lose weight without dieting",
+            "Green tea boosts your metabolism",
+        ],
     );
     assert_quiet("claim.weight-loss", &["Aim to lose 1-2 pounds a week.", "Exercise helps with weight."]);
 }
