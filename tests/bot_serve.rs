@@ -98,3 +98,43 @@ async fn a_rejected_token_is_an_error_before_the_gateway() {
     }
     assert!(fake.identifies().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reaction_right_behind_its_draft_still_counts() {
+    // Each gateway event runs in its own task, so a ✅ sent right after the
+    // draft can reach the handler first; the approval must not be lost.
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let stores = Stores::open(&url).await.expect("open stores");
+    let audit = stores.audit.clone();
+    let rules = Arc::new(RuleSet::builtin().expect("rules"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(bot::serve(settings(&fake, TOKEN), stores, rules, async {
+        let _ = stopped.await;
+    }));
+    fake.wait_ready(1, Duration::from_secs(60)).await;
+    let ids: Vec<u64> = (0..20)
+        .map(|i| {
+            let text = format!("Instant approval {i}: flu shots at every clinic this week.");
+            let id = fake.message_create(REVIEW_CHANNEL, &people::author(), &text);
+            fake.reaction_add(REVIEW_CHANNEL, id, &people::manager(), APPROVE);
+            id
+        })
+        .collect();
+    for id in ids {
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let records = audit.query(&Filter { message: Some(id), ..Filter::default() }).await.expect("query");
+            let kinds: Vec<RecordKind> = records.iter().map(|r| r.record.kind).collect();
+            if kinds == [RecordKind::Submitted, RecordKind::Approved] {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "message {id}: {kinds:?}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+    stop.send(()).expect("bot still running");
+    let result = tokio::time::timeout(Duration::from_secs(45), bot).await.expect("serve returned").expect("join");
+    assert!(result.is_ok(), "{result:?}");
+}

@@ -289,13 +289,24 @@ impl Bot {
         };
         let message_id = r.message_id.get();
         let seen = self.seen(message_id);
-        let _lock = self.locks.lock(message_id).await;
-        let state = match self.state_of(message_id).await {
-            Ok(Some(s)) => s,
-            Ok(None) => return,
-            Err(e) => {
-                error!(message_id, error = %e, "audit query failed; reaction not handled");
-                return;
+        let mut attempts = 0;
+        let (_lock, state) = loop {
+            let lock = self.locks.lock(message_id).await;
+            match self.state_of(message_id).await {
+                Ok(Some(s)) => break (lock, s),
+                // A reaction on a message posted moments ago may overtake the
+                // message's own MESSAGE_CREATE (each event runs in its own
+                // task): give that one the lock first.
+                Ok(None) if (seen.is_some() || is_recent(message_id)) && attempts < 40 => {
+                    drop(lock);
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    error!(message_id, error = %e, "audit query failed; reaction not handled");
+                    return;
+                }
             }
         };
         let event = Event::Reacted { actor, decision, seen_sha256: seen };
@@ -533,6 +544,15 @@ pub(crate) fn embed(view: &ReplyView) -> CreateEmbed {
     e
 }
 
+/// Whether a message id (a snowflake: milliseconds since 2015 in its top
+/// bits) was created in the last ten seconds.
+fn is_recent(message_id: u64) -> bool {
+    const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+    let created = (message_id >> 22).saturating_add(DISCORD_EPOCH_MS);
+    let now = Utc::now().timestamp_millis().max(0) as u64;
+    now.saturating_sub(created) < 10_000 && created <= now.saturating_add(10_000)
+}
+
 fn attachments(list: &[serenity::all::Attachment]) -> Vec<Attachment> {
     list.iter()
         .map(|a| Attachment { filename: a.filename.clone(), content_type: a.content_type.clone().unwrap_or_default() })
@@ -571,6 +591,22 @@ pub(crate) struct Handler {
 impl Handler {
     pub(crate) fn new(bot: Arc<Bot>) -> Handler {
         Handler { bot }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_snowflakes() {
+        let now_ms = Utc::now().timestamp_millis() as u64;
+        let id = |ms: u64| (ms - 1_420_070_400_000) << 22;
+        assert!(is_recent(id(now_ms)));
+        assert!(is_recent(id(now_ms - 2_000)));
+        assert!(!is_recent(id(now_ms - 60_000)));
+        assert!(!is_recent(3000));
+        assert!(!is_recent(u64::MAX));
     }
 }
 
