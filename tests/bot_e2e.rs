@@ -845,6 +845,8 @@ async fn sigterm_finishes_the_drafts_in_flight_before_exiting() {
     // (On a 2-core box about 1-6 of 200 are answered at SIGTERM and ~140 by exit.)
     assert!(finished >= at_sigterm.min(1));
     bot.assert_output_free_of(&["repaved"]);
+    let out = bot.output();
+    assert!(!out.contains(" ERROR ") && !out.contains(" WARN "), "a clean shutdown logs no warnings:\n{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -918,12 +918,17 @@ async fn gateway_connection(shared: Arc<Shared>, mut socket: WebSocket) {
         return;
     }
     let mut abrupt = false;
+    let mut peer_closed = false;
     loop {
         tokio::select! {
             incoming = socket.recv() => {
                 let text = match incoming {
                     Some(Ok(WsMessage::Text(t))) => t,
-                    Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(WsMessage::Close(_))) => {
+                        peer_closed = true;
+                        break;
+                    }
+                    None | Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
                 let Ok(frame) = serde_json::from_str::<Value>(&text) else {
@@ -964,7 +969,11 @@ async fn gateway_connection(shared: Arc<Shared>, mut socket: WebSocket) {
         inner.disconnects += 1;
     }
     shared.changed();
-    if abrupt {
+    if peer_closed {
+        // Answer the client's close frame, as Discord does: tungstenite queued
+        // the reply and writes it on the next read, which then sees the end.
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.recv()).await;
+    } else if abrupt {
         // Dropping the socket without a close frame closes the TCP stream.
         drop(socket);
     }

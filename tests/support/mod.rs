@@ -67,7 +67,9 @@ impl BotEnv {
             .env_remove("DISCORD_TOKEN")
             .env_remove("DISCORD_API_URL")
             .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "info")
+            // serenity's gateway warnings (a dropped dispatch) are held back by the
+            // bot's default filter because they print payloads; the tests want them.
+            .env("RUST_LOG", "info,serenity::gateway::ws=warn")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&out_path).expect("stdout file"))
