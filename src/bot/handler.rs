@@ -594,22 +594,6 @@ impl Handler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recent_snowflakes() {
-        let now_ms = Utc::now().timestamp_millis() as u64;
-        let id = |ms: u64| (ms - 1_420_070_400_000) << 22;
-        assert!(is_recent(id(now_ms)));
-        assert!(is_recent(id(now_ms - 2_000)));
-        assert!(!is_recent(id(now_ms - 60_000)));
-        assert!(!is_recent(3000));
-        assert!(!is_recent(u64::MAX));
-    }
-}
-
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
@@ -649,5 +633,21 @@ impl EventHandler for Handler {
         if let Interaction::Command(cmd) = interaction {
             super::commands::handle(&self.bot, self.bot.http_or(&ctx), cmd).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_snowflakes() {
+        let now_ms = Utc::now().timestamp_millis() as u64;
+        let id = |ms: u64| (ms - 1_420_070_400_000) << 22;
+        assert!(is_recent(id(now_ms)));
+        assert!(is_recent(id(now_ms - 2_000)));
+        assert!(!is_recent(id(now_ms - 60_000)));
+        assert!(!is_recent(3000));
+        assert!(!is_recent(u64::MAX));
     }
 }
