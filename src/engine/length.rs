@@ -157,6 +157,9 @@ impl<'a> Entity<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed<'a> {
     pub weighted_length: usize,
+    /// Byte offset of the original text up to which the draft fits in 280
+    /// weighted characters (`text.len()` when it all fits).
+    pub fits_until: usize,
     pub urls: Vec<Entity<'a>>,
     pub hashtags: Vec<Entity<'a>>,
     pub mentions: Vec<Entity<'a>>,
@@ -170,16 +173,18 @@ pub fn parse(text: &str) -> Parsed<'_> {
 /// Parses a draft with a given weighting configuration.
 pub fn parse_with<'a>(text: &'a str, config: &LengthConfig) -> Parsed<'a> {
     let urls = extract_urls(text);
+    let here = weigh(text, &urls, config);
     let weighted_length = if is_nfc(text) {
-        weigh(text, &urls, config)
+        here.length
     } else {
-        // Twitter counts the NFC form; entity spans stay in the original.
+        // Twitter counts the NFC form; spans stay in the original (and
+        // `fits_until`, counted on the original, is then approximate).
         let nfc: String = text.nfc().collect();
-        weigh(&nfc, &extract_urls(&nfc), config)
+        weigh(&nfc, &extract_urls(&nfc), config).length
     };
     let hashtags = hashtags_without_url_overlap(text, &urls);
     let mentions = extract_mentions(text);
-    Parsed { weighted_length, urls, hashtags, mentions }
+    Parsed { weighted_length, fits_until: here.fits_until, urls, hashtags, mentions }
 }
 
 /// The weighted length of a draft under the current Twitter rules (v3).
@@ -190,10 +195,10 @@ pub fn weighted_length(text: &str) -> usize {
 /// The weighted length of a draft under a given configuration.
 pub fn weighted_length_with(text: &str, config: &LengthConfig) -> usize {
     if is_nfc(text) {
-        weigh(text, &extract_urls(text), config)
+        weigh(text, &extract_urls(text), config).length
     } else {
         let nfc: String = text.nfc().collect();
-        weigh(&nfc, &extract_urls(&nfc), config)
+        weigh(&nfc, &extract_urls(&nfc), config).length
     }
 }
 
@@ -201,8 +206,17 @@ fn is_nfc(text: &str) -> bool {
     text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes || unicode_normalization::is_nfc(text)
 }
 
-fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> usize {
+/// The weight of a text, and the byte offset up to which it fits in the
+/// configuration's maximum (the end of the last character or URL that fits).
+struct Weight {
+    length: usize,
+    fits_until: usize,
+}
+
+fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
+    let limit = config.max_weighted_length as u64 * u64::from(config.scale);
     let mut total: u64 = 0;
+    let mut fits_until = 0;
     let mut i = 0;
     let mut next_url = urls.iter().peekable();
     while i < text.len() {
@@ -213,21 +227,19 @@ fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> usize {
             total += u64::from(config.transformed_url_length) * u64::from(config.scale);
             i = u.span.end.max(i + 1);
             next_url.next();
-            continue;
+        } else if let Some(n) = config.emoji_parsing.then(|| emoji_len(&text[i..])).flatten() {
+            total += u64::from(config.default_weight);
+            i += n;
+        } else {
+            let Some(c) = text[i..].chars().next() else { break };
+            total += u64::from(config.weight(c));
+            i += c.len_utf8();
         }
-        let rest = &text[i..];
-        if config.emoji_parsing {
-            if let Some(n) = emoji_len(rest) {
-                total += u64::from(config.default_weight);
-                i += n;
-                continue;
-            }
+        if total <= limit {
+            fits_until = i;
         }
-        let Some(c) = rest.chars().next() else { break };
-        total += u64::from(config.weight(c));
-        i += c.len_utf8();
     }
-    (total / u64::from(config.scale)) as usize
+    Weight { length: (total / u64::from(config.scale)) as usize, fits_until }
 }
 
 // ---------------------------------------------------------------------------
@@ -1302,6 +1314,19 @@ mod tests {
     fn plain_text_counts_one_per_latin_char() {
         assert_eq!(weighted_length("Flu shots available today."), 26);
         assert_eq!(weighted_length(""), 0);
+    }
+
+    #[test]
+    fn fits_until_marks_the_overflow() {
+        let t = format!("{} tail", "a".repeat(278));
+        let p = parse(&t);
+        assert_eq!(p.weighted_length, 283);
+        assert_eq!(&t[p.fits_until..], "ail");
+        let fits = "short";
+        assert_eq!(parse(fits).fits_until, fits.len());
+        // a URL that does not fit is outside as a whole
+        let u = format!("{} https://example.org/x", "b".repeat(270));
+        assert_eq!(&u[parse(&u).fits_until..], "https://example.org/x");
     }
 
     #[test]

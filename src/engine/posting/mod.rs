@@ -55,7 +55,7 @@ pub const RULES: &[RuleDoc] = &[
         severity: Severity::Error,
         what: "Measures the draft the way Twitter does (twitter-text v3): most characters count 1, CJK and other \
                scripts count 2, every link counts 23 whatever its length, an emoji sequence counts 2. Reports a \
-               draft over 280.",
+               draft over 280, pointing at the part that does not fit.",
         why: "Twitter refuses a post over 280 weighted characters; a draft approved at 290 cannot be posted as \
               approved, and trimming it afterwards skips review.",
         example: "A 300-character checklist → cut it to 280, or split it into a two-post thread.",
@@ -438,7 +438,7 @@ fn whole_word(text: &[u8], s: usize, e: usize) -> bool {
 /// Runs every posting rule over a draft, given its parse (done once by
 /// `engine::review`).
 pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
-    check_length(parsed, sink);
+    check_length(input.text, parsed, sink);
     check_insecure_links(parsed, sink);
     let cues = find_cues(input);
     check_uncited(&cues, parsed, sink);
@@ -447,15 +447,17 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mu
     check_disclaimer(input, rules, sink);
 }
 
-fn check_length(parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+fn check_length(text: &str, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     let n = parsed.weighted_length;
     if n <= MAX_WEIGHTED_LENGTH {
         return;
     }
     let over = n - MAX_WEIGHTED_LENGTH;
+    // point at the part that does not fit
+    let span = Some(Span::new(parsed.fits_until, text.len())).filter(|s| s.start < s.end);
     sink.push(
         LENGTH_OVER_LIMIT,
-        None,
+        span,
         format!("Too long for Twitter: {n} weighted characters, {over} over the {MAX_WEIGHTED_LENGTH} limit."),
         Some(format!(
             "Cut at least {over} characters (CJK characters and emoji count 2, every link counts 23), or split \

@@ -63,6 +63,7 @@ fn length_over_limit_blocks_with_the_number() {
     assert_eq!(f[0].category, Category::Length);
     assert!(f[0].message.contains("281") && f[0].message.contains("1 over"), "{}", f[0].message);
     assert!(f[0].suggestion.as_deref().unwrap_or("").contains("Cut at least 1"));
+    assert_eq!(f[0].span, Some(Span::new(280, 281)), "points at what does not fit");
     assert_eq!(r.weighted_length, 281);
     assert_eq!(r.verdict, crate::engine::Verdict::Block);
 }
