@@ -815,8 +815,9 @@ impl<'t> Scan<'t> {
     fn id_after(&self, mut i: usize, ctx: Ctx) -> Option<(usize, usize)> {
         let b = self.b;
         let n = b.len();
-        let limit = (i + 28).min(n);
+        let mut limit = (i + 28).min(n);
         let mut fillers = 0;
+        let mut skipped_name = false;
         loop {
             while i < limit && matches!(b[i], b' ' | b'\t' | b':' | b'#' | b'=' | b'-' | b'.' | b'(' | b'\'') {
                 i += 1;
@@ -838,6 +839,15 @@ impl<'t> Scan<'t> {
                         i = j;
                         continue;
                     }
+                }
+            }
+            // a payer or issuer name before the id: "Insurance: Blue Cross ID 8812…"
+            if !skipped_name && j > i && b[i].is_ascii_uppercase() {
+                if let Some(k) = self.after_name_words(i) {
+                    skipped_name = true;
+                    i = k;
+                    limit = (k + 16).min(n);
+                    continue;
                 }
             }
             break;
@@ -904,6 +914,42 @@ impl<'t> Scan<'t> {
         Some((start, j))
     }
 
+    /// At `i`, one to four capitalised words followed by `#` or an id word
+    /// ("Blue Cross ID", "Aetna #"): where the id marker starts.
+    fn after_name_words(&self, mut i: usize) -> Option<usize> {
+        let b = self.b;
+        let n = b.len();
+        for _ in 0..4 {
+            if !(i < n && b[i].is_ascii_uppercase()) {
+                return None;
+            }
+            let mut j = i;
+            while j < n && b[j].is_ascii_alphabetic() {
+                j += 1;
+            }
+            if j - i < 2 || (j < n && b[j].is_ascii_digit()) {
+                return None;
+            }
+            let mut k = j;
+            while k < n && b[k] == b' ' {
+                k += 1;
+            }
+            if k < n && b[k] == b'#' {
+                return Some(k);
+            }
+            let mut e = k;
+            while e < n && b[e].is_ascii_alphabetic() {
+                e += 1;
+            }
+            let w = &self.text[k..e];
+            if ["id", "number", "no", "num", "member"].iter().any(|m| m.eq_ignore_ascii_case(w)) {
+                return Some(k);
+            }
+            i = k;
+        }
+        None
+    }
+
     // --------------------------------------------------------------- phones
 
     fn phones(&mut self, rules: &RuleSet) {
@@ -952,7 +998,7 @@ impl<'t> Scan<'t> {
             if self.is_excluded(s, e) || rules.allowlist.allows_phone(&text[s..e]) || toll_free(&text[s..e]) {
                 continue;
             }
-            let ctx = if has_context { self.phone_context(s, e) } else { None };
+            let ctx = self.phone_label(s).or_else(|| if has_context { self.phone_context(s, e) } else { None });
             let (kind, prio) = match (ctx, needs_context) {
                 (Some(k), _) => (k, P_PHONE_CTX),
                 (None, false) => (Kind::Phone, P_WEAK_SHAPE),
@@ -960,6 +1006,23 @@ impl<'t> Scan<'t> {
             };
             let noun = if kind == Kind::Fax { "fax number" } else { "phone number" };
             self.add(s, e, kind, noun, prio, Masking::Tail(4));
+        }
+    }
+
+    /// Contact-card labels right before a number: "F: …" is a fax, "T:", "P:",
+    /// "M:", "C:", "H:", "W:", "O:" a phone.
+    fn phone_label(&self, s: usize) -> Option<Kind> {
+        let w = self.window_before(s, 8).trim_end();
+        let w = w.strip_suffix([':', '#', '.'])?.trim_end();
+        let letters = w.bytes().rev().take_while(u8::is_ascii_alphabetic).count();
+        let word = w[w.len() - letters..].to_ascii_lowercase();
+        if letters < w.len() && w.as_bytes()[w.len() - letters - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        match word.as_str() {
+            "f" | "fx" => Some(Kind::Fax),
+            "t" | "p" | "m" | "c" | "h" | "w" | "o" => Some(Kind::Phone),
+            _ => None,
         }
     }
 

@@ -173,6 +173,9 @@ fn fax_context() {
     assert_rule("Fax results for Ana Ruiz to (617) 555-0143 before 5pm.", "phi.fax", "(617) 555-0143");
     assert_rule("(Fax: 650-123-4567)?", "phi.fax", "650-123-4567");
     assert_rule("send it to 617-555-0143 (fax) today", "phi.fax", "617-555-0143");
+    assert_rule("Dr. Lee's office T: 617-555-0142 F: 617-555-0143", "phi.fax", "617-555-0143");
+    assert_rule("Dr. Lee's office T: 617-555-0142 F: 617-555-0143", "phi.phone", "617-555-0142");
+    assert_rule("M: (123) 456-7890", "phi.phone", "(123) 456-7890");
     // nearest context word decides
     let got = found("Fax 617-555-0143, or call 617-555-0144 to check.");
     assert!(got.contains(&("phi.fax".into(), "617-555-0143".into())), "{got:?}");
@@ -318,6 +321,9 @@ fn health_plan_context() {
     assert_rule("group no. G-44821", "phi.health-plan", "G-44821");
     assert_rule("Insurance card number: BCX 8841 2290", "phi.health-plan", "BCX 8841 2290");
     assert_rule("member identifier 88120455", "phi.health-plan", "88120455");
+    assert_rule("Insurance: BlueCross #12345678", "phi.health-plan", "12345678");
+    assert_rule("insurance: Blue Cross Blue Shield ID XEH44120987", "phi.health-plan", "XEH44120987");
+    assert_clean("Insurance: Blue Cross covers 12 visits");
 }
 
 #[test]
