@@ -1,9 +1,12 @@
 //! The bot's in-process entry point, `safetweet::bot::serve`, against the
 //! loopback fake Discord in `tests/support/` with a real SQLite audit file:
 //! graceful shutdown finishes what it started, and a rejected token is an
-//! error value, not a hang. (The binary's behaviour is covered end to end in
-//! `tests/bot_e2e.rs`.)
+//! error value, not a hang; and the bot's bookkeeping tables work beside the
+//! audit store on SQLite and PostgreSQL (skipped loudly without
+//! SAFETWEET_TEST_POSTGRES_URL). The binary's behaviour is covered end to end
+//! in `tests/bot_e2e.rs`.
 
+mod audit_support;
 mod support;
 
 use safetweet::audit::{Filter, RecordKind, Verification};
@@ -137,4 +140,59 @@ async fn a_reaction_right_behind_its_draft_still_counts() {
     stop.send(()).expect("bot still running");
     let result = tokio::time::timeout(Duration::from_secs(45), bot).await.expect("serve returned").expect("join");
     assert!(result.is_ok(), "{result:?}");
+}
+
+async fn bookkeeping_beside_the_audit_store(url: &str) {
+    use safetweet::bot::database::PendingReason;
+    use safetweet::bot::workflow::Purpose;
+    let stores = Stores::open(url).await.expect("open stores");
+    stores.bot.set_reply(777, 3000, 888).await.expect("set reply");
+    stores.bot.set_reply(777, 3000, 889).await.expect("replace reply");
+    let pending = PendingReason {
+        channel_id: 3000,
+        actor_id: 5003,
+        draft_message_id: 777,
+        purpose: Purpose::Reject,
+        prompt_message_id: 9,
+    };
+    stores.bot.set_pending(pending).await.expect("set pending");
+    let record = safetweet::audit::NewRecord {
+        time: chrono::Utc::now(),
+        kind: RecordKind::Submitted,
+        actor_id: 5001,
+        actor_name: "Riley".into(),
+        guild_id: Some(2000),
+        channel_id: 3000,
+        message_id: 777,
+        author_id: 5001,
+        content_sha256: "ab".repeat(32),
+        rules_version: "test".into(),
+        verdict: Some("ok".into()),
+        findings: vec![],
+        text: Some("a draft".into()),
+        reason: None,
+        roles: vec![],
+    };
+    stores.audit.append(record).await.expect("audit append beside the bot tables");
+    drop(stores);
+    // A restarted bot finds both again.
+    let again = Stores::open(url).await.expect("reopen stores");
+    assert_eq!(again.bot.reply_for(777).await.expect("reply"), Some(889));
+    assert_eq!(again.bot.pending(3000, 5003).await.expect("pending"), Some(pending));
+    again.bot.clear_pending(3000, 5003).await.expect("clear");
+    assert_eq!(again.bot.pending(3000, 5003).await.expect("pending"), None);
+    assert!(matches!(again.audit.verify().await.expect("verify"), Verification::Intact { records: 1 }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bookkeeping_tables_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    bookkeeping_beside_the_audit_store(&format!("sqlite://{}", dir.path().join("audit.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bookkeeping_tables_on_postgres() {
+    let Some(db) = audit_support::TestDb::postgres("bot_bookkeeping").await else { return };
+    bookkeeping_beside_the_audit_store(db.url()).await;
+    db.cleanup().await;
 }
