@@ -948,3 +948,22 @@ async fn an_edit_before_approval_is_re_reviewed_in_place() {
     secrets.push(CLEAN_SECRET);
     w.bot.assert_output_free_of(&secrets);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_preview_is_not_an_edit() {
+    let w = World::start().await;
+    let text = "Read our new guide to seasonal allergies on the hospital website: https://example.org/allergies";
+    let (id, _) = w.draft(&people::author(), text).await;
+    let submitted = w.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    if submitted[0].record.verdict.as_deref() == Some("block") {
+        panic!("the link draft should be approvable: {:?}", submitted[0].record);
+    }
+    w.wait_approve_reaction(id).await;
+    w.fake.reaction_add(REVIEW_CHANNEL, id, &people::manager(), APPROVE);
+    w.audit.wait_for(id, RecordKind::Approved, 1, STEP).await;
+    // Discord unfurls the link a moment later: same content, new embed.
+    w.fake.message_unfurl(id, "https://example.org/allergies");
+    w.barrier().await;
+    assert_eq!(kinds(&w.audit.for_message(id).await), vec!["submitted", "approved"]);
+    assert!(!w.fake.requests().iter().any(|r| r.method == "PATCH"), "the reply was not re-rendered");
+}

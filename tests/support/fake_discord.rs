@@ -698,6 +698,22 @@ impl FakeDiscord {
         self.dispatch(&mut inner, "MESSAGE_UPDATE", d);
     }
 
+    /// Discord unfurls a link in a message: MESSAGE_UPDATE with the same
+    /// content, a new link embed and no `edited_timestamp` (not an edit).
+    pub fn message_unfurl(&self, message: u64, url: &str) {
+        let mut inner = self.shared.lock();
+        let Some(stored) = inner.messages.get_mut(&message) else {
+            panic!("fake discord: message_unfurl of unknown message {message}");
+        };
+        stored["embeds"] = json!([{"type": "link", "url": url, "title": "Link preview", "description": "A page"}]);
+        let mut d = stored.clone();
+        let author_id = snowflake(&d["author"]["id"]).unwrap_or(0);
+        if let Some(author) = inner.members.get(&author_id).cloned() {
+            d["member"] = partial_member_json(&author);
+        }
+        self.dispatch(&mut inner, "MESSAGE_UPDATE", d);
+    }
+
     /// `user` adds `emoji` (a unicode emoji) to a message.
     pub fn reaction_add(&self, channel: u64, message: u64, user: &Person, emoji: &str) {
         let mut inner = self.shared.lock();
