@@ -5,7 +5,8 @@
 //! - [`workflow`]: the approval state machine (state from audit records +
 //!   event → records + effects). Pure; no Discord, no I/O.
 //! - [`render`]: reviews, `/rules` and `/audit` as plain text views.
-//! - `database`: the bot's bookkeeping tables (reply ids, pending reasons).
+//! - [`database`]: the bot's bookkeeping tables (reply ids, pending reasons),
+//!   beside the audit log in the same database.
 //! - `handler`: the serenity event handler, the only place that talks to
 //!   Discord; `commands`: the slash commands.
 //!
