@@ -350,14 +350,22 @@ fn clickbait_and_engagement_bait() {
         "content.clickbait",
         &["Doctors hate this one weird trick for belly fat!", "You won't believe what sugar does"],
     );
-    assert_quiet("content.clickbait", &["Doctors met today to plan flu season.", "Believe in yourself."]);
+    assert_quiet(
+        "content.clickbait",
+        &["Doctors met today to plan flu season.", "Believe in yourself.", "Here's what happens next in your care."],
+    );
     assert_fires(
         "content.engagement-bait",
         &["RT if you got your flu shot!", "Like and retweet to spread the word", "Tag a friend who needs a checkup"],
     );
     assert_quiet(
         "content.engagement-bait",
-        &["Our RT team (respiratory therapy) is hiring", "Tag along on our hospital tour"],
+        &[
+            "Our RT team (respiratory therapy) is hiring",
+            "Tag along on our hospital tour",
+            "We'll follow back up with you next week.",
+            "It can feel like if you skip one dose nothing happens.",
+        ],
     );
 }
 
