@@ -628,6 +628,55 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?P<unit>,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg)\.?\s*#?\s*[A-Za-z0-9-]+|,?\s+#\s?[A-Za-z0-9-]+)?"
     ))
 });
+/// Words that make "number + capitalised words + Way/Road/…" a headline or an
+/// institution's campus rather than someone's home.
+const NOT_STREET_WORDS: [&str; 44] = [
+    "The",
+    "On",
+    "Of",
+    "And",
+    "To",
+    "In",
+    "For",
+    "With",
+    "Your",
+    "Our",
+    "My",
+    "Is",
+    "Are",
+    "By",
+    "At",
+    "From",
+    "Tips",
+    "Ways",
+    "Steps",
+    "Things",
+    "Reasons",
+    "Signs",
+    "Foods",
+    "Minutes",
+    "Days",
+    "Years",
+    "Hours",
+    "Miles",
+    "Weeks",
+    "Habits",
+    "Questions",
+    "Facts",
+    "Myths",
+    "Hospital",
+    "Medical",
+    "Health",
+    "Clinic",
+    "Campus",
+    "University",
+    "College",
+    "Center",
+    "Centre",
+    "Research",
+    "Healthcare",
+];
+
 /// The organisation talking about its own premises is not PHI.
 static ORG_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -1186,6 +1235,11 @@ impl<'t> Scan<'t> {
                 continue;
             }
             if caps.name("unit").is_none() && ORG_PLACE.is_match(self.window_before(s, 48)) {
+                continue;
+            }
+            // "Top 10 Tips On The Way", "5 Hospital Drive": a headline or an institution
+            let words = m.as_str().split_whitespace().skip(1);
+            if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| NOT_STREET_WORDS.contains(&w)) {
                 continue;
             }
             self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);

@@ -515,6 +515,10 @@ fn address_negatives() {
         "We walked 5 miles down the road.",
         "Top 10 Heart Healthy Foods list",
         "Welcome 3 New Doctors this fall",
+        "Top 10 Tips On The Way To Better Sleep",
+        "Run 5K On Park Avenue this Sunday",
+        "Shuttles leave 5 Hospital Drive every 15 minutes",
+        "Our new clinic opens at 200 Main Street next month!",
     ] {
         assert_clean(t);
     }
