@@ -516,6 +516,14 @@ async fn every_draft_around_gateway_drops_is_reviewed_exactly_once() {
         ids.push(w.fake.message_create(REVIEW_CHANNEL, &author, &draft(i)));
     }
     w.fake.wait_resumed(2, STEP).await;
+    for i in 40..50 {
+        ids.push(w.fake.message_create(REVIEW_CHANNEL, &author, &draft(i)));
+    }
+    w.fake.drop_gateway(GatewayDrop::Reconnect);
+    for i in 50..60 {
+        ids.push(w.fake.message_create(REVIEW_CHANNEL, &author, &draft(i)));
+    }
+    w.fake.wait_resumed(3, STEP).await;
     for id in &ids {
         w.fake.wait_reply(*id, STEP).await;
     }

@@ -193,6 +193,8 @@ pub enum GatewayDrop {
     Close(u16),
     /// The TCP connection just goes away, no close frame.
     Abrupt,
+    /// Op 7 RECONNECT: Discord asks the client to reconnect and resume.
+    Reconnect,
 }
 
 enum Control {
@@ -774,6 +776,7 @@ impl FakeDiscord {
             let _ = conn.tx.send(match how {
                 GatewayDrop::Close(code) => Control::Close(code),
                 GatewayDrop::Abrupt => Control::Abrupt,
+                GatewayDrop::Reconnect => Control::Text(json!({"op": 7, "s": null, "t": null, "d": null}).to_string()),
             });
         }
     }
