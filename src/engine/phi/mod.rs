@@ -628,6 +628,11 @@ static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?P<unit>,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor|Rm|Room|Bldg)\.?\s*#?\s*[A-Za-z0-9-]+|,?\s+#\s?[A-Za-z0-9-]+)?"
     ))
 });
+/// Words that say an address is where someone lives.
+static RESIDENCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i-u)\b(?:lives?|living|home|resident|resides?|residence|address|moved|from|house|apartment|apt)\b")
+});
+
 /// Words that make "number + capitalised words + Way/Road/…" a headline or an
 /// institution's campus rather than someone's home.
 const NOT_STREET_WORDS: [&str; 44] = [
@@ -680,7 +685,7 @@ const NOT_STREET_WORDS: [&str; 44] = [
 /// The organisation talking about its own premises is not PHI.
 static ORG_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)\b(?:visit\s+us|join\s+us|find\s+us|our\s+(?:new\s+)?(?:clinic|office|hospital|center|centre|campus|location|site|building|practice|headquarters|pharmacy)|located|held|open(?:ing)?\s+at|event|fair|market|drive-thru|drive-through)\b",
+        r"(?i-u)\b(?:visit\s+us|join\s+us|find\s+us|our\s+(?:new\s+)?(?:clinic|office|hospital|center|centre|campus|location|site|building|practice|headquarters|pharmacy)|located|held|opens?|opening|event|events|fair|market|drive|drive-thru|drive-through|center|centre|hall|library|church|school|arena|stadium|booth|screenings?|vaccinations?|clinics?|workshop|class|seminar|walk|run|5k|race|festival|sign\s+up|register|rsvp|free)\b",
     )
 });
 static ZIP_WORD: LazyLock<Regex> =
@@ -1234,7 +1239,8 @@ impl<'t> Scan<'t> {
             if matches!(self.before(s), Some(b'$' | b'#' | b'.' | b'/' | b'-')) {
                 continue;
             }
-            if caps.name("unit").is_none() && ORG_PLACE.is_match(self.window_before(s, 48)) {
+            let window = self.window_before(s, 48);
+            if caps.name("unit").is_none() && ORG_PLACE.is_match(window) && !RESIDENCE.is_match(window) {
                 continue;
             }
             // "Top 10 Tips On The Way", "5 Hospital Drive": a headline or an institution

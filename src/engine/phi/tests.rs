@@ -504,6 +504,7 @@ fn street_addresses() {
     assert_rule("moved to 1200 W. Main St., Apt 4 last week", "phi.address", "1200 W. Main St., Apt 4");
     assert_rule("resident of 123 Maple Street, Chicago, IL", "phi.address", "123 Maple Street");
     assert_rule("found at 350 5th Avenue yesterday", "phi.address", "350 5th Avenue");
+    assert_rule("our clinic patient who lives at 14 Birch Lane", "phi.address", "14 Birch Lane");
 }
 
 #[test]
@@ -519,6 +520,7 @@ fn address_negatives() {
         "Run 5K On Park Avenue this Sunday",
         "Shuttles leave 5 Hospital Drive every 15 minutes",
         "Our new clinic opens at 200 Main Street next month!",
+        "Blood drive Sept 12, 9-3, at the Civic Center, 500 Elm Street. Sign up at the link.",
     ] {
         assert_clean(t);
     }
