@@ -412,7 +412,12 @@ fn guarantee_miracle_and_safety_claims() {
     );
     assert_quiet(
         "claim.guarantee",
-        &["There's no guarantee, but it helps.", "Recovery is not guaranteed.", "Effective for most people."],
+        &[
+            "There's no guarantee, but it helps.",
+            "Guaranteed parking for patients in Lot A.",
+            "Recovery is not guaranteed.",
+            "Effective for most people.",
+        ],
     );
     assert_fires(
         "claim.miracle",
