@@ -7,9 +7,10 @@
 
 mod support;
 
+use safetweet::audit::{AuditRecord, RecordKind};
 use std::time::Duration;
-use support::fake_discord::{self, FakeConfig, FakeDiscord, GatewayDrop, Person};
-use support::{APPROVE, REVIEW_CHANNEL, TOKEN};
+use support::fake_discord::{self, FakeConfig, FakeDiscord, GatewayDrop, Person, RestRequest};
+use support::{people, BotEnv, BotProcess, APPROVE, MANAGER_ROLE, REVIEW_CHANNEL, TOKEN};
 
 const SHORT: Duration = Duration::from_secs(15);
 
@@ -180,10 +181,6 @@ async fn fake_rejects_a_bad_token_on_rest_and_gateway() {
 }
 
 // ---- the real bot against the fake -----------------------------------------
-
-use safetweet::audit::{AuditRecord, RecordKind};
-use support::fake_discord::RestRequest;
-use support::{people, BotEnv, BotProcess, MANAGER_ROLE};
 
 /// Startup of a debug binary (SQLite migrations, gateway discovery) on a busy 2-core box.
 const STARTUP: Duration = Duration::from_secs(60);
@@ -884,7 +881,8 @@ async fn missing_or_malformed_settings_are_exit_2_naming_them() {
     let base = fake.base_url();
     let config = env.config_dir.display().to_string();
     let serve = ["serve", "--config", config.as_str()];
-    let cases: [(&[(&str, Option<&str>)], &str); 3] = [
+    type Vars<'a> = &'a [(&'a str, Option<&'a str>)];
+    let cases: [(Vars, &str); 3] = [
         (&[("DISCORD_TOKEN", Some(TOKEN)), ("DISCORD_API_URL", Some(&base)), ("DATABASE_URL", None)], "DATABASE_URL"),
         (
             &[("DISCORD_TOKEN", Some(TOKEN)), ("DISCORD_API_URL", Some(&base)), ("DATABASE_URL", Some("mysql://db"))],
