@@ -289,13 +289,12 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
         scan.ages();
     }
     scan.macs();
+    // A rule turned off must not hide what another rule sees in the same text.
+    scan.cands.retain(|c| sink.enabled(c.kind.rule()));
     let mut kept = resolve(scan.cands);
     kept.sort_by_key(|c| (c.start, c.end));
     for c in kept {
         let rule = c.kind.rule();
-        if !sink.enabled(rule) {
-            continue;
-        }
         let raw = &text[c.start..c.end];
         let masked = match c.masking {
             Masking::Tail(n) => mask::mask_tail(raw, n),

@@ -682,6 +682,11 @@ fn evasions_map_back_to_original_spans() {
 fn rule_turned_off_reports_nothing() {
     let rules = RuleSet::from_toml("[rules]\n\"phi.phone\" = \"off\"\n", "t.toml").expect("config");
     assert!(findings_with(&rules, "Call 555-201-8834 now").is_empty());
+    // the shape is still seen when the context rule is off
+    let rules = RuleSet::from_toml("[rules]\n\"phi.mrn\" = \"off\"\n", "t.toml").expect("config");
+    let f = findings_with(&rules, "MRN: 123-45-6789");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, "phi.ssn");
     let rules = RuleSet::from_toml("[rules]\n\"phi.email\" = \"warning\"\n", "t.toml").expect("config");
     let f = findings_with(&rules, "Email jane@gmail.com");
     assert_eq!(f[0].severity, crate::engine::Severity::Warning);
