@@ -256,6 +256,9 @@ fn has_spaced_run(b: &[u8]) -> bool {
     !spaced_run_separators(b).is_empty()
 }
 
+/// Tells whether a byte belongs to the same class of single-character token.
+type TokenClass = fn(u8) -> bool;
+
 /// Byte indexes of the spaces to remove: separators inside runs of 5+ single
 /// digits, or 3+ single capital letters, each token separated by one space.
 fn spaced_run_separators(b: &[u8]) -> Vec<usize> {
@@ -264,7 +267,7 @@ fn spaced_run_separators(b: &[u8]) -> Vec<usize> {
     let mut i = 0;
     while i < n {
         let c = b[i];
-        let kind: Option<(fn(u8) -> bool, usize)> = if c.is_ascii_digit() {
+        let kind: Option<(TokenClass, usize)> = if c.is_ascii_digit() {
             Some((|x: u8| x.is_ascii_digit(), 5))
         } else if c.is_ascii_uppercase() {
             Some((|x: u8| x.is_ascii_uppercase(), 3))
