@@ -269,13 +269,8 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     attachments(input, sink);
     let text = input.norm.text();
     let stats = Stats::of(text.as_bytes());
-    if stats.digits == 0 && !stats.at && stats.colons < 5 && stats.dashes < 5 && !stats.dotted_hex {
-        return;
-    }
     let mut scan = Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), excluded: None };
-    if stats.at {
-        scan.emails(rules);
-    }
+    scan.emails(rules);
     if stats.digits >= 3 {
         scan.context_ids();
         scan.phones(rules);
@@ -596,6 +591,15 @@ const NOT_PHONE_NUMBER_WORDS: [&str; 32] = [
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i-u)[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:xn--[a-z0-9-]{2,30}|[a-z]{2,24})\b")
 });
+/// Spelled-out addresses: `jdoe [at] gmail [dot] com`, `jdoe at gmail dot com`.
+static EMAIL_SPELLED: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r"(?i-u)\b[a-z0-9][a-z0-9._%+-]*(?:",
+        r"\s*[\[({<]\s*at\s*[\])}>]\s*[a-z0-9-]+(?:(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\.|\s+dot\s+)[a-z0-9-]+)*(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\.|\s+dot\s+)",
+        r"|\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)*\s+dot\s+",
+        r")(?:com|org|net|edu|gov|mil|io|co|us|uk|ca|au|de|info|me|health)\b"
+    ))
+});
 static SSN_SHAPE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u)\b(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{3}\.\d{2}\.\d{4})\b"));
 static CARD: LazyLock<Regex> =
@@ -704,6 +708,7 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?P<b>\d{2,3})\s*(?:yo|y/o|y\.o\.?|yoa)(?:\b|$)",
         r"|(?:aged|age:?|age\s+of)\s+(?P<c>\d{2,3})\b",
         r"|(?P<d>\d{2,3})(?:st|nd|rd|th)\s+birthday",
+        r"|(?P<g>\d{2,3})\s+years?\s+of\s+age",
         r"|(?-i:[A-Z][a-z]+),\s+(?P<f>\d{2,3}),",
         r"|(?:he|she|who|i|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|patient|pt)(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
         r")"
@@ -798,16 +803,29 @@ impl<'t> Scan<'t> {
     // ---------------------------------------------------------------- email
 
     fn emails(&mut self, rules: &RuleSet) {
-        for m in EMAIL.find_iter(self.text) {
-            if let Some(c) = self.before(m.start()) {
-                if c.is_ascii_alphanumeric() || b"._%+-".contains(&c) {
+        if self.stats.at {
+            for m in EMAIL.find_iter(self.text) {
+                if let Some(c) = self.before(m.start()) {
+                    if c.is_ascii_alphanumeric() || b"._%+-".contains(&c) {
+                        continue;
+                    }
+                }
+                if rules.allowlist.allows_email(m.as_str()) {
                     continue;
                 }
+                self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Email);
             }
-            if rules.allowlist.allows_email(m.as_str()) {
-                continue;
+        }
+        let b = self.b;
+        let spelled = b.windows(3).any(|w| w.eq_ignore_ascii_case(b"dot"))
+            || b.windows(3).any(|w| w[..2].eq_ignore_ascii_case(b"at") && matches!(w[2], b']' | b')' | b'}' | b'>'));
+        if spelled {
+            for m in EMAIL_SPELLED.find_iter(self.text) {
+                if rules.allowlist.allows_email(&unspell_email(m.as_str())) {
+                    continue;
+                }
+                self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Tail(0));
             }
-            self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Email);
         }
     }
 
@@ -1268,7 +1286,7 @@ impl<'t> Scan<'t> {
         let text = self.text;
         for caps in AGE.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
-            let Some(num) = ["a", "b", "c", "d", "e", "f"].iter().find_map(|g| caps.name(g)) else { continue };
+            let Some(num) = ["a", "b", "c", "d", "e", "f", "g"].iter().find_map(|g| caps.name(g)) else { continue };
             let Ok(age) = num.as_str().parse::<u32>() else { continue };
             if !(90..=125).contains(&age) || caps.name("pl").is_some() {
                 continue;
@@ -1420,6 +1438,17 @@ fn toll_free(phone: &str) -> bool {
         _ => return false,
     };
     national[0] == 8 && (national[1] == national[2]) && (national[1] == 0 || (3..=8).contains(&national[1]))
+}
+
+/// `jdoe [at] gmail [dot] com` → `jdoe@gmail.com`, for the allowlist.
+fn unspell_email(s: &str) -> String {
+    let mut l = s.to_ascii_lowercase();
+    for (from, to) in [("at", "@"), ("dot", ".")] {
+        for (open, close) in [("[", "]"), ("(", ")"), ("{", "}"), ("<", ">"), (" ", " ")] {
+            l = l.replace(&format!("{open}{from}{close}"), to);
+        }
+    }
+    l.chars().filter(|c| !c.is_whitespace() && !"[](){}<>".contains(*c)).collect()
 }
 
 /// Drops an unbalanced leading `(` or trailing `)` from `b[s..e]`.

@@ -161,6 +161,7 @@ fn allowlisted_phone_email_domain_are_not_reported() {
     assert!(findings_with(&rules, "Call +1 617 555 0100 for appointments").is_empty());
     assert!(findings_with(&rules, "Email info@example-clinic.org or press@other.org").is_empty());
     assert!(findings_with(&rules, "Write to team@blog.example-clinic.org").is_empty());
+    assert!(findings_with(&rules, "Write to press [at] other [dot] org").is_empty());
     // other numbers and addresses still are
     assert_eq!(findings_with(&rules, "Call 617-555-0101.").len(), 1);
     assert_eq!(findings_with(&rules, "Email jane@gmail.com").len(), 1);
@@ -198,6 +199,10 @@ fn emails() {
     assert_rule("(email: john.doe@example.com)", "phi.email", "john.doe@example.com");
     assert_rule("contact thomas.lee45@email.co.uk.", "phi.email", "thomas.lee45@email.co.uk");
     assert_rule("a@xn--d1acufc.xn--p1ai", "phi.email", "a@xn--d1acufc.xn--p1ai");
+    // spelled out to dodge filters
+    assert_rule("write jdoe [at] gmail [dot] com", "phi.email", "jdoe [at] gmail [dot] com");
+    assert_rule("r.hughes(at)gmail.com", "phi.email", "r.hughes(at)gmail.com");
+    assert_rule("mail jdoe at gmail dot com tonight", "phi.email", "jdoe at gmail dot com");
 }
 
 #[test]
@@ -208,6 +213,9 @@ fn email_negatives() {
         "this is not an email: hello-world here",
         "Ratio 3@5 is odd",
         "Follow @AHAScience and @ACCinTouch",
+        "Find us at example.org for more",
+        "Meet us at noon, dot your calendars",
+        "Learn more at heart.org",
     ] {
         assert_clean(t);
     }
@@ -549,6 +557,7 @@ fn ages_over_89() {
     assert_rule("celebrating her 100th birthday on the ward", "phi.age", "100th birthday");
     assert_rule("My grandma just turned 95!", "phi.age", "grandma just turned 95");
     assert_rule("96yo F, fall at home", "phi.age", "96yo");
+    assert_rule("a man 93 years of age presented", "phi.age", "93 years of age");
     assert_rule("Our volunteer Edna, 94, still knits for the NICU.", "phi.age", "Edna, 94,");
 }
 
