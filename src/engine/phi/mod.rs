@@ -508,34 +508,17 @@ const CTX_GROUPS: [(&str, Ctx); 12] = [
 ];
 
 /// Words before "ID" that make it something other than a person's id.
+#[rustfmt::skip]
 const NOT_PERSON_ID_WORDS: [&str; 22] = [
-    "meeting",
-    "webinar",
-    "zoom",
-    "teams",
-    "event",
-    "conference",
-    "session",
-    "tweet",
-    "twitter",
-    "discord",
-    "channel",
-    "trial",
-    "grant",
-    "orcid",
-    "pubmed",
-    "product",
-    "model",
-    "app",
-    "wifi",
-    "game",
-    "caller",
-    "apple",
+    "meeting", "webinar", "zoom", "teams", "event", "conference", "session", "tweet", "twitter", "discord", "channel",
+    "trial", "grant", "orcid", "pubmed", "product", "model", "app", "wifi", "game", "caller", "apple",
 ];
 
 /// Words that may sit between a context word and its id ("MRN number is …").
-const FILLERS: [&str; 13] =
-    ["number", "num", "nbr", "no", "id", "identifier", "is", "was", "policy", "plan", "code", "card", "mrn"];
+#[rustfmt::skip]
+const FILLERS: [&str; 13] = [
+    "number", "num", "nbr", "no", "id", "identifier", "is", "was", "policy", "plan", "code", "card", "mrn",
+];
 
 // ------------------------------------------------------------------ phones
 
@@ -551,39 +534,11 @@ static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words that make "my … number" something other than a phone number.
+#[rustfmt::skip]
 const NOT_PHONE_NUMBER_WORDS: [&str; 32] = [
-    "card",
-    "credit",
-    "debit",
-    "account",
-    "acct",
-    "policy",
-    "member",
-    "insurance",
-    "record",
-    "records",
-    "patient",
-    "case",
-    "id",
-    "ssn",
-    "security",
-    "license",
-    "licence",
-    "serial",
-    "tracking",
-    "order",
-    "reference",
-    "ref",
-    "room",
-    "bed",
-    "table",
-    "seat",
-    "flight",
-    "lucky",
-    "favorite",
-    "favourite",
-    "badge",
-    "employee",
+    "card", "credit", "debit", "account", "acct", "policy", "member", "insurance", "record", "records", "patient",
+    "case", "id", "ssn", "security", "license", "licence", "serial", "tracking", "order", "reference", "ref", "room",
+    "bed", "table", "seat", "flight", "lucky", "favorite", "favourite", "badge", "employee",
 ];
 
 // ------------------------------------------------------------------ shapes
@@ -638,51 +593,12 @@ static RESIDENCE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that make "number + capitalised words + Way/Road/…" a headline or an
 /// institution's campus rather than someone's home.
+#[rustfmt::skip]
 const NOT_STREET_WORDS: [&str; 44] = [
-    "The",
-    "On",
-    "Of",
-    "And",
-    "To",
-    "In",
-    "For",
-    "With",
-    "Your",
-    "Our",
-    "My",
-    "Is",
-    "Are",
-    "By",
-    "At",
-    "From",
-    "Tips",
-    "Ways",
-    "Steps",
-    "Things",
-    "Reasons",
-    "Signs",
-    "Foods",
-    "Minutes",
-    "Days",
-    "Years",
-    "Hours",
-    "Miles",
-    "Weeks",
-    "Habits",
-    "Questions",
-    "Facts",
-    "Myths",
-    "Hospital",
-    "Medical",
-    "Health",
-    "Clinic",
-    "Campus",
-    "University",
-    "College",
-    "Center",
-    "Centre",
-    "Research",
-    "Healthcare",
+    "The", "On", "Of", "And", "To", "In", "For", "With", "Your", "Our", "My", "Is", "Are", "By", "At", "From", "Tips",
+    "Ways", "Steps", "Things", "Reasons", "Signs", "Foods", "Minutes", "Days", "Years", "Hours", "Miles", "Weeks",
+    "Habits", "Questions", "Facts", "Myths", "Hospital", "Medical", "Health", "Clinic", "Campus", "University",
+    "College", "Center", "Centre", "Research", "Healthcare",
 ];
 
 /// The organisation talking about its own premises is not PHI.
