@@ -9,14 +9,22 @@
 //! nor anything outside the engine.
 //!
 //! How it works: every detector matches on the folded view
-//! (`input.norm.text()`) and proposes [`Candidate`]s; candidates that overlap
-//! are resolved by priority (an identifier named by its context word, e.g.
-//! `MRN: 123-45-6789`, beats the bare shape of an SSN), and the survivors are
-//! mapped back to the original text. Shapes alone are reported only when a
-//! validator makes them unambiguous (Luhn, NPI, DEA and VIN check digits, SSN
-//! area rules, NANP phone rules, MBI positions, IP octets); a bare ambiguous
-//! number with no context word is not PHI. Numbers inside URLs, DOIs and
-//! trial-registry ids are never identifiers.
+//! (`input.norm.text()`, so Cyrillic look-alikes, zero-width characters,
+//! non-breaking hyphens and spaced-out digits are already undone) and proposes
+//! `Candidate`s; candidates that overlap are resolved by priority (an
+//! identifier named by its context word, e.g. `MRN: 123-45-6789`, beats the
+//! bare shape of an SSN), and the survivors are mapped back to the original
+//! text. Shapes alone are reported only when a validator or the way they are
+//! written makes them unambiguous (Luhn, NPI, DEA and VIN check digits, SSN
+//! area rules, MBI positions, IP octets, a phone number's punctuation); a bare
+//! ambiguous number with no context word is not PHI. Numbers inside URLs, DOIs
+//! and trial-registry ids are never identifiers, and the organisation's own
+//! contacts (`[allowlist]`) and toll-free lines are not reported.
+//!
+//! Speed: every regex is compiled once; one byte pass (`Stats`) counts digit
+//! runs, separators and tokens so that detectors whose shape cannot occur are
+//! skipped without scanning; all patterns are ASCII with ASCII word
+//! boundaries.
 
 mod validate;
 
