@@ -42,7 +42,7 @@ static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
 /// A diagnosis of the person spoken to.
 static DIAGNOSIS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:sounds like|looks like|seems like|you (?:probably |definitely |likely |clearly |most likely |almost certainly )?(?:have|'ve got|got)|(?:that|it)(?:'s| is) (?:definitely |probably |likely |almost certainly |classic |textbook |clearly )?(?:a |an )?)",
+        r"(?i)(?-u:\b)(?:sounds? like|looks? like|seems? like|you (?:probably |definitely |likely |clearly |most likely |almost certainly )?(?:have|'ve got|got)|(?:that|it)(?:'s| is) (?:definitely |probably |likely |almost certainly |classic |textbook |clearly )?(?:a |an )?)",
     )
 });
 
@@ -74,9 +74,11 @@ static PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether the draft is a reply to someone: it opens with an @mention.
+/// Whether the draft is a reply to someone: it opens with an @mention
+/// (or `Replying to @…`).
 fn is_reply(text: &str) -> bool {
     let t = text.trim_start().trim_start_matches('.');
+    let t = t.strip_prefix("Replying to ").or_else(|| t.strip_prefix("replying to ")).unwrap_or(t);
     t.starts_with('@') && t[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
 }
 

@@ -96,6 +96,10 @@ fn part_of(text: &str, t: Tok) -> Option<(Part, usize)> {
         return Some((Part::Initial, end));
     }
     if w[1..].iter().any(u8::is_ascii_lowercase) {
+        let word = &text[t.s..t.e];
+        if HONORIFICS.contains(&word) || PROVIDERS.contains(&word) {
+            return None; // a new name starts here
+        }
         return Some((Part::Word, t.e));
     }
     None
@@ -246,7 +250,7 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
         }
         let first = word(text, body.parts[0].1, t.e);
         if in_list(NOT_FIRST, first) || in_list(FACILITY, first) || body_is_place(text, &body) {
-            i = body.next.max(i + 1);
+            i += 1;
             continue;
         }
         let start = body.parts[0].1;

@@ -35,10 +35,68 @@ pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
     !PATIENT_MODIFIERS.iter().any(|m| m.eq_ignore_ascii_case(next))
 }
 
+/// Words allowed between `my`/`our` and `patient`.
+const OWNER_ADJECTIVES: &[&str] = &[
+    "favorite",
+    "favourite",
+    "sweet",
+    "lovely",
+    "little",
+    "young",
+    "old",
+    "elderly",
+    "dear",
+    "first",
+    "last",
+    "youngest",
+    "oldest",
+    "sickest",
+    "toughest",
+    "brave",
+    "amazing",
+    "wonderful",
+    "sweetest",
+    "former",
+    "longtime",
+    "long-time",
+];
+
+/// `92-year-old`, `6-month-old`.
+fn is_age(w: &str) -> bool {
+    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=3).contains(&digits) && w.ends_with("-old")
+}
+
+/// Words after `case` that make it a count or a category, not a patient.
+const CASE_NOT_PERSON: &[&str] = &[
+    "count",
+    "counts",
+    "number",
+    "numbers",
+    "rate",
+    "rates",
+    "study",
+    "studies",
+    "report",
+    "reports",
+    "definition",
+    "load",
+    "management",
+    "manager",
+    "managers",
+    "for",
+    "against",
+    "of",
+    "numbers",
+    "total",
+    "totals",
+    "data",
+];
+
 /// A person or case noun phrase.
 static STORY_NOUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|new|frail|tiny|brave|cute|poor)\s+){0,2}(?:patient|pt|case|guy|lady|woman|man|kid|child|girl|boy|gentleman|mom|dad|mother|father|baby|teen|toddler|infant|grandma|grandpa|grandmother|grandfather|dude|fella|family)|(?:case|patient|pt) from (?:this|last|my|our|today|tonight|yesterday))(?-u:\b)",
+        r"(?i)(?-u:\b)(?:(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|frail|tiny|brave|cute|poor)\s+){0,2}(?:patient|pt|case|guy|lady|woman|man|kid|child|girl|boy|gentleman|mom|dad|mother|father|baby|teen|toddler|infant|grandma|grandpa|grandmother|grandfather|dude|fella)|(?:case|patient|pt) from (?:this|last|my|our|today|tonight|yesterday))(?-u:\b)",
     )
     .expect("valid story pattern")
 });
@@ -89,7 +147,15 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             continue;
         }
         if let Some(owner) = ctx.cues[..k].iter().rev().find(|o| o.roles & role::OWNER != 0 && o.end < c.start) {
-            if text[owner.end..c.start].bytes().all(|b| b == b' ') {
+            // "my patient", "my favorite patient", "our 92-year-old patient"
+            let between = &text[owner.end..c.start];
+            if between
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .all(|w| OWNER_ADJECTIVES.iter().any(|a| a.eq_ignore_ascii_case(w)) || is_age(w))
+                && between.split(' ').filter(|w| !w.is_empty()).count() <= 2
+                && between.starts_with(' ')
+            {
                 spans.push((owner.start, c.end));
             }
         }
@@ -105,6 +171,12 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             let noun = m.as_str().to_ascii_lowercase();
             if (noun.contains("patient") || noun.ends_with(" pt")) && !ctx.has_in(role::PATIENT, m.start(), m.end()) {
                 continue; // "the patient portal"
+            }
+            if noun.ends_with("case") {
+                let next = text[m.end()..].trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+                if CASE_NOT_PERSON.iter().any(|w| w.eq_ignore_ascii_case(next)) {
+                    continue; // "the case count", "a case of measles"
+                }
             }
             if TIME.is_match(&text[s0..s1]) && !GENERIC.is_match(&text[s0..m.start()]) {
                 spans.push((m.start(), m.end()));

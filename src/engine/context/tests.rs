@@ -86,6 +86,8 @@ fn providers_only_in_a_patient_case() {
     assert!(hits("Dr. Imani Brooks joins our pulmonary team this spring. Welcome!", "phi.name").is_empty());
     assert!(hits("Dr. Okoro explains what the new blood pressure guidelines mean.", "phi.name").is_empty());
     assert!(hits("Prof. Hanna Berg will speak on sepsis at grand rounds.", "phi.name").is_empty());
+    let t = "Meet Dr. Rachel Kim, who treated her first patient here in 2004 and retires this month.";
+    assert!(hits(t, "phi.name").is_empty(), "the provider is not re-read as a patient name");
 }
 
 #[test]
@@ -210,6 +212,9 @@ fn my_patient_is_a_reference() {
     assert_eq!(hits("Can't stop thinking about my patient from last night.", "patient.reference"), ["my patient"]);
     assert_eq!(hits("Our patient's family sent us cookies!", "patient.reference"), ["Our patient"]);
     assert_eq!(hits("our pt finally walked the hall", "patient.reference"), ["our pt"]);
+    assert_eq!(hits("Said goodbye to my favorite patient today", "patient.reference"), ["my favorite patient"]);
+    assert_eq!(hits("Our 97-year-old patient beat us at chess", "patient.reference"), ["Our 97-year-old patient"]);
+    assert!(has_category("One of our patients knitted hats for the whole unit.", Category::PatientReference));
 }
 
 #[test]
@@ -223,6 +228,10 @@ fn generic_patient_words_are_not_references() {
         "We put patient-centered care first.",
         "Our patient and family advisory council meets monthly.",
         "Got my PT appointment today, knee is improving.",
+        "Our new patient intake forms are online; fill them out before your visit today.",
+        "This week the case count rose 20% in our county.",
+        "A case of measles was confirmed today in our county.",
+        "Now accepting new patients!",
     ] {
         let f = findings(&Draft::new(t));
         assert!(!f.iter().any(|f| f.category == Category::PatientReference), "{t}: {f:?}");
@@ -310,6 +319,8 @@ fn replies_with_directives_are_individual_advice() {
         "@bigdave I'd stop the metoprolol before the surgery.",
         "@kim_lee with numbers like that you need to start insulin.",
         ".@pat_r it's probably a UTI, take the leftover antibiotics.",
+        "Replying to @mike_t: stop the metformin if your sugar drops below 70.",
+        "@lou your rash sounds like shingles, get the antiviral today.",
     ] {
         assert!(hits(t, "advice.individual").len() == 1, "{t}: {:?}", hits(t, "advice.individual"));
     }

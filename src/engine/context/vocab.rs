@@ -726,6 +726,23 @@ pub(super) const FACILITY: &[&str] = &[
 /// Nouns after "patient" that make it a modifier, not a person ("patient
 /// portal", "Patient Safety Week").
 pub(super) const PATIENT_MODIFIERS: &[&str] = &[
+    "intake",
+    "appointment",
+    "appointments",
+    "visit",
+    "visits",
+    "paperwork",
+    "packet",
+    "orientation",
+    "checklist",
+    "questionnaire",
+    "panel",
+    "panels",
+    "census",
+    "volumes",
+    "reviews",
+    "ratings",
+    "testimonials",
     "access",
     "advisory",
     "advocacy",
