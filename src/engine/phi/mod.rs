@@ -537,7 +537,7 @@ static PHONE_NANP: LazyLock<Regex> =
 static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
 static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|call|calls|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
+        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
     )
 });
 
@@ -1028,7 +1028,9 @@ impl<'t> Scan<'t> {
         if after.trim_start_matches([' ', '(', ',', '-']).starts_with("fax") {
             return Some(Kind::Fax);
         }
-        let before = self.window_before(s, 48);
+        // a bare digit run needs its context word close by ("call 5550143")
+        let bare = self.b[s..e].iter().all(u8::is_ascii_digit);
+        let before = self.window_before(s, if bare { 20 } else { 48 });
         let last = PHONE_CONTEXT.find_iter(before).last()?;
         let words = last.as_str().to_ascii_lowercase();
         // "my credit card number", "her record number": a number, not a phone's

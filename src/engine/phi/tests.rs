@@ -126,6 +126,8 @@ fn phone_negatives() {
         "Scores went from 100-200 to 300-400.",
         "Call volume rose 12% this week.",
         "PMID: 31234567 has the details",
+        "Our nurse line answered 1250000 calls in 2024.",
+        "Call our team: we have served 4500000 members since 1990.",
     ] {
         assert_clean(t);
     }
