@@ -34,6 +34,7 @@ mod tests;
 use super::mask;
 use super::registry::RuleDoc;
 use super::{Category, Identifier, Input, RuleSet, Severity, Sink};
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -461,6 +462,17 @@ static EXCLUDED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Words without which [`EXCLUDED`] cannot match (besides `/` and EudraCT numbers).
+static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn",
+            "arxiv", "www.",
+        ])
+        .unwrap_or_else(|e| panic!("phi exclusion cues: {e}"))
+});
+
 // ------------------------------------------------------------ context words
 
 /// Context words that name an identifier, each in its own group. Alternatives
@@ -553,6 +565,13 @@ const NOT_PHONE_NUMBER_WORDS: [&str; 32] = [
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i-u)[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:xn--[a-z0-9-]{2,30}|[a-z]{2,24})\b")
+});
+/// Without one of these, [`EMAIL_SPELLED`] cannot match.
+static SPELLED_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([" dot ", "at]", "at)", "at}", "at>", "[dot]", "(dot)"])
+        .unwrap_or_else(|e| panic!("phi spelled-email cues: {e}"))
 });
 /// Spelled-out addresses: `jdoe [at] gmail [dot] com`, `jdoe at gmail dot com`.
 static EMAIL_SPELLED: LazyLock<Regex> = LazyLock::new(|| {
@@ -673,7 +692,14 @@ impl<'t> Scan<'t> {
 
     fn is_excluded(&mut self, start: usize, end: usize) -> bool {
         let text = self.text;
-        let ex = self.excluded.get_or_insert_with(|| EXCLUDED.find_iter(text).map(|m| (m.start(), m.end())).collect());
+        let eudract = self.stats.runs_of(6) > 0;
+        let ex = self.excluded.get_or_insert_with(|| {
+            // the exclusions need a slash, a registry word or an EudraCT number
+            if !text.contains('/') && !eudract && !EXCLUSION_CUES.is_match(text) {
+                return Vec::new();
+            }
+            EXCLUDED.find_iter(text).map(|m| (m.start(), m.end())).collect()
+        });
         ex.iter().any(|&(s, e)| s < end && start < e)
     }
 
@@ -740,10 +766,7 @@ impl<'t> Scan<'t> {
                 self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Email);
             }
         }
-        let b = self.b;
-        let spelled = b.windows(3).any(|w| w.eq_ignore_ascii_case(b"dot"))
-            || b.windows(3).any(|w| w[..2].eq_ignore_ascii_case(b"at") && matches!(w[2], b']' | b')' | b'}' | b'>'));
-        if spelled {
+        if SPELLED_CUES.is_match(self.text) {
             for m in EMAIL_SPELLED.find_iter(self.text) {
                 if rules.allowlist.allows_email(&unspell_email(m.as_str())) {
                     continue;
