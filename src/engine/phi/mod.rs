@@ -547,6 +547,7 @@ static PHONE_INTL: LazyLock<Regex> =
 static PHONE_NANP: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u)(?:(?:\+?1[ .-]?|\d{2,3}-))?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"));
 static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
+static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1,3}\d){8,10}"));
 static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
@@ -998,6 +999,25 @@ impl<'t> Scan<'t> {
                 // numbers whatever their digits; "617 555 0143" must also be a valid NANP number.
                 let phone_punctuated = m.as_str().contains(['-', '.', '(']);
                 found.push((s, e, !(nanp || phone_punctuated)));
+            }
+        }
+        // one digit at a time: "5 5 5 - 2 0 1 - 8 8 3 4" (the normalizer joins
+        // only runs of single digits separated by single spaces)
+        if self.stats.runs_of(1) >= 9 {
+            for m in SPACED_DIGITS.find_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                if !self.clean_edges(s, e, false) {
+                    continue;
+                }
+                let ds = validate::digits(m.as_str());
+                let dashes = m.as_str().matches('-').count();
+                if ds.len() == 9 && dashes >= 2 && validate::ssn(m.as_str()) {
+                    self.add(s, e, Kind::Ssn, "Social Security number", P_SHAPE, Masking::Tail(4));
+                } else if ds.len() == 10 || (ds.len() == 11 && ds[0] == 1) {
+                    let national = &ds[ds.len() - 10..];
+                    let nanp = national[0] >= 2 && national[3] >= 2;
+                    found.push((s, e, !nanp));
+                }
             }
         }
         let has_context = self.stats.digits >= 7 && PHONE_CONTEXT.is_match(text);

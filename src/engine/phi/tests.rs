@@ -681,6 +681,10 @@ fn evasions_map_back_to_original_spans() {
     // spaced phone digits
     let t = "call 6 1 7 5 5 5 0 1 4 3 tonight";
     assert_hit(t, "phi.phone");
+    // one digit at a time, with dashes the normalizer leaves alone
+    assert_rule("call 5 5 5 - 2 0 1 - 8 8 3 4 now", "phi.phone", "5 5 5 - 2 0 1 - 8 8 3 4");
+    assert_rule("SSN 1 2 3 - 4 5 - 6 7 8 9", "phi.ssn", "1 2 3 - 4 5 - 6 7 8 9");
+    assert_clean("Rate each item 1 2 3 4 5 - 1 2 3 4 5 on the scale");
     // fullwidth @ and letters in an email
     let t = "mail j\u{FF4F}hn\u{FF20}gmail.com";
     assert_hit(t, "phi.email");
