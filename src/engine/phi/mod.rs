@@ -720,9 +720,7 @@ impl<'t> Scan<'t> {
             None => true,
             Some(c) if c.is_ascii_digit() => false,
             Some(c) if c.is_ascii_alphabetic() => letters_before_ok,
-            Some(c @ (b'-' | b'.' | b'/' | b',')) => {
-                !(start >= 2 && self.b[start - 2].is_ascii_digit()) || (c == b',' && self.b.get(start) != Some(&b'0'))
-            }
+            Some(b'-' | b'.' | b'/' | b',') => !(start >= 2 && self.b[start - 2].is_ascii_digit()),
             Some(_) => true,
         };
         let right_ok = match self.after(end) {

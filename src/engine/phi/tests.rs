@@ -117,6 +117,8 @@ fn phone_negatives() {
         "Recorded at 10:30:45 on the monitor.",
         "Version 2.10.3 of the app is out.",
         "We screened 1,250,000 people in 2024.",
+        "Costs rose to 12,555-201-8834 units",
+        "#Top10Tips #HeartMonth2025 #SSN #MRN",
         "ICD-10 E11.9 and I21.4 are the codes.",
         "Study NCT01234567 is recruiting.",
         "Read https://www.ahajournals.org/doi/10.1161/CIR.0000000000000351 today",
