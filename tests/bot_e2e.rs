@@ -973,3 +973,32 @@ async fn a_link_preview_is_not_an_edit() {
     assert_eq!(kinds(&w.audit.for_message(id).await), vec!["submitted", "approved"]);
     assert!(!w.fake.requests().iter().any(|r| r.method == "PATCH"), "the reply was not re-rendered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_discord_request_loses_nothing_and_does_not_stop_the_bot() {
+    let w = World::start().await;
+    let author = people::author();
+    // Discord fails the reply once (a 500 from the API or the proxy in front of it).
+    w.fake.fail_next("POST", &format!("/channels/{REVIEW_CHANNEL}/messages"), 500, 1);
+    let id = w.fake.message_create(REVIEW_CHANNEL, &author, CLEAN_DRAFT);
+    w.fake
+        .wait_request(STEP, "the failed reply attempt", |r| {
+            r.message_post_channel().is_some() && r.reply_to() == Some(id)
+        })
+        .await;
+    // The submission is recorded, and the bot keeps working.
+    w.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    w.barrier().await;
+    // A manager can still approve it: the state is in the audit log, not in the reply.
+    w.fake.reaction_add(REVIEW_CHANNEL, id, &people::manager(), APPROVE);
+    w.audit.wait_for(id, RecordKind::Approved, 1, STEP).await;
+    // The author edits the draft: the approval is revoked and it gets a (new) review reply.
+    w.fake.message_update(id, "Flu shots are now available at all of our community clinics, no appointment needed.");
+    w.audit.wait_for(id, RecordKind::Revoked, 1, STEP).await;
+    w.fake
+        .wait_until(STEP, "a review reply after the edit", |v| {
+            v.requests().iter().find(|r| r.is_reply_to(id) && r.created.is_some()).map(|_| ())
+        })
+        .await;
+    w.bot.assert_output_free_of(&[CLEAN_SECRET, "no appointment needed"]);
+}

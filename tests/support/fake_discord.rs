@@ -216,6 +216,8 @@ struct Session {
 
 #[derive(Default)]
 struct Inner {
+    /// Injected REST failures: (method, path prefix, status, how many more times).
+    faults: Vec<(String, String, u16, usize)>,
     session: Option<Session>,
     conn: Option<Conn>,
     next_conn: u64,
@@ -769,6 +771,12 @@ impl FakeDiscord {
         id
     }
 
+    /// The next `times` requests with this method whose path starts with
+    /// `path_prefix` (below `/api/v10`) fail with `status` (e.g. 500 or 503).
+    pub fn fail_next(&self, method: &str, path_prefix: &str, status: u16, times: usize) {
+        self.shared.lock().faults.push((method.to_string(), path_prefix.to_string(), status, times));
+    }
+
     /// Drops the attached gateway connection (no-op when none is attached).
     pub fn drop_gateway(&self, how: GatewayDrop) {
         let mut inner = self.shared.lock();
@@ -1130,7 +1138,21 @@ async fn rest(
     };
     let mut request = request;
     let query = request.query.clone();
-    let response = answer(&shared, &method, &path, query.as_deref(), &body, authorized, &mut request.created);
+    let fault = {
+        let mut inner = shared.lock();
+        let hit = inner.faults.iter_mut().find(|f| f.3 > 0 && f.0 == method.as_str() && path.starts_with(&f.1));
+        hit.map(|f| {
+            f.3 -= 1;
+            f.2
+        })
+    };
+    let response = match fault {
+        Some(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            error(status, 0, "fake discord: injected failure")
+        }
+        None => answer(&shared, &method, &path, query.as_deref(), &body, authorized, &mut request.created),
+    };
     shared.lock().requests.push(request);
     shared.changed();
     response
