@@ -215,6 +215,11 @@ struct Weight {
 
 fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
     let limit = config.max_weighted_length as u64 * u64::from(config.scale);
+    // ASCII characters other than keycap bases weigh the same in every
+    // shipped config; check once, then skip the per-character lookups.
+    let ascii_weight = u64::from(config.weight('\0'));
+    let ascii_uniform = config.ranges.iter().all(|r| r.start > 127 || (r.start == 0 && r.end >= 127));
+    let bytes = text.as_bytes();
     let mut total: u64 = 0;
     let mut fits_until = 0;
     let mut i = 0;
@@ -223,7 +228,15 @@ fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
         while next_url.peek().is_some_and(|u| u.span.start < i) {
             next_url.next();
         }
-        if let Some(u) = next_url.peek().filter(|u| u.span.start == i) {
+        let b = bytes[i];
+        if ascii_uniform
+            && b.is_ascii()
+            && !matches!(b, b'#' | b'*' | b'0'..=b'9')
+            && !next_url.peek().is_some_and(|u| u.span.start == i)
+        {
+            total += ascii_weight;
+            i += 1;
+        } else if let Some(u) = next_url.peek().filter(|u| u.span.start == i) {
             total += u64::from(config.transformed_url_length) * u64::from(config.scale);
             i = u.span.end.max(i + 1);
             next_url.next();
@@ -1069,11 +1082,28 @@ fn is_hashtag_letter(c: char) -> bool {
     }
 }
 
+/// Positions of an ASCII sign and its fullwidth form, in text order. Found
+/// with `str::find` (memchr) rather than by decoding every character.
+fn sign_positions(text: &str, ascii: char, fullwidth: char) -> impl Iterator<Item = (usize, char)> + '_ {
+    let has_fullwidth = text.contains(fullwidth);
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let rest = text.get(pos..)?;
+        let (k, c) = if has_fullwidth {
+            rest.char_indices().find(|&(_, c)| c == ascii || c == fullwidth)?
+        } else {
+            (rest.find(ascii)?, ascii)
+        };
+        pos += k + c.len_utf8();
+        Some((pos - c.len_utf8(), c))
+    })
+}
+
 /// Every hashtag in `text` (`#` included in the span), URLs not excluded.
 fn extract_hashtags_raw(text: &str) -> Vec<Entity<'_>> {
     let mut out = Vec::new();
     let mut last_end = 0;
-    for (h, sign) in text.char_indices().filter(|&(_, c)| c == '#' || c == '＃') {
+    for (h, sign) in sign_positions(text, '#', '＃') {
         if h < last_end {
             continue;
         }
@@ -1144,7 +1174,7 @@ pub fn extract_mentions(text: &str) -> Vec<Entity<'_>> {
     }
     let bytes = text.as_bytes();
     let mut last_end = 0;
-    for (a, sign) in text.char_indices().filter(|&(_, c)| c == '@' || c == '＠') {
+    for (a, sign) in sign_positions(text, '@', '＠') {
         if a < last_end || !mention_may_follow(text, a, last_end) {
             continue;
         }

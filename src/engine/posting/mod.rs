@@ -29,7 +29,7 @@ use super::config::{HashtagEntry, Profile};
 use super::length::{self, Parsed, MAX_WEIGHTED_LENGTH};
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink, Span};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use std::sync::LazyLock;
 
@@ -162,8 +162,8 @@ pub const RULES: &[RuleDoc] = &[
 #[derive(Debug, Default)]
 pub struct Compiled {
     keywords: Option<AhoCorasick>,
-    /// For each keyword of the automaton: the catalog entry it belongs to.
-    keyword_entry: Vec<usize>,
+    /// For each keyword of the automaton: the catalog entries it belongs to.
+    keyword_entries: Vec<Vec<usize>>,
     profile_has_disclaimer: bool,
 }
 
@@ -171,8 +171,8 @@ impl Compiled {
     /// Compiles the catalog and checks the profile. A catalog entry whose tag
     /// is not a hashtag, or a keyword that is blank, is an error.
     pub fn build(catalog: &[HashtagEntry], profile: &Profile) -> Result<Compiled, String> {
-        let mut keywords = Vec::new();
-        let mut keyword_entry = Vec::new();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_entries: Vec<Vec<usize>> = Vec::new();
         for (i, entry) in catalog.iter().enumerate() {
             let tag = entry.tag.trim();
             let whole = length::extract_hashtags(tag);
@@ -184,8 +184,14 @@ impl Compiled {
                 if k.is_empty() {
                     return Err(format!("hashtag[{i}].keywords has a blank keyword"));
                 }
-                keywords.push(k.to_ascii_lowercase());
-                keyword_entry.push(i);
+                let k = k.to_ascii_lowercase();
+                match keywords.iter().position(|w| *w == k) {
+                    Some(at) => keyword_entries[at].push(i),
+                    None => {
+                        keywords.push(k);
+                        keyword_entries.push(vec![i]);
+                    }
+                }
             }
         }
         let keywords = if keywords.is_empty() {
@@ -194,12 +200,13 @@ impl Compiled {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&keywords)
                     .map_err(|e| format!("cannot build the hashtag keyword matcher: {e}"))?,
             )
         };
-        Ok(Compiled { keywords, keyword_entry, profile_has_disclaimer: has_disclaimer(&profile.text) })
+        Ok(Compiled { keywords, keyword_entries, profile_has_disclaimer: has_disclaimer(&profile.text) })
     }
 }
 
@@ -298,13 +305,25 @@ const CUE_PATTERNS: &[(Cue, &str)] = &[
     (Cue::Teaser, r"\bclick\s+(?:here|the\s+link|below|through)\b"),
 ];
 
+const CUE_KINDS: [Cue; 3] = [Cue::Research, Cue::Proven, Cue::Teaser];
+
+/// One alternation per kind of cue, in one set: three patterns keep the
+/// overlapping search small.
 struct CueMatcher {
     set: RegexSet,
     each: Vec<Regex>,
 }
 
 static CUES: LazyLock<CueMatcher> = LazyLock::new(|| {
-    let each: Vec<Regex> = CUE_PATTERNS.iter().map(|(_, p)| compile(p)).collect();
+    // ASCII mode: the cues are English and the folded view is ASCII-leaning,
+    // so Unicode classes and case folding would only grow the automaton.
+    let each: Vec<Regex> = CUE_KINDS
+        .iter()
+        .map(|kind| {
+            let alternatives: Vec<&str> = CUE_PATTERNS.iter().filter(|(k, _)| k == kind).map(|(_, p)| *p).collect();
+            compile(&format!("(?-u)(?:{})", alternatives.join("|")))
+        })
+        .collect();
     let set = RegexSetBuilder::new(each.iter().map(Regex::as_str))
         .case_insensitive(true)
         .build()
@@ -318,7 +337,7 @@ fn find_cues(input: &Input<'_>) -> Vec<(Cue, Span)> {
     let mut out = Vec::new();
     for k in CUES.set.matches(text).iter() {
         for m in CUES.each[k].find_iter(text) {
-            out.push((CUE_PATTERNS[k].0, input.norm.span(m.start(), m.end())));
+            out.push((CUE_KINDS[k], input.norm.span(m.start(), m.end())));
         }
     }
     out.sort_by_key(|(_, s)| (s.start, s.end));
@@ -530,10 +549,17 @@ fn suggest_community_tags(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_
     let bytes = text.as_bytes();
     let catalog = &rules.hashtags;
     let mut score = vec![0usize; catalog.len()];
-    for m in ac.find_overlapping_iter(text) {
+    let mut any = false;
+    for m in ac.find_iter(text) {
         if whole_word(bytes, m.start(), m.end()) {
-            score[compiled.keyword_entry[m.pattern().as_usize()]] += 1;
+            for &e in &compiled.keyword_entries[m.pattern().as_usize()] {
+                score[e] += 1;
+                any = true;
+            }
         }
+    }
+    if !any {
+        return;
     }
     let used = |tag: &str| {
         let bare = tag.trim().trim_start_matches(['#', '＃']);
