@@ -14,6 +14,7 @@
 //! your symptoms`, `I'll tell you what dose to take`) are the `advice.offer`
 //! lexicon entry in `config/rules.toml`.
 
+use super::vocab::role;
 use super::{sentence_end, sentence_start, Context};
 use crate::engine::{Input, Sink};
 use regex::Regex;
@@ -28,49 +29,49 @@ fn re(p: &str) -> Regex {
 /// Someone in particular is being spoken to.
 static ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:to the (?:(?:young|new|worried|sweet|lovely) )?(?:mom|mum|mama|dad|parent|person|lady|guy|woman|man|gentleman|reader|follower|friend|user|one|caregiver|poster|commenter|runner|patient|nurse|girl|boy|teen|grandma|grandpa)s? (?:who|that) (?:messaged|dm'?d|dmed|pm'?d|asked|emailed|wrote|commented|tweeted|reached out|sent|contacted|replied|posted|tagged|called)|(?:dm|pm|message|msg|email|text|inbox|ping) me(?-u:\b)|in your case|for you specifically|(?:based on|from) (?:what you (?:described|said|wrote|told me|sent)|your (?:symptoms|photo|pic|picture|description|labs|numbers)))",
+        r"(?i-u)(?-u:\b)(?:to the (?:(?:young|new|worried|sweet|lovely) )?(?:mom|mum|mama|dad|parent|person|lady|guy|woman|man|gentleman|reader|follower|friend|user|one|caregiver|poster|commenter|runner|patient|nurse|girl|boy|teen|grandma|grandpa)s? (?:who|that) (?:messaged|dm'?d|dmed|pm'?d|asked|emailed|wrote|commented|tweeted|reached out|sent|contacted|replied|posted|tagged|called)|(?:dm|pm|message|msg|email|text|inbox|ping) me(?-u:\b)|in your case|for you specifically|(?:based on|from) (?:what you (?:described|said|wrote|told me|sent)|your (?:symptoms|photo|pic|picture|description|labs|numbers)))",
     )
 });
 
 /// A directive: change, start or stop something.
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
+        r"(?i-u)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d|one|two|three|four|half|some)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
     )
 });
 
 /// A diagnosis of the person spoken to.
 static DIAGNOSIS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:sounds? like|looks? like|seems? like|you (?:probably |definitely |likely |clearly |most likely |almost certainly )?(?:have|'ve got|got)|(?:that|it)(?:'s| is) (?:definitely |probably |likely |almost certainly |classic |textbook |clearly )?(?:a |an )?)",
+        r"(?i-u)(?-u:\b)(?:sounds? like|looks? like|seems? like|you (?:probably |definitely |likely |clearly |most likely |almost certainly )?(?:have|'ve got|got)|(?:that|it)(?:'s| is) (?:definitely |probably |likely |almost certainly |classic |textbook |clearly )?(?:a |an )?)",
     )
 });
 
 /// Advice that is individual by itself.
 static STANDALONE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:go (?:up|down) to \d+(?:\.\d+)? ?(?:mg|mcg|units?|ml|tabs?|tablets?|pills?)|(?:double|triple|halve)(?: up)?(?: on)? your|you (?:should|need to|must|have to|gotta|ought to)(?: (?:definitely|probably|just|really|immediately))? (?:stop|quit|start|double|increase|decrease|cut|switch|taper|wean|come off|get off|discontinue|up|lower|raise)(?: taking| using| on)?(?: the| your| that| this)?|sounds like (?:a |an |you have |you've got |you got )?[a-z' -]{2,40}? to me)",
+        r"(?i-u)(?-u:\b)(?:go (?:up|down) to \d+(?:\.\d+)? ?(?:mg|mcg|units?|ml|tabs?|tablets?|pills?)|(?:double|triple|halve)(?: up)?(?: on)? your|you (?:should|need to|must|have to|gotta|ought to)(?: (?:definitely|probably|just|really|immediately))? (?:stop|quit|start|double|increase|decrease|cut|switch|taper|wean|come off|get off|discontinue|up|lower|raise)(?: taking| using| on)?(?: the| your| that| this)?|sounds like (?:a |an |you have |you've got |you got )?[a-z' -]{2,40}? to me)",
     )
 });
 
 /// A medicine or a dose.
 static MEDICINE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:\d+(?:\.\d+)? ?(?:mg|mcg|g|ml|cc|units?|iu|tabs?|tablets?|pills?|capsules?|caps|puffs?|drops?|doses?)|ibuprofen|advil|motrin|tylenol|acetaminophen|paracetamol|aspirin|naproxen|aleve|insulin|prednisone|steroids?|antibiotics?|metformin|benadryl|zyrtec|claritin|allegra|melatonin|xanax|adderall|zoloft|prozac|lexapro|wellbutrin|synthroid|levothyroxine|warfarin|coumadin|eliquis|xarelto|ozempic|wegovy|mounjaro|inhalers?|epipen|birth control|antidepressants?|antihistamines?|painkillers?|opioids?|oxycodone|tramadol|gabapentin|lithium|sertraline|fluoxetine|doxycycline|amoxicillin|azithromycin|z-?pack|nitro(?:glycerin)?|lasix|diuretics?|statins?|blood thinners?|beta[- ]blockers?|dose|doses|dosage|dosing|meds|medications?|medicines?|pills|tablets|prescription|[a-z]{2,}(?:pril|sartan|olol|statin|prazole|tidine|cillin|mycin|cycline|floxacin|conazole|dipine|formin|gliptin|gliflozin|glutide|oxetine|azepam|azolam|codone|profen|fenac|solone|lukast|terol|parin|xaban|gatran|grel|thiazide|semide|umab|imab|tinib))(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:\d+(?:\.\d+)? ?(?:mg|mcg|g|ml|cc|units?|iu|tabs?|tablets?|pills?|capsules?|caps|puffs?|drops?|doses?)|ibuprofen|advil|motrin|tylenol|acetaminophen|paracetamol|aspirin|naproxen|aleve|insulin|prednisone|steroids?|antibiotics?|metformin|benadryl|zyrtec|claritin|allegra|melatonin|xanax|adderall|zoloft|prozac|lexapro|wellbutrin|synthroid|levothyroxine|warfarin|coumadin|eliquis|xarelto|ozempic|wegovy|mounjaro|inhalers?|epipen|birth control|antidepressants?|antihistamines?|painkillers?|opioids?|oxycodone|tramadol|gabapentin|lithium|sertraline|fluoxetine|doxycycline|amoxicillin|azithromycin|z-?pack|nitro(?:glycerin)?|lasix|diuretics?|statins?|blood thinners?|beta[- ]blockers?|dose|doses|dosage|dosing|meds|medications?|medicines?|pills|tablets|prescription|[a-z]{2,}(?:pril|sartan|olol|statin|prazole|tidine|cillin|mycin|cycline|floxacin|conazole|dipine|formin|gliptin|gliflozin|glutide|oxetine|azepam|azolam|codone|profen|fenac|solone|lukast|terol|parin|xaban|gatran|grel|thiazide|semide|umab|imab|tinib))(?-u:\b)",
     )
 });
 
 /// A condition someone could be told they have.
 static CONDITION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:fracture|sprain|strain|torn (?:acl|meniscus|ligament|muscle|rotator cuff)|tear|infection|uti|strep|flu|covid|migraine|concussion|pneumonia|bronchitis|sinusitis|shingles|gout|tendinitis|tendonitis|appendicitis|ulcer|reflux|gerd|ibs|anxiety|depression|adhd|allerg(?:y|ies|ic reaction)|eczema|psoriasis|dermatitis|cellulitis|kidney stones?|gallstones?|vertigo|plantar fasciitis|carpal tunnel|sciatica|herniated disc|hernia|diabetes|hypothyroidism|hyperthyroidism|lupus|lyme|mono|pink eye|conjunctivitis|yeast infection|shin splints|cancer|melanoma|cyst|hives|asthma|anemia|arthritis|bursitis|virus|viral|bacterial|pulled muscle|whiplash|dehydration|heat stroke|heat exhaustion|food poisoning|stomach bug|norovirus|rsv|tonsillitis|mastitis|colic|thrush|scabies|ringworm|impetigo|palsy|blood clot|dvt|clot)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:fracture|sprain|strain|torn (?:acl|meniscus|ligament|muscle|rotator cuff)|tear|infection|uti|strep|flu|covid|migraine|concussion|pneumonia|bronchitis|sinusitis|shingles|gout|tendinitis|tendonitis|appendicitis|ulcer|reflux|gerd|ibs|anxiety|depression|adhd|allerg(?:y|ies|ic reaction)|eczema|psoriasis|dermatitis|cellulitis|kidney stones?|gallstones?|vertigo|plantar fasciitis|carpal tunnel|sciatica|herniated disc|hernia|diabetes|hypothyroidism|hyperthyroidism|lupus|lyme|mono|pink eye|conjunctivitis|yeast infection|shin splints|cancer|melanoma|cyst|hives|asthma|anemia|arthritis|bursitis|virus|viral|bacterial|pulled muscle|whiplash|dehydration|heat stroke|heat exhaustion|food poisoning|stomach bug|norovirus|rsv|tonsillitis|mastitis|colic|thrush|scabies|ringworm|impetigo|palsy|blood clot|dvt|clot)(?-u:\b)",
     )
 });
 
 /// The sentence speaks to everyone, or warns against the action.
 static PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:don'?t|do not|never|before you|without|if you|unless|talk (?:to|with) your|ask your|check with|consult|call 911|everyone|anyone|all adults|adults|people|patients|children|kids|parents|women|men|most)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:don'?t|do not|never|before you|without|if you|unless|talk (?:to|with) your|ask your|check with|consult|call 911|everyone|anyone|all adults|adults|people|patients|children|kids|parents|women|men|most)(?-u:\b)",
     )
 });
 
@@ -84,12 +85,14 @@ fn is_reply(text: &str) -> bool {
 
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
     let text = ctx.text;
-    let has_medicine = MEDICINE.is_match(text);
-    let has_condition = CONDITION.is_match(text);
-    if !has_medicine && !has_condition {
+    let reply = is_reply(text);
+    if !reply && !ctx.has(role::ADDRESS | role::ADVICE) {
         return;
     }
-    let addressed = is_reply(text) || ADDRESSEE.is_match(text);
+    let addressed = reply || (ctx.has(role::ADDRESS) && ADDRESSEE.is_match(text));
+    if !addressed && !ctx.has(role::ADVICE) {
+        return;
+    }
     let mut found: Vec<(usize, usize)> = Vec::new();
     let consider = |s: usize, e: usize, found: &mut Vec<(usize, usize)>, standalone: bool| {
         let s0 = sentence_start(text, s);
@@ -106,21 +109,21 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
             found.push((s, e));
         }
     };
-    for m in STANDALONE.find_iter(text) {
-        consider(m.start(), m.end(), &mut found, true);
+    if ctx.has(role::ADVICE) {
+        for m in STANDALONE.find_iter(text) {
+            consider(m.start(), m.end(), &mut found, true);
+        }
     }
     if addressed {
         for m in DIRECTIVE.find_iter(text) {
             consider(m.start(), m.end(), &mut found, false);
         }
-        if has_condition {
-            for m in DIAGNOSIS.find_iter(text) {
-                // the condition must follow the diagnosing words closely
-                let tail_end = (m.end() + 48).min(text.len());
-                let tail_end = (tail_end..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
-                if CONDITION.find(&text[m.end()..tail_end]).is_some() {
-                    consider(m.start(), m.end(), &mut found, false);
-                }
+        for m in DIAGNOSIS.find_iter(text) {
+            // the condition must follow the diagnosing words closely
+            let tail_end = (m.end() + 48).min(text.len());
+            let tail_end = (tail_end..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+            if CONDITION.find(&text[m.end()..tail_end]).is_some() {
+                consider(m.start(), m.end(), &mut found, false);
             }
         }
     }

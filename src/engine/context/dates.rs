@@ -29,7 +29,7 @@ const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
-        r"(?i)(?-u:\b)(?:{MONTH} {DAY},? ?{YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}})(?:(?-u:\b)|$|[^0-9A-Za-z])"
+        r"(?i-u)(?-u:\b)(?:{MONTH} {DAY},? ?{YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}})(?-u:\b)"
     );
     Regex::new(&p).expect("valid date pattern")
 });
@@ -71,6 +71,10 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
         return;
     }
     let case = ctx.has(role::CASE) || names_found;
+    // every kind of personal date needs a patient in the draft or a birth/death word
+    if !case && !ctx.has(role::DATE_STRONG) {
+        return;
+    }
     for m in DATE.find_iter(text) {
         let raw = m.as_str();
         let trimmed = raw.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());

@@ -15,7 +15,7 @@
 //! staff news. A name after a staff role (`our nurse Kelly Chen`) or before a
 //! credential (`Sarah Jones, RN`) is staff and is left alone.
 
-use super::vocab::{self, role, CREDENTIALS, FACILITY, NOT_FIRST, NOT_SURNAME};
+use super::vocab::{self, role, CREDENTIALS, FACILITY_WORDS, NOT_FIRST_WORDS, NOT_SURNAME_WORDS};
 use super::Context;
 use crate::engine::mask::mask_words;
 use crate::engine::{Identifier, Input, Sink};
@@ -132,10 +132,6 @@ fn word(text: &str, s: usize, e: usize) -> &str {
     text[s..e].strip_suffix("'s").unwrap_or(&text[s..e])
 }
 
-fn in_list(list: &[&str], w: &str) -> bool {
-    list.iter().any(|x| x.eq_ignore_ascii_case(w))
-}
-
 const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Mister"];
 const PROVIDERS: &[&str] = &["Dr", "Doctor", "Prof", "Professor"];
 /// Words before a capitalised word that make it a place, not a person.
@@ -190,9 +186,9 @@ const DESCRIPTORS: &[&str] = &[
 
 /// Initials with an age or sex ("J.M., 47M") or after a trigger ("pt J.M.").
 static INITIALS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u:\b)[A-Z]\.(?: ?[A-Z]\.){1,2}").expect("valid initials pattern"));
+    LazyLock::new(|| Regex::new(r"(?-u)\b[A-Z]\.(?: ?[A-Z]\.){1,2}").expect("valid initials pattern"));
 static AGE_SEX_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^,? ?(?:\d{1,3} ?(?:[MF](?-u:\b)|yo(?-u:\b)|y/o|y\.o\.|-?years?[- ]old|-?year-old|yrs?(?-u:\b))|age \d|aged \d)")
+    Regex::new(r"(?-u)^,? ?(?:\d{1,3} ?(?:[MF](?-u:\b)|yo(?-u:\b)|y/o|y\.o\.|-?years?[- ]old|-?year-old|yrs?(?-u:\b))|age \d|aged \d)")
         .expect("valid age pattern")
 });
 
@@ -201,18 +197,63 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
     let text = ctx.text;
     let b = text.as_bytes();
     let mut hits = Vec::new();
+    if !ctx.has(role::NAME_TRIGGER) && !b.iter().any(u8::is_ascii_uppercase) {
+        return hits;
+    }
+    if ctx.has(role::CARE) || ctx.has(role::NAME_TRIGGER | role::HONORIFIC) {
+        scan_words(ctx, &mut hits);
+    }
+    if has_initials(b) {
+        for m in INITIALS.find_iter(text) {
+            if hits.iter().any(|h| h.start < m.end() && m.start() < h.end) {
+                continue;
+            }
+            let aged = AGE_SEX_AFTER.is_match(&text[m.end()..]);
+            let trigger = ctx.cue_before(m.start()).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0);
+            if aged || trigger {
+                hits.push(NameHit { start: m.start(), end: m.end() });
+            }
+        }
+    }
+    hits.sort_by_key(|h| h.start);
+    hits
+}
+
+/// Cheap test for `J.M.` / `J. M.` before running the initials pattern.
+fn has_initials(b: &[u8]) -> bool {
+    (0..b.len().saturating_sub(3)).any(|i| {
+        b[i].is_ascii_uppercase()
+            && b[i + 1] == b'.'
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && (b[i + 2].is_ascii_uppercase() || (b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_uppercase)))
+    })
+}
+
+/// The capitalised-word scan: honorifics, providers, trigger words and
+/// name-shaped runs in a care draft.
+fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
+    let text = ctx.text;
+    let b = text.as_bytes();
     let care = ctx.has(role::CARE);
     let case = ctx.has(role::CASE);
     let news = ctx.has(role::NEWS);
-    if !b.iter().any(u8::is_ascii_uppercase) {
-        return hits;
-    }
     let toks = tokens(text);
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
         let w = &text[t.s..t.e];
         if !b[t.s].is_ascii_uppercase() {
+            // "my patient jessica": a lower-case given name right after a trigger
+            if ctx.cue_before(t.s).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0) && is_lowercase_first_name(w) {
+                let mut end = t.e;
+                if i + 1 < toks.len() && toks[i + 1].s == t.e + 1 && b[t.e] == b' ' {
+                    let next = &text[toks[i + 1].s..toks[i + 1].e];
+                    if vocab::is_surname(&capitalized(next)) {
+                        end = toks[i + 1].e;
+                    }
+                }
+                hits.push(NameHit { start: t.s, end });
+            }
             i += 1;
             continue;
         }
@@ -249,7 +290,7 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
             continue;
         }
         let first = word(text, body.parts[0].1, t.e);
-        if in_list(NOT_FIRST, first) || in_list(FACILITY, first) || body_is_place(text, &body) {
+        if NOT_FIRST_WORDS.contains(first) || FACILITY_WORDS.contains(first) || body_is_place(text, &body) {
             i += 1;
             continue;
         }
@@ -285,18 +326,29 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
         }
         i = body.next.max(i + 1);
     }
-    for m in INITIALS.find_iter(text) {
-        if hits.iter().any(|h| h.start < m.end() && m.start() < h.end) {
-            continue;
-        }
-        let aged = AGE_SEX_AFTER.is_match(&text[m.end()..]);
-        let trigger = ctx.cue_before(m.start()).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0);
-        if aged || trigger {
-            hits.push(NameHit { start: m.start(), end: m.end() });
-        }
+}
+
+fn capitalized(w: &str) -> String {
+    let mut c = w.to_ascii_lowercase();
+    if let Some(f) = c.get_mut(0..1) {
+        f.make_ascii_uppercase();
     }
-    hits.sort_by_key(|h| h.start);
-    hits
+    c
+}
+
+/// A lower-case word that is a given name once capitalised ("jessica"), and
+/// not an ordinary word that happens to be one ("will", "amber").
+fn is_lowercase_first_name(w: &str) -> bool {
+    w.len() >= 3
+        && w.bytes().all(|c| c.is_ascii_lowercase())
+        && vocab::is_first_name(&capitalized(w))
+        && ![
+            "amber", "ivy", "holly", "violet", "ruby", "crystal", "pearl", "rose", "daisy", "heather", "angel", "max",
+            "ray", "don", "jack", "bob", "sue", "kay", "jo", "ed", "al", "lee", "will", "art", "gene", "dean", "rob",
+            "rick", "jerry", "penny", "sky", "sandy", "misty", "destiny", "lacey", "lance", "toby", "ben", "tim",
+            "jay", "jan", "pete", "summer", "faith", "hope", "joy", "grace", "june", "april", "may",
+        ]
+        .contains(&w)
 }
 
 /// A staff role right before the name ("our nurse Kelly Chen").
@@ -316,7 +368,9 @@ fn body_is_place(text: &str, body: &Body) -> bool {
     let b = text.as_bytes();
     for &(k, s, e) in &body.parts[1..] {
         let w = word(text, s, e);
-        if k == Part::Word && (in_list(FACILITY, w) || in_list(NOT_SURNAME, w) || in_list(NOT_FIRST, w)) {
+        if k == Part::Word
+            && (FACILITY_WORDS.contains(w) || NOT_SURNAME_WORDS.contains(w) || NOT_FIRST_WORDS.contains(w))
+        {
             return true;
         }
     }
@@ -324,7 +378,7 @@ fn body_is_place(text: &str, body: &Body) -> bool {
     if end < b.len() && b[end] == b' ' {
         let rest = &text[end + 1..];
         let w: &str = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).next().unwrap_or("");
-        if !w.is_empty() && w.as_bytes()[0].is_ascii_uppercase() && in_list(FACILITY, w) {
+        if !w.is_empty() && w.as_bytes()[0].is_ascii_uppercase() && FACILITY_WORDS.contains(w) {
             return true;
         }
     }

@@ -93,40 +93,40 @@ const CASE_NOT_PERSON: &[&str] = &[
     "data",
 ];
 
-/// A person or case noun phrase.
-static STORY_NOUN: LazyLock<Regex> = LazyLock::new(|| {
+/// What comes before a story noun: a determiner and up to two adjectives
+/// ("a sweet little girl", "the 80-year-old man"), anchored at the noun.
+static DETERMINER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|frail|tiny|brave|cute|poor)\s+){0,2}(?:patient|pt|case|guy|lady|woman|man|kid|child|girl|boy|gentleman|mom|dad|mother|father|baby|teen|toddler|infant|grandma|grandpa|grandmother|grandfather|dude|fella)|(?:case|patient|pt) from (?:this|last|my|our|today|tonight|yesterday))(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|frail|tiny|brave|cute|poor)\s+){0,2}$",
     )
-    .expect("valid story pattern")
+    .expect("valid determiner pattern")
 });
 
-/// When the story happened.
-static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?-u:\b)(?:today|tonight|yesterday|this (?:morning|afternoon|evening|week|am|pm)|last (?:night|week|shift|weekend)|on (?:my|our|the|night|day) (?:shift|night shift|day shift)|on (?:call|shift)|my shift|overnight|just now|an hour ago|earlier)(?-u:\b)",
-    )
-    .expect("valid time pattern")
+/// `case from my shift`, `patient from last night`.
+static FROM_WHEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)^ from (?:this|last|my|our|today|tonight|yesterday)(?-u:\b)").expect("valid from pattern")
 });
 
 /// Words that make a sentence hypothetical or general.
 static GENERIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:if|when|whenever|every|any|each|should|could|would|can)(?-u:\b)")
+    Regex::new(r"(?i-u)(?-u:\b)(?:if|when|whenever|every|any|each|should|could|would|can)(?-u:\b)")
         .expect("valid generic pattern")
 });
 
 /// Caption words of a clinical image.
 static IMAGE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?-u:\b)(?:x-?rays?|xr|cxr|scans?|ct|cta|mri|pet|ultrasound|sonogram|echo(?:cardiogram)?|ecg|ekg|eeg|wound|rash|fracture[ds]?|lesion|radiograph|mammogram|mammo|biopsy|tumou?r|ulcer|angiogram|dermoscopy|mole|burn|laceration|case|imaging|films?|slides?|histology|pathology)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:x-?rays?|xr|cxr|scans?|ct|cta|mri|pet|ultrasound|sonogram|echo(?:cardiogram)?|ecg|ekg|eeg|wound|rash|fracture[ds]?|lesion|radiograph|mammogram|mammo|biopsy|tumou?r|ulcer|angiogram|dermoscopy|mole|burn|laceration|case|imaging|films?|slides?|histology|pathology)(?-u:\b)",
     )
     .expect("valid image pattern")
 });
 
 /// Caption words of equipment, not a case ("our new MRI scanner").
 static EQUIPMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:machine|scanner|suite|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tour)(?-u:\b)")
-        .expect("valid equipment pattern")
+    Regex::new(
+        r"(?i-u)(?-u:\b)(?:machine|scanner|suite|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tour)(?-u:\b)",
+    )
+    .expect("valid equipment pattern")
 });
 
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
@@ -160,26 +160,37 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             }
         }
     }
-    // a person or case with a when
-    if TIME.is_match(text) {
-        for m in STORY_NOUN.find_iter(text) {
-            if spans.iter().any(|&(s, e)| s < m.end() && m.start() < e) {
+    // a person or case with a when, found from the noun cues
+    if ctx.has(role::WHEN) {
+        for c in ctx.cues.iter().filter(|c| c.roles & (role::STORY | role::PATIENT) != 0) {
+            if spans.iter().any(|&(s, e)| s < c.end && c.start < e) {
                 continue;
             }
-            let s0 = sentence_start(text, m.start());
-            let s1 = sentence_end(text, m.end());
-            let noun = m.as_str().to_ascii_lowercase();
-            if (noun.contains("patient") || noun.ends_with(" pt")) && !ctx.has_in(role::PATIENT, m.start(), m.end()) {
-                continue; // "the patient portal"
+            let s0 = sentence_start(text, c.start);
+            let s1 = sentence_end(text, c.end);
+            if !ctx.has_in(role::WHEN, s0, s1) {
+                continue;
             }
-            if noun.ends_with("case") {
-                let next = text[m.end()..].trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+            let noun = &text[c.start..c.end];
+            let mut lead = c.start.saturating_sub(48).max(s0);
+            while !text.is_char_boundary(lead) {
+                lead += 1;
+            }
+            let start = if let Some(m) = DETERMINER.find(&text[lead..c.start]) {
+                lead + m.start()
+            } else if c.roles & role::CARE != 0 && FROM_WHEN.is_match(&text[c.end..]) {
+                c.start // "case from my shift"
+            } else {
+                continue;
+            };
+            if noun.eq_ignore_ascii_case("case") {
+                let next = text[c.end..].trim_start().split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
                 if CASE_NOT_PERSON.iter().any(|w| w.eq_ignore_ascii_case(next)) {
                     continue; // "the case count", "a case of measles"
                 }
             }
-            if TIME.is_match(&text[s0..s1]) && !GENERIC.is_match(&text[s0..m.start()]) {
-                spans.push((m.start(), m.end()));
+            if !GENERIC.is_match(&text[s0..start]) {
+                spans.push((start, c.end));
             }
         }
     }
@@ -215,6 +226,9 @@ fn is_image(content_type: &str, filename: &str) -> bool {
 }
 
 fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
+    if input.draft.attachments.is_empty() {
+        return;
+    }
     let caption = ctx.text;
     let equipment = EQUIPMENT.is_match(caption);
     let caption_clinical = IMAGE_WORDS.is_match(caption) && !equipment;

@@ -36,6 +36,9 @@ fn names_after_patient_triggers() {
     assert_eq!(hits("Follow-up for pt Delgado tomorrow.", "phi.name"), ["Delgado"]);
     assert_eq!(hits("Our newest little one, named Harriet Voss, is doing well.", "phi.name"), ["Harriet Voss"]);
     assert_eq!(hits("patient name: Omar Haddad, bed 4", "phi.name"), ["Omar Haddad"]);
+    assert_eq!(hits("so proud of my patient jessica today", "phi.name"), ["jessica"]);
+    assert_eq!(hits("my patient margaret wilson finally went home", "phi.name"), ["margaret wilson"]);
+    assert!(hits("my patient will be fine", "phi.name").is_empty(), "an ordinary word");
 }
 
 #[test]
@@ -321,6 +324,7 @@ fn replies_with_directives_are_individual_advice() {
         ".@pat_r it's probably a UTI, take the leftover antibiotics.",
         "Replying to @mike_t: stop the metformin if your sugar drops below 70.",
         "@lou your rash sounds like shingles, get the antiviral today.",
+        "@gary_p take two Advil before bed and skip the coffee.",
     ] {
         assert!(hits(t, "advice.individual").len() == 1, "{t}: {:?}", hits(t, "advice.individual"));
     }

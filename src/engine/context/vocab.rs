@@ -8,8 +8,9 @@
 //! name, modifier nouns after "patient") are plain slices looked up by
 //! binary search or linear scan on a handful of words.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 /// What a cue word means to the detectors. A cue may have several roles.
@@ -36,6 +37,17 @@ pub(super) mod role {
     pub const AFTER_DIGIT: u32 = 1 << 9;
     /// "my"/"our" before "patient".
     pub const OWNER: u32 = 1 << 10;
+    /// `Mr`, `Mrs`, `Ms`, `Miss`, `Dr`...: a name may follow.
+    pub const HONORIFIC: u32 = 1 << 11;
+    /// A person or case noun of a story (guy, lady, kid, case...).
+    pub const STORY: u32 = 1 << 12;
+    /// When a story happened (today, last night, on my shift...).
+    pub const WHEN: u32 = 1 << 13;
+    /// Someone in particular is spoken to (dm me, who messaged, in your case).
+    pub const ADDRESS: u32 = 1 << 14;
+    /// Words of advice that is individual by itself (go up to, double your,
+    /// you should, sounds like).
+    pub const ADVICE: u32 = 1 << 15;
 }
 
 use role::*;
@@ -81,11 +93,115 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("named", NAME_TRIGGER),
     ("name", NAME_TRIGGER),
     ("name:", NAME_TRIGGER),
-    ("baby", NAME_TRIGGER),
-    ("infant", NAME_TRIGGER),
     ("newborn", NAME_TRIGGER),
     ("client", NAME_TRIGGER),
     ("my", OWNER),
+    ("mr", HONORIFIC),
+    ("mrs", HONORIFIC),
+    ("ms", HONORIFIC),
+    ("miss", HONORIFIC),
+    ("mx", HONORIFIC),
+    ("mister", HONORIFIC),
+    ("dr", HONORIFIC),
+    ("doctor", STAFF | HONORIFIC),
+    ("prof", HONORIFIC),
+    ("professor", HONORIFIC),
+    // --- stories: a person or case with a when
+    ("guy", STORY),
+    ("lady", STORY),
+    ("woman", STORY),
+    ("man", STORY),
+    ("kid", STORY),
+    ("child", STORY),
+    ("girl", STORY),
+    ("boy", STORY),
+    ("gentleman", STORY),
+    ("mom", STORY),
+    ("dad", STORY),
+    ("mother", STORY),
+    ("father", STORY),
+    ("baby", STORY | NAME_TRIGGER),
+    ("teen", STORY),
+    ("toddler", STORY),
+    ("infant", STORY | NAME_TRIGGER),
+    ("grandma", STORY),
+    ("grandpa", STORY),
+    ("grandmother", STORY),
+    ("grandfather", STORY),
+    ("dude", STORY),
+    ("fella", STORY),
+    ("case", STORY | CARE | DATE_TRIGGER),
+    ("today", WHEN),
+    ("tonight", WHEN),
+    ("yesterday", WHEN),
+    ("this morning", WHEN),
+    ("this afternoon", WHEN),
+    ("this evening", WHEN),
+    ("this week", WHEN),
+    ("this am", WHEN),
+    ("this pm", WHEN),
+    ("last night", WHEN),
+    ("last week", WHEN),
+    ("last shift", WHEN),
+    ("last weekend", WHEN),
+    ("my shift", WHEN),
+    ("our shift", WHEN),
+    ("the shift", WHEN),
+    ("night shift", WHEN),
+    ("day shift", WHEN),
+    ("on call", WHEN),
+    ("on shift", WHEN),
+    ("overnight", WHEN),
+    ("just now", WHEN),
+    ("an hour ago", WHEN),
+    ("earlier", WHEN),
+    // --- individual advice
+    ("dm me", ADDRESS),
+    ("pm me", ADDRESS),
+    ("message me", ADDRESS),
+    ("msg me", ADDRESS),
+    ("email me", ADDRESS),
+    ("text me", ADDRESS),
+    ("inbox me", ADDRESS),
+    ("ping me", ADDRESS),
+    ("in your case", ADDRESS),
+    ("for you specifically", ADDRESS),
+    ("based on", ADDRESS),
+    ("from what you", ADDRESS),
+    ("from your", ADDRESS),
+    ("who messaged", ADDRESS),
+    ("who dm'd", ADDRESS),
+    ("who dmed", ADDRESS),
+    ("who pm'd", ADDRESS),
+    ("who asked", ADDRESS),
+    ("who emailed", ADDRESS),
+    ("who wrote", ADDRESS),
+    ("who commented", ADDRESS),
+    ("who tweeted", ADDRESS),
+    ("who reached out", ADDRESS),
+    ("who sent", ADDRESS),
+    ("who contacted", ADDRESS),
+    ("who replied", ADDRESS),
+    ("who posted", ADDRESS),
+    ("who tagged", ADDRESS),
+    ("who called", ADDRESS),
+    ("that messaged", ADDRESS),
+    ("that asked", ADDRESS),
+    ("go up to", ADVICE),
+    ("go down to", ADVICE),
+    ("double your", ADVICE),
+    ("triple your", ADVICE),
+    ("halve your", ADVICE),
+    ("double up on your", ADVICE),
+    ("double up your", ADVICE),
+    ("sounds like", ADVICE),
+    ("sound like", ADVICE),
+    ("you should", ADVICE),
+    ("you need to", ADVICE),
+    ("you must", ADVICE),
+    ("you have to", ADVICE),
+    ("you gotta", ADVICE),
+    ("you ought to", ADVICE),
     ("our", OWNER),
     // --- care words (care context, many tie a date to a person)
     ("admitted", CARE | CASE | DATE_TRIGGER),
@@ -136,7 +252,6 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("faxed", CARE),
     ("records", CARE | DATE_TRIGGER),
     ("notes", CARE | DATE_TRIGGER),
-    ("case", CARE | DATE_TRIGGER),
     ("refill", CARE),
     ("prescription", CARE),
     ("meds", CARE),
@@ -145,8 +260,6 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("cardiac arrest", DATE_TRIGGER),
     ("patients like", CARE | CASE),
     ("patient like", CARE | CASE),
-    ("mi", DATE_TRIGGER),
-    ("pe", DATE_TRIGGER),
     ("injured", DATE_TRIGGER),
     ("fell", DATE_TRIGGER),
     ("accident", DATE_TRIGGER),
@@ -155,8 +268,6 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("since", DATE_TRIGGER),
     ("started", DATE_TRIGGER),
     ("starting", DATE_TRIGGER),
-    ("er", DATE_TRIGGER),
-    ("ed", DATE_TRIGGER),
     ("icu", DATE_TRIGGER),
     ("born", CARE | DATE_TRIGGER | DATE_STRONG),
     ("birthday", DATE_TRIGGER | DATE_STRONG),
@@ -205,8 +316,8 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("tune in", EVENT),
     ("ceremony", EVENT),
     ("5k", EVENT),
-    ("pm", EVENT),
-    ("am", EVENT),
+    ("pm", EVENT | AFTER_DIGIT),
+    ("am", EVENT | AFTER_DIGIT),
     ("noon", EVENT),
     ("p.m.", EVENT),
     ("a.m.", EVENT),
@@ -236,7 +347,6 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("coordinator", STAFF),
     ("surgeon", STAFF),
     ("physician", STAFF),
-    ("doctor", STAFF),
     ("midwife", STAFF),
     ("paramedic", STAFF),
     ("resident", STAFF),
@@ -291,9 +401,13 @@ struct CueMatcher {
 
 static MATCHER: LazyLock<Option<CueMatcher>> = LazyLock::new(|| {
     let pats: Vec<&str> = CUES.iter().map(|(p, _)| *p).collect();
+    // Leftmost-longest: "last seen" wins over "seen", "patient id" over
+    // "patient"; the longer cue carries the roles that matter there.
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(true)
         .build(pats)
         .ok()
         .map(|ac| CueMatcher { ac })
@@ -316,7 +430,7 @@ pub(super) fn find_cues(text: &str) -> Vec<Cue> {
     let Some(m) = MATCHER.as_ref() else { return Vec::new() };
     let b = text.as_bytes();
     let mut out = Vec::new();
-    for hit in m.ac.find_overlapping_iter(text) {
+    for hit in m.ac.find_iter(text) {
         let (s, e) = (hit.start(), hit.end());
         let roles = CUES[hit.pattern().as_usize()].1;
         let first_word = is_word_byte(b[s]);
@@ -338,10 +452,55 @@ pub(super) fn find_cues(text: &str) -> Vec<Cue> {
     out
 }
 
+/// FNV-1a: the word sets hold short ASCII keys from our own lists, so a
+/// simple fast hash beats SipHash here (no untrusted keys are inserted).
+#[derive(Default, Clone, Copy)]
+pub(super) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+
+/// A closed list of capitalised words, looked up exactly.
+pub(super) struct WordList {
+    set: LazyLock<WordSet>,
+}
+
+impl WordList {
+    const fn new(words: fn() -> WordSet) -> WordList {
+        WordList { set: LazyLock::new(words) }
+    }
+    pub fn contains(&self, w: &str) -> bool {
+        self.set.contains(w)
+    }
+}
+
+fn set_of(words: &[&'static str]) -> WordSet {
+    words.iter().copied().collect()
+}
+
+fn set_of_lines(text: &'static str) -> WordSet {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+}
+
+pub(super) static NOT_FIRST_WORDS: WordList = WordList::new(|| set_of(NOT_FIRST));
+pub(super) static FACILITY_WORDS: WordList = WordList::new(|| set_of(FACILITY));
+pub(super) static NOT_SURNAME_WORDS: WordList = WordList::new(|| set_of(NOT_SURNAME));
+
 /// Common given names (see `first_names.txt`).
-static FIRST_NAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("first_names.txt").lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
-});
+static FIRST_NAMES: WordList = WordList::new(|| set_of_lines(include_str!("first_names.txt")));
 
 /// Whether a capitalised word is a common given name ("Anne-Marie" by its
 /// first part).
@@ -352,9 +511,7 @@ pub(super) fn is_first_name(word: &str) -> bool {
 }
 
 /// Common surnames (see `surnames.txt`).
-static SURNAMES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("surnames.txt").lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
-});
+static SURNAMES: WordList = WordList::new(|| set_of_lines(include_str!("surnames.txt")));
 
 /// Whether a capitalised word is a common surname ("Smith's" by "Smith").
 pub(super) fn is_surname(word: &str) -> bool {
@@ -677,6 +834,7 @@ pub(super) const FACILITY: &[&str] = &[
     "Care",
     "Center",
     "Centre",
+    "Children",
     "Children's",
     "Clinic",
     "Clinics",
