@@ -11,8 +11,9 @@
 //!
 //! A care word alone is not enough: "our mobile clinic visited Lincoln
 //! Elementary on Feb 12, 2025" is about no one.
-//! Partial dates (`March 5th`, `April 2023`, `3/14`) need both a care word
-//! and a patient in the draft.
+//! Partial dates (`March 5th`, `April 2023`, `3/14`, `last Friday`) need both
+//! a care word and a patient in the draft; `last week` or `last month` is too
+//! vague to date anything and is not reported.
 
 use super::vocab::role;
 use super::{sentence_end, sentence_start, Context};
@@ -25,11 +26,13 @@ pub(super) const RULE: &str = "phi.date";
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|(?-i:May|MAY)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 const DAY: &str = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?";
+/// A weekday or a month named without a number ("last Friday", "last December").
+const NAMED_DAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december)";
 const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
-        r"(?i-u)(?-u:\b)(?:{MONTH} {DAY},? ?{YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}})(?-u:\b)"
+        r"(?i-u)(?-u:\b)(?:{MONTH} {DAY},? ?{YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY})(?-u:\b)"
     );
     Regex::new(&p).expect("valid date pattern")
 });
@@ -67,9 +70,6 @@ fn classify(m: &str) -> Option<Kind> {
 /// Reports the person-related dates of a draft.
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, sink: &mut Sink<'_>) {
     let text = ctx.text;
-    if !text.bytes().any(|c| c.is_ascii_digit()) {
-        return;
-    }
     let case = ctx.has(role::CASE) || names_found;
     // every kind of personal date needs a patient in the draft or a birth/death word
     if !case && !ctx.has(role::DATE_STRONG) {

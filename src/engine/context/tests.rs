@@ -2,6 +2,7 @@
 //! evasions, spans and masking. The sentences are invented for these tests.
 
 use crate::engine::{review, Category, Draft, Finding, Identifier, RuleSet};
+use proptest::prelude::*;
 use std::sync::LazyLock;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
@@ -169,6 +170,9 @@ fn partial_dates_need_a_patient_and_a_trigger() {
     assert_eq!(hits("58yo male diagnosed with AF in June 2021, on apixaban", "phi.date"), ["June 2021"]);
     assert_eq!(hits("Our patient was seen on Aug 14th for follow-up", "phi.date"), ["Aug 14th"]);
     assert_eq!(hits("J.M., 47M, admitted 3/14 with DKA", "phi.date"), ["3/14"]);
+    assert_eq!(hits("my patient, admitted last Friday, is asking for pizza", "phi.date"), ["last Friday"]);
+    assert_eq!(hits("pt w/ CHF discharged 2023/04/12 per chart", "phi.date"), ["2023/04/12"]);
+    assert!(hits("my patient, admitted last week, is asking for pizza", "phi.date").is_empty());
     assert!(hits("Since March 2020 our clinics have treated thousands of patients", "phi.date").is_empty());
     assert!(hits("Seen on March 5? Our walk-in hours are changing", "phi.date").is_empty());
 }
@@ -420,5 +424,54 @@ fn arbitrary_unicode_does_not_panic() {
         "sounds like ",
     ] {
         let _ = findings(&Draft::new(t));
+    }
+}
+
+/// Pieces the context rules react to, mixed with arbitrary text.
+const PIECES: &[&str] = &[
+    "my patient ",
+    "Mr. ",
+    "Dr. ",
+    "Anna S., ",
+    "J.M., 47M ",
+    "DOB ",
+    "04/12/1961",
+    "April 12, 2023",
+    "'23",
+    "pt ",
+    "admitted on ",
+    "last Friday",
+    "@sam ",
+    "you should stop taking ",
+    "20mg ",
+    "sounds like a fracture to me",
+    "today ",
+    "this guy ",
+    "\u{200B}",
+    "\u{0430}",
+    "\u{1F600}",
+    "\u{0301}",
+    ", ",
+    ". ",
+    "\n",
+    "Jessica Moreno ",
+    "Smith's ",
+    "St. ",
+    "Hospital ",
+    "é",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn context_spans_are_char_aligned(parts in prop::collection::vec(prop::sample::select(PIECES), 0..30), tail in "\\PC{0,40}") {
+        let text = format!("{}{}", parts.concat(), tail);
+        for f in findings(&Draft::new(text.clone())) {
+            if let Some(s) = f.span {
+                prop_assert!(s.start <= s.end && s.end <= text.len());
+                prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            }
+        }
     }
 }
