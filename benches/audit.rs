@@ -6,8 +6,10 @@
 mod audit_support;
 
 use audit_support::{record, TestDb};
+use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use safetweet::audit::{self, chain, AuditRecord, RecordKind, Verification};
+use sqlx::{Encode, Executor, IntoArguments, Type};
 use std::time::{Duration, Instant};
 
 const VERIFY_RECORDS: u64 = 100_000;
@@ -21,25 +23,14 @@ fn bench_appends(c: &mut Criterion) {
     let mut group = c.benchmark_group("audit_append");
     group.throughput(Throughput::Elements(1)).sample_size(10).measurement_time(Duration::from_secs(8));
 
-    let sqlite = TestDb::sqlite();
-    let store = rt.block_on(audit::open(sqlite.url())).unwrap();
-    let mut i = 0u64;
-    group.bench_function("sqlite_synchronous_full", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    i += 1;
-                    store.append(record(RecordKind::Approved, i, i)).await.unwrap();
-                }
-                start.elapsed()
-            })
-        })
-    });
-
+    let mut dbs = vec![("sqlite_synchronous_full", TestDb::sqlite())];
     if let Some(pg) = rt.block_on(TestDb::postgres("bench_append")) {
-        let store = rt.block_on(audit::open(pg.url())).unwrap();
-        group.bench_function("postgres", |b| {
+        dbs.push(("postgres", pg));
+    }
+    let mut i = 0u64;
+    for (name, db) in dbs {
+        let store = rt.block_on(audit::open(db.url())).unwrap();
+        group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 rt.block_on(async {
                     let start = Instant::now();
@@ -51,7 +42,7 @@ fn bench_appends(c: &mut Criterion) {
                 })
             })
         });
-        rt.block_on(pg.cleanup());
+        rt.block_on(db.cleanup());
     }
     group.finish();
 }
@@ -72,80 +63,73 @@ fn chain_of(n: u64) -> Vec<AuditRecord> {
         .collect()
 }
 
-const INSERT_COLUMNS: &str = "INSERT INTO audit_records (seq, time, kind, actor_id, actor_name, guild_id, \
-     channel_id, message_id, author_id, content_sha256, rules_version, verdict, findings, text, reason, roles, \
-     prev_hash, hash) ";
-
 /// Fills a store with a long chain in one transaction (appending 100,000
 /// records one fsync at a time would take minutes, and is not what is timed).
 async fn bulk_load(db: &TestDb, records: &[AuditRecord]) {
     use sqlx::Connection;
-    let roles = |r: &AuditRecord| serde_json::to_string(&r.record.roles.iter().map(u64::to_string).collect::<Vec<_>>());
-    let findings = |r: &AuditRecord| serde_json::to_string(&r.record.findings);
     match db {
         TestDb::Sqlite { path, .. } => {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-            let mut tx = conn.begin().await.unwrap();
-            for r in records {
-                let n = &r.record;
-                sqlx::query(&format!("{INSERT_COLUMNS} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
-                    .bind(r.seq)
-                    .bind(chain::format_time(&n.time))
-                    .bind(n.kind.as_str())
-                    .bind(n.actor_id.to_string())
-                    .bind(&n.actor_name)
-                    .bind(n.guild_id.map(|g| g.to_string()))
-                    .bind(n.channel_id.to_string())
-                    .bind(n.message_id.to_string())
-                    .bind(n.author_id.to_string())
-                    .bind(&n.content_sha256)
-                    .bind(&n.rules_version)
-                    .bind(&n.verdict)
-                    .bind(findings(r).unwrap())
-                    .bind(&n.text)
-                    .bind(&n.reason)
-                    .bind(roles(r).unwrap())
-                    .bind(&r.prev_hash)
-                    .bind(&r.hash)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            tx.commit().await.unwrap();
+            insert_all::<sqlx::Sqlite, _>(&mut conn, |_| "?".to_string(), chain::format_time, records).await;
         }
         TestDb::Postgres { url, .. } => {
             let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            let mut tx = conn.begin().await.unwrap();
-            for r in records {
-                let n = &r.record;
-                sqlx::query(&format!(
-                    "{INSERT_COLUMNS} VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)"
-                ))
-                .bind(r.seq)
-                .bind(n.time)
-                .bind(n.kind.as_str())
-                .bind(n.actor_id.to_string())
-                .bind(&n.actor_name)
-                .bind(n.guild_id.map(|g| g.to_string()))
-                .bind(n.channel_id.to_string())
-                .bind(n.message_id.to_string())
-                .bind(n.author_id.to_string())
-                .bind(&n.content_sha256)
-                .bind(&n.rules_version)
-                .bind(&n.verdict)
-                .bind(findings(r).unwrap())
-                .bind(&n.text)
-                .bind(&n.reason)
-                .bind(roles(r).unwrap())
-                .bind(&r.prev_hash)
-                .bind(&r.hash)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            }
-            tx.commit().await.unwrap();
+            insert_all::<sqlx::Postgres, _>(&mut conn, |n| format!("${n}"), |t| *t, records).await;
         }
     }
+}
+
+/// Inserts `records` in one transaction on `conn`; `placeholder` (the `n`th
+/// bind, from 1) and `time` (how the `time` column is bound) are the database's.
+async fn insert_all<DB, T>(
+    conn: &mut DB::Connection,
+    placeholder: impl Fn(usize) -> String,
+    time: impl Fn(&DateTime<Utc>) -> T,
+    records: &[AuditRecord],
+) where
+    DB: sqlx::Database,
+    T: for<'q> Encode<'q, DB> + Type<DB> + Send + 'static,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    use sqlx::Connection;
+    let sql = format!(
+        "INSERT INTO audit_records (seq, time, kind, actor_id, actor_name, guild_id, channel_id, message_id, \
+         author_id, content_sha256, rules_version, verdict, findings, text, reason, roles, prev_hash, hash) \
+         VALUES ({})",
+        (1..=18).map(placeholder).collect::<Vec<_>>().join(",")
+    );
+    let mut tx = conn.begin().await.unwrap();
+    for r in records {
+        let n = &r.record;
+        let roles = n.roles.iter().map(u64::to_string).collect::<Vec<_>>();
+        sqlx::query(&sql)
+            .bind(r.seq)
+            .bind(time(&n.time))
+            .bind(n.kind.as_str().to_string())
+            .bind(n.actor_id.to_string())
+            .bind(n.actor_name.clone())
+            .bind(n.guild_id.map(|g| g.to_string()))
+            .bind(n.channel_id.to_string())
+            .bind(n.message_id.to_string())
+            .bind(n.author_id.to_string())
+            .bind(n.content_sha256.clone())
+            .bind(n.rules_version.clone())
+            .bind(n.verdict.clone())
+            .bind(serde_json::to_string(&n.findings).unwrap())
+            .bind(n.text.clone())
+            .bind(n.reason.clone())
+            .bind(serde_json::to_string(&roles).unwrap())
+            .bind(r.prev_hash.clone())
+            .bind(r.hash.clone())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
 }
 
 fn bench_verify(c: &mut Criterion) {

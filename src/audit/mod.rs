@@ -12,11 +12,14 @@
 //! - [`sqlite`] / [`postgres`]: the two stores. They only SELECT and INSERT;
 //!   the schemas (`migrations/sqlite`, `migrations/postgres`) add triggers
 //!   that reject UPDATE and DELETE.
+//! - `sql` (private): the SQL both stores share, generic over the database
+//!   (row parsing, filtered query, head, the paged verify walk, the INSERT).
 //! - [`export`]: JSONL and CSV formatting for compliance archives.
 
 pub mod chain;
 pub mod export;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
