@@ -75,6 +75,14 @@ static PUBLIC: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A reply that defers to the person's own clinician or states a general
+/// rule is not individual advice ("take antibiotics as prescribed").
+static DEFER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)(?-u:\b)(?:as prescribed|as directed|talk (?:to|with) your|ask your|check with your|call your|see your|your (?:own )?(?:doctor|provider|pharmacist|care team|clinician|pcp|pediatrician|gp)|generally|in general|most people|everyone)(?-u:\b)",
+    )
+});
+
 /// Whether the draft is a reply to someone: it opens with an @mention
 /// (or `Replying to @…`).
 fn is_reply(text: &str) -> bool {
@@ -104,7 +112,11 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
         let sentence = &text[s0..s1];
         let med = MEDICINE.is_match(sentence);
         let cond = CONDITION.is_match(sentence);
-        let ok = if standalone { (med || cond) && !PUBLIC.is_match(sentence) } else { addressed && (med || cond) };
+        let ok = if standalone {
+            (med || cond) && !PUBLIC.is_match(sentence)
+        } else {
+            addressed && (med || cond) && !DEFER.is_match(sentence)
+        };
         if ok {
             found.push((s, e));
         }

@@ -363,6 +363,29 @@ fn credential_after(text: &str, end: usize) -> bool {
     !w.is_empty() && CREDENTIALS.contains(&w)
 }
 
+/// Words after a name that make it an eponym, not a person in the draft.
+const EPONYM_AFTER: &[&str] = &[
+    "surgery",
+    "syndrome",
+    "disease",
+    "procedure",
+    "sign",
+    "score",
+    "maneuver",
+    "manoeuvre",
+    "test",
+    "criteria",
+    "scale",
+    "classification",
+    "fracture",
+    "reflex",
+    "law",
+    "effect",
+    "method",
+    "technique",
+    "protocol",
+];
+
 /// A facility or place word inside the run or right after it.
 fn body_is_place(text: &str, body: &Body) -> bool {
     let b = text.as_bytes();
@@ -379,6 +402,10 @@ fn body_is_place(text: &str, body: &Body) -> bool {
         let rest = &text[end + 1..];
         let w: &str = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).next().unwrap_or("");
         if !w.is_empty() && w.as_bytes()[0].is_ascii_uppercase() && FACILITY_WORDS.contains(w) {
+            return true;
+        }
+        // an eponym: "Tommy John surgery", "Mary Mallon syndrome"
+        if EPONYM_AFTER.iter().any(|e| e.eq_ignore_ascii_case(w)) {
             return true;
         }
     }

@@ -116,6 +116,7 @@ fn places_facilities_and_conditions_are_not_names() {
         "Transferred from Ann Arbor to Johns Hopkins; MRN pending.",
         "72yo pt on Vitamin D. and Hepatitis B. vaccine series, follow-up at Beth Israel.",
         "Follow-up for a 50yo with Lyme Disease in Salt Lake City, seen last month.",
+        "Rehab after Tommy John surgery: our sports medicine team treats pitchers of all ages.",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
@@ -366,6 +367,8 @@ fn public_guidance_is_not_individual_advice() {
         "Hydration tip: double your water on hot days.",
         "@CDCgov thanks! Everyone should get their flu shot this fall.",
         "@jane great question: the CDC says adults need a tetanus booster every 10 years.",
+        "@amy_k thanks! You should always take antibiotics exactly as prescribed.",
+        "@HealthyMom22 Generally, kids can take ibuprofen every 6-8 hours, but check with your pediatrician.",
     ] {
         let f = findings(&Draft::new(t));
         assert!(!f.iter().any(|f| f.category == Category::ClinicalAdvice), "{t}: {f:?}");
