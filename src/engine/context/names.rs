@@ -307,6 +307,13 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             false
         } else {
             let gaz = vocab::is_first_name(first);
+            // a relative of the patient ("her daughter Emily") is named like the patient
+            let relative = ctx.cue_before(start).is_some_and(|c| c.roles & role::RELATIVE != 0);
+            if relative && gaz {
+                hits.push(NameHit { start, end });
+                i = body.next;
+                continue;
+            }
             let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
             // the surname: the last word of the run
             let last = body.parts.iter().rev().find(|p| p.0 == Part::Word).map(|p| word(text, p.1, p.2));

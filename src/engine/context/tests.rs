@@ -40,6 +40,9 @@ fn names_after_patient_triggers() {
     assert_eq!(hits("so proud of my patient jessica today", "phi.name"), ["jessica"]);
     assert_eq!(hits("my patient margaret wilson finally went home", "phi.name"), ["margaret wilson"]);
     assert!(hits("my patient will be fine", "phi.name").is_empty(), "an ordinary word");
+    let t = "Our patient's daughter Emily flew in; she asked about the discharge plan.";
+    assert_eq!(hits(t, "phi.name"), ["Emily"], "a relative's name in a care draft");
+    assert!(hits("Our nurse Kelly and her daughter Emma ran the 5k together!", "phi.name").is_empty());
 }
 
 #[test]

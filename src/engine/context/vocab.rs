@@ -48,6 +48,8 @@ pub(super) mod role {
     /// Words of advice that is individual by itself (go up to, double your,
     /// you should, sounds like).
     pub const ADVICE: u32 = 1 << 15;
+    /// A relative (daughter, husband...): in a care draft, their name is PHI too.
+    pub const RELATIVE: u32 = 1 << 16;
 }
 
 use role::*;
@@ -96,6 +98,19 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("newborn", NAME_TRIGGER),
     ("client", NAME_TRIGGER),
     ("my", OWNER),
+    ("husband", RELATIVE),
+    ("wife", RELATIVE),
+    ("spouse", RELATIVE),
+    ("daughter", RELATIVE),
+    ("son", RELATIVE),
+    ("granddaughter", RELATIVE),
+    ("grandson", RELATIVE),
+    ("brother", RELATIVE),
+    ("niece", RELATIVE),
+    ("nephew", RELATIVE),
+    ("fiance", RELATIVE),
+    ("fiancee", RELATIVE),
+    ("caregiver", RELATIVE),
     ("mr", HONORIFIC),
     ("mrs", HONORIFIC),
     ("ms", HONORIFIC),
