@@ -32,7 +32,7 @@ const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
-        r"(?i-u)(?-u:\b)(?:{MONTH} {DAY},? ?{YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY})(?-u:\b)"
+        r"(?i-u)(?-u:\b)(?:{MONTH}[ -]{DAY}(?:,? ?|-){YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|{DAY} of {MONTH}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY})(?-u:\b)"
     );
     Regex::new(&p).expect("valid date pattern")
 });

@@ -166,6 +166,8 @@ fn dates_after_person_triggers() {
     assert_eq!(hits("45yo F, surgery on 9 Sep 2023, now c/o pain", "phi.date"), ["9 Sep 2023"]);
     assert_eq!(hits("pt last seen Jan. 4, '24 for a check-up", "phi.date"), ["Jan. 4, '24"]);
     assert_eq!(hits("pt chart noted on 03-Mar-2022: stable", "phi.date"), ["03-Mar-2022"]);
+    assert_eq!(hits("pt chart noted on Mar-03-2022: stable", "phi.date"), ["Mar-03-2022"]);
+    assert_eq!(hits("my patient was admitted on the 12th of March with sepsis", "phi.date"), ["12th of March"]);
     assert_eq!(hits("Baby girl born March 9th at 4am, 8 lbs!", "phi.date"), ["March 9th"]);
 }
 
