@@ -10,6 +10,14 @@
 //!   a name: a common first name plus a surname or an initial, or any
 //!   capitalised word plus an initial after a comma or `for`/`of`/`like`.
 //!
+//! The first-name and surname lists (`first_names.txt`, `surnames.txt`) are
+//! signals, not the definition: "Ingeborg T." has a name's shape, and
+//! "Tadeusz Kowalski" has a common surname. Facility and place words
+//! ("Henry Ford Hospital", "Ann Arbor") and eponyms ("Tommy John surgery")
+//! end a candidate. A relative's name (`her daughter Emily`) in a care draft
+//! and a lower-case given name right after a trigger (`my patient jessica`)
+//! are names too.
+//!
 //! Providers (`Dr. Smith`) are reported only in a draft about one patient
 //! ("seen by Dr. Smith on…" narrows down who the patient is) and never in
 //! staff news. A name after a staff role (`our nurse Kelly Chen`) or before a
@@ -269,7 +277,14 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = staff_before(ctx, t.s) || credential_after(text, end) || body_is_place(text, &body);
-                    let report = if honorific { !staff && (care || !news) } else { !staff && case && !news };
+                    // "Don't Miss Out": a bare "Miss" needs a name after it
+                    let plain_word = after == t.e && matches!(w, "Miss" | "Mister") && {
+                        let (k, s0, e0) = body.parts[0];
+                        let n = word(text, s0, e0);
+                        k == Part::Word && !vocab::is_first_name(n) && !vocab::is_surname(n)
+                    };
+                    let report =
+                        if honorific { !staff && !plain_word && (care || !news) } else { !staff && case && !news };
                     if report {
                         hits.push(NameHit { start: t.s, end });
                     }

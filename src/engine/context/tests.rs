@@ -51,6 +51,8 @@ fn honorifics_mark_names() {
     assert_eq!(hits("Mr Alvarado asked about his refill", "phi.name"), ["Mr Alvarado"]);
     assert_eq!(hits("Discharge summary for Mr. W. is done", "phi.name"), ["Mr. W."]);
     assert_eq!(hits("Ms. D. Farrow was admitted overnight", "phi.name"), ["Ms. D. Farrow"]);
+    assert_eq!(hits("Miss Harper's labs came back normal", "phi.name"), ["Miss Harper's"]);
+    assert!(hits("Don't Miss Out: flu shot appointments and lab results online!", "phi.name").is_empty());
 }
 
 #[test]
