@@ -337,9 +337,12 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             match shape.as_slice() {
                 [Part::Word, Part::Initial] => gaz || dotted || weak_before(text, &toks, i),
                 [Part::Word, Part::Initial, ..] | [Part::Word, Part::Word, ..] => {
-                    gaz || surname || (case && apposition(text, &toks, i, end))
+                    gaz || surname || (case && (apposition(text, &toks, i, end) || name_slot(text, &toks, i, end)))
                 }
-                [Part::Word] => gaz && (apposition(text, &toks, i, end) || owns_record(text, t.e)),
+                [Part::Word] => {
+                    (gaz || (case && !looks_like_a_common_word(first)))
+                        && (apposition(text, &toks, i, end) || owns_record(text, t.e))
+                }
                 _ => false,
             }
         };
@@ -414,7 +417,9 @@ fn body_is_place(text: &str, body: &Body) -> bool {
     for &(k, s, e) in &body.parts[1..] {
         let w = word(text, s, e);
         if k == Part::Word
-            && (FACILITY_WORDS.contains(w) || NOT_SURNAME_WORDS.contains(w) || NOT_FIRST_WORDS.contains(w))
+            && (FACILITY_WORDS.contains(w)
+                || NOT_SURNAME_WORDS.contains(w)
+                || (NOT_FIRST_WORDS.contains(w) && !vocab::is_surname(w)))
         {
             return true;
         }
@@ -472,6 +477,50 @@ fn apposition(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
     let prev_ok = toks[i - 1].e == s - 2 && DESCRIPTORS.iter().any(|d| d.eq_ignore_ascii_case(prev));
     let after_ok = end >= b.len() || matches!(b[end], b',' | b'(' | b')');
     prev_ok && after_ok
+}
+
+/// A two-word run where a patient's name goes in a case description: after
+/// a comma, `(` or `like`/`for`/`to`..., and before a comma, `(`, or a word
+/// that continues the description (`who`, `from`, `age`...).
+/// "…with metastatic melanoma, Brannigan Fairweather, last treated at…"
+fn name_slot(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    if text[toks[i].s..end].split([' ', '.']).any(looks_like_a_common_word) {
+        return false; // "Sundowning Behavior", "Costa Rica"
+    }
+    if toks[i].e - toks[i].s < 3 || !(weak_before(text, toks, i) || prev_word_is(text, toks, i, &["in"])) {
+        return false;
+    }
+    if end >= b.len() || matches!(b[end], b',' | b'(' | b')' | b';' | b'?') {
+        return true;
+    }
+    if b[end] != b' ' {
+        return false;
+    }
+    let next: &str = text[end + 1..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    [
+        "who", "from", "age", "aged", "a", "an", "was", "is", "had", "has", "with", "seen", "admitted", "visited",
+        "treated",
+    ]
+    .contains(&next)
+}
+
+/// Endings of English nouns, adjectives and place names that surnames
+/// rarely have. Only used for names found by position, never for listed ones.
+fn looks_like_a_common_word(w: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "tion", "sion", "ment", "ness", "ity", "ior", "ance", "ence", "ism", "ics", "als", "ing", "ive", "ous", "able",
+        "ible", "ology", "itis", "osis", "emia", "ase", "ide", "ica", "ia", "land", "stan", "shire", "ure", "ery",
+        "ary",
+    ];
+    let w = w.strip_suffix("'s").unwrap_or(w).to_ascii_lowercase();
+    w.len() > 3 && ENDINGS.iter().any(|e| w.ends_with(e))
+}
+
+fn prev_word_is(text: &str, toks: &[Tok], i: usize, words: &[&str]) -> bool {
+    i > 0
+        && toks[i - 1].e + 1 == toks[i].s
+        && words.iter().any(|w| w.eq_ignore_ascii_case(&text[toks[i - 1].s..toks[i - 1].e]))
 }
 
 /// `Jessica's chart`, `John's notes`: a possessive before a care record.

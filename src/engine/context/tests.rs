@@ -73,6 +73,10 @@ fn first_and_last_names_in_a_care_draft() {
     assert_eq!(hits(q, "phi.name"), ["Tadeusz Kowalski"], "a common surname carries an uncommon first name");
     let q = "Interactions for a 63yo female, Oluwaseun Adebanjo, admitted with AF?";
     assert_eq!(hits(q, "phi.name"), ["Oluwaseun Adebanjo"], "set off by commas after the patient's description");
+    let q = "Options for a 58-year-old with myeloma, Brannigan Thistlewood, last treated in May 2023?";
+    assert_eq!(hits(q, "phi.name"), ["Brannigan Thistlewood"], "neither word listed: the position decides");
+    let q = "Risks for 67yo male patients like Quillon Vantongeren, seen at Lakeview on 2/3/2024?";
+    assert_eq!(hits(q, "phi.name"), ["Quillon Vantongeren"]);
     let q = "A 30yo female, Greta, seen in clinic with migraines. Next steps?";
     assert_eq!(hits(q, "phi.name"), ["Greta"]);
     let q = "Please fax Jessica's chart to the cardiology referral desk";
@@ -122,6 +126,8 @@ fn places_facilities_and_conditions_are_not_names() {
         "72yo pt on Vitamin D. and Hepatitis B. vaccine series, follow-up at Beth Israel.",
         "Follow-up for a 50yo with Lyme Disease in Salt Lake City, seen last month.",
         "Rehab after Tommy John surgery: our sports medicine team treats pitchers of all ages.",
+        "Vaccines for a 65yo pt traveling to Costa Rica, who had a splenectomy?",
+        "Care of a 72yo patient with Lewy Body dementia, Sundowning Behavior, who lives alone?",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
