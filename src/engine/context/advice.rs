@@ -36,7 +36,7 @@ static ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
 /// A directive: change, start or stop something.
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d|one|two|three|four|half|some)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
+        r"(?i-u)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously|safely|totally))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|you (?:need|should be on|should get|could use|might need|probably need)(?-u:\b)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d|one|two|three|four|half|some)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
     )
 });
 
@@ -88,7 +88,26 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
 fn is_reply(text: &str) -> bool {
     let t = text.trim_start().trim_start_matches('.');
     let t = t.strip_prefix("Replying to ").or_else(|| t.strip_prefix("replying to ")).unwrap_or(t);
-    t.starts_with('@') && t[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+    (t.starts_with('@') && t[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')) || has_vocative(text)
+}
+
+/// An @mention used to call someone by name: `…, @amy.` / `…, @amy!` at the
+/// end of a clause. A mention as attribution (`tips from @AHA:`) is not.
+fn has_vocative(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(k) = text[from..].find(", @") {
+        let at = from + k + 3;
+        let mut e = at;
+        while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
+            e += 1;
+        }
+        if e > at && (e == b.len() || matches!(b[e], b'.' | b'!' | b'?' | b',')) {
+            return true;
+        }
+        from = at;
+    }
+    false
 }
 
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {

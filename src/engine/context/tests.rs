@@ -343,6 +343,9 @@ fn replies_with_directives_are_individual_advice() {
         "Replying to @mike_t: stop the metformin if your sugar drops below 70.",
         "@lou your rash sounds like shingles, get the antiviral today.",
         "@gary_p take two Advil before bed and skip the coffee.",
+        "@bob45 with an A1C of 9 you need insulin, no question.",
+        "@tom_r you can safely stop your atorvastatin now.",
+        "Sounds like you have strep, @amy. Get some antibiotics.",
     ] {
         assert!(hits(t, "advice.individual").len() == 1, "{t}: {:?}", hits(t, "advice.individual"));
     }
@@ -379,6 +382,7 @@ fn public_guidance_is_not_individual_advice() {
         "Sounds like a plan to me! See you Saturday.",
         "Hydration tip: double your water on hot days.",
         "@CDCgov thanks! Everyone should get their flu shot this fall.",
+        "Great tips from @AHA: take your blood pressure meds at the same time every day.",
         "@jane great question: the CDC says adults need a tetanus booster every 10 years.",
         "@amy_k thanks! You should always take antibiotics exactly as prescribed.",
         "@HealthyMom22 Generally, kids can take ibuprofen every 6-8 hours, but check with your pediatrician.",
