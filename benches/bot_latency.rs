@@ -8,6 +8,10 @@
 //!
 //! `cargo bench --bench bot_latency` (optionally `-- --drafts 1000`). Run it
 //! when the machine is quiet: the bot, the fake and SQLite share its cores.
+//!
+//! Measured 2026-11-26 on the 2-core box (release, SQLite, load ~1.5):
+//! one at a time p50 0.93 ms, p90 1.52 ms, p99 6.66 ms (n = 500);
+//! a burst of 1,000 sustained 1,043 drafts/s (p99 891 ms including queueing).
 
 #[path = "../tests/support/fake_discord.rs"]
 mod fake_discord;
