@@ -178,6 +178,12 @@ async fn fake_rejects_a_bad_token_on_rest_and_gateway() {
     assert!(err.to_string().contains("Unauthorized") || err.to_string().contains("401"), "{err}");
     let ok = serenity::http::HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
     assert_eq!(ok.get_current_user().await.expect("good token").id.get(), fake_discord::BOT_USER_ID);
+
+    // On the gateway: IDENTIFY with a bad token is closed with 4004 and serenity gives up.
+    let (_rx, task) = plain_client::start(&fake, "not-the-token").await;
+    let ended = tokio::time::timeout(SHORT, task).await;
+    assert!(ended.is_ok(), "serenity stops after 4004");
+    assert!(fake.identifies().iter().all(|i| !i.token_ok) && !fake.identifies().is_empty());
 }
 
 // ---- the real bot against the fake -----------------------------------------
