@@ -113,20 +113,30 @@ static GENERIC: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid generic pattern")
 });
 
-/// Caption words of a clinical image.
-static IMAGE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+/// File-name words of a clinical image ("xray_left_wrist.png", "ct_head.dcm").
+static FILE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:x-?rays?|xr|cxr|scans?|ct|cta|mri|pet|ultrasound|sonogram|echo(?:cardiogram)?|ecg|ekg|eeg|wound|rash|fracture[ds]?|lesion|radiograph|mammogram|mammo|biopsy|tumou?r|ulcer|angiogram|dermoscopy|mole|burn|laceration|case|imaging|films?|slides?|histology|pathology)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:x-?rays?|xr|cxr|scans?|ct|cta|mri|pet|ultrasound|sono(?:gram)?|echo(?:cardiogram)?|ecg|ekg|eeg|wounds?|rash|fractures?d?|lesions?|radiographs?|mammo(?:gram)?|biopsy|tumou?r|ulcers?|angio(?:gram)?|dermoscopy|derm|moles?|burns?|laceration|histology|path(?:ology)?|dicom)(?-u:\b)",
     )
-    .expect("valid image pattern")
+    .expect("valid file-name pattern")
 });
 
-/// Caption words of equipment, not a case ("our new MRI scanner").
-static EQUIPMENT: LazyLock<Regex> = LazyLock::new(|| {
+/// Caption words of a clinical image: narrower than file names, since a
+/// caption also says "scan the QR code" or "slides from my talk".
+static CAPTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:machine|scanner|suite|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tour)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:x-?rays?|cxr|radiographs?|(?:ct|cat|pet|mri|mr|bone) scans?|(?:ct|mri) of|mris?|ultrasounds?|sonograms?|echocardiograms?|ecgs?|ekgs?|eegs?|wounds?|rash(?:es)?|fractures?d?|lesions?|mammograms?|biops(?:y|ies)|tumou?rs?|ulcers?|angiograms?|dermoscopy|lacerations?|(?:this|the|a|classic|textbook|interesting|fascinating|wild|crazy|rare) case|scan (?:from|of|shows|showed))(?-u:\b)",
     )
-    .expect("valid equipment pattern")
+    .expect("valid caption pattern")
+});
+
+/// Words of a photo that is not of a case ("our new MRI scanner", "meet our
+/// radiology team").
+static NOT_A_CASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)(?-u:\b)(?:machine|scanner|suite|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tour|team|staff|techs|technologists?|department|week|celebrat\w*|qr)(?-u:\b)",
+    )
+    .expect("valid not-a-case pattern")
 });
 
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
@@ -230,8 +240,8 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         return;
     }
     let caption = ctx.text;
-    let equipment = EQUIPMENT.is_match(caption);
-    let caption_clinical = IMAGE_WORDS.is_match(caption) && !equipment;
+    let not_a_case = NOT_A_CASE.is_match(caption);
+    let caption_clinical = CAPTION_WORDS.is_match(caption) && !not_a_case;
     for (n, a) in input.draft.attachments.iter().enumerate() {
         if !is_image(&a.content_type, &a.filename) {
             continue;
@@ -239,7 +249,7 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         // "xray_left_wrist.png" → "xray left wrist png"
         let name: String =
             a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { ' ' }).collect();
-        let name_clinical = IMAGE_WORDS.is_match(&name) && !equipment && !EQUIPMENT.is_match(&name);
+        let name_clinical = FILE_WORDS.is_match(&name) && !not_a_case && !NOT_A_CASE.is_match(&name);
         if name_clinical || caption_clinical {
             sink.push(
                 RULE_IMAGE,

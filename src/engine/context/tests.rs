@@ -318,6 +318,14 @@ fn other_attachments_are_not_clinical_images() {
     assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
     let d = Draft::new("Team photo from the 5k!").with_attachment("team.jpg", "image/jpeg");
     assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Scan the QR code to register for the 5k!").with_attachment("qr.png", "image/png");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Slides from my talk on sepsis").with_attachment("slides_1.png", "image/png");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Pet therapy day on 4 West!").with_attachment("IMG_2231.jpg", "image/jpeg");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
+    let d = Draft::new("Meet our MRI techs!").with_attachment("mri_team.jpg", "image/jpeg");
+    assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
     let d = Draft::new("Read the CT guidelines").with_attachment("ct_guidelines.pdf", "application/pdf");
     assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
 }
