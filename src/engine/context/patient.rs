@@ -37,10 +37,33 @@ pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
 
 /// Words allowed between `my`/`our` and `patient`.
 const OWNER_ADJECTIVES: &[&str] = &[
+    "icu",
+    "er",
+    "ed",
+    "or",
+    "trauma",
+    "stroke",
+    "cardiac",
+    "covid",
+    "dialysis",
+    "hospice",
+    "post-op",
+    "postop",
+    "pre-op",
+    "oncology",
+    "peds",
+    "nicu",
+    "picu",
+    "psych",
+    "rehab",
+    "surgical",
+    "sickest",
+    "only",
+    "newest",
     "favorite",
     "favourite",
     "sweet",
-    "lovely",
+/// `92-year-old`, `6-month-old`, `3am` ("my 3am patient").
     "little",
     "young",
     "old",
@@ -61,10 +84,11 @@ const OWNER_ADJECTIVES: &[&str] = &[
     "long-time",
 ];
 
-/// `92-year-old`, `6-month-old`.
+/// `92-year-old`, `6-month-old`, `3am` (\"my 3am patient\").
 fn is_age(w: &str) -> bool {
     let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-    (1..=3).contains(&digits) && w.ends_with("-old")
+    let rest = w[digits..].to_ascii_lowercase();
+    (1..=3).contains(&digits) && (rest.ends_with("-old") || rest == "am" || rest == "pm" || rest == "yo")
 }
 
 /// Words after `case` that make it a count or a category, not a patient.

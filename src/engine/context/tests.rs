@@ -236,6 +236,8 @@ fn my_patient_is_a_reference() {
     assert_eq!(hits("Said goodbye to my favorite patient today", "patient.reference"), ["my favorite patient"]);
     assert_eq!(hits("Our 97-year-old patient beat us at chess", "patient.reference"), ["Our 97-year-old patient"]);
     assert!(has_category("One of our patients knitted hats for the whole unit.", Category::PatientReference));
+    assert_eq!(hits("My 3am patient just wanted someone to talk to.", "patient.reference"), ["My 3am patient"]);
+    assert_eq!(hits("our ICU patient walked out on his own", "patient.reference"), ["our ICU patient"]);
 }
 
 #[test]
