@@ -63,7 +63,7 @@ const OWNER_ADJECTIVES: &[&str] = &[
     "favorite",
     "favourite",
     "sweet",
-/// `92-year-old`, `6-month-old`, `3am` ("my 3am patient").
+    "lovely",
     "little",
     "young",
     "old",
@@ -84,7 +84,7 @@ const OWNER_ADJECTIVES: &[&str] = &[
     "long-time",
 ];
 
-/// `92-year-old`, `6-month-old`, `3am` (\"my 3am patient\").
+/// `92-year-old`, `6-month-old`, `3am` ("my 3am patient").
 fn is_age(w: &str) -> bool {
     let digits = w.bytes().take_while(u8::is_ascii_digit).count();
     let rest = w[digits..].to_ascii_lowercase();
