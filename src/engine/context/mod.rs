@@ -147,7 +147,9 @@ impl<'t> Context<'t> {
 
     /// Whether a cue with role `r` lies in `start..end`.
     fn has_in(&self, r: u32, start: usize, end: usize) -> bool {
-        self.cues.iter().any(|c| c.roles & r != 0 && c.start >= start && c.end <= end)
+        // cues are in text order and do not overlap: start and end both ascend
+        let from = self.cues.partition_point(|c| c.start < start);
+        self.cues[from..].iter().take_while(|c| c.end <= end).any(|c| c.roles & r != 0)
     }
 
     /// The cue that ends right before `pos` (only spaces, `:` or `,` between).
@@ -157,7 +159,8 @@ impl<'t> Context<'t> {
         while k > 0 && matches!(b[k - 1], b' ' | b':' | b',') {
             k -= 1;
         }
-        self.cues.iter().rev().find(|c| c.end == k)
+        let at = self.cues.partition_point(|c| c.end < k);
+        self.cues.get(at).filter(|c| c.end == k)
     }
 }
 
@@ -167,28 +170,36 @@ impl<'t> Context<'t> {
 fn sentence_start(text: &str, pos: usize) -> usize {
     let b = text.as_bytes();
     let mut i = pos.min(b.len());
-    while i > 0 {
+    let mut floor = i.saturating_sub(MAX_SENTENCE);
+    while !text.is_char_boundary(floor) {
+        floor += 1;
+    }
+    while i > floor {
         let c = b[i - 1];
         if matches!(c, b'!' | b'?' | b';' | b'\n') || (c == b'.' && ends_sentence(b, i - 1)) {
             return i;
         }
         i -= 1;
     }
-    0
+    floor
 }
 
 /// End of the sentence holding `pos` (exclusive).
 fn sentence_end(text: &str, pos: usize) -> usize {
     let b = text.as_bytes();
     let mut i = pos;
-    while i < b.len() {
+    let mut ceiling = (pos + MAX_SENTENCE).min(b.len());
+    while ceiling > pos && !text.is_char_boundary(ceiling) {
+        ceiling -= 1;
+    }
+    while i < ceiling {
         let c = b[i];
         if matches!(c, b'!' | b'?' | b';' | b'\n') || (c == b'.' && ends_sentence(b, i)) {
             return i;
         }
         i += 1;
     }
-    b.len()
+    ceiling
 }
 
 /// Whether the `.` at `dot` ends a sentence.
@@ -206,6 +217,10 @@ fn ends_sentence(b: &[u8], dot: usize) -> bool {
     }
     !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word))
 }
+
+/// How far a sentence reaches from a word, in bytes: keeps every look-around
+/// linear on pathological input without punctuation.
+const MAX_SENTENCE: usize = 400;
 
 /// Words whose `.` is not a full stop.
 const ABBREVIATIONS: &[&str] = &[

@@ -180,7 +180,9 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         if c.roles & role::PATIENT == 0 || k == 0 {
             continue;
         }
-        if let Some(owner) = ctx.cues[..k].iter().rev().find(|o| o.roles & role::OWNER != 0 && o.end < c.start) {
+        if let Some(owner) =
+            ctx.cues[k.saturating_sub(3)..k].iter().rev().find(|o| o.roles & role::OWNER != 0 && o.end < c.start)
+        {
             // "my patient", "my favorite patient", "our 92-year-old patient"
             let between = &text[owner.end..c.start];
             if between

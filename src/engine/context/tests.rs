@@ -435,6 +435,21 @@ fn every_rule_is_documented() {
 }
 
 #[test]
+fn long_drafts_are_reviewed_safely() {
+    // a long run without punctuation, full of cue words and multi-byte text
+    let unit =
+        "my patient \u{00E9}t\u{00E9} this guy today Mr. Smith admitted on 3/4/2023 @sam you should stop the 20mg ";
+    let text = unit.repeat(400);
+    let f = findings(&Draft::new(text.clone()));
+    assert!(!f.is_empty());
+    for x in &f {
+        if let Some(s) = x.span {
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+        }
+    }
+}
+
+#[test]
 fn arbitrary_unicode_does_not_panic() {
     for t in [
         "Mr.",
