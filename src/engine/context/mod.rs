@@ -12,8 +12,11 @@
 //! - [`advice`]: `advice.individual`, clinical advice aimed at one person.
 //!
 //! The fixed phrases of the last two families ("pt in room 12", "DM me your
-//! symptoms") are lexicon entries in `config/rules.toml`; the code here holds
-//! what needs logic. Every rule matches the folded view (`input.norm`) and maps
+//! symptoms") are lexicon entries in `config/rules.toml` (`patient.story`,
+//! `advice.offer`); the code here holds what needs logic. The word lists the
+//! logic reads ([`vocab`]: cue words, staff roles, facility words; and the
+//! given-name and surname lists) stay in code: a lexicon entry reports every
+//! match on its own, while these words only qualify a candidate. Every rule matches the folded view (`input.norm`) and maps
 //! spans back to the original text. Structured identifiers (phones, emails,
 //! SSN, MRN, ages over 89...) belong to [`super::phi`], not here; this module
 //! touches nothing outside the draft it is given.

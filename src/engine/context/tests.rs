@@ -35,6 +35,7 @@ fn names_after_patient_triggers() {
     assert_eq!(hits("So glad my patient Rosalind Okafor is home for the holidays.", "phi.name"), ["Rosalind Okafor"]);
     assert_eq!(hits("Welcome to the world, baby Mateo Quispe!", "phi.name"), ["Mateo Quispe"]);
     assert_eq!(hits("Follow-up for pt Delgado tomorrow.", "phi.name"), ["Delgado"]);
+    assert_eq!(hits("Pt. Harold Finch, 71, CHF exacerbation", "phi.name"), ["Harold Finch"]);
     assert_eq!(hits("Our newest little one, named Harriet Voss, is doing well.", "phi.name"), ["Harriet Voss"]);
     assert_eq!(hits("patient name: Omar Haddad, bed 4", "phi.name"), ["Omar Haddad"]);
     assert_eq!(hits("so proud of my patient jessica today", "phi.name"), ["jessica"]);

@@ -61,6 +61,7 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("patient", PATIENT | CARE | CASE | NAME_TRIGGER),
     ("pt", PATIENT | CARE | CASE | NAME_TRIGGER),
     ("pt's", CARE | CASE),
+    ("pt.", PATIENT | CARE | CASE | NAME_TRIGGER),
     ("pts", CARE),
     ("year-old", CARE | CASE),
     ("year old", CARE | CASE),
