@@ -4,24 +4,24 @@
 //! next to a patient, and "my patient" is a patient reference only when it is
 //! not "my patient portal". The rules here read the words around a candidate:
 //!
-//! - [`names`]: `phi.name`, person names in a patient context (never staff);
-//! - [`dates`]: `phi.date`, full dates tied to a person (never event dates,
+//! - `names`: `phi.name`, person names in a patient context (never staff);
+//! - `dates`: `phi.date`, full dates tied to a person (never event dates,
 //!   never a bare year, which Safe Harbor allows);
-//! - [`patient`]: `patient.reference` (a post about one identifiable patient
+//! - `patient`: `patient.reference` (a post about one identifiable patient
 //!   or case) and `patient.image` (a clinical image attached);
-//! - [`advice`]: `advice.individual`, clinical advice aimed at one person.
+//! - `advice`: `advice.individual`, clinical advice aimed at one person.
 //!
 //! The fixed phrases of the last two families ("pt in room 12", "DM me your
 //! symptoms") are lexicon entries in `config/rules.toml` (`patient.story`,
 //! `advice.offer`); the code here holds what needs logic. The word lists the
-//! logic reads ([`vocab`]: cue words, staff roles, facility words; and the
+//! logic reads (`vocab`: cue words, staff roles, facility words; and the
 //! given-name and surname lists) stay in code: a lexicon entry reports every
 //! match on its own, while these words only qualify a candidate. Every rule matches the folded view (`input.norm`) and maps
 //! spans back to the original text. Structured identifiers (phones, emails,
 //! SSN, MRN, ages over 89...) belong to [`super::phi`], not here; this module
 //! touches nothing outside the draft it is given.
 //!
-//! Cost: one Aho-Corasick pass over cue words ([`vocab::find_cues`]), a byte
+//! Cost: one Aho-Corasick pass over cue words (`vocab::find_cues`), a byte
 //! scan of capitalised words, and a few ASCII-boundary regexes run only when
 //! their cue words are present.
 
