@@ -53,7 +53,9 @@ fn run(args: &[&str], stdin: &str, cwd: Option<&Path>) -> Output {
         cmd.current_dir(d);
     }
     let mut child = cmd.spawn().expect("spawn safetweet");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    // The binary may exit (e.g. on a config error) before reading stdin: a
+    // broken pipe here is not a failure; its exit code and output decide.
+    let _ = child.stdin.take().expect("stdin").write_all(stdin.as_bytes());
     child.wait_with_output().expect("wait")
 }
 
