@@ -206,6 +206,10 @@ impl Span {
     pub fn overlaps(&self, other: &Span) -> bool {
         self.start < other.end && other.start < self.end
     }
+    /// Whether `other` lies within this span.
+    pub fn contains(&self, other: &Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
 }
 
 /// One thing the engine found in a draft.
@@ -358,21 +362,118 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     Review { verdict, weighted_length, findings }
 }
 
-/// The same rule firing twice over overlapping text says nothing new.
+/// Drops findings that say nothing new, without ever shrinking the text they
+/// cover (audit records and replies mask identifiers by these spans):
+/// - the same rule twice over overlapping text becomes one finding, the
+///   longer match's, spanning both;
+/// - two rules of one category where one span lies inside the other (a
+///   lexicon phrase and a code rule on the same "my patient …") keep the
+///   enclosing one, or the more severe one when the spans are equal.
 fn dedup_overlapping(findings: &mut Vec<Finding>) {
     let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    for f in findings.drain(..) {
-        let dup = kept.iter().any(|k| {
-            k.rule == f.rule
-                && match (k.span, f.span) {
-                    (Some(a), Some(b)) => a.overlaps(&b),
-                    (None, None) => k.message == f.message,
-                    _ => false,
+    'next: for f in findings.drain(..) {
+        for k in kept.iter_mut() {
+            match (k.span, f.span) {
+                (Some(a), Some(b)) if k.rule == f.rule && a.overlaps(&b) => {
+                    let union = Span::new(a.start.min(b.start), a.end.max(b.end));
+                    if b.end - b.start > a.end - a.start {
+                        *k = f;
+                    }
+                    k.span = Some(union);
+                    continue 'next;
                 }
-        });
-        if !dup {
-            kept.push(f);
+                (Some(a), Some(b)) if k.category == f.category && a.contains(&b) && b.contains(&a) => {
+                    if f.severity > k.severity {
+                        *k = f;
+                    }
+                    continue 'next;
+                }
+                (Some(a), Some(b)) if k.category == f.category && a.contains(&b) => continue 'next,
+                (Some(a), Some(b)) if k.category == f.category && b.contains(&a) => {
+                    *k = f;
+                    continue 'next;
+                }
+                (None, None) if k.rule == f.rule && k.message == f.message => continue 'next,
+                _ => {}
+            }
         }
+        kept.push(f);
     }
     *findings = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(rule: &str, category: Category, severity: Severity, span: Option<(usize, usize)>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category,
+            severity,
+            span: span.map(|(s, e)| Span::new(s, e)),
+            message: format!("{rule} message"),
+            suggestion: None,
+            identifier: None,
+        }
+    }
+
+    #[test]
+    fn same_rule_overlap_keeps_longer_and_covers_both() {
+        let mut v = vec![
+            f("phi.name", Category::Phi, Severity::Error, Some((10, 14))),
+            f("phi.name", Category::Phi, Severity::Error, Some((12, 20))),
+        ];
+        dedup_overlapping(&mut v);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].span, Some(Span::new(10, 20)));
+    }
+
+    #[test]
+    fn same_category_inner_span_is_dropped_enclosing_kept() {
+        let mut v = vec![
+            f("patient.story", Category::PatientReference, Severity::Error, Some((3, 13))),
+            f("patient.reference", Category::PatientReference, Severity::Error, Some((0, 30))),
+        ];
+        dedup_overlapping(&mut v);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule, "patient.reference");
+        assert_eq!(v[0].span, Some(Span::new(0, 30)));
+    }
+
+    #[test]
+    fn equal_spans_keep_the_more_severe() {
+        let mut v = vec![
+            f("a", Category::HealthClaim, Severity::Info, Some((0, 5))),
+            f("b", Category::HealthClaim, Severity::Warning, Some((0, 5))),
+        ];
+        dedup_overlapping(&mut v);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].rule, "b");
+    }
+
+    #[test]
+    fn different_categories_and_partial_overlaps_are_kept() {
+        let mut v = vec![
+            f("phi.name", Category::Phi, Severity::Error, Some((0, 10))),
+            f("patient.story", Category::PatientReference, Severity::Error, Some((0, 10))),
+            f("phi.date", Category::Phi, Severity::Error, Some((8, 20))),
+            f("disclaimer.profile", Category::Disclaimer, Severity::Info, None),
+            f("disclaimer.profile", Category::Disclaimer, Severity::Info, None),
+        ];
+        dedup_overlapping(&mut v);
+        let rules: Vec<&str> = v.iter().map(|x| x.rule.as_str()).collect();
+        assert_eq!(rules, ["phi.name", "patient.story", "phi.date", "disclaimer.profile"]);
+    }
+
+    #[test]
+    fn verdict_follows_the_most_severe_finding() {
+        let w = f("a", Category::Links, Severity::Warning, None);
+        let e = f("b", Category::Phi, Severity::Error, None);
+        let i = f("c", Category::Hashtags, Severity::Info, None);
+        assert_eq!(Verdict::from_findings(&[]), Verdict::Ok);
+        assert_eq!(Verdict::from_findings(&[i.clone()]), Verdict::Ok);
+        assert_eq!(Verdict::from_findings(&[i.clone(), w.clone()]), Verdict::Revise);
+        assert_eq!(Verdict::from_findings(&[w, e, i]), Verdict::Block);
+    }
 }
