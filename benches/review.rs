@@ -102,9 +102,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("check_jsonl");
     g.throughput(Throughput::Elements(drafts.len() as u64));
     g.sample_size(10);
-    g.bench_function("20k", |b| {
-        b.iter(|| check_jsonl(jsonl.as_bytes(), &rules, &mut std::io::sink()).expect("check"))
-    });
+    g.bench_function("20k", |b| b.iter(|| check_jsonl(jsonl.as_bytes(), &rules, &mut std::io::sink()).expect("check")));
     g.finish();
 }
 

@@ -114,7 +114,8 @@ fn jsonl_from_file_exits_0_when_nothing_blocked() {
 #[test]
 fn single_draft_from_stdin_as_json() {
     let dir = config_dir(RULES);
-    let o = run(&["--config", dir.path().to_str().unwrap(), "check", "--format", "json", "-"], "x forbidden phrase", None);
+    let o =
+        run(&["--config", dir.path().to_str().unwrap(), "check", "--format", "json", "-"], "x forbidden phrase", None);
     assert_eq!(o.status.code(), Some(1));
     let v = stdout_lines(&o);
     assert_eq!(v.len(), 1);

@@ -12,11 +12,44 @@ static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("bu
 /// Fragments that exercise the detectors and the normalizer: identifiers,
 /// evasions, emoji, CJK, URLs, hashtags, mentions.
 const FRAGMENTS: &[&str] = &[
-    "my patient ", "Mr. ", "Jessica Moreno", "DOB ", "04/12/1961", "555-201-8834", "(617) 555-0143", "MRN ",
-    "0 0 7 7 3 4 1 2", "123-45-6789", "r.hughes@gmail.com", "192.168.10.4", "14 Birch Lane", "92-year-old",
-    "p\u{200B}atient", "m\u{0435}", "555\u{2011}867\u{2011}5309", "\u{1F600}", "\u{1F469}\u{200D}\u{2695}\u{FE0F}",
-    "心臓", "https://bit.ly/x", "www.heart.org/path", "#hcsm ", "@jdavis22 ", "stop taking ", "cures ", "\u{0301}",
-    "\u{FEFF}", "\u{00A0}", "é", "NCT01234567", "10.1161/CIR.123", " ", "\n", ".", ",", "20mg", "J.M., 47M",
+    "my patient ",
+    "Mr. ",
+    "Jessica Moreno",
+    "DOB ",
+    "04/12/1961",
+    "555-201-8834",
+    "(617) 555-0143",
+    "MRN ",
+    "0 0 7 7 3 4 1 2",
+    "123-45-6789",
+    "r.hughes@gmail.com",
+    "192.168.10.4",
+    "14 Birch Lane",
+    "92-year-old",
+    "p\u{200B}atient",
+    "m\u{0435}",
+    "555\u{2011}867\u{2011}5309",
+    "\u{1F600}",
+    "\u{1F469}\u{200D}\u{2695}\u{FE0F}",
+    "心臓",
+    "https://bit.ly/x",
+    "www.heart.org/path",
+    "#hcsm ",
+    "@jdavis22 ",
+    "stop taking ",
+    "cures ",
+    "\u{0301}",
+    "\u{FEFF}",
+    "\u{00A0}",
+    "é",
+    "NCT01234567",
+    "10.1161/CIR.123",
+    " ",
+    "\n",
+    ".",
+    ",",
+    "20mg",
+    "J.M., 47M",
 ];
 
 fn draft_text() -> impl Strategy<Value = String> {
@@ -24,8 +57,12 @@ fn draft_text() -> impl Strategy<Value = String> {
         any::<String>(),
         "\\PC{0,300}",
         prop::collection::vec(prop::sample::select(FRAGMENTS), 0..40).prop_map(|v| v.concat()),
-        (prop::collection::vec(prop::sample::select(FRAGMENTS), 0..20), any::<String>())
-            .prop_map(|(v, s)| format!("{}{}{}", v.concat(), s, v.concat())),
+        (prop::collection::vec(prop::sample::select(FRAGMENTS), 0..20), any::<String>()).prop_map(|(v, s)| format!(
+            "{}{}{}",
+            v.concat(),
+            s,
+            v.concat()
+        )),
     ]
 }
 
