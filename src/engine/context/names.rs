@@ -3,12 +3,21 @@
 //! Candidates are runs of capitalised words and initials ("Anna S.",
 //! "Jane A. Doe", "Mr. D. Jones") found by a byte scan of the folded text.
 //! A candidate is a patient's name when
-//! - an honorific (`Mr.`, `Mrs.`, `Ms.`, `Miss`) introduces it;
+//! - an honorific (`Mr.`, `Mrs.`, `Ms.`, `Miss`) introduces it, unless the
+//!   name itself is tied to a staff role (`Ms. Rivera, our new practice
+//!   manager`, `Mr. Obi joins our team`);
 //! - a trigger word right before it says so (`patient`, `pt`, `named`,
-//!   `name:`, `baby`, `client`);
+//!   `name:`, `baby`, `baby girl`, `client`), or it follows a capitalised
+//!   `Baby`/`Newborn` and has a name's shape (`Baby Amara Okonkwo`);
+//! - it is a first name and an initial with an age after it or a scan or
+//!   result in its sentence (`Ngozi R., 73,`), or a run of two or three
+//!   capitalised words after a record and `for`/`of` (`discharge summary for
+//!   Nguyen Thi Lan`): these need no word list;
 //! - or the draft is about someone's care and the candidate has the shape of
 //!   a name: a common first name plus a surname or an initial, or any
 //!   capitalised word plus an initial after a comma or `for`/`of`/`like`.
+//!   Only these weak shapes are silenced by staff news elsewhere in the draft
+//!   ("Thanks team!", "Welcome").
 //!
 //! The first-name and surname lists (`first_names.txt`, `surnames.txt`) are
 //! signals, not the definition: "Ingeborg T." has a name's shape, and
@@ -208,7 +217,7 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
     if !ctx.has(role::NAME_TRIGGER) && !b.iter().any(u8::is_ascii_uppercase) {
         return hits;
     }
-    if ctx.has(role::CARE) || ctx.has(role::NAME_TRIGGER | role::HONORIFIC) {
+    if ctx.has(role::CARE | role::NAME_TRIGGER | role::HONORIFIC | role::RECORD) || has_named_initial(b) {
         scan_words(ctx, &mut hits);
     }
     if has_initials(b) {
@@ -225,6 +234,11 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
     }
     hits.sort_by_key(|h| h.start);
     hits
+}
+
+/// Cheap test for `Anna R.`: a word, a space, a capital and a dot.
+fn has_named_initial(b: &[u8]) -> bool {
+    b.windows(4).any(|w| w[0].is_ascii_lowercase() && w[1] == b' ' && w[2].is_ascii_uppercase() && w[3] == b'.')
 }
 
 /// Cheap test for `J.M.` / `J. M.` before running the initials pattern.
@@ -276,21 +290,36 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 let body = parse_body(text, &toks, i + 1, 3);
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
-                    let staff = staff_before(ctx, t.s) || credential_after(text, end) || body_is_place(text, &body);
+                    let staff = staff_before(ctx, t.s)
+                        || credential_after(text, end)
+                        || staff_after(ctx, end)
+                        || body_is_place(text, &body);
                     // "Don't Miss Out": a bare "Miss" needs a name after it
                     let plain_word = after == t.e && matches!(w, "Miss" | "Mister") && {
                         let (k, s0, e0) = body.parts[0];
                         let n = word(text, s0, e0);
                         k == Part::Word && !vocab::is_first_name(n) && !vocab::is_surname(n)
                     };
-                    let report =
-                        if honorific { !staff && !plain_word && (care || !news) } else { !staff && case && !news };
+                    // "Mr./Ms. Surname" is a patient unless the name itself is tied to
+                    // a staff role; a "Thanks team!" elsewhere in the draft does not
+                    // make a patient a colleague. Providers are named in a case only.
+                    let report = if honorific { !staff && !plain_word } else { !staff && case && !news };
                     if report {
                         hits.push(NameHit { start: t.s, end });
                     }
                     i = body.next;
                     continue;
                 }
+            }
+            i += 1;
+            continue;
+        }
+        if BABY_WORDS.contains(&w) {
+            // "Baby Amara Okonkwo", "Baby Girl Nwosu": a newborn's name
+            if let Some((start, end, next)) = baby_name(ctx, &toks, i) {
+                hits.push(NameHit { start, end });
+                i = next;
+                continue;
             }
             i += 1;
             continue;
@@ -311,12 +340,18 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
         }
         let start = body.parts[0].1;
         let end = body.parts[body.parts.len() - 1].2;
-        if staff_before(ctx, start) || credential_after(text, end) {
+        if staff_before(ctx, start) || credential_after(text, end) || staff_after(ctx, end) {
             i = body.next;
             continue;
         }
-        let trigger = ctx.cue_before(start).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0);
-        let accept = if trigger {
+        // Strong evidence stands on its own, whatever else the draft says:
+        // a trigger word, "<First> R., 73," or "<First> R." next to a scan or
+        // result, "summary/results/referral for <First Last>". Draft-level
+        // cues (care words, staff news) only weigh on the weaker shapes below.
+        let strong = trigger_before(ctx, start)
+            || initial_with_evidence(ctx, &toks, i, &body)
+            || record_for_name(ctx, &toks, i, &body);
+        let accept = if strong {
             true
         } else if !care || (news && !case) {
             false
@@ -375,6 +410,323 @@ fn is_lowercase_first_name(w: &str) -> bool {
         ]
         .contains(&w)
 }
+
+/// A trigger word right before the name (`patient`, `named`, `baby`), or
+/// `baby girl` / `newborn boy` before it.
+fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
+    let Some(c) = ctx.cue_before(start) else { return false };
+    let w = &ctx.text[c.start..c.end];
+    if BABY_WORDS.contains(&w) {
+        return false; // capitalised "Baby ...": see `baby_name`
+    }
+    if c.roles & role::NAME_TRIGGER != 0 {
+        return true;
+    }
+    (w.eq_ignore_ascii_case("girl") || w.eq_ignore_ascii_case("boy"))
+        && ctx.cue_before(c.start).is_some_and(|p| {
+            p.roles & role::NAME_TRIGGER != 0
+                && p.end + 1 == c.start
+                && !BABY_WORDS.contains(&&ctx.text[p.start..p.end])
+        })
+}
+
+/// Capitalised words that introduce a newborn's name ("Baby Amara Okonkwo").
+const BABY_WORDS: &[&str] = &["Baby", "Newborn", "Infant"];
+
+/// Capitalised words after `Baby` that make a thing, not a name.
+const BABY_THINGS: &[&str] = &[
+    "Basics", "Blues", "Book", "Books", "Boom", "Boomers", "Bottle", "Bottles", "Box", "Boxes", "Bump", "Cafe", "Club",
+    "Contest", "Days", "Expo", "Fair", "Food", "Formula", "Friendly", "Gear", "Massage", "Moments", "Photo", "Photos",
+    "Registry", "Shark", "Shower", "Showers", "Sign", "Signs", "Steps", "Story", "Stories", "Supplies", "Talk",
+    "Teeth", "Time", "Yoga",
+];
+
+/// `Baby Amara Okonkwo`, `Baby Girl Nwosu`, `Newborn Liam Tran`: the name
+/// after a capitalised baby word, when it is shaped like one. Returns the
+/// name's span and the token after it.
+fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize, usize)> {
+    let text = ctx.text;
+    let b = text.as_bytes();
+    let adjacent = |j: usize| j < toks.len() && toks[j].s == toks[j - 1].e + 1 && b[toks[j - 1].e] == b' ';
+    let mut j = i + 1;
+    if !adjacent(j) {
+        return None;
+    }
+    let sex = matches!(&text[toks[j].s..toks[j].e], "Girl" | "Boy" | "girl" | "boy");
+    if sex {
+        j += 1;
+        if !adjacent(j) {
+            return None;
+        }
+    }
+    let body = parse_body(text, toks, j, 3);
+    if body.parts.is_empty() || body.parts[0].0 != Part::Word || !name_words(text, toks, &body) {
+        return None;
+    }
+    if body.parts.iter().any(|&(k, s, e)| k == Part::Word && BABY_THINGS.contains(&word(text, s, e))) {
+        return None;
+    }
+    let (_, s0, e0) = body.parts[0];
+    let first = word(text, s0, e0);
+    let words = body.parts.iter().filter(|p| p.0 == Part::Word).count();
+    if !(sex || words >= 2 || vocab::is_first_name(first) || vocab::is_surname(first)) {
+        return None;
+    }
+    let end = body.parts[body.parts.len() - 1].2;
+    if staff_after(ctx, end) || credential_after(text, end) {
+        return None;
+    }
+    Some((s0, end, body.next))
+}
+
+/// Every word of the run could be part of a person's name: none is a
+/// facility, place, title or common word, and no capitalised word follows
+/// the run (a title: "Results of Sleep Apnea Study Group").
+fn name_words(text: &str, toks: &[Tok], body: &Body) -> bool {
+    let b = text.as_bytes();
+    for &(k, s, e) in &body.parts {
+        if k != Part::Word {
+            continue;
+        }
+        let w = word(text, s, e);
+        let listed = vocab::is_first_name(w) || vocab::is_surname(w);
+        if NOT_FIRST_WORDS.contains(w)
+            || FACILITY_WORDS.contains(w)
+            || NOT_SURNAME_WORDS.contains(w)
+            || TITLE_WORDS.contains(&w)
+            || (!listed && looks_like_a_common_word(w))
+        {
+            return false;
+        }
+    }
+    if body_is_place(text, body) {
+        return false;
+    }
+    let end = body.parts[body.parts.len() - 1].2;
+    let next = body.next;
+    !(next < toks.len() && toks[next].s == end + 1 && b[end] == b' ' && b[toks[next].s].is_ascii_uppercase())
+}
+
+/// Capitalised words of programme, event and service titles that no name
+/// holds: checked only where a name is accepted without the word lists.
+const TITLE_WORDS: &[&str] = &[
+    "Annual",
+    "Apnea",
+    "Behavioral",
+    "Board",
+    "Challenge",
+    "Charity",
+    "Club",
+    "Committee",
+    "Council",
+    "Cessation",
+    "Fall",
+    "Fun",
+    "Genetic",
+    "Golf",
+    "Healthy",
+    "Home",
+    "Hospice",
+    "Loss",
+    "Lunch",
+    "Meals",
+    "Members",
+    "Open",
+    "Pain",
+    "Palliative",
+    "Postpartum",
+    "Prenatal",
+    "Prevention",
+    "Quality",
+    "Quarter",
+    "Race",
+    "Raffle",
+    "Report",
+    "Rounds",
+    "Run",
+    "Season",
+    "Services",
+    "Sleep",
+    "Smoking",
+    "Speech",
+    "Spring",
+    "Sports",
+    "Start",
+    "Summer",
+    "Support",
+    "Survey",
+    "Therapy",
+    "Tournament",
+    "Walk",
+    "Weight",
+    "Wheels",
+    "Winter",
+    "Wound",
+    "Year",
+];
+
+/// `<First> R.` / `<First> <Middle> R.` with strong evidence that it is a
+/// patient, whatever the word lists say: an age or sex right after it
+/// (`Ngozi R., 73,`), or a record or test in its sentence (`Priya R.: CT
+/// shows...`).
+fn initial_with_evidence(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bool {
+    let text = ctx.text;
+    let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
+    let end = body.parts[body.parts.len() - 1].2;
+    if !matches!(shape.as_slice(), [Part::Word, Part::Initial] | [Part::Word, Part::Word, Part::Initial])
+        || text.as_bytes()[end - 1] != b'.'
+        || !name_words(text, toks, &Body { parts: body.parts[..body.parts.len() - 1].to_vec(), next: body.next })
+    {
+        return false;
+    }
+    let start = toks[i].s;
+    AGE_AFTER.is_match(&text[end..])
+        || ctx.has_in(role::RECORD, super::sentence_start(text, start), super::sentence_end(text, end))
+}
+
+/// An age or sex right after a name: `, 73,`, ` (73)`, `, 58F`, ` 66yo`.
+static AGE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)^(?:, ?\d{1,3}(?:[,;)]|\.(?:\s|$)|-?(?:[mf]|yo|y/o|y\.o\.|yrs?|years?|yr)(?-u:\b)| (?:[mf]|yo|y/o|yrs?|years?|yr|with|w/|who|presenting|presented|admitted|came|comes|on|s/p|h/o|hx)(?-u:\b))| ?\(\d{1,3} ?(?:[mf]|yo)?\)| \d{1,3} ?(?:[mf]|yo|y/o|years?[- ]old|yr[- ]old)(?-u:\b)|,? aged? \d)",
+    )
+    .expect("valid age-after pattern")
+});
+
+/// `summary/results/referral for <First Last>`: a record of one person's care
+/// right before `for`/`of`/`on` names the patient, whether or not the name
+/// is on a list (Nguyen Thi Lan, Chukwuemeka Eze, Agnieszka Wojcik).
+fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bool {
+    let text = ctx.text;
+    if i == 0 || !prev_word_is(text, toks, i, &["for", "of", "on", "re"]) {
+        return false;
+    }
+    let p = toks[i - 1].s;
+    if !text.as_bytes()[p].is_ascii_lowercase() {
+        return false; // "Results For Sleep Apnea": a title
+    }
+    let words = body.parts.iter().filter(|x| x.0 == Part::Word).count();
+    let initials = body.parts.len() - words;
+    if !(words >= 2 || (words == 1 && initials >= 1)) || toks[i].e - toks[i].s < 2 {
+        return false;
+    }
+    let from = super::sentence_start(text, p).max(p.saturating_sub(40));
+    ctx.has_in(role::RECORD, from, p) && name_words(text, toks, body)
+}
+
+/// A staff role or staff news tied to the name right after it: `Ms. Rivera,
+/// our new practice manager`, `Mr. Obi joins our team`, `Mrs. Okafor on her
+/// retirement`. A "Thanks team!" in another sentence is not tied to it.
+fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
+    let text = ctx.text;
+    let at = ctx.cues.partition_point(|c| c.start < end);
+    for c in &ctx.cues[at..] {
+        if c.start > end + 48 {
+            return false;
+        }
+        let w = &text[c.start..c.end];
+        let tied = if c.roles & role::STAFF != 0 {
+            // "Alice Davis, resident of 123 Maple Street": where she lives
+            !(w.eq_ignore_ascii_case("resident") && text[c.end..].starts_with(" of "))
+        } else if c.roles & role::NEWS != 0 {
+            STAFF_NEWS.iter().any(|n| n.eq_ignore_ascii_case(w))
+        } else if GAP_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)) {
+            continue; // "our" is a cue too
+        } else {
+            return false;
+        };
+        if !tied {
+            return false;
+        }
+        let gap = &text[end..c.start];
+        if gap.contains(['.', '!', '?', ';', ':', '(', '\n']) {
+            return false;
+        }
+        // ", our new practice manager": after a comma and a determiner, any
+        // words may describe the role; otherwise only the small gap words
+        let described = gap.trim_start().starts_with(',')
+            && gap.split([' ', ',']).find(|g| !g.is_empty()).is_some_and(|g| DETERMINERS.contains(&g));
+        let (mut n, mut other) = (0, 0);
+        for g in gap.split([' ', ',']).filter(|g| !g.is_empty()) {
+            n += 1;
+            if !(g.bytes().all(|x| x.is_ascii_digit()) || GAP_WORDS.iter().any(|x| x.eq_ignore_ascii_case(g))) {
+                other += 1;
+                if !described || !g.bytes().all(|x| x.is_ascii_lowercase() || x == b'-') {
+                    return false;
+                }
+            }
+        }
+        return n <= 5 && other <= 3;
+    }
+    false
+}
+
+/// Staff-news words that tie a name right before them to a colleague.
+const STAFF_NEWS: &[&str] = &[
+    "joins",
+    "joined",
+    "joining",
+    "retire",
+    "retires",
+    "retiring",
+    "retirement",
+    "promoted",
+    "hired",
+    "award",
+    "awarded",
+    "anniversary",
+    "honored",
+    "honoured",
+    "recognized",
+    "our team",
+    "our staff",
+    "staff",
+    "employee",
+];
+
+const DETERMINERS: &[&str] = &["our", "the", "a", "an", "my"];
+
+/// Words allowed between a name and the staff word tied to it.
+const GAP_WORDS: &[&str] = &[
+    "our",
+    "the",
+    "a",
+    "an",
+    "new",
+    "newest",
+    "is",
+    "was",
+    "has",
+    "have",
+    "will",
+    "just",
+    "on",
+    "her",
+    "his",
+    "their",
+    "to",
+    "as",
+    "being",
+    "recently",
+    "officially",
+    "now",
+    "also",
+    "who",
+    "longtime",
+    "long-time",
+    "beloved",
+    "amazing",
+    "own",
+    "lead",
+    "head",
+    "senior",
+    "interim",
+    "my",
+    "this",
+    "year's",
+    "been",
+    "be",
+    "of",
+];
 
 /// A staff role right before the name ("our nurse Kelly Chen").
 fn staff_before(ctx: &Context<'_>, start: usize) -> bool {

@@ -165,6 +165,113 @@ fn name_messages_are_masked() {
     assert!(name.message.contains("J****** M*****"), "{}", name.message);
 }
 
+#[test]
+fn honorific_names_are_patients_whatever_the_draft_cheers() {
+    // a draft-level "Thanks team!" or "Welcome" does not make a patient a colleague
+    for (t, name) in [
+        ("Thanks team! Mr. Haddad went home today after three weeks with us.", "Mr. Haddad"),
+        ("Remember Ms. Kowalski from bed 4? She sent the unit cookies. Thank you!", "Ms. Kowalski"),
+        ("Remember Mr Obi from bed 4?", "Mr Obi"),
+        ("Huge shout-out to the night crew: Mrs. Adeyemi is breathing on her own!", "Mrs. Adeyemi"),
+        ("Thank you Mr. Tanaka for the lovely card after your stay with us", "Mr. Tanaka"),
+        ("So proud of Miss Nakamura, who took her first steps after the stroke!", "Miss Nakamura"),
+        ("Congrats to Mx. Delacroix on ringing the bell today!", "Mx. Delacroix"),
+    ] {
+        assert_eq!(hits(t, "phi.name"), [name], "{t}");
+    }
+}
+
+#[test]
+fn honorific_names_tied_to_a_staff_role_are_colleagues() {
+    for t in [
+        "Please welcome Ms. Rivera, our new practice manager!",
+        "Mr. Obi joins our billing team this week. Welcome!",
+        "Congratulations to Mrs. Okafor on her retirement after 30 years!",
+        "Our receptionist Mrs. Lindqvist has greeted patients for 25 years. Thank you!",
+        "Thanks to Ms. Farouk, RN, for leading the flu clinic.",
+        "Welcome Mr. Castellanos, the new director of our pharmacy.",
+        "Ms. Abernathy has joined our front desk staff.",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
+fn baby_and_a_name_is_a_newborn_patient() {
+    for (t, name) in [
+        ("Welcome to the world, Baby Amara Okonkwo! Thanks team", "Amara Okonkwo"),
+        ("Welcome to the world, baby Liam Nguyen! Thank you to our L&D staff.", "Liam Nguyen"),
+        ("Welcome to the world Baby Girl Nwosu, 7 lbs 2 oz!", "Nwosu"),
+        ("Congrats to the family of baby boy Haraldsson, our first baby of the year!", "Haraldsson"),
+        ("Newborn Siddharth Iyer went home today. Proud of our NICU!", "Siddharth Iyer"),
+        ("Our first New Year's baby: Baby Zofia Kaminska!", "Zofia Kaminska"),
+    ] {
+        assert_eq!(hits(t, "phi.name"), [name], "{t}");
+    }
+    for t in [
+        "Join our Baby Shower Saturday at the family center!",
+        "Baby Friendly Hospital status renewed for 5 more years!",
+        "Baby Steps: free parenting classes start in June.",
+        "Welcome to the world, Baby! Congrats to the whole family.",
+        "Baby Food Drive: drop off jars at the lobby.",
+        "Our Baby Cafe meets every Tuesday for feeding support.",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
+fn a_first_name_and_initial_with_an_age_or_a_test_needs_no_word_list() {
+    for (t, name) in [
+        ("Ngozi R., 73, came in with chest pain", "Ngozi R."),
+        ("Priya R., 73, CT shows a large bleed", "Priya R."),
+        ("Lakshmi P. (73) scan shows a mass", "Lakshmi P."),
+        ("Thanks team! Bartosz W., 66M, MRI shows a disc herniation.", "Bartosz W."),
+        ("Update: Oluwaseun T. biopsy came back benign", "Oluwaseun T."),
+        ("Thi Lan N., 81, with a hip fracture, is in surgery now", "Thi Lan N."),
+        ("Kwame A., 45 with sepsis, improving on day 3", "Kwame A."),
+    ] {
+        assert_eq!(hits(t, "phi.name"), [name], "{t}");
+    }
+    for t in [
+        "Thanks to Anna K. for organizing the bake sale!",
+        "Meet Anna K., 34, our new RN!",
+        "Vitamin D. levels drop in winter; ask about testing.",
+        "Results from Trial B. are in: see the CT findings on the blog.",
+        "Happy birthday to Jorge M., our favorite volunteer!",
+        "Parking in Lot C. is closed for MRI suite construction.",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
+fn records_for_a_name_from_any_culture() {
+    for (t, name) in [
+        ("Discharge summary for Nguyen Thi Lan is ready for review.", "Nguyen Thi Lan"),
+        ("summary for Agnieszka Wojcik, please review before rounds", "Agnieszka Wojcik"),
+        ("Results for Sunil Venkataraman came back positive", "Sunil Venkataraman"),
+        ("Referral for Chukwuemeka Eze to cardiology sent this morning", "Chukwuemeka Eze"),
+        ("MRI results for Oluwadamilare Adeyemi look good!", "Oluwadamilare Adeyemi"),
+        ("Scan results for Thi Lan N. are back", "Thi Lan N."),
+        ("Still waiting on the biopsy report for Wiremu Tane", "Wiremu Tane"),
+        ("Labs for Ayesha Siddiqui look much better this week", "Ayesha Siddiqui"),
+    ] {
+        assert_eq!(hits(t, "phi.name"), [name], "{t}");
+    }
+    for t in [
+        "Results of Sleep Apnea Study are out on our blog.",
+        "Summary of Grand Rounds with Anna Smith is on the intranet.",
+        "Results for Breast Cancer Awareness 5K are in!",
+        "Read the summary of Medicare Advantage changes for 2025.",
+        "Referral for Physical Therapy now available online.",
+        "Lab results for Healthy Start families are in the portal.",
+        "Results Of Annual Quality Survey Posted",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
 // ---------------------------------------------------------------- phi.date
 
 #[test]
