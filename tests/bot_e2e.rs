@@ -1008,3 +1008,216 @@ async fn a_failing_discord_request_loses_nothing_and_does_not_stop_the_bot() {
         .await;
     w.bot.assert_output_free_of(&[CLEAN_SECRET, "no appointment needed"]);
 }
+
+// ---- catch-up on READY and retried Discord calls ------------------------------
+
+/// Successful review replies to `message` (failed attempts are requests too).
+fn replies_created(fake: &FakeDiscord, message: u64) -> usize {
+    fake.requests().iter().filter(|r| r.is_reply_to(message) && r.created.is_some()).count()
+}
+
+/// Each of `ids` has exactly one review reply and one record, `submitted`, in the review guild.
+async fn assert_reviewed_once(fake: &FakeDiscord, audit: &support::Audit, ids: &[u64]) {
+    let requests = fake.requests();
+    for id in ids {
+        let replies = requests.iter().filter(|r| r.is_reply_to(*id)).count();
+        assert_eq!(replies, 1, "draft {id} got {replies} replies");
+        let records = audit.for_message(*id).await;
+        assert_eq!(kinds(&records), vec!["submitted"], "draft {id}");
+        assert_eq!(records[0].record.guild_id, Some(fake_discord::GUILD_ID), "draft {id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_posted_while_the_bot_is_down_are_reviewed_once_when_it_starts() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let manager = people::manager();
+    let mut first = env.spawn(&fake);
+    wait_connected(&fake, &mut first, 1).await;
+    let reviewed = fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
+    fake.wait_reply(reviewed, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, reviewed, APPROVE)).await;
+    // A manager rejects it with a written reason: the answer is a reply to the bot, not a draft.
+    let before = fake.requests().len();
+    fake.reaction_add(REVIEW_CHANNEL, reviewed, &manager, support::REJECT);
+    let prompt = fake
+        .wait_until(STEP, "the bot asking for a reason", |v| {
+            v.requests()[before..].iter().find(|r| r.message_post_channel() == Some(REVIEW_CHANNEL)).cloned()
+        })
+        .await;
+    let answer = fake.message_create_reply(
+        REVIEW_CHANNEL,
+        &manager,
+        "Not this week, the clinic is short-staffed.",
+        prompt.created.expect("prompt id"),
+    );
+    {
+        let audit = env.audit().await;
+        audit.wait_for(reviewed, RecordKind::Rejected, 1, STEP).await;
+    }
+    let status = first.terminate(STEP).await;
+    assert!(status.success(), "graceful exit: {status}\n{}", first.output());
+
+    // While the bot is down: drafts, and a message from another bot.
+    let ids: Vec<u64> = (0..30)
+        .map(|i| {
+            let text = format!("Downtime draft {i}: the Westside pharmacy closes early on the holiday.");
+            fake.message_create(REVIEW_CHANNEL, &people::author(), &text)
+        })
+        .collect();
+    let other_bot = fake.message_create(REVIEW_CHANNEL, &Person::bot(6001, "Scheduler"), CLEAN_DRAFT);
+
+    let mut second = env.spawn(&fake);
+    wait_connected(&fake, &mut second, 2).await;
+    for id in &ids {
+        fake.wait_reply(*id, STEP).await;
+    }
+    for id in &ids {
+        fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, *id, APPROVE)).await;
+    }
+    // A live draft after the catch-up: the bot is working normally.
+    let live = fake.message_create(REVIEW_CHANNEL, &people::other_staff(), "Our lab opens at 6am from Monday.");
+    fake.wait_reply(live, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, live, APPROVE)).await;
+
+    let audit = env.audit().await;
+    assert_reviewed_once(&fake, &audit, &ids).await;
+    assert!(
+        fake.requests().iter().any(|r| r.is("GET", &format!("/channels/{REVIEW_CHANNEL}/messages"))),
+        "the bot read the channel's history"
+    );
+    // Already reviewed, another bot's message and the manager's answer: left alone.
+    let review_replies = |m: u64| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.is_reply_to(m) && r.body["embeds"].as_array().is_some_and(|e| !e.is_empty()))
+            .count()
+    };
+    assert_eq!(review_replies(reviewed), 1, "an already reviewed draft is not reviewed again");
+    assert_eq!(kinds(&audit.for_message(reviewed).await), vec!["submitted", "rejected"]);
+    for (what, id) in [("another bot's message", other_bot), ("the manager's reason", answer)] {
+        assert!(audit.for_message(id).await.is_empty(), "{what} was reviewed");
+        assert!(!fake.requests().iter().any(|r| r.is_reply_to(id)), "{what} got a reply");
+    }
+    let (code, out, err) = env.audit_verify().await;
+    assert_eq!(code, Some(0), "safetweet audit verify:\n{out}\n{err}");
+    let log = second.output();
+    assert!(log.contains("catch-up done") && log.contains("reviewed=30"), "catch-up logs its counts:\n{log}");
+    second.assert_output_free_of(&["Downtime draft", "Westside", "short-staffed", CLEAN_SECRET]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_first_start_only_the_configured_look_back_is_reviewed() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::with_bot_toml(&format!("{}catch_up_messages = 5\n", support::DEFAULT_BOT_TOML));
+    // The channel has a history from before the bot was ever there.
+    let history: Vec<u64> = (0..8)
+        .map(|i| {
+            let text = format!("Old post {i}: our community garden volunteers meet on Sundays.");
+            fake.message_in_history(REVIEW_CHANNEL, &people::author(), &text)
+        })
+        .collect();
+    let mut bot = env.spawn(&fake);
+    wait_connected(&fake, &mut bot, 1).await;
+    let (older, newest) = history.split_at(3);
+    for id in newest {
+        fake.wait_reply(*id, STEP).await;
+    }
+    let live = fake.message_create(REVIEW_CHANNEL, &people::other_staff(), "Our lab opens at 6am from Monday.");
+    fake.wait_reply(live, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, live, APPROVE)).await;
+
+    let audit = env.audit().await;
+    assert_reviewed_once(&fake, &audit, newest).await;
+    for id in older {
+        assert!(audit.for_message(*id).await.is_empty(), "{id} is older than the look-back");
+        assert!(!fake.requests().iter().any(|r| r.is_reply_to(*id)));
+    }
+    bot.assert_output_free_of(&["Old post", "community garden"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_cut_by_sigterm_is_reviewed_exactly_once_after_a_restart() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let mut first = env.spawn(&fake);
+    wait_connected(&fake, &mut first, 1).await;
+    let ids: Vec<u64> = (0..200)
+        .map(|i| {
+            let text = format!("Burst {i}: the Northside clinic parking lot is being repaved this weekend.");
+            fake.message_create(REVIEW_CHANNEL, &people::author(), &text)
+        })
+        .collect();
+    fake.wait_reply(ids[0], STEP).await;
+    let status = first.terminate(STEP).await;
+    assert!(status.success(), "graceful exit: {status}\n{}", first.output());
+    let answered = ids.iter().filter(|id| fake.requests().iter().any(|r| r.is_reply_to(**id))).count();
+
+    let mut second = env.spawn(&fake);
+    wait_connected(&fake, &mut second, 2).await;
+    let wanted: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    fake.wait_requests(200, Duration::from_secs(120), "a reply to every draft of the burst", |r| {
+        r.reply_to().is_some_and(|m| wanted.contains(&m)) && r.message_post_channel().is_some()
+    })
+    .await;
+    let live = fake.message_create(REVIEW_CHANNEL, &people::other_staff(), "Our lab opens at 6am from Monday.");
+    fake.wait_reply(live, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, live, APPROVE)).await;
+
+    let audit = env.audit().await;
+    assert_reviewed_once(&fake, &audit, &ids).await;
+    let (code, out, err) = env.audit_verify().await;
+    assert_eq!(code, Some(0), "safetweet audit verify:\n{out}\n{err}");
+    eprintln!("burst: {answered} of 200 answered before the restart");
+    first.assert_output_free_of(&["repaved"]);
+    second.assert_output_free_of(&["repaved"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_on_the_reply_or_the_reaction_is_retried_and_a_4xx_is_not() {
+    let w = World::start().await;
+    let author = people::author();
+    let posts = format!("/channels/{REVIEW_CHANNEL}/messages");
+
+    // One 500 on the reply and one 503 on the ✅: both arrive, the audit record is written once.
+    w.fake.fail_next("POST", &posts, 500, 1);
+    w.fake.fail_next("PUT", &format!("{posts}/"), 503, 1);
+    let id = w.fake.message_create(REVIEW_CHANNEL, &author, CLEAN_DRAFT);
+    w.fake
+        .wait_until(STEP, "a reply after the 500", |v| {
+            v.requests().iter().find(|r| r.is_reply_to(id) && r.created.is_some()).map(|_| ())
+        })
+        .await;
+    w.fake
+        .wait_requests(2, STEP, "the ✅ tried again after the 503", |r| r.is_own_reaction(REVIEW_CHANNEL, id, APPROVE))
+        .await;
+    let tries: Vec<RestRequest> = w.fake.requests().into_iter().filter(|r| r.is_reply_to(id)).collect();
+    assert_eq!(tries.len(), 2, "one failed try, one good one");
+    assert_eq!(replies_created(&w.fake, id), 1);
+    // Both tries carry the same nonce, which Discord enforces: a try that did post is not posted twice.
+    assert!(tries[0].body["nonce"].is_string(), "{}", tries[0].body);
+    assert_eq!(tries[0].body["nonce"], tries[1].body["nonce"]);
+    assert_eq!(tries[1].body["enforce_nonce"], serde_json::json!(true));
+    assert_eq!(kinds(&w.audit.for_message(id).await), vec!["submitted"]);
+
+    // A 403 will not change by itself: tried once.
+    w.fake.fail_next("POST", &posts, 403, 1);
+    let forbidden = w.fake.message_create(REVIEW_CHANNEL, &author, "Our lab opens at 6am from Monday.");
+    w.fake.wait_request(STEP, "the refused reply", |r| r.is_reply_to(forbidden)).await;
+    // Discord keeps failing: three tries in all, then the bot moves on.
+    w.fake.fail_next("POST", &posts, 502, 3);
+    let down = w.fake.message_create(REVIEW_CHANNEL, &author, "Free flu shots at the Eastside clinic on Friday.");
+    w.fake.wait_requests(3, STEP, "three tries", |r| r.is_reply_to(down)).await;
+    w.barrier().await;
+    let count = |m: u64| w.fake.requests().iter().filter(|r| r.is_reply_to(m)).count();
+    assert_eq!(count(forbidden), 1, "a 4xx is not retried");
+    assert_eq!(count(down), 3, "a bounded number of tries");
+    for m in [forbidden, down] {
+        assert_eq!(replies_created(&w.fake, m), 0);
+        assert_eq!(kinds(&w.audit.for_message(m).await), vec!["submitted"], "recorded once, whatever Discord did");
+    }
+    let log = w.bot.output();
+    assert!(log.contains("trying again"), "the retries are logged:\n{log}");
+    w.bot.assert_output_free_of(&[CLEAN_SECRET, "Eastside"]);
+}

@@ -16,6 +16,8 @@
 //! reject_emoji = "❌"
 //! allow_overrides = false       # may a manager approve a blocked draft with a written reason?
 //! commands = "guild"            # slash commands: "guild" (per guild, instant), "global" or "off"
+//! catch_up_messages = 100       # on start, a channel with no review yet: review its newest N (0-100) messages
+//! catch_up_pages = 10           # on start, read at most N pages of 100 messages per channel (0 = no catch-up)
 //! ```
 
 use crate::engine::ConfigError;
@@ -35,7 +37,20 @@ pub struct BotConfig {
     /// Whether a manager may approve a blocked draft with a written reason.
     pub allow_overrides: bool,
     pub commands: CommandScope,
+    /// Catch-up on READY, for a review channel with no `submitted` record
+    /// yet: how many of its newest messages to review (0 to 100).
+    pub catch_up_messages: u8,
+    /// Catch-up on READY: the most history pages (100 messages each) read
+    /// per channel while looking for the newest reviewed draft. 0 turns
+    /// catch-up off.
+    pub catch_up_pages: u16,
 }
+
+/// Defaults of the catch-up settings.
+pub const DEFAULT_CATCH_UP_MESSAGES: u8 = 100;
+pub const DEFAULT_CATCH_UP_PAGES: u16 = 10;
+/// Upper bound of `catch_up_pages` (100,000 messages per channel).
+pub const MAX_CATCH_UP_PAGES: u16 = 1000;
 
 impl BotConfig {
     pub fn is_review_channel(&self, channel_id: u64) -> bool {
@@ -129,6 +144,8 @@ struct RawDiscord {
     reject_emoji: Option<Spanned<String>>,
     allow_overrides: Option<bool>,
     commands: Option<Spanned<String>>,
+    catch_up_messages: Option<Spanned<i64>>,
+    catch_up_pages: Option<Spanned<i64>>,
 }
 
 // Other top-level tables are left to the tools that share this file; inside
@@ -238,6 +255,23 @@ impl BotConfig {
                 }
             },
         };
+        let bounded = |key: &str, v: Option<Spanned<i64>>, default: i64, max: i64| -> Result<i64, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(n) if (0..=max).contains(n.get_ref()) => Ok(*n.get_ref()),
+                Some(n) => {
+                    Err(err(key, Some(n.span()), format!("{} is out of range: expected 0 to {max}", n.get_ref())))
+                }
+            }
+        };
+        let catch_up_messages =
+            bounded("discord.catch_up_messages", d.catch_up_messages, DEFAULT_CATCH_UP_MESSAGES.into(), 100)?;
+        let catch_up_pages = bounded(
+            "discord.catch_up_pages",
+            d.catch_up_pages,
+            DEFAULT_CATCH_UP_PAGES.into(),
+            MAX_CATCH_UP_PAGES.into(),
+        )?;
         Ok(BotConfig {
             review_channels,
             manager_roles,
@@ -245,6 +279,9 @@ impl BotConfig {
             reject_emoji,
             allow_overrides: d.allow_overrides.unwrap_or(false),
             commands,
+            // In range by the checks above.
+            catch_up_messages: u8::try_from(catch_up_messages).unwrap_or(DEFAULT_CATCH_UP_MESSAGES),
+            catch_up_pages: u16::try_from(catch_up_pages).unwrap_or(DEFAULT_CATCH_UP_PAGES),
         })
     }
 }
@@ -384,6 +421,26 @@ allow_overrides = true
         assert!(!c.allow_overrides);
         assert_eq!(c.approve_emoji.to_string(), "✅");
         assert_eq!(c.reject_emoji.to_string(), "❌");
+        assert_eq!((c.catch_up_messages, c.catch_up_pages), (DEFAULT_CATCH_UP_MESSAGES, DEFAULT_CATCH_UP_PAGES));
+    }
+
+    #[test]
+    fn catch_up_settings_are_bounded_and_named() {
+        let base = "[discord]\nreview_channels = [1]\nmanager_roles = [2]\n";
+        let c = BotConfig::from_toml(&format!("{base}catch_up_messages = 0\ncatch_up_pages = 3\n"), "b").unwrap();
+        assert_eq!((c.catch_up_messages, c.catch_up_pages), (0, 3));
+        let c = BotConfig::from_toml(&format!("{base}catch_up_messages = 100\ncatch_up_pages = 0\n"), "b").unwrap();
+        assert_eq!((c.catch_up_messages, c.catch_up_pages), (100, 0));
+        for (line, key) in [
+            ("catch_up_messages = 101", "discord.catch_up_messages"),
+            ("catch_up_messages = -1", "discord.catch_up_messages"),
+            ("catch_up_pages = 1001", "discord.catch_up_pages"),
+            ("catch_up_pages = \"ten\"", "discord.catch_up_pages"),
+        ] {
+            let e = BotConfig::from_toml(&format!("{base}{line}\n"), "bot.toml").unwrap_err();
+            assert_eq!(e.key.as_deref(), Some(key), "{line}: {e}");
+            assert_eq!(e.line, Some(4), "{line}: {e}");
+        }
     }
 
     #[test]

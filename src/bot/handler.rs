@@ -8,7 +8,10 @@
 //!
 //! Logs carry ids, rule ids and verdicts only: never draft text, reasons or
 //! identifiers. All REST calls go through the plain `Http` client (not the
-//! cache), so Discord itself decides permissions.
+//! cache), so Discord itself decides permissions. The review reply and the
+//! reaction and edit calls are retried a few times on a 5xx or a transport
+//! error ([`retrying`]); the audit records are appended once, before any of
+//! them.
 
 use super::config::{BotConfig, Emoji};
 use super::database::{BotDb, PendingReason};
@@ -23,8 +26,12 @@ use serenity::all::{
     EventHandler, Http, Interaction, Message, MessageId, MessageType, MessageUpdateEvent, Reaction, ReactionType,
     Ready, UserId,
 };
+use serenity::all::{HttpError, Nonce};
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 use tracing::{debug, error, info, warn};
 
 /// Shared state of a running bot. Nothing here is the source of truth: that
@@ -45,6 +52,60 @@ pub(crate) struct Bot {
     /// `true` once shutdown began. Handlers hold a read guard while working,
     /// so taking the write guard waits for the work in flight.
     closed: tokio::sync::RwLock<bool>,
+    /// One catch-up at a time (a second READY waits for the first's).
+    pub(crate) catch_up: tokio::sync::Mutex<()>,
+    /// Makes each review reply's nonce unique (see [`Bot::post_reply`]).
+    nonces: AtomicU32,
+}
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A MESSAGE_CREATE on the gateway (live or replayed on RESUME).
+    Live,
+    /// Channel history read on READY ([`super::catch_up`]).
+    CatchUp,
+}
+
+/// How often a retried Discord call is tried in all, and the pause before
+/// the second try (doubled before each further one).
+pub(crate) const ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// Whether a failed Discord call may succeed if tried again: a 5xx from
+/// Discord (or the proxy in front of it) or a transport error. A 4xx will
+/// not change by itself (missing permission, unknown message, …).
+fn is_transient(e: &serenity::Error) -> bool {
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => r.status_code.is_server_error(),
+        serenity::Error::Http(HttpError::Request(_)) => true,
+        _ => false,
+    }
+}
+
+/// Runs `call` up to [`ATTEMPTS`] times while it fails transiently, with a
+/// short doubling pause between tries. `what` names the call in the log.
+pub(crate) async fn retrying<T, Fut>(
+    what: &'static str,
+    message_id: u64,
+    mut call: impl FnMut() -> Fut,
+) -> serenity::Result<T>
+where
+    Fut: Future<Output = serenity::Result<T>>,
+{
+    let mut pause = FIRST_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                warn!(message_id, attempt, call = what, error = %e, "Discord call failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
 }
 
 const SEEN_MAX: usize = 20_000;
@@ -86,6 +147,10 @@ impl Bot {
             locks: DraftLocks::default(),
             seen: Mutex::new(HashMap::new()),
             closed: tokio::sync::RwLock::new(false),
+            catch_up: tokio::sync::Mutex::new(()),
+            // Seeded from the clock so a restarted bot does not reuse the
+            // nonces of the one before (Discord dedupes them for minutes).
+            nonces: AtomicU32::new(Utc::now().timestamp_subsec_micros()),
         }
     }
 
@@ -98,7 +163,7 @@ impl Bot {
     }
 
     /// Admission to handle an event; `None` once shutdown began.
-    async fn enter(&self) -> Option<tokio::sync::RwLockReadGuard<'_, bool>> {
+    pub(crate) async fn enter(&self) -> Option<tokio::sync::RwLockReadGuard<'_, bool>> {
         let g = self.closed.read().await;
         (!*g).then_some(g)
     }
@@ -129,14 +194,23 @@ impl Bot {
 
     // ----- events -------------------------------------------------------
 
-    async fn on_message(&self, http: &Http, msg: Message) {
+    /// Whether a message may be a draft: a person's regular message (or
+    /// inline reply) in a review channel.
+    pub(crate) fn may_be_draft(&self, msg: &Message) -> bool {
+        self.config.is_review_channel(msg.channel_id.get())
+            && !msg.author.bot
+            && msg.author.id.get() != self.policy.bot_id
+            && msg.webhook_id.is_none()
+            && matches!(msg.kind, MessageType::Regular | MessageType::InlineReply)
+    }
+
+    /// A message in a review channel: a draft to review, or a manager's
+    /// answer to a request for a reason. Idempotent: a draft with a
+    /// `submitted` record and a reply is left alone, so live events, RESUME
+    /// replays and the catch-up on READY may all hand over the same message.
+    pub(crate) async fn on_message(&self, http: &Http, msg: Message, origin: Origin) {
         let channel = msg.channel_id.get();
-        if !self.config.is_review_channel(channel)
-            || msg.author.bot
-            || msg.author.id.get() == self.policy.bot_id
-            || msg.webhook_id.is_some()
-            || !matches!(msg.kind, MessageType::Regular | MessageType::InlineReply)
-        {
+        if !self.may_be_draft(&msg) {
             return;
         }
         let author = Actor {
@@ -155,7 +229,20 @@ impl Bot {
                     return;
                 }
                 Ok(None) => {}
-                Err(e) => warn!(channel_id = channel, error = %e, "pending-reason lookup failed"),
+                Err(e) => {
+                    warn!(channel_id = channel, error = %e, "pending-reason lookup failed");
+                    if origin == Origin::CatchUp {
+                        return;
+                    }
+                }
+            }
+            // In history, a reply to one of the bot's messages is most likely
+            // an answer already applied (or a remark to the bot), not a draft
+            // (`catch_up` leaves these out already; this guards the path).
+            let to_bot = msg.referenced_message.as_ref().is_some_and(|r| r.author.bot);
+            if origin == Origin::CatchUp && to_bot {
+                debug!(message_id = msg.id.get(), "catch-up: a reply to the bot is not a draft");
+                return;
             }
         }
         let place = Place { guild_id: msg.guild_id.map(|g| g.get()), channel_id: channel, message_id: msg.id.get() };
@@ -395,7 +482,7 @@ impl Bot {
                     }
                     let Some(review) = review else { continue };
                     if self.post_reply(http, place, review).await && add_approve {
-                        http.create_reaction(channel, message, &self.approve).await.map_err(|e| e.to_string())
+                        self.add_approve(http, place).await
                     } else {
                         Ok(())
                     }
@@ -406,7 +493,8 @@ impl Bot {
                         Ok(Some(reply)) => {
                             let view = self.view(review);
                             let edit = EditMessage::new().embed(embed(&view));
-                            match http.edit_message(channel, MessageId::new(reply), &edit, Vec::new()).await {
+                            let editing = || http.edit_message(channel, MessageId::new(reply), &edit, Vec::new());
+                            match retrying("edit reply", place.message_id, editing).await {
                                 Ok(_) => Ok(()),
                                 Err(e) => {
                                     // The reply may be gone (deleted): post a new one.
@@ -422,18 +510,22 @@ impl Bot {
                         }
                     }
                 }
-                Effect::AddApproveReaction => {
-                    http.create_reaction(channel, message, &self.approve).await.map_err(|e| e.to_string())
-                }
-                Effect::RemoveOwnApproveReaction => {
-                    http.delete_reaction_me(channel, message, &self.approve).await.map_err(|e| e.to_string())
-                }
+                Effect::AddApproveReaction => self.add_approve(http, place).await,
+                Effect::RemoveOwnApproveReaction => retrying("remove own reaction", place.message_id, || {
+                    http.delete_reaction_me(channel, message, &self.approve)
+                })
+                .await
+                .map_err(|e| e.to_string()),
                 Effect::RemoveReaction { decision, user_id } => {
                     let rt = match decision {
                         Decision::Approve => &self.approve,
                         Decision::Reject => &self.reject,
                     };
-                    http.delete_reaction(channel, message, UserId::new(user_id), rt).await.map_err(|e| e.to_string())
+                    retrying("remove reaction", place.message_id, || {
+                        http.delete_reaction(channel, message, UserId::new(user_id), rt)
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
                 }
                 Effect::Say(text) => {
                     self.say(http, place, &text, None).await;
@@ -483,14 +575,33 @@ impl Bot {
         review_view(review, &self.rules.version, &self.config.approve_emoji.to_string())
     }
 
+    /// The bot's approve reaction on the draft (a PUT: safe to retry).
+    async fn add_approve(&self, http: &Http, place: Place) -> Result<(), String> {
+        let (channel, message) = (ChannelId::new(place.channel_id), MessageId::new(place.message_id));
+        retrying("add approve reaction", place.message_id, || http.create_reaction(channel, message, &self.approve))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Posts the review reply and remembers its id. `true` on success.
+    ///
+    /// Retried on a 5xx or a transport error. Each try carries the same
+    /// nonce with `enforce_nonce`, so when a failed-looking try had in fact
+    /// created the message, Discord returns that message instead of posting
+    /// a second reply.
     async fn post_reply(&self, http: &Http, place: Place, review: &Review) -> bool {
         let view = self.view(review);
+        let n = self.nonces.fetch_add(1, Ordering::Relaxed) & 0xFFFF;
+        // At most 19 digits + 1 + 4 hex digits: within Discord's 25 characters.
+        let nonce = format!("{}-{n:x}", place.message_id);
         let msg = CreateMessage::new()
             .embed(embed(&view))
             .reference_message((ChannelId::new(place.channel_id), MessageId::new(place.message_id)))
-            .allowed_mentions(CreateAllowedMentions::new());
-        match ChannelId::new(place.channel_id).send_message(http, msg).await {
+            .allowed_mentions(CreateAllowedMentions::new())
+            .nonce(Nonce::String(nonce))
+            .enforce_nonce(true);
+        let channel = ChannelId::new(place.channel_id);
+        match retrying("review reply", place.message_id, || channel.send_message(http, msg.clone())).await {
             Ok(reply) => {
                 info!(
                     message_id = place.message_id,
@@ -596,6 +707,9 @@ impl Handler {
 
 #[serenity::async_trait]
 impl EventHandler for Handler {
+    /// READY follows a fresh IDENTIFY (a RESUME gets RESUMED and replays
+    /// instead): register the commands, then catch up on the messages posted
+    /// while no session was open.
     async fn ready(&self, ctx: Context, ready: Ready) {
         info!(guilds = ready.guilds.len(), session_shard = ?ready.shard.map(|s| s.id.0), "gateway ready");
         ctx.http.set_application_id(ready.application.id);
@@ -604,6 +718,7 @@ impl EventHandler for Handler {
         }
         let guilds: Vec<_> = ready.guilds.iter().map(|g| g.id).collect();
         super::commands::register(self.bot.http_or(&ctx), self.bot.config.commands, &guilds).await;
+        super::catch_up::run(&self.bot, self.bot.http_or(&ctx)).await;
     }
 
     async fn guild_create(&self, ctx: Context, guild: serenity::all::Guild, is_new: Option<bool>) {
@@ -615,7 +730,7 @@ impl EventHandler for Handler {
 
     async fn message(&self, ctx: Context, msg: Message) {
         let Some(_open) = self.bot.enter().await else { return };
-        self.bot.on_message(self.bot.http_or(&ctx), msg).await;
+        self.bot.on_message(self.bot.http_or(&ctx), msg, Origin::Live).await;
     }
 
     async fn message_update(&self, ctx: Context, _old: Option<Message>, _new: Option<Message>, ev: MessageUpdateEvent) {

@@ -8,7 +8,8 @@
 //! - [`database`]: the bot's bookkeeping tables (reply ids, pending reasons),
 //!   beside the audit log in the same database.
 //! - `handler`: the serenity event handler, the only place that talks to
-//!   Discord; `commands`: the slash commands.
+//!   Discord; `commands`: the slash commands; `catch_up`: on READY, reviews
+//!   the drafts posted while no gateway session was open.
 //!
 //! [`serve`] takes its settings, stores, rules and shutdown signal as
 //! arguments, so it runs the same from `safetweet serve` and in-process
@@ -17,6 +18,7 @@
 //! This module may not change the engine's findings or the audit store's
 //! records after the fact; it only appends.
 
+mod catch_up;
 mod commands;
 pub mod config;
 pub mod database;

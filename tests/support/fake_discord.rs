@@ -663,6 +663,20 @@ impl FakeDiscord {
         id
     }
 
+    /// A message posted while no bot was connected, not even with a session
+    /// to resume: it is only in the channel's history (GET …/messages).
+    /// Returns its id.
+    pub fn message_in_history(&self, channel: u64, author: &Person, content: &str) -> u64 {
+        let id = self.shared.new_id();
+        let message = message_json(id, channel, author, content, vec![]);
+        let mut inner = self.shared.lock();
+        inner.members.insert(author.id, author.clone());
+        inner.messages.insert(id, message);
+        drop(inner);
+        self.shared.changed();
+        id
+    }
+
     /// A message by `author` that replies to `reply_to` (Discord's inline reply, type 19).
     pub fn message_create_reply(&self, channel: u64, author: &Person, content: &str, reply_to: u64) -> u64 {
         let id = self.shared.new_id();
@@ -1257,7 +1271,17 @@ fn answer(
             } else {
                 found.truncate(limit as usize);
             }
-            Json(Value::Array(found.into_iter().map(|(_, m)| m).collect())).into_response()
+            // Like Discord, history carries no guild id (a dispatch does).
+            let page = found
+                .into_iter()
+                .map(|(_, mut m)| {
+                    if let Some(o) = m.as_object_mut() {
+                        o.remove("guild_id");
+                    }
+                    m
+                })
+                .collect();
+            Json(Value::Array(page)).into_response()
         }
         ("GET", ["channels", _, "messages", m]) => {
             match m.parse::<u64>().ok().and_then(|m| shared.lock().messages.get(&m).cloned()) {
