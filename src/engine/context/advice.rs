@@ -1,10 +1,12 @@
 //! `advice.individual`: clinical advice aimed at one person.
 //!
 //! Advice is individual when the draft speaks to one person — an @mention
-//! reply, `to the mom who messaged me`, `DM me`, `in your case` — and a
-//! sentence both directs (`you should stop`, `double your`, `I'd take`) or
-//! diagnoses (`sounds like…`, `you probably have…`) and names a medicine,
-//! a dose or a condition. Without an addressee, only advice that cannot be
+//! reply, `to the mom who messaged me`, `to the dad of the 4-year-old who
+//! DM'ed me`, `to the mom in my DMs`, `DM me`, `in your case` — and a
+//! sentence both directs (`you should stop`, `double your`, `I'd take`,
+//! `keep him home`, `give her…`, `he needs…`) or diagnoses (`sounds like…`,
+//! `you probably have…`, `that's a torn meniscus`) and names a medicine, a
+//! dose or a condition. Without an addressee, only advice that cannot be
 //! public guidance is reported: a diagnosis "to me", a titration to a number
 //! (`go up to 20mg`), `double your ibuprofen`, `you should stop taking the
 //! lisinopril` — and not when the sentence speaks to everyone (`adults`,
@@ -29,14 +31,14 @@ fn re(p: &str) -> Regex {
 /// Someone in particular is being spoken to.
 static ADDRESSEE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)(?-u:\b)(?:to the (?:(?:young|new|worried|sweet|lovely) )?(?:mom|mum|mama|dad|parent|person|lady|guy|woman|man|gentleman|reader|follower|friend|user|one|caregiver|poster|commenter|runner|patient|nurse|girl|boy|teen|grandma|grandpa)s? (?:who|that) (?:messaged|dm'?d|dmed|pm'?d|asked|emailed|wrote|commented|tweeted|reached out|sent|contacted|replied|posted|tagged|called)|(?:dm|pm|message|msg|email|text|inbox|ping) me(?-u:\b)|in your case|for you specifically|(?:based on|from) (?:what you (?:described|said|wrote|told me|sent)|your (?:symptoms|photo|pic|picture|description|labs|numbers)))",
+        r"(?i-u)(?-u:\b)(?:to (?:the|that|this|my) (?:[a-z'-]+ ){0,2}?(?:mom|mum|mama|momma|dad|papa|parent|person|lady|guy|woman|man|gentleman|reader|follower|friend|user|one|caregiver|poster|commenter|runner|patient|nurse|girl|boy|teen|grandma|grandpa|gal|dude|fella|wife|husband|daughter|son)s?(?: [a-z0-9'-]+){0,5}? (?:who|that) (?:just |kindly |recently )?(?:messaged|dm'?e?d|pm'?e?d|inboxed|texted|asked|emailed|wrote|commented|tweeted|reached out|sent|contacted|replied|posted|tagged|called|slid into)|to whoever (?:messaged|dm'?e?d|asked|wrote|emailed|sent)|in my (?:dms|inbox|mentions)|(?:dm|pm|message|msg|email|text|inbox|ping) me(?-u:\b)|in your case|for you specifically|(?:based on|from) (?:what you (?:described|said|wrote|told me|sent)|your (?:symptoms|photo|pic|picture|description|labs|numbers)))",
     )
 });
 
 /// A directive: change, start or stop something.
 static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously|safely|totally))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|you (?:need|should be on|should get|could use|might need|probably need)(?-u:\b)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d|one|two|three|four|half|some)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
+        r"(?i-u)(?-u:\b)(?:you(?:'ll| will)? (?:should|need to|must|have to|gotta|got to|ought to|'d better|had better|want to|may want to|might want to|can|could)(?: (?:definitely|probably|just|really|also|now|immediately|honestly|seriously|safely|totally))? (?:stop|start|quit|take|try|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|go|up|bump|drop|wean|taper|add|use|come off|get off|avoid|hold|restart|resume|discontinue)|you (?:need|should be on|should get|could use|might need|probably need)(?-u:\b)|(?:stop|start|quit|increase|decrease|lower|raise|reduce|double|triple|halve|cut|switch|skip|bump|drop|wean|taper|add|hold|restart|resume|discontinue|up|take|try)(?: taking| using| on)? (?:your|the|that|this|to|off|an?|\d|one|two|three|four|half|some)|(?:give|giving|put|apply|rub|use) (?:him|her|them|it|your|the|some|an?|\d)|keep (?:him|her|them|the baby|your (?:son|daughter|kid|child|baby|little one)) (?:home|out of|off|in bed|hydrated|away from|upright|elevated|on)|(?:have|let|get|make) (?:him|her|them) (?:take|drink|use|try|rest|stay|sleep|seen|checked|see|wear|skip|stop|start)|push (?:fluids|pedialyte|water)|(?:he|she|they|your (?:son|daughter|kid|child|baby|husband|wife|mom|dad|mother|father)) (?:needs?|should|must|has to|have to|ought to)(?: to)? (?:stop|start|take|try|stay|be on|get|go on|come off|double|increase|decrease|skip|use)|(?:he|she|they) (?:needs?|should be on|should get|probably needs?)(?-u:\b)|alternate [a-z]|go (?:up|down) (?:to|on) (?:\d|your|the)|i(?:'d| would) (?:stop|start|take|try|increase|up|double|switch|go|cut|lower|drop|add|hold)|i'?ll tell you (?:what|which|how much))",
     )
 });
 
@@ -64,7 +66,7 @@ static MEDICINE: LazyLock<Regex> = LazyLock::new(|| {
 /// A condition someone could be told they have.
 static CONDITION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)(?-u:\b)(?:fracture|sprain|strain|torn (?:acl|meniscus|ligament|muscle|rotator cuff)|tear|infection|uti|strep|flu|covid|migraine|concussion|pneumonia|bronchitis|sinusitis|shingles|gout|tendinitis|tendonitis|appendicitis|ulcer|reflux|gerd|ibs|anxiety|depression|adhd|allerg(?:y|ies|ic reaction)|eczema|psoriasis|dermatitis|cellulitis|kidney stones?|gallstones?|vertigo|plantar fasciitis|carpal tunnel|sciatica|herniated disc|hernia|diabetes|hypothyroidism|hyperthyroidism|lupus|lyme|mono|pink eye|conjunctivitis|yeast infection|shin splints|cancer|melanoma|cyst|hives|asthma|anemia|arthritis|bursitis|virus|viral|bacterial|pulled muscle|whiplash|dehydration|heat stroke|heat exhaustion|food poisoning|stomach bug|norovirus|rsv|tonsillitis|mastitis|colic|thrush|scabies|ringworm|impetigo|palsy|blood clot|dvt|clot)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:fracture|sprain|strain|torn (?:acl|meniscus|ligament|muscle|rotator cuff)|tear|infection|uti|strep|flu|covid|migraine|concussion|pneumonia|bronchitis|sinusitis|shingles|gout|tendinitis|tendonitis|appendicitis|ulcer|reflux|gerd|ibs|anxiety|depression|adhd|allerg(?:y|ies|ic reaction)|eczema|psoriasis|dermatitis|cellulitis|kidney stones?|gallstones?|vertigo|plantar fasciitis|carpal tunnel|sciatica|herniated disc|hernia|diabetes|hypothyroidism|hyperthyroidism|lupus|lyme|mono|pink eye|conjunctivitis|yeast infection|shin splints|cancer|melanoma|cyst|hives|asthma|anemia|arthritis|bursitis|virus|viral|bacterial|pulled muscle|whiplash|dehydration|heat stroke|heat exhaustion|food poisoning|stomach bug|norovirus|rsv|tonsillitis|mastitis|colic|thrush|scabies|ringworm|impetigo|palsy|blood clot|dvt|clot|croup|hand[- ]foot[- ](?:and[- ])?mouth|hfmd|chicken ?pox|roseola|fifth disease|whooping cough|pertussis|measles|mumps|scarlet fever|bronchiolitis|teething|constipation|diaper rash|cradle cap|(?:a|the|just a|bad|nasty) (?:common )?cold|stomach flu|gastro(?:enteritis)?|pinworms?|head lice|lice|laryngitis|pharyngitis|otitis(?: media)?|anaphylaxis|sepsis|(?:viral |heat |contact )?rash|growing pains|reflux|ear infection)(?-u:\b)",
     )
 });
 

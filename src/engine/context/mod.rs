@@ -80,7 +80,9 @@ pub const RULES: &[RuleDoc] = &[
         category: Category::PatientReference,
         severity: Severity::Error,
         what: "Flags an image attachment (image/*, DICOM) whose file name or caption says it is a clinical \
-               image of a case: x-ray, scan, CT, MRI, ultrasound, ECG, wound, rash, fracture, lesion...",
+               image of a case (x-ray, scan, CT, MRI, ultrasound, ECG, wound, rash, fracture, lesion...), or a \
+               camera photo whose caption talks about a case (`guy came in with this, pic below`). Team and \
+               department photos (`proud of our imaging team`) are not case images.",
         why: "Clinical images carry burned-in identifiers, metadata and recognisable features; a case image \
               from a shift is patient information even when cropped.",
         example: "`xray_left_wrist.png` with `Look at this fracture line!` → use a de-identified teaching image \

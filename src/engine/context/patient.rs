@@ -4,11 +4,18 @@
 //! - `my patient` / `our patient` (singular, not `our patient portal`);
 //! - a person or a case with a when: `had a patient this morning who…`,
 //!   `this guy came into the ER yesterday`, `a case from my shift today`,
+//!   `Lady came in last night with…` (an arrival needs no determiner),
 //!   unless the sentence is hypothetical (`if`, `when`, `every`);
 //! - an image attachment (image/*, DICOM) whose file name or caption names a
-//!   clinical image: x-ray, scan, CT, MRI, wound, rash, fracture...
+//!   clinical image (x-ray, scan, CT, MRI, wound, rash, fracture...), or a
+//!   camera photo (`IMG_1234.jpg`) whose caption talks about a case (`look at
+//!   this`, `pic below` with a person or case, `guy came in`). Team, event
+//!   and department words (`proud of our imaging team`, `imaging centre
+//!   opens`) make it a staff photo unless the caption shows one person's case
+//!   (`this fracture`, `x-ray of her wrist`, `guess the dx`).
 //!
-//! Fixed phrases (`pt in room 302`, `the 34-year-old we intubated`) are the
+//! Fixed phrases (`pt in room 302`, `pt in 5B`, `the lady from bed 4`, `the
+//! 34-year-old we intubated`) are the
 //! `patient.story` lexicon entry in `config/rules.toml`.
 
 use super::vocab::{role, PATIENT_MODIFIERS};
@@ -121,7 +128,7 @@ const CASE_NOT_PERSON: &[&str] = &[
 /// ("a sweet little girl", "the 80-year-old man"), anchored at the noun.
 static DETERMINER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|frail|tiny|brave|cute|poor)\s+){0,2}$",
+        r"(?i-u)(?-u:\b)(?:a|an|the|this|that|one|my|our)\s+(?:(?:\d{1,3}[- ]?(?:year|yr|month|week|day)s?[- ]old|\d{1,3} ?(?:yo|y/o|yr)|young|old|elderly|little|sweet|lovely|older|teenage|pregnant|sick|frail|tiny|brave|cute|poor|drunk|angry|confused|tough|grumpy)\s+){0,2}$",
     )
     .expect("valid determiner pattern")
 });
@@ -155,12 +162,65 @@ static CAPTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words of a photo that is not of a case ("our new MRI scanner", "meet our
-/// radiology team").
+/// radiology team", "proud of our imaging folks", "imaging centre opens").
 static NOT_A_CASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:machine|scanner|suite|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tour|team|staff|techs|technologists?|department|week|celebrat\w*|qr)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
     )
     .expect("valid not-a-case pattern")
+});
+
+/// A caption that shows one person's case, which outweighs team and event
+/// words: `this fracture`, `her scan`, `x-ray of his left wrist`, `guess
+/// the diagnosis`.
+static CASE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)(?-u:\b)(?:(?:this|that|his|her|their|pt's|patient's) (?:(?:left|right|l|r|huge|nasty|massive|little|poor|broken|new|first) )?(?:fractures?|rash|wounds?|lesions?|x-?rays?|xr|scans?|ct|mri|ultrasound|burns?|laceration|ulcers?|tumou?rs?|mass|bleed|break|dislocation|abscess|cellulitis|moles?|swelling|bruis(?:e|ing)|injury|bite|infection|films?)|(?:x-?rays?|xr|scans?|ct|cta|mri|films?|ultrasound|radiographs?) of (?:(?:his|her|their|a|an|the|this|my patient's|the patient's|pt's) )?(?:(?:left|right|l|r) )?(?:hands?|wrists?|arms?|elbows?|shoulders?|knees?|ankles?|foot|feet|toes?|fingers?|thumbs?|legs?|hips?|chest|head|skull|spine|neck|pelvis|abdomen|belly|brain|lungs?|heart|jaw|femur|tibia|fibula|humerus|radius|ulna|clavicle|ribs?|back|stomach|face|eyes?|nose|kidneys?|liver)|guess the (?:dx|diagnosis)|what'?s (?:the|your) (?:dx|diagnosis)|case of the (?:day|week))(?-u:\b)",
+    )
+    .expect("valid case-image pattern")
+});
+
+/// Nouns after an imaging word that make it equipment, a place or a team.
+const NOT_CASE_NOUNS: &[&str] = &[
+    "machine",
+    "machines",
+    "scanner",
+    "scanners",
+    "suite",
+    "room",
+    "team",
+    "teams",
+    "tech",
+    "techs",
+    "department",
+    "dept",
+    "unit",
+    "center",
+    "centre",
+    "equipment",
+    "table",
+    "services",
+    "crew",
+    "staff",
+    "folks",
+    "week",
+    "program",
+    "clinic",
+    "technologist",
+    "technologists",
+    "tool",
+    "kit",
+    "care",
+];
+
+/// Words that point at a picture of something the writer saw ("look at
+/// this", "pic below"): a case image when the caption is about a person or
+/// a case, whatever the file is called (`IMG_1234.jpg`).
+static CASE_TALK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)(?-u:\b)(?:look at (?:this|that|these)|check (?:this|these) out|check out (?:this|these)|(?:pics?|photos?|pictures?|images?) (?:below|attached)|see (?:the )?(?:pic|photo|picture|image)|swipe to see)(?-u:\b)",
+    )
+    .expect("valid case-talk pattern")
 });
 
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
@@ -214,8 +274,8 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             }
             let start = if let Some(m) = DETERMINER.find(&text[lead..c.start]) {
                 lead + m.start()
-            } else if c.roles & role::CARE != 0 && FROM_WHEN.is_match(&text[c.end..]) {
-                c.start // "case from my shift"
+            } else if (c.roles & role::CARE != 0 && FROM_WHEN.is_match(&text[c.end..])) || arrives(ctx, c) {
+                c.start // "case from my shift", "Guy came in last night with..."
             } else {
                 continue;
             };
@@ -247,6 +307,47 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// Person nouns that arrive for care with no determiner in a shift story
+/// ("Lady came into the ER today"). Family words are left out: "Mom came in
+/// today" is more often the writer's own mother.
+const ARRIVING: &[&str] = &[
+    "guy",
+    "lady",
+    "woman",
+    "man",
+    "kid",
+    "child",
+    "girl",
+    "boy",
+    "gentleman",
+    "teen",
+    "toddler",
+    "infant",
+    "dude",
+    "fella",
+    "patient",
+    "pt",
+];
+
+/// Whether the person noun `c` is followed by an arrival (`came in`,
+/// `walked into`, `was brought in`, `who came to the ER`).
+fn arrives(ctx: &Context<'_>, c: &super::vocab::Cue) -> bool {
+    let text = ctx.text;
+    if !ARRIVING.iter().any(|w| w.eq_ignore_ascii_case(&text[c.start..c.end])) {
+        return false;
+    }
+    let at = ctx.cues.partition_point(|x| x.start < c.end);
+    let Some(next) = ctx.cues.get(at) else { return false };
+    if next.roles & role::ARRIVAL == 0 || next.start > c.end + 16 {
+        return false;
+    }
+    text[c.end..next.start].split(' ').filter(|w| !w.is_empty()).all(|w| {
+        ["who", "that", "just", "was", "got", "finally", "literally", "actually"]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(w))
+    })
+}
+
 fn is_image(content_type: &str, filename: &str) -> bool {
     let ct = content_type.trim().to_ascii_lowercase();
     if ct.starts_with("image/") || ct == "application/dicom" {
@@ -267,7 +368,17 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
     }
     let caption = ctx.text;
     let not_a_case = NOT_A_CASE.is_match(caption);
-    let caption_clinical = CAPTION_WORDS.is_match(caption) && !not_a_case;
+    // a person or a case in the caption: "guy came in", "my patient", "case"
+    let person = ctx.has(role::STORY | role::PATIENT | role::CASE | role::CARE);
+    let arrival = ctx.has(role::ARRIVAL) && ctx.has(role::STORY | role::PATIENT);
+    let case_image = arrival
+        || CASE_IMAGE.find_iter(caption).any(|m| {
+            // "this x-ray machine", "her MRI team": equipment or people, not a case
+            let next = caption[m.end()..].trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+            !NOT_CASE_NOUNS.iter().any(|w| w.eq_ignore_ascii_case(next))
+        });
+    let caption_clinical =
+        case_image || (!not_a_case && (CAPTION_WORDS.is_match(caption) || (person && CASE_TALK.is_match(caption))));
     for (n, a) in input.draft.attachments.iter().enumerate() {
         if !is_image(&a.content_type, &a.filename) {
             continue;
@@ -275,7 +386,7 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         // "xray_left_wrist.png" → "xray left wrist png"
         let name: String =
             a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { ' ' }).collect();
-        let name_clinical = FILE_WORDS.is_match(&name) && !not_a_case && !NOT_A_CASE.is_match(&name);
+        let name_clinical = FILE_WORDS.is_match(&name) && (!not_a_case || case_image) && !NOT_A_CASE.is_match(&name);
         if name_clinical || caption_clinical {
             sink.push(
                 RULE_IMAGE,

@@ -402,6 +402,57 @@ fn room_and_bed_references_come_from_the_lexicon() {
 }
 
 #[test]
+fn people_who_came_in_with_a_when_are_references() {
+    for t in [
+        "Guy came in last night with a fishhook in his eyelid.",
+        "Lady came into the ER today with chest pain and a sandwich.",
+        "Older lady came in this morning convinced she had the flu.",
+        "Pt came in yesterday asking for antibiotics for a cold.",
+        "Sweet old man came in to the ER on my shift last night.",
+        "Kid walked into urgent care tonight with a crayon up his nose.",
+        "Man came to the ER last night with a nail through his hand.",
+        "this 70yo guy came in tonight swearing it was just heartburn",
+        "Teenager? No: teen rolled in overnight after a dirt-bike crash.",
+    ] {
+        assert!(has_category(t, Category::PatientReference), "{t}");
+    }
+    for t in [
+        "Kid came in with a marble up his nose once. Keep small toys away from toddlers.",
+        "Mom came in today with donuts for the whole unit!",
+        "If a kid comes in today with a rash, isolate first.",
+        "Have your kid come in today for a flu shot.",
+        "Patients came in today for flu shots at the library clinic.",
+        "Our new CT scanner came in today!",
+    ] {
+        assert!(!has_category(t, Category::PatientReference), "{t}: {:?}", findings(&Draft::new(t)));
+    }
+}
+
+#[test]
+fn bed_codes_and_from_bed_are_references() {
+    for (t, m) in [
+        ("pt in 5B keeps pressing the call bell", "pt in 5B"),
+        ("The lady from bed 4 sent us flowers", "lady from bed 4"),
+        ("Patient from bed 12 finally went home", "Patient from bed 12"),
+        ("guy in B4 is asking for a sandwich again", "guy in B4"),
+        ("pt in 12-A is back for the third time this month", "pt in 12-A"),
+        ("Our patient in room 5B is stable", "patient in room 5B"),
+        ("Remember Ms. Kowalski from bed 4?", "Ms. Kowalski from bed 4"),
+        ("Mr. O'Neil from room 12 says hi to the night crew", "Mr. O'Neil from room 12"),
+    ] {
+        assert_eq!(hits(t, "patient.story"), [m], "{t}");
+    }
+    for t in [
+        "Watch this boy in 3D glasses explore our new planetarium!",
+        "My kid in 2nd grade loves science.",
+        "Patients in room 12 get a view of the lake.",
+        "Beds in 4 West are being replaced this week.",
+    ] {
+        assert!(hits(t, "patient.story").is_empty(), "{t}: {:?}", hits(t, "patient.story"));
+    }
+}
+
+#[test]
 fn patient_reference_evasions() {
     assert!(has_category("my pat\u{200B}ient is doing better", Category::PatientReference));
     assert!(has_category("My p\u{0430}t\u{0456}ent is doing better", Category::PatientReference));
@@ -440,6 +491,53 @@ fn other_attachments_are_not_clinical_images() {
     assert!(!findings(&d).iter().any(|f| f.rule == "patient.image"));
 }
 
+fn image_flagged(caption: &str, file: &str) -> bool {
+    let d = Draft::new(caption).with_attachment(file, "image/jpeg");
+    findings(&d).iter().any(|f| f.rule == "patient.image")
+}
+
+#[test]
+fn camera_photos_with_case_talk_are_clinical_images() {
+    for (caption, file) in [
+        ("Guy came in last night with this. Pic below", "IMG_4471.jpg"),
+        ("Look at this! Kid walked into urgent care today with it stuck in his ear", "IMG_4471.jpg"),
+        ("Pic below: what's the diagnosis? 45yo with fever and a new rash", "PXL_20250101_0930.jpg"),
+        ("X-ray of her left wrist, guess the dx", "IMG_9.jpg"),
+        ("Check this out: my patient's ankle after the fall", "DSC0042.jpg"),
+        ("Our ortho team fixed this fracture overnight", "IMG_9.jpg"),
+        ("Case of the day: 30yo runner, see pic", "photo_3.jpg"),
+    ] {
+        assert!(image_flagged(caption, file), "{caption} / {file}");
+    }
+    for (caption, file) in [
+        ("Look at this sunrise from the helipad!", "IMG_4471.jpg"),
+        ("Look at this x-ray machine we just installed", "IMG_9.jpg"),
+        ("Pic below: our lobby mural is finished!", "IMG_77.jpg"),
+        ("Our new CT scanner came in today!", "IMG_9.jpg"),
+    ] {
+        assert!(!image_flagged(caption, file), "{caption} / {file}");
+    }
+}
+
+#[test]
+fn imaging_teams_and_departments_are_not_clinical_images() {
+    for (caption, file) in [
+        ("Proud of our imaging team", "IMG_1234.jpg"),
+        ("Proud of our imaging teams!", "team_photo.jpg"),
+        ("Proud of our imaging folks", "mri_1.jpg"),
+        ("Our new diagnostic imaging centre opens Monday", "xray_dept.jpg"),
+        ("Proud of our x-ray crew today", "IMG_1.jpg"),
+        ("Shout-out to our ultrasound crew for 10,000 scans this year", "IMG_2.jpg"),
+        ("Imaging department holiday party!", "ct_party.jpg"),
+        ("Celebrating Radiologic Technology Week with our radiographers", "xray_techs.jpg"),
+    ] {
+        assert!(!image_flagged(caption, file), "{caption} / {file}");
+    }
+    // a case cue outweighs the team word
+    assert!(image_flagged("Our imaging team caught this bleed on her CT last night", "IMG_5.jpg"));
+    assert!(image_flagged("Proud of our team: look at this x-ray of his hand after surgery", "IMG_6.jpg"));
+}
+
 #[test]
 fn image_messages_do_not_echo_file_names() {
     let d = Draft::new("x").with_attachment("john_smith_xray.png", "image/png");
@@ -475,6 +573,33 @@ fn messages_to_one_person_are_individual_advice() {
     assert!(!hits(t, "advice.individual").is_empty());
     let t = "In your case I'd double the losartan.";
     assert!(!hits(t, "advice.individual").is_empty());
+}
+
+#[test]
+fn diagnoses_and_directives_to_one_dmer_are_individual_advice() {
+    for t in [
+        "To the dad who DMed me about his son's fever: sounds like croup, keep him home from daycare.",
+        "To the mom who messaged me: it sounds like an ear infection. Give her children's Motrin.",
+        "To the lady who asked me about her husband's cough - sounds like bronchitis, he needs antibiotics.",
+        "To the person who DM'd me: sounds like shingles to me, get the antiviral.",
+        "To the guy who slid into my DMs asking about his knee: that's a torn meniscus, stay off it.",
+        "To the dad of the 4-year-old who messaged me: keep him home, it's hand foot and mouth.",
+        "To the mom in my DMs: sounds like a virus, push fluids and keep her home.",
+        "To whoever messaged me about the rash: sounds like hand-foot-and-mouth, keep her home",
+        "to the new mama who dm'ed me last night, that's classic colic, let her sleep on her tummy",
+    ] {
+        assert!(!hits(t, "advice.individual").is_empty(), "{t}");
+    }
+    for t in [
+        "To the dad who asked: kids with a fever should stay home. Talk to your pediatrician.",
+        "To everyone who messaged me: thank you for the birthday wishes!",
+        "To the lady who DMed me: yes, our clinic takes walk-ins, come see us.",
+        "To the mom who messaged me: keep him home if he has a fever, and call your pediatrician.",
+        "Croup season is here: keep kids home when they have a fever.",
+    ] {
+        let f = findings(&Draft::new(t));
+        assert!(!f.iter().any(|f| f.category == Category::ClinicalAdvice), "{t}: {f:?}");
+    }
 }
 
 #[test]
