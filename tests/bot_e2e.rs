@@ -1128,6 +1128,15 @@ async fn on_first_start_only_the_configured_look_back_is_reviewed() {
     fake.wait_reply(live, STEP).await;
     fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, live, APPROVE)).await;
 
+    // A restart does not widen the window: the old posts stay older than the bot.
+    let status = bot.terminate(STEP).await;
+    assert!(status.success(), "graceful exit: {status}\n{}", bot.output());
+    let mut again = env.spawn(&fake);
+    wait_connected(&fake, &mut again, 2).await;
+    let live = fake.message_create(REVIEW_CHANNEL, &people::other_staff(), "Our lab opens at 7am from Tuesday.");
+    fake.wait_reply(live, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, live, APPROVE)).await;
+
     let audit = env.audit().await;
     assert_reviewed_once(&fake, &audit, newest).await;
     for id in older {
@@ -1135,6 +1144,71 @@ async fn on_first_start_only_the_configured_look_back_is_reviewed() {
         assert!(!fake.requests().iter().any(|r| r.is_reply_to(*id)));
     }
     bot.assert_output_free_of(&["Old post", "community garden"]);
+    again.assert_output_free_of(&["Old post", "community garden"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drafts_older_than_the_newest_reviewed_one_are_caught_up_across_pages() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let mut first = env.spawn(&fake);
+    wait_connected(&fake, &mut first, 1).await;
+    let start = fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
+    fake.wait_reply(start, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, start, APPROVE)).await;
+    let status = first.terminate(STEP).await;
+    assert!(status.success(), "graceful exit: {status}\n{}", first.output());
+
+    // 150 drafts while the bot is down (two history pages)...
+    let ids: Vec<u64> = (0..150)
+        .map(|i| {
+            let text = format!("Gap draft {i}: the Westside pharmacy closes early on the holiday.");
+            fake.message_create(REVIEW_CHANNEL, &people::author(), &text)
+        })
+        .collect();
+    // ...of which the newest was handled out of order before the stop: it has its record.
+    let newest = *ids.last().expect("drafts");
+    let audit = env.audit().await;
+    let text = "Gap draft 149: the Westside pharmacy closes early on the holiday.";
+    audit
+        .store
+        .append(safetweet::audit::NewRecord {
+            time: chrono::Utc::now(),
+            kind: RecordKind::Submitted,
+            actor_id: people::author().id,
+            actor_name: "Riley".into(),
+            guild_id: Some(fake_discord::GUILD_ID),
+            channel_id: REVIEW_CHANNEL,
+            message_id: newest,
+            author_id: people::author().id,
+            content_sha256: sha256_hex(text),
+            rules_version: "test".into(),
+            verdict: Some("ok".into()),
+            findings: vec![],
+            text: Some(text.into()),
+            reason: None,
+            roles: vec![],
+        })
+        .await
+        .expect("append");
+
+    let mut second = env.spawn(&fake);
+    wait_connected(&fake, &mut second, 2).await;
+    let rest = &ids[..149];
+    let wanted: std::collections::HashSet<u64> = rest.iter().copied().collect();
+    fake.wait_requests(149, Duration::from_secs(60), "a reply to every other draft", |r| {
+        r.reply_to().is_some_and(|m| wanted.contains(&m)) && r.message_post_channel().is_some()
+    })
+    .await;
+    let live = fake.message_create(REVIEW_CHANNEL, &people::other_staff(), "Our lab opens at 6am from Monday.");
+    fake.wait_reply(live, STEP).await;
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, live, APPROVE)).await;
+    assert_reviewed_once(&fake, &audit, rest).await;
+    assert_eq!(kinds(&audit.for_message(start).await), vec!["submitted"]);
+    assert_eq!(fake.requests().iter().filter(|r| r.is_reply_to(start)).count(), 1);
+    let log = second.output();
+    assert!(log.contains("reviewed=149"), "{log}");
+    second.assert_output_free_of(&["Gap draft", "Westside"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -156,6 +156,8 @@ async fn bookkeeping_beside_the_audit_store(url: &str) {
         prompt_message_id: 9,
     };
     stores.bot.set_pending(pending).await.expect("set pending");
+    stores.bot.set_catch_up_floor(3000, 700).await.expect("set floor");
+    stores.bot.set_catch_up_floor(3000, 900).await.expect("a second floor is ignored");
     let record = safetweet::audit::NewRecord {
         time: chrono::Utc::now(),
         kind: RecordKind::Submitted,
@@ -179,6 +181,8 @@ async fn bookkeeping_beside_the_audit_store(url: &str) {
     let again = Stores::open(url).await.expect("reopen stores");
     assert_eq!(again.bot.reply_for(777).await.expect("reply"), Some(889));
     assert_eq!(again.bot.pending(3000, 5003).await.expect("pending"), Some(pending));
+    assert_eq!(again.bot.catch_up_floor(3000).await.expect("floor"), Some(700));
+    assert_eq!(again.bot.catch_up_floor(3001).await.expect("floor"), None);
     again.bot.clear_pending(3000, 5003).await.expect("clear");
     assert_eq!(again.bot.pending(3000, 5003).await.expect("pending"), None);
     assert!(matches!(again.audit.verify().await.expect("verify"), Verification::Intact { records: 1 }));

@@ -4,13 +4,17 @@
 //! review channel's recent history and reviews what has no `submitted`
 //! record yet. (A RESUME replays the missed dispatches itself: no catch-up.)
 //!
-//! Per channel, newest page first (`GET /channels/{c}/messages?before=…&limit=100`):
-//! - the channel has `submitted` records: read pages back until one holds a
-//!   draft the audit log knows (the newest reviewed draft, the anchor) or the
-//!   channel's start, at most `catch_up_pages` pages; every unreviewed draft
-//!   on those pages, also ones older than the anchor on its page (a burst cut
-//!   by SIGTERM is not handled strictly in order), is reviewed;
-//! - it has none yet (first start): only its newest `catch_up_messages`.
+//! Per channel, newest page first (`GET /channels/{c}/messages?before=…&limit=100`),
+//! looking only at drafts newer than the channel's *floor* (kept in the
+//! bot's bookkeeping tables; older messages were there before the bot):
+//! - first start on the channel (no floor, no `submitted` record): only its
+//!   newest `catch_up_messages` messages; the floor is set just below them,
+//!   so a later catch-up never reaches further back;
+//! - otherwise read pages back until a page whose drafts all have a record
+//!   (the bot was running then), the floor or the channel's start, at most
+//!   `catch_up_pages` pages. Every unreviewed draft on the pages read is
+//!   reviewed: those after the newest reviewed draft, and the gaps below it
+//!   (a burst cut by SIGTERM is not handled strictly in order).
 //!
 //! The drafts are handed, oldest first, to the same idempotent path as
 //! MESSAGE_CREATE ([`Bot::on_message`], under the per-draft lock), so a live
@@ -22,7 +26,7 @@
 
 use super::handler::{retrying, Bot, Origin};
 use crate::audit::{Filter, RecordKind};
-use serenity::all::{Channel, ChannelId, Http, Message, MessagePagination};
+use serenity::all::{Channel, ChannelId, GuildId, Http, Message, MessageId, MessagePagination};
 use tracing::{info, warn};
 
 /// Discord's largest history page.
@@ -38,7 +42,7 @@ struct Tally {
     handed_over: usize,
     /// The newest draft the audit log knew (0: none on the pages read).
     anchor: u64,
-    /// Stopped at `catch_up_pages` before finding the anchor.
+    /// Stopped at `catch_up_pages` before a fully reviewed page or the floor.
     capped: bool,
 }
 
@@ -68,8 +72,8 @@ pub(crate) async fn run(bot: &Bot, http: &Http) {
                     warn!(
                         channel_id = channel,
                         pages = t.pages,
-                        "catch-up read catch_up_pages pages without finding a reviewed draft; older messages \
-                         were not checked"
+                        "catch-up stopped after catch_up_pages pages without reaching a fully reviewed page; \
+                         older messages were not checked"
                     );
                 }
             }
@@ -107,49 +111,114 @@ async fn channel_catch_up(bot: &Bot, http: &Http, channel: u64) -> Result<Tally,
         Ok(_) => None,
         Err(e) => return Err(format!("cannot read the channel: {e}")),
     };
-    let known =
-        Filter { channel: Some(channel), kind: Some(RecordKind::Submitted), limit: Some(1), ..Filter::default() };
-    let reviewed_before = !bot.audit.query(&known).await.map_err(|e| e.to_string())?.is_empty();
-    let limit = if reviewed_before { PAGE } else { bot.config.catch_up_messages.min(PAGE) };
-    if limit == 0 {
-        return Ok(tally);
-    }
+    let page_of = |before: Option<MessageId>, limit: u8| {
+        retrying("read history", 0, move || {
+            http.get_messages(channel_id, before.map(MessagePagination::Before), Some(limit))
+        })
+    };
 
     let mut unreviewed: Vec<Message> = Vec::new();
+    let floor = match bot.db.catch_up_floor(channel).await.map_err(|e| e.to_string())? {
+        Some(floor) => floor,
+        None => {
+            // The oldest `submitted` record (append order): a channel the bot
+            // reviewed before the floor was kept (an upgrade) starts there.
+            let oldest = Filter {
+                channel: Some(channel),
+                kind: Some(RecordKind::Submitted),
+                limit: Some(1),
+                ..Filter::default()
+            };
+            let first = bot.audit.query(&oldest).await.map_err(|e| e.to_string())?;
+            match first.first() {
+                Some(r) => {
+                    let floor = r.record.message_id.saturating_sub(1);
+                    bot.db.set_catch_up_floor(channel, floor).await.map_err(|e| e.to_string())?;
+                    floor
+                }
+                None => {
+                    // First start here: the newest `catch_up_messages` only.
+                    let wanted = bot.config.catch_up_messages.min(PAGE);
+                    let page =
+                        page_of(None, wanted.max(1)).await.map_err(|e| format!("cannot read the history: {e}"))?;
+                    tally.pages = 1;
+                    let oldest_read = page.iter().map(|m| m.id.get()).min();
+                    let floor = match oldest_read {
+                        None => 0,
+                        Some(newest) if wanted == 0 => page.iter().map(|m| m.id.get()).max().unwrap_or(newest),
+                        Some(oldest) if page.len() >= usize::from(wanted) => oldest.saturating_sub(1),
+                        Some(_) => 0, // the whole channel fits in the window
+                    };
+                    // Kept before reviewing, so a crash half-way never widens the window.
+                    bot.db.set_catch_up_floor(channel, floor).await.map_err(|e| e.to_string())?;
+                    if wanted > 0 {
+                        tally.scanned = page.len();
+                        collect(bot, &page, floor, &mut unreviewed, &mut tally).await?;
+                    }
+                    return review(bot, http, guild_id, unreviewed, tally).await;
+                }
+            }
+        }
+    };
     let mut before = None;
     loop {
         if tally.pages >= bot.config.catch_up_pages {
-            tally.capped = reviewed_before && tally.anchor == 0;
+            tally.capped = true;
             break;
         }
-        let page = retrying("read history", 0, || {
-            http.get_messages(channel_id, before.map(MessagePagination::Before), Some(limit))
-        })
-        .await
-        .map_err(|e| format!("cannot read the history: {e}"))?;
+        let page = page_of(before, PAGE).await.map_err(|e| format!("cannot read the history: {e}"))?;
         tally.pages += 1;
         tally.scanned += page.len();
-        for msg in &page {
-            if !bot.may_be_draft(msg) {
-                continue;
-            }
-            let id = msg.id.get();
-            if replies_to_bot(msg) && !answers_pending(bot, msg).await {
-                continue;
-            }
-            match bot.state_of(id).await? {
-                Some(_) => tally.anchor = tally.anchor.max(id),
-                None => unreviewed.push(msg.clone()),
-            }
-        }
-        let full = page.len() >= usize::from(limit);
+        let (reviewed, fresh) = collect(bot, &page, floor, &mut unreviewed, &mut tally).await?;
         // Discord returns the page newest first; don't rely on it.
-        before = page.iter().map(|m| m.id).min();
-        if !reviewed_before || tally.anchor != 0 || !full || before.is_none() {
+        let oldest = page.iter().map(|m| m.id).min();
+        let clean = reviewed > 0 && fresh == 0;
+        let below_floor = oldest.map_or(true, |m| m.get() <= floor);
+        if clean || below_floor || page.len() < usize::from(PAGE) {
             break;
         }
+        before = oldest;
     }
+    review(bot, http, guild_id, unreviewed, tally).await
+}
 
+/// Sorts one page's drafts above the floor into reviewed (counted) and
+/// unreviewed (collected). Returns (reviewed, unreviewed) on this page.
+async fn collect(
+    bot: &Bot,
+    page: &[Message],
+    floor: u64,
+    unreviewed: &mut Vec<Message>,
+    tally: &mut Tally,
+) -> Result<(usize, usize), String> {
+    let (mut reviewed, mut fresh) = (0, 0);
+    for msg in page {
+        let id = msg.id.get();
+        if id <= floor || !bot.may_be_draft(msg) || (replies_to_bot(msg) && !answers_pending(bot, msg).await) {
+            continue;
+        }
+        match bot.state_of(id).await? {
+            Some(_) => {
+                reviewed += 1;
+                tally.anchor = tally.anchor.max(id);
+            }
+            None => {
+                fresh += 1;
+                unreviewed.push(msg.clone());
+            }
+        }
+    }
+    Ok((reviewed, fresh))
+}
+
+/// Hands the unreviewed drafts to the MESSAGE_CREATE path, oldest first.
+async fn review(
+    bot: &Bot,
+    http: &Http,
+    guild_id: Option<GuildId>,
+    mut unreviewed: Vec<Message>,
+    mut tally: Tally,
+) -> Result<Tally, String> {
     unreviewed.sort_by_key(|m| m.id);
     unreviewed.dedup_by_key(|m| m.id);
     tally.unreviewed = unreviewed.len();

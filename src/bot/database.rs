@@ -1,7 +1,8 @@
 //! The bot's own small tables, next to the audit log in the same database
 //! (`DATABASE_URL`): which reply belongs to which draft (so an edit updates
 //! the reply in place, even after a restart) and which managers were asked
-//! for a written reason (reject / override).
+//! for a written reason (reject / override), and below which message each
+//! review channel's history is older than the bot (the catch-up floor).
 //!
 //! These are bookkeeping, not evidence: the audit log stays the record of
 //! what happened, and this module never touches its tables. Tables are
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use super::workflow::Purpose;
 
-const SCHEMA: [&str; 2] = [
+const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS safetweet_bot_reply (
         draft_message_id BIGINT PRIMARY KEY,
         channel_id BIGINT NOT NULL,
@@ -28,6 +29,10 @@ const SCHEMA: [&str; 2] = [
         purpose TEXT NOT NULL,
         prompt_message_id BIGINT NOT NULL,
         PRIMARY KEY (channel_id, actor_id)
+    )",
+    "CREATE TABLE IF NOT EXISTS safetweet_bot_catch_up_floor (
+        channel_id BIGINT PRIMARY KEY,
+        floor_message_id BIGINT NOT NULL
     )",
 ];
 
@@ -157,6 +162,25 @@ impl BotDb {
         }))
     }
 
+    /// The catch-up floor of a channel: messages with this id or older were
+    /// there before the bot and are never caught up on.
+    pub async fn catch_up_floor(&self, channel_id: u64) -> Result<Option<u64>, sqlx::Error> {
+        const Q: &str = "SELECT floor_message_id FROM safetweet_bot_catch_up_floor WHERE channel_id = $1";
+        let row: Option<(i64,)> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(db(channel_id)).fetch_optional(p).await?,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(db(channel_id)).fetch_optional(p).await?,
+        };
+        Ok(row.map(|(f,)| id(f)))
+    }
+
+    /// Sets a channel's catch-up floor once; a floor already set is kept.
+    pub async fn set_catch_up_floor(&self, channel_id: u64, floor_message_id: u64) -> Result<(), sqlx::Error> {
+        const Q: &str = "INSERT INTO safetweet_bot_catch_up_floor (channel_id, floor_message_id) VALUES ($1, $2)
+            ON CONFLICT (channel_id) DO NOTHING";
+        let a = (db(channel_id), db(floor_message_id));
+        self.execute(sqlx::query(Q).bind(a.0).bind(a.1), sqlx::query(Q).bind(a.0).bind(a.1)).await
+    }
+
     pub async fn clear_pending(&self, channel_id: u64, actor_id: u64) -> Result<(), sqlx::Error> {
         const Q: &str = "DELETE FROM safetweet_bot_pending_reason WHERE channel_id = $1 AND actor_id = $2";
         self.execute(
@@ -203,5 +227,22 @@ mod tests {
         assert_eq!((p2.draft_message_id, p2.purpose), (778, Purpose::Override));
         db.clear_pending(3000, 2001).await.unwrap();
         assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_catch_up_floor_is_set_once_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        {
+            let db = BotDb::open(&url).await.unwrap();
+            assert_eq!(db.catch_up_floor(3000).await.unwrap(), None);
+            db.set_catch_up_floor(3000, 41).await.unwrap();
+            db.set_catch_up_floor(3000, 99).await.unwrap();
+            db.set_catch_up_floor(3001, u64::MAX >> 1).await.unwrap();
+        }
+        let db = BotDb::open(&url).await.unwrap();
+        assert_eq!(db.catch_up_floor(3000).await.unwrap(), Some(41), "the first floor stays");
+        assert_eq!(db.catch_up_floor(3001).await.unwrap(), Some(u64::MAX >> 1));
+        assert_eq!(db.catch_up_floor(3002).await.unwrap(), None);
     }
 }
