@@ -69,6 +69,12 @@ fn tokens(text: &str) -> Vec<Tok> {
         while i < b.len() {
             if b[i].is_ascii_alphabetic() {
                 i += 1;
+            } else if b[i] >= 0x80 {
+                // a lower-case letter the fold keeps ("Małgorzata", "Søren")
+                match text[i..].chars().next() {
+                    Some(c) if c.is_alphabetic() && !c.is_uppercase() => i += c.len_utf8(),
+                    _ => break,
+                }
             } else if matches!(b[i], b'\'' | b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic() {
                 i += 2;
             } else {
@@ -291,6 +297,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = staff_before(ctx, t.s)
+                        || (honorific && news_before(ctx, t.s))
                         || credential_after(text, end)
                         || staff_after(ctx, end)
                         || body_is_place(text, &body);
@@ -609,6 +616,11 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
     if !(words >= 2 || (words == 1 && initials >= 1)) || toks[i].e - toks[i].s < 2 {
         return false;
     }
+    // "the summary of Anna Kowalczyk's talk": whose talk, not whose record
+    let end = body.parts[body.parts.len() - 1].2;
+    if text[..end].ends_with("'s") && !owns_record(text, end) {
+        return false;
+    }
     let from = super::sentence_start(text, p).max(p.saturating_sub(40));
     ctx.has_in(role::RECORD, from, p) && name_words(text, toks, body)
 }
@@ -618,9 +630,16 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
 /// retirement`. A "Thanks team!" in another sentence is not tied to it.
 fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
     let text = ctx.text;
+    let rest = &text[end..];
+    // ", our new practice manager": after a comma and a determiner, any
+    // words may describe the role; otherwise only the small gap words
+    let described = rest.starts_with(", ")
+        && rest[2..].split(|c: char| !c.is_ascii_alphabetic()).next().is_some_and(|g| DETERMINERS.contains(&g));
     let at = ctx.cues.partition_point(|c| c.start < end);
     for c in &ctx.cues[at..] {
-        if c.start > end + 48 {
+        // "Mr. Haddad, our patient (and a retired nurse)": a patient first
+        let patient_and = c.roles == 0 && text[c.end..].starts_with(" and ");
+        if c.start > end + 48 || c.roles & (role::PATIENT | role::STORY | role::RELATIVE) != 0 || patient_and {
             return false;
         }
         let w = &text[c.start..c.end];
@@ -629,8 +648,8 @@ fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
             !(w.eq_ignore_ascii_case("resident") && text[c.end..].starts_with(" of "))
         } else if c.roles & role::NEWS != 0 {
             STAFF_NEWS.iter().any(|n| n.eq_ignore_ascii_case(w))
-        } else if GAP_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)) {
-            continue; // "our" is a cue too
+        } else if described || GAP_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)) {
+            continue; // "our" is a cue too; so is "95-year-old" in a description
         } else {
             return false;
         };
@@ -641,16 +660,12 @@ fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
         if gap.contains(['.', '!', '?', ';', ':', '(', '\n']) {
             return false;
         }
-        // ", our new practice manager": after a comma and a determiner, any
-        // words may describe the role; otherwise only the small gap words
-        let described = gap.trim_start().starts_with(',')
-            && gap.split([' ', ',']).find(|g| !g.is_empty()).is_some_and(|g| DETERMINERS.contains(&g));
         let (mut n, mut other) = (0, 0);
         for g in gap.split([' ', ',']).filter(|g| !g.is_empty()) {
             n += 1;
             if !(g.bytes().all(|x| x.is_ascii_digit()) || GAP_WORDS.iter().any(|x| x.eq_ignore_ascii_case(g))) {
                 other += 1;
-                if !described || !g.bytes().all(|x| x.is_ascii_lowercase() || x == b'-') {
+                if !described || !g.bytes().all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == b'-') {
                     return false;
                 }
             }
@@ -659,6 +674,30 @@ fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
     }
     false
 }
+
+/// Staff news addressed to the name right before it (`Congrats Ms. Huang`,
+/// `Happy retirement, Mrs. Okafor`, `Join Mr. Reyes for…`), in a sentence
+/// with no care word: the name is a colleague's or a host's.
+fn news_before(ctx: &Context<'_>, start: usize) -> bool {
+    let text = ctx.text;
+    let mut at = start;
+    // "Congrats to Ms. Huang"
+    let head = text[..start].trim_end();
+    if head.len() >= 3 && head.as_bytes()[head.len() - 3..].eq_ignore_ascii_case(b" to") {
+        at = head.len() - 3;
+    }
+    let Some(c) = ctx.cue_before(at) else { return false };
+    let w = &text[c.start..c.end];
+    if !NEWS_BEFORE.iter().any(|n| n.eq_ignore_ascii_case(w)) {
+        return false;
+    }
+    let (s0, s1) = (super::sentence_start(text, c.start), super::sentence_end(text, start));
+    !ctx.has_in(role::CARE | role::CASE | role::PATIENT | role::RECORD, s0, s1)
+}
+
+/// Words of staff news or event hosting that address the name after them.
+const NEWS_BEFORE: &[&str] =
+    &["congrats", "congratulations", "kudos", "retirement", "retire", "anniversary", "join", "join us"];
 
 /// Staff-news words that tie a name right before them to a colleague.
 const STAFF_NEWS: &[&str] = &[

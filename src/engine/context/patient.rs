@@ -341,12 +341,28 @@ fn arrives(ctx: &Context<'_>, c: &super::vocab::Cue) -> bool {
     if next.roles & role::ARRIVAL == 0 || next.start > c.end + 16 {
         return false;
     }
+    // "kid came in today to donate his piggy bank": a visitor, not a case
+    let mut stop = (next.end + 40).min(text.len());
+    while !text.is_char_boundary(stop) {
+        stop -= 1;
+    }
+    let after = &text[next.end..stop];
+    if let Some(k) = after.find(" to ") {
+        let verb = after[k + 4..].split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
+        if VISITOR_VERBS.iter().any(|v| v.eq_ignore_ascii_case(verb)) {
+            return false;
+        }
+    }
     text[c.end..next.start].split(' ').filter(|w| !w.is_empty()).all(|w| {
         ["who", "that", "just", "was", "got", "finally", "literally", "actually"]
             .iter()
             .any(|x| x.eq_ignore_ascii_case(w))
     })
 }
+
+/// Why a visitor comes in: `came in to donate`, `came in today to sing`.
+const VISITOR_VERBS: &[&str] =
+    &["donate", "volunteer", "deliver", "drop", "sing", "perform", "read", "play", "teach", "tour", "install", "fix"];
 
 fn is_image(content_type: &str, filename: &str) -> bool {
     let ct = content_type.trim().to_ascii_lowercase();

@@ -175,7 +175,10 @@ fn honorific_names_are_patients_whatever_the_draft_cheers() {
         ("Huge shout-out to the night crew: Mrs. Adeyemi is breathing on her own!", "Mrs. Adeyemi"),
         ("Thank you Mr. Tanaka for the lovely card after your stay with us", "Mr. Tanaka"),
         ("So proud of Miss Nakamura, who took her first steps after the stroke!", "Miss Nakamura"),
-        ("Congrats to Mx. Delacroix on ringing the bell today!", "Mx. Delacroix"),
+        ("Congrats to Mx. Delacroix on ringing the bell after the last chemo today!", "Mx. Delacroix"),
+        ("Congrats to Mr. Abara, who went home today after his transplant!", "Mr. Abara"),
+        ("Welcome back, Mr. Haddad! We missed you at cardiac rehab.", "Mr. Haddad"),
+        ("Mr. Haddad, our patient and a retired nurse, went home today", "Mr. Haddad"),
     ] {
         assert_eq!(hits(t, "phi.name"), [name], "{t}");
     }
@@ -191,6 +194,12 @@ fn honorific_names_tied_to_a_staff_role_are_colleagues() {
         "Thanks to Ms. Farouk, RN, for leading the flu clinic.",
         "Welcome Mr. Castellanos, the new director of our pharmacy.",
         "Ms. Abernathy has joined our front desk staff.",
+        "Happy retirement, Mrs. Okafor! 30 years at the front desk.",
+        "Congrats Ms. Huang on passing your boards!",
+        "Join Ms. Rivera for a diabetes cooking class Tuesday, March 4 at 6pm.",
+        "Ms. Johnson, the principal of Lincoln Elementary, visited our clinic.",
+        "Our shuttle driver Mr. Jenkins retires Friday. Thank you!",
+        "Proud of Mr. Lee, our longtime volunteer, who turns 80 today!",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
@@ -256,6 +265,8 @@ fn records_for_a_name_from_any_culture() {
         ("Scan results for Thi Lan N. are back", "Thi Lan N."),
         ("Still waiting on the biopsy report for Wiremu Tane", "Wiremu Tane"),
         ("Labs for Ayesha Siddiqui look much better this week", "Ayesha Siddiqui"),
+        ("Biopsy results for Małgorzata Wójcik are back", "Małgorzata Wójcik"),
+        ("Results for Priya Natarajan's biopsy came back", "Priya Natarajan's"),
     ] {
         assert_eq!(hits(t, "phi.name"), [name], "{t}");
     }
@@ -267,6 +278,10 @@ fn records_for_a_name_from_any_culture() {
         "Referral for Physical Therapy now available online.",
         "Lab results for Healthy Start families are in the portal.",
         "Results Of Annual Quality Survey Posted",
+        "Read the summary of Anna Kowalczyk's talk on sepsis.",
+        "Scan results for Henry Ford Health are published.",
+        "Results for Lakeside Clinic: wait times down 20%.",
+        "Summary of today's town hall with CEO Linda Park: new parking, new hours.",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
@@ -423,6 +438,7 @@ fn people_who_came_in_with_a_when_are_references() {
         "Have your kid come in today for a flu shot.",
         "Patients came in today for flu shots at the library clinic.",
         "Our new CT scanner came in today!",
+        "Kid came in today to donate his piggy bank to the NICU! Thank you!",
     ] {
         assert!(!has_category(t, Category::PatientReference), "{t}: {:?}", findings(&Draft::new(t)));
     }
@@ -514,6 +530,8 @@ fn camera_photos_with_case_talk_are_clinical_images() {
         ("Look at this x-ray machine we just installed", "IMG_9.jpg"),
         ("Pic below: our lobby mural is finished!", "IMG_77.jpg"),
         ("Our new CT scanner came in today!", "IMG_9.jpg"),
+        ("Look at this! Our patient garden is in bloom", "IMG_2231.jpg"),
+        ("Look at this cake the peds team made for Nurses Week!", "IMG_2231.jpg"),
     ] {
         assert!(!image_flagged(caption, file), "{caption} / {file}");
     }
@@ -737,6 +755,21 @@ const PIECES: &[&str] = &[
     "St. ",
     "Hospital ",
     "é",
+    "Baby ",
+    "Girl ",
+    "Congrats to ",
+    "Ms. ",
+    ", our new nurse ",
+    "results for ",
+    "Ngozi R., 73, ",
+    "Thi Lan ",
+    "guy came in ",
+    "keep him home ",
+    "from bed 4 ",
+    "pt in 5B ",
+    "to the dad who DMed me ",
+    "look at this ",
+    "Ł",
 ];
 
 proptest! {
