@@ -472,7 +472,7 @@ mod tests {
         let e = f("b", Category::Phi, Severity::Error, None);
         let i = f("c", Category::Hashtags, Severity::Info, None);
         assert_eq!(Verdict::from_findings(&[]), Verdict::Ok);
-        assert_eq!(Verdict::from_findings(&[i.clone()]), Verdict::Ok);
+        assert_eq!(Verdict::from_findings(std::slice::from_ref(&i)), Verdict::Ok);
         assert_eq!(Verdict::from_findings(&[i.clone(), w.clone()]), Verdict::Revise);
         assert_eq!(Verdict::from_findings(&[w, e, i]), Verdict::Block);
     }
