@@ -242,9 +242,11 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
     hits
 }
 
-/// Cheap test for `Anna R.`: a word, a space, a capital and a dot.
+/// Cheap test for `Anna R.` / `Anna R,`: a word, a space, a capital and a
+/// dot or comma.
 fn has_named_initial(b: &[u8]) -> bool {
-    b.windows(4).any(|w| w[0].is_ascii_lowercase() && w[1] == b' ' && w[2].is_ascii_uppercase() && w[3] == b'.')
+    b.windows(4)
+        .any(|w| w[0].is_ascii_lowercase() && w[1] == b' ' && w[2].is_ascii_uppercase() && matches!(w[3], b'.' | b','))
 }
 
 /// Cheap test for `J.M.` / `J. M.` before running the initials pattern.
@@ -476,7 +478,8 @@ fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize,
     let (_, s0, e0) = body.parts[0];
     let first = word(text, s0, e0);
     let words = body.parts.iter().filter(|p| p.0 == Part::Word).count();
-    if !(sex || words >= 2 || vocab::is_first_name(first) || vocab::is_surname(first)) {
+    let birth = ctx.has(role::BIRTH); // "Welcome to the world, Baby Aarav!"
+    if !(sex || birth || words >= 2 || vocab::is_first_name(first) || vocab::is_surname(first)) {
         return None;
     }
     let end = body.parts[body.parts.len() - 1].2;
@@ -581,20 +584,22 @@ fn initial_with_evidence(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body)
     let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
     let end = body.parts[body.parts.len() - 1].2;
     if !matches!(shape.as_slice(), [Part::Word, Part::Initial] | [Part::Word, Part::Word, Part::Initial])
-        || text.as_bytes()[end - 1] != b'.'
         || !name_words(text, toks, &Body { parts: body.parts[..body.parts.len() - 1].to_vec(), next: body.next })
     {
         return false;
     }
+    if AGE_AFTER.is_match(&text[end..]) {
+        return true; // "Ngozi R., 73," and "Ngozi R, 73,"
+    }
     let start = toks[i].s;
-    AGE_AFTER.is_match(&text[end..])
-        || ctx.has_in(role::RECORD, super::sentence_start(text, start), super::sentence_end(text, end))
+    text.as_bytes()[end - 1] == b'.'
+        && ctx.has_in(role::RECORD, super::sentence_start(text, start), super::sentence_end(text, end))
 }
 
 /// An age or sex right after a name: `, 73,`, ` (73)`, `, 58F`, ` 66yo`.
 static AGE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)^(?:, ?\d{1,3}(?:[,;)]|\.(?:\s|$)|-?(?:[mf]|yo|y/o|y\.o\.|yrs?|years?|yr)(?-u:\b)| (?:[mf]|yo|y/o|yrs?|years?|yr|with|w/|who|presenting|presented|admitted|came|comes|on|s/p|h/o|hx)(?-u:\b))| ?\(\d{1,3} ?(?:[mf]|yo)?\)| \d{1,3} ?(?:[mf]|yo|y/o|years?[- ]old|yr[- ]old)(?-u:\b)|,? aged? \d)",
+        r"(?i-u)^(?:, ?\d{1,3}(?:[,;)]|\.(?:\s|$)|-?(?:[mf]|yo|y/o|y\.o\.)(?-u:\b)| ?-?(?:years?|yrs?|yr)[- ]old| (?:[mf]|yo|y/o|with|w/|who|presenting|presented|admitted|came|comes|on|s/p|h/o|hx)(?-u:\b))| ?\(\d{1,3} ?(?:[mf]|yo)?\)| \d{1,3} ?(?:[mf]|yo|y/o|years?[- ]old|yr[- ]old)(?-u:\b)|,? aged? \d)",
     )
     .expect("valid age-after pattern")
 });
@@ -604,12 +609,23 @@ static AGE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// is on a list (Nguyen Thi Lan, Chukwuemeka Eze, Agnieszka Wojcik).
 fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bool {
     let text = ctx.text;
-    if i == 0 || !prev_word_is(text, toks, i, &["for", "of", "on", "re"]) {
+    if i == 0 {
         return false;
     }
+    let start = toks[i].s;
+    // "Lab results: Tran Van Duc", "Discharge summary - Nguyen Thi Lan"
+    let labelled = [": ", " - "].iter().find_map(|sep| text[..start].strip_suffix(sep)).is_some_and(|head| {
+        let at = ctx.cues.partition_point(|c| c.end < head.len());
+        ctx.cues.get(at).is_some_and(|c| c.end == head.len() && c.roles & role::RECORD != 0)
+    });
     let p = toks[i - 1].s;
-    if !text.as_bytes()[p].is_ascii_lowercase() {
-        return false; // "Results For Sleep Apnea": a title
+    if !labelled {
+        if !prev_word_is(text, toks, i, &["for", "of", "on", "re"]) {
+            return false;
+        }
+        if !text.as_bytes()[p].is_ascii_lowercase() {
+            return false; // "Results For Sleep Apnea": a title
+        }
     }
     let words = body.parts.iter().filter(|x| x.0 == Part::Word).count();
     let initials = body.parts.len() - words;
@@ -622,7 +638,7 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
         return false;
     }
     let from = super::sentence_start(text, p).max(p.saturating_sub(40));
-    ctx.has_in(role::RECORD, from, p) && name_words(text, toks, body)
+    (labelled || ctx.has_in(role::RECORD, from, p)) && name_words(text, toks, body)
 }
 
 /// A staff role or staff news tied to the name right after it: `Ms. Rivera,

@@ -165,7 +165,7 @@ static CAPTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// radiology team", "proud of our imaging folks", "imaging centre opens").
 static NOT_A_CASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|now open|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
     )
     .expect("valid not-a-case pattern")
 });
@@ -218,7 +218,7 @@ const NOT_CASE_NOUNS: &[&str] = &[
 /// a case, whatever the file is called (`IMG_1234.jpg`).
 static CASE_TALK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:look at (?:this|that|these)|check (?:this|these) out|check out (?:this|these)|(?:pics?|photos?|pictures?|images?) (?:below|attached)|see (?:the )?(?:pic|photo|picture|image)|swipe to see)(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:look at (?:this|that|these)|look what|guess what|check (?:this|these) out|check out (?:this|these)|(?:pics?|photos?|pictures?|images?) (?:below|attached)|see (?:the )?(?:pic|photo|picture|image)|swipe to see)(?-u:\b)",
     )
     .expect("valid case-talk pattern")
 });
@@ -257,14 +257,22 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         }
     }
     // a person or case with a when, found from the noun cues
-    if ctx.has(role::WHEN) {
+    // an arrival at a clock time is a when too: "Guy came in at 3am"
+    let clock = |s0: usize, s1: usize| {
+        ctx.has_in(role::EVENT, s0, s1)
+            && ctx
+                .cues
+                .iter()
+                .any(|x| x.start >= s0 && x.end <= s1 && x.roles & role::AFTER_DIGIT != 0 && x.roles & role::EVENT != 0)
+    };
+    if ctx.has(role::WHEN) || ctx.has(role::ARRIVAL) {
         for c in ctx.cues.iter().filter(|c| c.roles & (role::STORY | role::PATIENT) != 0) {
             if spans.iter().any(|&(s, e)| s < c.end && c.start < e) {
                 continue;
             }
             let s0 = sentence_start(text, c.start);
             let s1 = sentence_end(text, c.end);
-            if !ctx.has_in(role::WHEN, s0, s1) {
+            if !ctx.has_in(role::WHEN, s0, s1) && !(arrives(ctx, c) && clock(s0, s1)) {
                 continue;
             }
             let noun = &text[c.start..c.end];
@@ -393,8 +401,8 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             let next = caption[m.end()..].trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
             !NOT_CASE_NOUNS.iter().any(|w| w.eq_ignore_ascii_case(next))
         });
-    let caption_clinical =
-        case_image || (!not_a_case && (CAPTION_WORDS.is_match(caption) || (person && CASE_TALK.is_match(caption))));
+    let talk = (person || ctx.has(role::ARRIVAL)) && CASE_TALK.is_match(caption);
+    let caption_clinical = case_image || (!not_a_case && (CAPTION_WORDS.is_match(caption) || talk));
     for (n, a) in input.draft.attachments.iter().enumerate() {
         if !is_image(&a.content_type, &a.filename) {
             continue;

@@ -57,6 +57,9 @@ pub(super) mod role {
     /// Someone arrived for care (came in, walked into, was brought in...):
     /// after a person noun, a story even without "a"/"this" before it.
     pub const ARRIVAL: u32 = 1 << 18;
+    /// A birth (welcome to the world, born, lbs): a capitalised "Baby" and
+    /// one unlisted word after it is a newborn's name.
+    pub const BIRTH: u32 = 1 << 19;
 }
 
 use role::*;
@@ -103,7 +106,12 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("named", NAME_TRIGGER),
     ("name", NAME_TRIGGER),
     ("name:", NAME_TRIGGER),
-    ("newborn", NAME_TRIGGER),
+    ("newborn", NAME_TRIGGER | BIRTH),
+    ("welcome to the world", BIRTH),
+    ("lbs", BIRTH),
+    ("oz", BIRTH),
+    ("first baby", BIRTH),
+    ("arrived", BIRTH),
     ("client", NAME_TRIGGER),
     ("my", OWNER),
     ("husband", RELATIVE),
@@ -176,6 +184,19 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("just now", WHEN),
     ("an hour ago", WHEN),
     ("earlier", WHEN),
+    ("hours ago", WHEN),
+    ("minutes ago", WHEN),
+    ("middle of the night", WHEN),
+    ("midnight", WHEN),
+    ("this weekend", WHEN),
+    ("over the weekend", WHEN),
+    ("monday night", WHEN),
+    ("tuesday night", WHEN),
+    ("wednesday night", WHEN),
+    ("thursday night", WHEN),
+    ("friday night", WHEN),
+    ("saturday night", WHEN),
+    ("sunday night", WHEN),
     // --- individual advice
     ("dm me", ADDRESS),
     ("pm me", ADDRESS),
@@ -348,6 +369,11 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("came to the clinic", ARRIVAL),
     ("came to urgent care", ARRIVAL),
     ("came to clinic", ARRIVAL),
+    ("comes in", ARRIVAL),
+    ("comes into", ARRIVAL),
+    ("walks in", ARRIVAL),
+    ("walks into", ARRIVAL),
+    ("rolls in", ARRIVAL),
     ("presented", CARE | DATE_TRIGGER | ARRIVAL),
     ("meds", CARE),
     ("stroke", DATE_TRIGGER),
@@ -364,7 +390,7 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("started", DATE_TRIGGER),
     ("starting", DATE_TRIGGER),
     ("icu", DATE_TRIGGER),
-    ("born", CARE | DATE_TRIGGER | DATE_STRONG),
+    ("born", CARE | DATE_TRIGGER | DATE_STRONG | BIRTH),
     ("birthday", DATE_TRIGGER | DATE_STRONG),
     ("died", CARE | DATE_TRIGGER | DATE_STRONG),
     ("passed away", CARE | DATE_TRIGGER | DATE_STRONG),
