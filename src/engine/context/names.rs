@@ -302,7 +302,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                         || (honorific && news_before(ctx, t.s))
                         || credential_after(text, end)
                         || staff_after(ctx, end)
-                        || body_is_place(text, &body);
+                        || body_is_place(text, &body.parts);
                     // "Don't Miss Out": a bare "Miss" needs a name after it
                     let plain_word = after == t.e && matches!(w, "Miss" | "Mister") && {
                         let (k, s0, e0) = body.parts[0];
@@ -343,7 +343,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             continue;
         }
         let first = word(text, body.parts[0].1, t.e);
-        if NOT_FIRST_WORDS.contains(first) || FACILITY_WORDS.contains(first) || body_is_place(text, &body) {
+        if NOT_FIRST_WORDS.contains(first) || FACILITY_WORDS.contains(first) || body_is_place(text, &body.parts) {
             i += 1;
             continue;
         }
@@ -469,7 +469,7 @@ fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize,
         }
     }
     let body = parse_body(text, toks, j, 3);
-    if body.parts.is_empty() || body.parts[0].0 != Part::Word || !name_words(text, toks, &body) {
+    if body.parts.is_empty() || body.parts[0].0 != Part::Word || !name_words(text, toks, &body.parts, body.next) {
         return None;
     }
     if body.parts.iter().any(|&(k, s, e)| k == Part::Word && BABY_THINGS.contains(&word(text, s, e))) {
@@ -492,9 +492,9 @@ fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize,
 /// Every word of the run could be part of a person's name: none is a
 /// facility, place, title or common word, and no capitalised word follows
 /// the run (a title: "Results of Sleep Apnea Study Group").
-fn name_words(text: &str, toks: &[Tok], body: &Body) -> bool {
+fn name_words(text: &str, toks: &[Tok], parts: &[(Part, usize, usize)], next: usize) -> bool {
     let b = text.as_bytes();
-    for &(k, s, e) in &body.parts {
+    for &(k, s, e) in parts {
         if k != Part::Word {
             continue;
         }
@@ -509,11 +509,10 @@ fn name_words(text: &str, toks: &[Tok], body: &Body) -> bool {
             return false;
         }
     }
-    if body_is_place(text, body) {
+    if body_is_place(text, parts) {
         return false;
     }
-    let end = body.parts[body.parts.len() - 1].2;
-    let next = body.next;
+    let end = parts[parts.len() - 1].2;
     !(next < toks.len() && toks[next].s == end + 1 && b[end] == b' ' && b[toks[next].s].is_ascii_uppercase())
 }
 
@@ -581,11 +580,12 @@ const TITLE_WORDS: &[&str] = &[
 /// shows...`).
 fn initial_with_evidence(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bool {
     let text = ctx.text;
-    let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
-    let end = body.parts[body.parts.len() - 1].2;
-    if !matches!(shape.as_slice(), [Part::Word, Part::Initial] | [Part::Word, Part::Word, Part::Initial])
-        || !name_words(text, toks, &Body { parts: body.parts[..body.parts.len() - 1].to_vec(), next: body.next })
-    {
+    let parts = &body.parts;
+    let n = parts.len();
+    let end = parts[n - 1].2;
+    let shaped =
+        (n == 2 || n == 3) && parts[n - 1].0 == Part::Initial && parts[..n - 1].iter().all(|p| p.0 == Part::Word);
+    if !shaped || !name_words(text, toks, &parts[..n - 1], body.next) {
         return false;
     }
     if AGE_AFTER.is_match(&text[end..]) {
@@ -638,7 +638,7 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
         return false;
     }
     let from = super::sentence_start(text, p).max(p.saturating_sub(40));
-    (labelled || ctx.has_in(role::RECORD, from, p)) && name_words(text, toks, body)
+    (labelled || ctx.has_in(role::RECORD, from, p)) && name_words(text, toks, &body.parts, body.next)
 }
 
 /// A staff role or staff news tied to the name right after it: `Ms. Rivera,
@@ -819,9 +819,9 @@ const EPONYM_AFTER: &[&str] = &[
 ];
 
 /// A facility or place word inside the run or right after it.
-fn body_is_place(text: &str, body: &Body) -> bool {
+fn body_is_place(text: &str, parts: &[(Part, usize, usize)]) -> bool {
     let b = text.as_bytes();
-    for &(k, s, e) in &body.parts[1..] {
+    for &(k, s, e) in &parts[1..] {
         let w = word(text, s, e);
         if k == Part::Word
             && (FACILITY_WORDS.contains(w)
@@ -831,7 +831,7 @@ fn body_is_place(text: &str, body: &Body) -> bool {
             return true;
         }
     }
-    let end = body.parts.last().map(|p| p.2).unwrap_or(0);
+    let end = parts.last().map(|p| p.2).unwrap_or(0);
     if end < b.len() && b[end] == b' ' {
         let rest = &text[end + 1..];
         let w: &str = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).next().unwrap_or("");
