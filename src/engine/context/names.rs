@@ -681,7 +681,8 @@ fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
             n += 1;
             if !(g.bytes().all(|x| x.is_ascii_digit()) || GAP_WORDS.iter().any(|x| x.eq_ignore_ascii_case(g))) {
                 other += 1;
-                if !described || !g.bytes().all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || x == b'-') {
+                // "our new MRI tech": an acronym may describe the role too
+                if !described || !g.bytes().all(|x| x.is_ascii_alphanumeric() || x == b'-') {
                     return false;
                 }
             }

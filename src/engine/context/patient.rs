@@ -165,7 +165,7 @@ static CAPTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// radiology team", "proud of our imaging folks", "imaging centre opens").
 static NOT_A_CASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|now open|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|now open|open[- ]house|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
     )
     .expect("valid not-a-case pattern")
 });
@@ -175,7 +175,7 @@ static NOT_A_CASE: LazyLock<Regex> = LazyLock::new(|| {
 /// the diagnosis`.
 static CASE_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:(?:this|that|his|her|their|pt's|patient's) (?:(?:left|right|l|r|huge|nasty|massive|little|poor|broken|new|first) )?(?:fractures?|rash|wounds?|lesions?|x-?rays?|xr|scans?|ct|mri|ultrasound|burns?|laceration|ulcers?|tumou?rs?|mass|bleed|break|dislocation|abscess|cellulitis|moles?|swelling|bruis(?:e|ing)|injury|bite|infection|films?)|(?:x-?rays?|xr|scans?|ct|cta|mri|films?|ultrasound|radiographs?) of (?:(?:his|her|their|a|an|the|this|my patient's|the patient's|pt's) )?(?:(?:left|right|l|r) )?(?:hands?|wrists?|arms?|elbows?|shoulders?|knees?|ankles?|foot|feet|toes?|fingers?|thumbs?|legs?|hips?|chest|head|skull|spine|neck|pelvis|abdomen|belly|brain|lungs?|heart|jaw|femur|tibia|fibula|humerus|radius|ulna|clavicle|ribs?|back|stomach|face|eyes?|nose|kidneys?|liver)|guess the (?:dx|diagnosis)|what'?s (?:the|your) (?:dx|diagnosis)|case of the (?:day|week))(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:(?:this|that|his|her|their|pt's|patient's) (?:[a-z-]+ ){0,2}?(?:fractures?|rash|wounds?|lesions?|x-?rays?|xr|scans?|ct|mri|ultrasound|burns?|laceration|ulcers?|tumou?rs?|mass|bleed|break|dislocation|abscess|cellulitis|moles?|swelling|bruis(?:e|ing)|injury|bite|infection|films?|stones?|gallstones?|foreign body|splinter|cyst|polyp|hernia)|(?:x-?rays?|xr|scans?|ct|cta|mri|films?|ultrasound|radiographs?) of (?:(?:his|her|their|a|an|the|this|my patient's|the patient's|pt's) )?(?:(?:left|right|l|r) )?(?:hands?|wrists?|arms?|elbows?|shoulders?|knees?|ankles?|foot|feet|toes?|fingers?|thumbs?|legs?|hips?|chest|head|skull|spine|neck|pelvis|abdomen|belly|brain|lungs?|heart|jaw|femur|tibia|fibula|humerus|radius|ulna|clavicle|ribs?|back|stomach|face|eyes?|nose|kidneys?|liver)|guess the (?:dx|diagnosis)|what'?s (?:the|your) (?:dx|diagnosis)|case of the (?:day|week))(?-u:\b)",
     )
     .expect("valid case-image pattern")
 });
@@ -397,9 +397,11 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
     let arrival = ctx.has(role::ARRIVAL) && ctx.has(role::STORY | role::PATIENT);
     let case_image = arrival
         || CASE_IMAGE.find_iter(caption).any(|m| {
-            // "this x-ray machine", "her MRI team": equipment or people, not a case
+            // "this x-ray machine", "her MRI team": equipment or people, not a case;
+            // "this many scans", "this year's scans": a count, not a case
             let next = caption[m.end()..].trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
-            !NOT_CASE_NOUNS.iter().any(|w| w.eq_ignore_ascii_case(next))
+            let counted = m.as_str().split(' ').any(|w| ["many", "much", "year's", "month's", "week's"].contains(&w));
+            !counted && !NOT_CASE_NOUNS.iter().any(|w| w.eq_ignore_ascii_case(next))
         });
     let talk = (person || ctx.has(role::ARRIVAL)) && CASE_TALK.is_match(caption);
     let caption_clinical = case_image || (!not_a_case && (CAPTION_WORDS.is_match(caption) || talk));

@@ -254,6 +254,8 @@ fn a_first_name_and_initial_with_an_age_or_a_test_needs_no_word_list() {
         "Happy birthday to Jorge M., our favorite volunteer!",
         "Parking in Lot C. is closed for MRI suite construction.",
         "Thanks to Anna K, 12 years on our unit!",
+        "Welcome Tomasz W., our new MRI tech!",
+        "Meet Lakshmi P., our new patient access rep, at the front desk!",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
@@ -533,6 +535,8 @@ fn camera_photos_with_case_talk_are_clinical_images() {
         ("Our ortho team fixed this fracture overnight", "IMG_9.jpg"),
         ("Case of the day: 30yo runner, see pic", "photo_3.jpg"),
         ("Look what came in tonight", "IMG_0001.HEIC"),
+        ("Look at this huge kidney stone we removed today", "IMG_22.jpg"),
+        ("her nasty ankle fracture from last night", "IMG_23.jpg"),
     ] {
         assert!(image_flagged(caption, file), "{caption} / {file}");
     }
@@ -560,6 +564,10 @@ fn imaging_teams_and_departments_are_not_clinical_images() {
         ("Shout-out to our ultrasound crew for 10,000 scans this year", "IMG_2.jpg"),
         ("Imaging department holiday party!", "ct_party.jpg"),
         ("Celebrating Radiologic Technology Week with our radiographers", "xray_techs.jpg"),
+        ("MRI open house Saturday!", "mri_open_house.jpg"),
+        ("Our imaging team read this many scans in one night: 412!", "IMG_22.jpg"),
+        ("These scans saved lives: our imaging team in numbers", "IMG_24.jpg"),
+        ("Meet this year's wound care team!", "IMG_25.jpg"),
     ] {
         assert!(!image_flagged(caption, file), "{caption} / {file}");
     }
@@ -620,6 +628,7 @@ fn diagnoses_and_directives_to_one_dmer_are_individual_advice() {
         "Mom who DMed me last night: sounds like croup, keep him home.",
         "To the dad who asked about his daughter's ear: sounds like swimmer's ear, get her some drops",
         "Hey lady who messaged me about your son: don't send him to school, it's strep",
+        "@kate_b she should stop the amoxicillin if the rash spreads",
     ] {
         assert!(!hits(t, "advice.individual").is_empty(), "{t}");
     }
@@ -631,6 +640,7 @@ fn diagnoses_and_directives_to_one_dmer_are_individual_advice() {
         "Croup season is here: keep kids home when they have a fever.",
         "To parents who asked: RSV season is here, wash hands often.",
         "Dear followers who asked: our flu clinic opens Monday.",
+        "@jo_m they should get the flu shot at any pharmacy, no appointment needed.",
     ] {
         let f = findings(&Draft::new(t));
         assert!(!f.iter().any(|f| f.category == Category::ClinicalAdvice), "{t}: {f:?}");
