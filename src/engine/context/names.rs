@@ -583,17 +583,23 @@ fn initial_with_evidence(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body)
     let parts = &body.parts;
     let n = parts.len();
     let end = parts[n - 1].2;
-    let shaped =
-        (n == 2 || n == 3) && parts[n - 1].0 == Part::Initial && parts[..n - 1].iter().all(|p| p.0 == Part::Word);
-    if !shaped || !name_words(text, toks, &parts[..n - 1], body.next) {
+    // words, then initials: "Ngozi R.", "Thi Lan N.", "Ngozi A. R."
+    let words = parts.iter().take_while(|p| p.0 == Part::Word).count();
+    let shaped = (n == 2 || n == 3) && words >= 1 && parts[words..].iter().all(|p| p.0 == Part::Initial) && words < n;
+    if !shaped || !name_words(text, toks, &parts[..words], body.next) {
         return false;
     }
     if AGE_AFTER.is_match(&text[end..]) {
         return true; // "Ngozi R., 73," and "Ngozi R, 73,"
     }
+    // a scan, result or diagnosis in its sentence, or just after it when no
+    // staff news ("Thanks to Anna K. … results on the blog") is around
     let start = toks[i].s;
-    text.as_bytes()[end - 1] == b'.'
-        && ctx.has_in(role::RECORD, super::sentence_start(text, start), super::sentence_end(text, end))
+    let mut reach = super::sentence_end(text, end);
+    if !ctx.has(role::NEWS) {
+        reach = reach.max((end + 80).min(text.len()));
+    }
+    text.as_bytes()[end - 1] == b'.' && ctx.has_in(role::RECORD, super::sentence_start(text, start), reach)
 }
 
 /// An age or sex right after a name: `, 73,`, ` (73)`, `, 58F`, ` 66yo`.

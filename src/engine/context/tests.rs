@@ -243,6 +243,9 @@ fn a_first_name_and_initial_with_an_age_or_a_test_needs_no_word_list() {
         ("Kwame A., 45 with sepsis, improving on day 3", "Kwame A."),
         ("Ngozi R, 73, septic again", "Ngozi R"),
         ("Ravi K. (58M) on metformin, A1c 9", "Ravi K."),
+        ("Priya R. came in last night. MRI showed a tear.", "Priya R."),
+        ("Ngozi A. R., 73, back again", "Ngozi A. R."),
+        ("Bao T. finally home! Her tumor is gone.", "Bao T."),
     ] {
         assert_eq!(hits(t, "phi.name"), [name], "{t}");
     }
@@ -254,6 +257,8 @@ fn a_first_name_and_initial_with_an_age_or_a_test_needs_no_word_list() {
         "Happy birthday to Jorge M., our favorite volunteer!",
         "Parking in Lot C. is closed for MRI suite construction.",
         "Thanks to Anna K, 12 years on our unit!",
+        "Thanks to Anna K. for the great talk. Slides and results on the blog.",
+        "Nomvula D. turned 40 and ran a marathon. Congrats on the results!",
         "Welcome Tomasz W., our new MRI tech!",
         "Meet Lakshmi P., our new patient access rep, at the front desk!",
     ] {

@@ -324,6 +324,10 @@ pub(super) const CUES: &[(&str, u32)] = &[
     // records and tests of one person: qualify a name next to them, never
     // make a draft "about care" on their own ("scan the QR code")
     ("summary", RECORD),
+    ("tumor", RECORD),
+    ("tumour", RECORD),
+    ("fracture", RECORD),
+    ("lesion", RECORD),
     ("scans", RECORD),
     ("ct", RECORD),
     ("cat scan", RECORD),
