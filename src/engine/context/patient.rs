@@ -272,7 +272,8 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             }
             let s0 = sentence_start(text, c.start);
             let s1 = sentence_end(text, c.end);
-            if !ctx.has_in(role::WHEN, s0, s1) && !(arrives(ctx, c) && clock(s0, s1)) {
+            let timed = ctx.has_in(role::WHEN, s0, s1) || (arrives(ctx, c) && clock(s0, s1));
+            if !timed {
                 continue;
             }
             let noun = &text[c.start..c.end];
