@@ -40,10 +40,12 @@ pub const RULES: &[RuleDoc] = &[
         id: names::RULE,
         category: Category::Phi,
         severity: Severity::Error,
-        what: "Finds a person's name in a patient context: `Mr./Mrs./Ms. Surname`, a name after `my patient`, \
-               `pt`, `named` or `baby`, a first name with an initial (`Anna S.`), initials with age and sex \
-               (`J.M., 47M`), or a common first name and surname in a draft about someone's care. Staff names \
-               (`Dr. Lopez joins our team`, `our nurse Kelly Chen`) are left alone.",
+        what: "Finds a person's name in a patient context: `Mr./Mrs./Ms. Surname` (whatever cheers the draft \
+               holds), a name after `my patient`, `pt`, `named` or `baby` (`Baby Amara Okonkwo`), a first name \
+               with an initial (`Anna S.`, `Ngozi R., 73,`), a name after a record (`discharge summary for Nguyen \
+               Thi Lan`), initials with age and sex (`J.M., 47M`), or a common first name and surname in a draft \
+               about someone's care. Staff names tied to a role (`Dr. Lopez joins our team`, `our nurse Kelly \
+               Chen`, `Ms. Rivera, our new practice manager`) are left alone.",
         why: "A patient's name is the first of the 18 HIPAA Safe Harbor identifiers; with a diagnosis or a date \
               next to it, the post discloses protected health information.",
         example: "`Wonderful to see my patient Jessica Moreno walking again` → remove the name, or get written \
@@ -67,7 +69,7 @@ pub const RULES: &[RuleDoc] = &[
         severity: Severity::Error,
         what: "Finds a post about one identifiable patient or case even without an identifier: `my patient…`, \
                `our patient in bed 12`, `had a patient this morning who…`, `this guy came into the ER \
-               yesterday`, `a case from my shift today`. Generic mentions (`patients can now book online`, \
+               yesterday`, `Lady came in at 3am with…`, `a case from my shift today`. Generic mentions (`patients can now book online`, \
                `patient portal`, `Patient Safety Week`) are not references.",
         why: "Details of a recent encounter let colleagues, family or the patient recognise the person; \
               posting them needs the patient's written authorization under HIPAA and most social media \
@@ -94,7 +96,8 @@ pub const RULES: &[RuleDoc] = &[
         severity: Severity::Error,
         what: "Finds clinical advice to one person: an @mention reply or a message to `the mom who messaged \
                me` that tells someone to start, stop or change a medicine or dose, or diagnoses them \
-               (`sounds like a stress fracture to me`, `double your ibuprofen`, `go up to 20mg`). Public \
+               (`sounds like a stress fracture to me`, `double your ibuprofen`, `go up to 20mg`, `to the dad \
+               who DMed me: sounds like croup, keep him home`). Public \
                guidance addressed to everyone (`adults should get screened at 45`, `talk to your doctor`) is \
                not advice to an individual.",
         why: "Advising one person online creates a clinician-patient relationship without an examination, \
