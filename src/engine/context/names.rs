@@ -653,6 +653,16 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
 fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
     let text = ctx.text;
     let rest = &text[end..];
+    // "Mrs. Patterson for 40 years of volunteering", "Mr. Tran from housekeeping",
+    // "Mr. Delgado's 4th grade class"
+    let mut stop = super::sentence_end(text, end).min(end + 90);
+    while !text.is_char_boundary(stop) {
+        stop -= 1;
+    }
+    let from = if text[..end].ends_with("'s") { end - 2 } else { end };
+    if STAFF_CLAUSE.is_match(&text[from..stop]) {
+        return true;
+    }
     // ", our new practice manager": after a comma and a determiner, any
     // words may describe the role; otherwise only the small gap words
     let described = rest.starts_with(", ")
@@ -721,6 +731,15 @@ fn news_before(ctx: &Context<'_>, start: usize) -> bool {
 /// Words of staff news or event hosting that address the name after them.
 const NEWS_BEFORE: &[&str] =
     &["congrats", "congratulations", "kudos", "retirement", "retire", "anniversary", "join", "join us"];
+
+/// Words after a name that make it a colleague's: a tenure, a department,
+/// a class or team the person leads.
+static STAFF_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)(?:^'s (?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|kindergarten|new) )?(?:grade )?(?:class|classroom|students|crew|staff|department|troop|choir|band)(?-u:\b)|(?-u:\b)(?:\d{1,2}|two|three|four|five|ten|fifteen|twenty|thirty|forty) (?:years?|decades?) (?:of (?:service|volunteering|volunteer work|work|dedication|caring for|teaching|nursing|leadership|commitment)|at (?:our|the|example)|with (?:us|our|the)|on (?:our|the) (?:unit|floor|team)|here(?-u:\b))|(?-u:\b)(?:from|in|of) (?:our |the )?(?:housekeeping|environmental services|evs|accounting|billing|finance|pharmacy|facilities|maintenance|security|hr|human resources|nutrition services|dietary|food services|marketing|communications|registration|front desk|gift shop|cafeteria|administration|engineering|transport|supply chain|central supply|volunteer services|chaplaincy|medical records|health information|it department)(?-u:\b))",
+    )
+    .expect("valid staff-clause pattern")
+});
 
 /// Staff-news words that tie a name right before them to a colleague.
 const STAFF_NEWS: &[&str] = &[

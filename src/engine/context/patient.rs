@@ -277,6 +277,12 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
                 continue;
             }
             let noun = &text[c.start..c.end];
+            // "our teen volunteers", "the kid program": the noun modifies another
+            let next = text[c.end..].strip_prefix(' ').unwrap_or("");
+            let next = next.split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
+            if NOUN_AFTER_STORY.iter().any(|w| w.eq_ignore_ascii_case(next)) {
+                continue;
+            }
             let mut lead = c.start.saturating_sub(48).max(s0);
             while !text.is_char_boundary(lead) {
                 lead += 1;
@@ -315,6 +321,43 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         );
     }
 }
+
+/// Nouns after a person noun that make it a modifier ("our teen
+/// volunteers", "the kids program"), not a person in a story.
+const NOUN_AFTER_STORY: &[&str] = &[
+    "volunteers",
+    "volunteer",
+    "program",
+    "programs",
+    "team",
+    "teams",
+    "club",
+    "group",
+    "groups",
+    "services",
+    "unit",
+    "ward",
+    "clinic",
+    "center",
+    "centre",
+    "patients",
+    "visitors",
+    "ambassadors",
+    "council",
+    "board",
+    "mentors",
+    "advisors",
+    "support",
+    "class",
+    "classes",
+    "event",
+    "events",
+    "camp",
+    "night",
+    "day",
+    "week",
+    "month",
+];
 
 /// Person nouns that arrive for care with no determiner in a shift story
 /// ("Lady came into the ER today"). Family words are left out: "Mom came in

@@ -179,6 +179,8 @@ fn honorific_names_are_patients_whatever_the_draft_cheers() {
         ("Congrats to Mr. Abara, who went home today after his transplant!", "Mr. Abara"),
         ("Welcome back, Mr. Haddad! We missed you at cardiac rehab.", "Mr. Haddad"),
         ("Mr. Haddad, our patient and a retired nurse, went home today", "Mr. Haddad"),
+        ("Mrs. Lee, after 10 years of dialysis, got her new kidney today. Thanks team!", "Mrs. Lee"),
+        ("Mrs. Kim from the ICU sent the whole unit a thank-you card!", "Mrs. Kim"),
     ] {
         assert_eq!(hits(t, "phi.name"), [name], "{t}");
     }
@@ -200,6 +202,12 @@ fn honorific_names_tied_to_a_staff_role_are_colleagues() {
         "Ms. Johnson, the principal of Lincoln Elementary, visited our clinic.",
         "Our shuttle driver Mr. Jenkins retires Friday. Thank you!",
         "Proud of Mr. Lee, our longtime volunteer, who turns 80 today!",
+        "Thank you Mrs. Patterson for 40 years of volunteering at the gift shop!",
+        "Mrs. Obi and Mr. Tran from housekeeping keep our halls spotless. Thank you!",
+        "Mr. Delgado's 4th grade class visited our ambulance bay today.",
+        "Please join us in welcoming Mr. Kwame Asante, our new CFO.",
+        "Ms. Chen, our lactation consultant, answers your questions Thursday at noon.",
+        "Meet Mx. Rivera, our new patient advocate.",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
@@ -455,6 +463,7 @@ fn people_who_came_in_with_a_when_are_references() {
         "Patients came in today for flu shots at the library clinic.",
         "Our new CT scanner came in today!",
         "Kid came in today to donate his piggy bank to the NICU! Thank you!",
+        "Our teen volunteers came in over the weekend to paint the playroom.",
     ] {
         assert!(!has_category(t, Category::PatientReference), "{t}: {:?}", findings(&Draft::new(t)));
     }
