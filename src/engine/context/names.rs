@@ -504,7 +504,7 @@ fn name_words(text: &str, toks: &[Tok], parts: &[(Part, usize, usize)], next: us
             || FACILITY_WORDS.contains(w)
             || NOT_SURNAME_WORDS.contains(w)
             || TITLE_WORDS.contains(&w)
-            || (!listed && looks_like_a_common_word(w))
+            || (!listed && looks_like_a_title_word(w))
         {
             return false;
         }
@@ -948,6 +948,21 @@ fn looks_like_a_common_word(w: &str) -> bool {
     ];
     let w = w.strip_suffix("'s").unwrap_or(w).to_ascii_lowercase();
     w.len() > 3 && ENDINGS.iter().any(|e| w.ends_with(e))
+}
+
+/// Endings of English nouns and adjectives in programme and study titles
+/// ("Screening", "Prevention", "Awareness"). Narrower than
+/// [`looks_like_a_common_word`]: names end in -ia, -ica or -ide too
+/// ("Siosaia", "Jessica", "Adelaide").
+fn looks_like_a_title_word(w: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "tion", "sion", "ment", "ness", "ity", "ism", "ology", "itis", "osis", "emia", "ing", "ics", "able", "ible",
+        "ous", "ery", "ure", "land", "shire",
+    ];
+    let w = w.strip_suffix("'s").unwrap_or(w);
+    let b = w.as_bytes();
+    b.len() > 3
+        && ENDINGS.iter().any(|e| b.len() > e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
 
 fn prev_word_is(text: &str, toks: &[Tok], i: usize, words: &[&str]) -> bool {

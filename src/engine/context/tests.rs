@@ -289,6 +289,9 @@ fn records_for_a_name_from_any_culture() {
         ("Results for Priya Natarajan's biopsy came back", "Priya Natarajan's"),
         ("Lab results: Tran Van Duc, please call back", "Tran Van Duc"),
         ("Discharge summary - Ifeoma Chukwu", "Ifeoma Chukwu"),
+        ("Labs for Siosaia Fifita came back normal.", "Siosaia Fifita"),
+        ("Referral for Aroha Ngata, 34, to cardiology.", "Aroha Ngata"),
+        ("Discharge summary for Zbigniew Wisniewski is done.", "Zbigniew Wisniewski"),
     ] {
         assert_eq!(hits(t, "phi.name"), [name], "{t}");
     }
@@ -298,6 +301,7 @@ fn records_for_a_name_from_any_culture() {
         "Results for Breast Cancer Awareness 5K are in!",
         "Read the summary of Medicare Advantage changes for 2025.",
         "Referral for Physical Therapy now available online.",
+        "Referral for Speech Therapy Services now online",
         "Lab results for Healthy Start families are in the portal.",
         "Results Of Annual Quality Survey Posted",
         "Read the summary of Anna Kowalczyk's talk on sepsis.",
