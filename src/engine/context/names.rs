@@ -349,10 +349,6 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
         }
         let start = body.parts[0].1;
         let end = body.parts[body.parts.len() - 1].2;
-        if staff_before(ctx, start) || credential_after(text, end) || staff_after(ctx, end) {
-            i = body.next;
-            continue;
-        }
         // Strong evidence stands on its own, whatever else the draft says:
         // a trigger word, "<First> R., 73," or "<First> R." next to a scan or
         // result, "summary/results/referral for <First Last>". Draft-level
@@ -368,29 +364,27 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             let gaz = vocab::is_first_name(first);
             // a relative of the patient ("her daughter Emily") is named like the patient
             let relative = ctx.cue_before(start).is_some_and(|c| c.roles & role::RELATIVE != 0);
-            if relative && gaz {
-                hits.push(NameHit { start, end });
-                i = body.next;
-                continue;
-            }
             let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
             // the surname: the last word of the run
             let last = body.parts.iter().rev().find(|p| p.0 == Part::Word).map(|p| word(text, p.1, p.2));
             let surname = last.is_some_and(|l| l != first && vocab::is_surname(l) && !place_before(text, &toks, i));
             let dotted = b[end - 1] == b'.';
-            match shape.as_slice() {
-                [Part::Word, Part::Initial] => gaz || dotted || weak_before(text, &toks, i),
-                [Part::Word, Part::Initial, ..] | [Part::Word, Part::Word, ..] => {
-                    gaz || surname || (case && (apposition(text, &toks, i, end) || name_slot(text, &toks, i, end)))
+            relative && gaz
+                || match shape.as_slice() {
+                    [Part::Word, Part::Initial] => gaz || dotted || weak_before(text, &toks, i),
+                    [Part::Word, Part::Initial, ..] | [Part::Word, Part::Word, ..] => {
+                        gaz || surname || (case && (apposition(text, &toks, i, end) || name_slot(text, &toks, i, end)))
+                    }
+                    [Part::Word] => {
+                        (gaz || (case && !looks_like_a_common_word(first)))
+                            && (apposition(text, &toks, i, end) || owns_record(text, t.e))
+                    }
+                    _ => false,
                 }
-                [Part::Word] => {
-                    (gaz || (case && !looks_like_a_common_word(first)))
-                        && (apposition(text, &toks, i, end) || owns_record(text, t.e))
-                }
-                _ => false,
-            }
         };
-        if accept {
+        // a name tied to a staff role is a colleague's, however it was found;
+        // checked last, on the few accepted runs only
+        if accept && !(staff_before(ctx, start) || credential_after(text, end) || staff_after(ctx, end)) {
             hits.push(NameHit { start, end });
         }
         i = body.next.max(i + 1);
@@ -700,18 +694,24 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
 /// our new practice manager`, `Mr. Obi joins our team`, `Mrs. Okafor on her
 /// retirement`. A "Thanks team!" in another sentence is not tied to it.
 fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
-    let text = ctx.text;
-    let rest = &text[end..];
-    // "Mrs. Patterson for 40 years of volunteering", "Mr. Tran from housekeeping",
-    // "Mr. Delgado's 4th grade class"
+    staff_word_after(ctx, end) || staff_clause_after(ctx.text, end)
+}
+
+/// "Mrs. Patterson for 40 years of volunteering", "Mr. Tran from
+/// housekeeping", "Mr. Delgado's 4th grade class".
+fn staff_clause_after(text: &str, end: usize) -> bool {
     let mut stop = super::sentence_end(text, end).min(end + 90);
     while !text.is_char_boundary(stop) {
         stop -= 1;
     }
     let from = if text[..end].ends_with("'s") { end - 2 } else { end };
-    if STAFF_CLAUSE.is_match(&text[from..stop]) {
-        return true;
-    }
+    STAFF_CLAUSE.is_match(&text[from..stop.max(from)])
+}
+
+/// A staff role or staff-news word right after the name.
+fn staff_word_after(ctx: &Context<'_>, end: usize) -> bool {
+    let text = ctx.text;
+    let rest = &text[end..];
     // ", our new practice manager": after a comma and a determiner, any
     // words may describe the role; otherwise only the small gap words
     let described = rest.starts_with(", ")
