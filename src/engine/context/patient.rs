@@ -283,6 +283,16 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             if NOUN_AFTER_STORY.iter().any(|w| w.eq_ignore_ascii_case(next)) {
                 continue;
             }
+            // "To the mom who asked me yesterday: …": someone spoken to, not a case
+            let at = ctx.cues.partition_point(|x| x.start < c.end);
+            if ctx.cues.get(at).is_some_and(|x| x.roles & role::ADDRESS != 0 && x.start == c.end + 1)
+                && text[..c.start].trim_end().rsplit(' ').take(4).any(|w| {
+                    let w = w.trim_start_matches(['.', ',', '!', '?', ':', '@']);
+                    ["to", "dear", "hey", "hi"].iter().any(|t| t.eq_ignore_ascii_case(w))
+                })
+            {
+                continue;
+            }
             let mut lead = c.start.saturating_sub(48).max(s0);
             while !text.is_char_boundary(lead) {
                 lead += 1;

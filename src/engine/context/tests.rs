@@ -459,6 +459,9 @@ fn people_who_came_in_with_a_when_are_references() {
         "this 70yo guy came in tonight swearing it was just heartburn",
         "Teenager? No: teen rolled in overnight after a dirt-bike crash.",
         "Guy came in at 3am with a fork in his hand.",
+        "the guy who messaged me last night came in today with chest pain",
+        "Girl came in tonight with a bead in her ear",
+        "Man walked into urgent care yesterday carrying his own finger",
         "Woman comes in at 2am with chest pain, turns out it's her gallbladder.",
     ] {
         assert!(has_category(t, Category::PatientReference), "{t}");
@@ -472,6 +475,8 @@ fn people_who_came_in_with_a_when_are_references() {
         "Our new CT scanner came in today!",
         "Kid came in today to donate his piggy bank to the NICU! Thank you!",
         "Our teen volunteers came in over the weekend to paint the playroom.",
+        "To the mom who asked me yesterday: yes, we're open Saturday.",
+        "To the sweet old man who messaged us last night: your lost wallet is at the front desk.",
     ] {
         assert!(!has_category(t, Category::PatientReference), "{t}: {:?}", findings(&Draft::new(t)));
     }
@@ -647,6 +652,9 @@ fn diagnoses_and_directives_to_one_dmer_are_individual_advice() {
         "To the mom in my DMs: sounds like a virus, push fluids and keep her home.",
         "To whoever messaged me about the rash: sounds like hand-foot-and-mouth, keep her home",
         "to the new mama who dm'ed me last night, that's classic colic, let her sleep on her tummy",
+        "To the lady who asked me yesterday: sounds like a sinus thing, give her Sudafed",
+        "To the dad who DMed me: sounds like pinkeye, keep him home",
+        "To the mom who wrote in about her baby's rash: that's diaper rash, use zinc cream.",
         "Mom who DMed me last night: sounds like croup, keep him home.",
         "To the dad who asked about his daughter's ear: sounds like swimmer's ear, get her some drops",
         "Hey lady who messaged me about your son: don't send him to school, it's strep",
@@ -660,6 +668,9 @@ fn diagnoses_and_directives_to_one_dmer_are_individual_advice() {
         "To the lady who DMed me: yes, our clinic takes walk-ins, come see us.",
         "To the mom who messaged me: keep him home if he has a fever, and call your pediatrician.",
         "Croup season is here: keep kids home when they have a fever.",
+        "Tip: Pedialyte helps kids with stomach bugs stay hydrated.",
+        "Never give kids cough syrup under age 4.",
+        "To the reader who asked about her daughter: kids can get strep without a fever. Talk to your pediatrician.",
         "To parents who asked: RSV season is here, wash hands often.",
         "Dear followers who asked: our flu clinic opens Monday.",
         "@jo_m they should get the flu shot at any pharmacy, no appointment needed.",
