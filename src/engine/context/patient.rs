@@ -165,7 +165,7 @@ static CAPTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 /// radiology team", "proud of our imaging folks", "imaging centre opens").
 static NOT_A_CASE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|now open|open[- ]house|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
+        r"(?i-u)(?-u:\b)(?:machines?|scanners?|suites?|equipment|installed|unveil(?:ed|s)?|ribbon|arrived|tours?|teams?|crews?|squad|folks|staff|colleagues|techs|technologists?|radiographers?|sonographers?|departments?|dept|week|celebrat\w*|party|potluck|awards?|opens|opening|now open|open[- ]house|pet therapy|therapy (?:dogs?|pets?|animals?)|qr|(?:imaging|radiology|x-?ray|mri|ct|ultrasound|wound care) (?:centres?|centers?|services|clinics?|units?))(?-u:\b)",
     )
     .expect("valid not-a-case pattern")
 });
