@@ -155,6 +155,12 @@ fn word(text: &str, s: usize, e: usize) -> &str {
     text[s..e].strip_suffix("'s").unwrap_or(&text[s..e])
 }
 
+/// Lower-case particles of surnames ("de la Cruz", "van der Berg", "bin Salleh").
+const PARTICLES: &[&str] = &[
+    "de", "la", "del", "della", "van", "von", "der", "den", "da", "di", "du", "le", "dos", "das", "ter", "ten", "bin",
+    "binti", "al", "el",
+];
+
 const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Mister"];
 const PROVIDERS: &[&str] = &["Dr", "Doctor", "Prof", "Professor"];
 /// Words before a capitalised word that make it a place, not a person.
@@ -295,7 +301,16 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 after += 1;
             }
             if i + 1 < toks.len() && after < b.len() && b[after] == b' ' && toks[i + 1].s == after + 1 {
-                let body = parse_body(text, &toks, i + 1, 3);
+                // "Ms. de la Cruz", "Mr. van der Berg": particles before the surname
+                let mut j = i + 1;
+                while j + 1 < toks.len()
+                    && j < i + 3
+                    && PARTICLES.contains(&&text[toks[j].s..toks[j].e])
+                    && toks[j + 1].s == toks[j].e + 1
+                {
+                    j += 1;
+                }
+                let body = parse_body(text, &toks, j, 3);
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = staff_before(ctx, t.s)

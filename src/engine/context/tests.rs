@@ -181,6 +181,8 @@ fn honorific_names_are_patients_whatever_the_draft_cheers() {
         ("Mr. Haddad, our patient and a retired nurse, went home today", "Mr. Haddad"),
         ("Mrs. Lee, after 10 years of dialysis, got her new kidney today. Thanks team!", "Mrs. Lee"),
         ("Mrs. Kim from the ICU sent the whole unit a thank-you card!", "Mrs. Kim"),
+        ("Remember Ms. de la Cruz from bed 4? Thank you, nurses!", "Ms. de la Cruz"),
+        ("Mr. van der Berg went home today. Thanks team!", "Mr. van der Berg"),
     ] {
         assert_eq!(hits(t, "phi.name"), [name], "{t}");
     }
@@ -208,6 +210,7 @@ fn honorific_names_tied_to_a_staff_role_are_colleagues() {
         "Please join us in welcoming Mr. Kwame Asante, our new CFO.",
         "Ms. Chen, our lactation consultant, answers your questions Thursday at noon.",
         "Meet Mx. Rivera, our new patient advocate.",
+        "Ms. de Souza, our new practice manager, starts Monday",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
     }
@@ -493,6 +496,7 @@ fn bed_codes_and_from_bed_are_references() {
         ("Our patient in room 5B is stable", "patient in room 5B"),
         ("Remember Ms. Kowalski from bed 4?", "Ms. Kowalski from bed 4"),
         ("Remember Mrs. K from bed 4?", "Mrs. K from bed 4"),
+        ("Remember Ms. de la Cruz from bed 4?", "Ms. de la Cruz from bed 4"),
         ("Mr. O'Neil from room 12 says hi to the night crew", "Mr. O'Neil from room 12"),
     ] {
         assert_eq!(hits(t, "patient.story"), [m], "{t}");
