@@ -152,6 +152,17 @@ static FILE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid file-name pattern")
 });
 
+/// File-name words naming what a picture shows on a body (a wound, a rash, a
+/// fracture). Unlike modality words (`mri`, `scan`), which a caption about a
+/// new scanner or a team can explain, no caption makes such a picture anything
+/// but a case; only the file name itself can (`wound_care_team.jpg`).
+static FILE_FINDINGS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)(?-u:\b)(?:wounds?|rash(?:es)?|fractures?d?|lesions?|ulcers?|burns?|lacerations?|tumou?rs?|moles?|biops(?:y|ies)|histology|dermoscopy|dicom)(?-u:\b)",
+    )
+    .expect("valid file-finding pattern")
+});
+
 /// Caption words of a clinical image: narrower than file names, since a
 /// caption also says "scan the QR code" or "slides from my talk".
 static CAPTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
@@ -466,7 +477,8 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         // "xray_left_wrist.png" → "xray left wrist png"
         let name: String =
             a.filename.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { ' ' }).collect();
-        let name_clinical = FILE_WORDS.is_match(&name) && (!not_a_case || case_image) && !NOT_A_CASE.is_match(&name);
+        let name_clinical = !NOT_A_CASE.is_match(&name)
+            && (FILE_FINDINGS.is_match(&name) || (FILE_WORDS.is_match(&name) && (!not_a_case || case_image)));
         if name_clinical || caption_clinical {
             sink.push(
                 RULE_IMAGE,

@@ -606,6 +606,18 @@ fn imaging_teams_and_departments_are_not_clinical_images() {
     }
     // a case cue outweighs the team word
     assert!(image_flagged("Our imaging team caught this bleed on her CT last night", "IMG_5.jpg"));
+    // so does a file name that names a finding on a body, whatever the caption says
+    for (caption, file) in [
+        ("Proud of our front desk team this week!", "wound-photo-day3.jpg"),
+        ("Thanks to the whole crew for a great week", "rash_forearm.png"),
+        ("Celebrating our radiographers!", "fracture-l-wrist.jpeg"),
+        ("Team lunch today", "lesion_0412.jpg"),
+    ] {
+        assert!(image_flagged(caption, file), "{caption} / {file}");
+    }
+    // while modality words in a file name still follow the caption
+    assert!(!image_flagged("Our new MRI scanner arrived today!", "mri.jpg"));
+    assert!(!image_flagged("Meet this year's wound care team!", "wound_care_team.jpg"));
     assert!(image_flagged("Proud of our team: look at this x-ray of his hand after surgery", "IMG_6.jpg"));
 }
 
