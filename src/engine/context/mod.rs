@@ -41,8 +41,9 @@ pub const RULES: &[RuleDoc] = &[
         category: Category::Phi,
         severity: Severity::Error,
         what: "Finds a person's name in a patient context: `Mr./Mrs./Ms. Surname` (whatever cheers the draft \
-               holds), a name after `my patient`, `pt`, `named` or `baby` (`Baby Amara Okonkwo`), a first name \
-               with an initial (`Anna S.`, `Ngozi R., 73,`), a name after a record (`discharge summary for Nguyen \
+               holds), a name after `my patient`, `pt`, `named` or `baby` (`Baby Amara Okonkwo`), a full name after a tender \
+               word for a child in a care story (`Little Amara Okonkwo went home after 6 weeks in our NICU`, `our \
+               little fighter Mateo Rossi rang the bell`), a first name with an initial (`Anna S.`, `Ngozi R., 73,`), a name after a record (`discharge summary for Nguyen \
                Thi Lan`), initials with age and sex (`J.M., 47M`), or a common first name and surname in a draft \
                about someone's care. Staff names tied to a role (`Dr. Lopez joins our team`, `our nurse Kelly \
                Chen`, `Ms. Rivera, our new practice manager`) are left alone.",

@@ -9,6 +9,11 @@
 //! - a trigger word right before it says so (`patient`, `pt`, `named`,
 //!   `name:`, `baby`, `baby girl`, `client`), or it follows a capitalised
 //!   `Baby`/`Newborn` and has a name's shape (`Baby Amara Okonkwo`);
+//! - a tender word for a child comes right before a full name in a draft
+//!   with a care word or a care unit (`Little Amara Okonkwo went home after
+//!   6 weeks in our NICU`, `our little fighter Mateo Rossi rang the bell`);
+//!   a lone word (`Little Rock`) or a staff tie (`little league coach Tom
+//!   Reed`) is not enough;
 //! - it is a first name and an initial with an age after it or a scan or
 //!   result in its sentence (`Ngozi R., 73,`), or a run of two or three
 //!   capitalised words after a record and `for`/`of` (`discharge summary for
@@ -229,7 +234,10 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
     if !ctx.has(role::NAME_TRIGGER) && !b.iter().any(u8::is_ascii_uppercase) {
         return hits;
     }
-    if ctx.has(role::CARE | role::NAME_TRIGGER | role::HONORIFIC | role::RECORD) || has_named_initial(b) {
+    if ctx.has(role::CARE | role::NAME_TRIGGER | role::HONORIFIC | role::RECORD)
+        || (ctx.has(role::CHILD) && ctx.has(role::UNIT))
+        || has_named_initial(b)
+    {
         scan_words(ctx, &mut hits);
     }
     if has_initials(b) {
@@ -348,6 +356,14 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             i += 1;
             continue;
         }
+        if ctx.has(role::CHILD) && ctx.has(role::CARE | role::UNIT) {
+            // "Little Amara Okonkwo went home", "our little fighter Mateo Rossi"
+            if let Some((start, end, next)) = child_name(ctx, &toks, i) {
+                hits.push(NameHit { start, end });
+                i = next;
+                continue;
+            }
+        }
         if i > 0 && PLACE_BEFORE.contains(&&text[toks[i - 1].s..toks[i - 1].e]) && toks[i - 1].e + 2 >= t.s {
             i += 1;
             continue;
@@ -448,6 +464,48 @@ fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
         })
 }
 
+/// `Little Amara Okonkwo`, `sweet Sofia Hernandez`, `our little fighter
+/// Mateo Rossi`: a full name right after a tender word for a child, in a
+/// draft about someone's care. Either the word before the name is such a cue
+/// ("our little fighter Mateo Rossi") or the capitalised token `i` starts one
+/// ("Little Amara Okonkwo"). Needs two or three name words (a lone "Little
+/// Rock" or "Sweet Caroline" is not enough) that could all be a name, and no
+/// staff role tied to them ("little league coach Tom Reed" is a coach).
+/// Returns the name's span and the token after it.
+fn child_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize, usize)> {
+    let text = ctx.text;
+    let b = text.as_bytes();
+    let t = toks[i];
+    let j = if ctx.cue_before(t.s).is_some_and(|c| c.roles & role::CHILD != 0 && c.end + 1 == t.s) {
+        i
+    } else {
+        // a capitalised cue at the token: the name starts after it
+        let at = ctx.cues.partition_point(|c| c.start < t.s);
+        let c = ctx.cues.get(at).filter(|c| c.start == t.s && c.roles & role::CHILD != 0)?;
+        let k = toks[i..].iter().position(|x| x.s > c.end)? + i;
+        if toks[k].s != c.end + 1 || b[c.end] != b' ' {
+            return None;
+        }
+        k
+    };
+    let body = parse_body(text, toks, j, 3);
+    if body.parts.len() < 2 || body.parts.iter().filter(|p| p.0 == Part::Word).count() < 2 {
+        return None;
+    }
+    if body.parts[0].0 != Part::Word || !name_words(text, toks, &body.parts, body.next) {
+        return None;
+    }
+    let (_, start, e0) = body.parts[0];
+    if body.parts.iter().any(|&(_, s, e)| BABY_WORDS.contains(&word(text, s, e))) || e0 - start < 2 {
+        return None;
+    }
+    let end = body.parts[body.parts.len() - 1].2;
+    if staff_after(ctx, end) || credential_after(text, end) {
+        return None;
+    }
+    Some((start, end, body.next))
+}
+
 /// Capitalised words that introduce a newborn's name ("Baby Amara Okonkwo").
 const BABY_WORDS: &[&str] = &["Baby", "Newborn", "Infant"];
 
@@ -544,6 +602,8 @@ const TITLE_WORDS: &[&str] = &[
     "Cross",
     "Department",
     "Eastern",
+    "Fair",
+    "Festival",
     "Food",
     "Fund",
     "Gala",
@@ -560,6 +620,7 @@ const TITLE_WORDS: &[&str] = &[
     "Operation",
     "Outreach",
     "Pantry",
+    "Parade",
     "Parenthood",
     "Partnership",
     "Planned",

@@ -47,6 +47,49 @@ fn names_after_patient_triggers() {
 }
 
 #[test]
+fn child_patients_named_after_a_tender_word() {
+    let t = "Little Amara Okonkwo went home today after 6 weeks in our NICU!";
+    assert_eq!(hits(t, "phi.name"), ["Amara Okonkwo"]);
+    assert!(has_category(t, Category::PatientReference));
+    let t = "Sweet Sofia Hernandez finished chemo today, so proud of her";
+    assert_eq!(hits(t, "phi.name"), ["Sofia Hernandez"], "staff-news words do not silence it");
+    assert!(has_category(t, Category::PatientReference));
+    let t = "Our little fighter Mateo Rossi rang the bell this morning!";
+    assert_eq!(hits(t, "phi.name"), ["Mateo Rossi"]);
+    assert!(has_category(t, Category::PatientReference));
+    let t = "tiny Chukwuemeka Eze graduated from the NICU after 94 days";
+    assert_eq!(hits(t, "phi.name"), ["Chukwuemeka Eze"], "no word list needed");
+    assert!(has_category(t, Category::PatientReference));
+    let t = "Brave little Aiyana Begay finished her last round of chemo";
+    assert_eq!(hits(t, "phi.name"), ["Aiyana Begay"]);
+    assert!(has_category(t, Category::PatientReference));
+    let t = "Our little warrior Nguyen Thi Lan headed home from the PICU today";
+    assert_eq!(hits(t, "phi.name"), ["Nguyen Thi Lan"]);
+    assert_eq!(hits("So happy: brave Tomasz Kowalczyk rings the bell at noon", "phi.name"), ["Tomasz Kowalczyk"]);
+}
+
+#[test]
+fn tender_words_without_a_child_patient() {
+    for t in [
+        "Congrats to little league coach Tom Reed on 20 years",
+        "Congrats to Little League coach Tom Reed, who volunteers in our NICU",
+        "Little Rock clinic opens Monday; ICU tours at noon",
+        "We sang Sweet Caroline in the PICU today",
+        "Little Rock Central High students toured our NICU",
+        "Our little league team rang the bell at the fundraiser",
+        "Sweet Jane Doyle retires after 30 years in our NICU",
+        "Brave New World book club meets in the ICU family lounge",
+        "A little Olive Oil Festival raised funds for the NICU",
+        "Tiny Tim went home happy after the NICU holiday play",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}");
+        assert!(!has_category(t, Category::PatientReference), "{t}");
+    }
+    // without a care unit or a care word, a full name after "little" is not a patient
+    assert!(hits("Little Women star Amy March visits the library", "phi.name").is_empty());
+}
+
+#[test]
 fn honorifics_mark_names() {
     assert_eq!(hits("Mrs. Whitcombe, your lab results are ready.", "phi.name"), ["Mrs. Whitcombe"]);
     assert_eq!(hits("Mr Alvarado asked about his refill", "phi.name"), ["Mr Alvarado"]);

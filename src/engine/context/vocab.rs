@@ -60,6 +60,12 @@ pub(super) mod role {
     /// A birth (welcome to the world, born, lbs): a capitalised "Baby" and
     /// one unlisted word after it is a newborn's name.
     pub const BIRTH: u32 = 1 << 19;
+    /// A tender word for a child patient (little, sweet, brave, our little
+    /// fighter): a full name right after it, in a care draft, is a patient's.
+    pub const CHILD: u32 = 1 << 20;
+    /// A care unit or milestone of a child's care story (NICU, PICU, rang
+    /// the bell): with a [`CHILD`] word, the draft is about someone's care.
+    pub const UNIT: u32 = 1 << 21;
 }
 
 use role::*;
@@ -391,7 +397,28 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("since", DATE_TRIGGER),
     ("started", DATE_TRIGGER),
     ("starting", DATE_TRIGGER),
-    ("icu", DATE_TRIGGER),
+    ("icu", DATE_TRIGGER | UNIT),
+    ("nicu", UNIT),
+    ("picu", UNIT),
+    ("cicu", UNIT),
+    ("rang the bell", UNIT),
+    ("ring the bell", UNIT),
+    ("rings the bell", UNIT),
+    ("ringing the bell", UNIT),
+    ("little", CHILD),
+    ("sweet", CHILD),
+    ("brave", CHILD),
+    ("tiny", CHILD),
+    ("little fighter", CHILD),
+    ("little warrior", CHILD),
+    ("little champ", CHILD),
+    ("little champion", CHILD),
+    ("little miracle", CHILD),
+    ("little superhero", CHILD),
+    ("little hero", CHILD),
+    ("little trooper", CHILD),
+    ("brave little", CHILD),
+    ("sweet little", CHILD),
     ("born", CARE | DATE_TRIGGER | DATE_STRONG | BIRTH),
     ("birthday", DATE_TRIGGER | DATE_STRONG),
     ("died", CARE | DATE_TRIGGER | DATE_STRONG),
