@@ -46,7 +46,9 @@ pub const RULES: &[RuleDoc] = &[
                little fighter Mateo Rossi rang the bell`), a first name with an initial (`Anna S.`, `Ngozi R., 73,`), a name after a record (`discharge summary for Nguyen \
                Thi Lan`), initials with age and sex (`J.M., 47M`), or a common first name and surname in a draft \
                about someone's care. Staff names tied to a role (`Dr. Lopez joins our team`, `our nurse Kelly \
-               Chen`, `Ms. Rivera, our new practice manager`) are left alone.",
+               Chen`, `Ms. Rivera, our new practice manager`, `Meet Mr. Jenkins, who has driven our shuttle for 20 years`), \
+               race results (`1st place Maria Lopez`), campuses (`Mercy West`) and public figures in a sentence \
+               about public life (`Magic Johnson's HIV diagnosis changed the conversation`) are left alone.",
         why: "A patient's name is the first of the 18 HIPAA Safe Harbor identifiers; with a diagnosis or a date \
               next to it, the post discloses protected health information.",
         example: "`Wonderful to see my patient Jessica Moreno walking again` → remove the name, or get written \

@@ -32,6 +32,13 @@
 //! and a lower-case given name right after a trigger (`my patient jessica`)
 //! are names too.
 //!
+//! A job clause after the name (`Mr. Jenkins, who has driven our shuttle
+//! for 20 years`) makes it staff; a rank before it (`1st place Maria
+//! Lopez`) makes it a race result; a two-word run ending in a compass word
+//! (`Mercy West`) is a campus; and a weak name shape in a sentence about
+//! public life (`announced`, `went public`, `NBA`) with no patient word is a
+//! public figure.
+//!
 //! Providers (`Dr. Smith`) are reported only in a draft about one patient
 //! ("seen by Dr. Smith on…" narrows down who the patient is) and never in
 //! staff news. A name after a staff role (`our nurse Kelly Chen`) or before a
@@ -322,6 +329,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = staff_before(ctx, t.s)
+                        || ranked(text, t.s)
                         || (honorific && news_before(ctx, t.s))
                         || credential_after(text, end)
                         || staff_after(ctx, end)
@@ -389,7 +397,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             || record_for_name(ctx, &toks, i, &body);
         let accept = if strong {
             true
-        } else if !care || (news && !case) {
+        } else if !care || (news && !case) || compass_place(text, &body.parts) || public_figure(ctx, start, end) {
             false
         } else {
             let gaz = vocab::is_first_name(first);
@@ -415,7 +423,12 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
         };
         // a name tied to a staff role is a colleague's, however it was found;
         // checked last, on the few accepted runs only
-        if accept && !(staff_before(ctx, start) || credential_after(text, end) || staff_after(ctx, end)) {
+        if accept
+            && !(staff_before(ctx, start)
+                || credential_after(text, end)
+                || staff_after(ctx, end)
+                || ranked(text, start))
+        {
             hits.push(NameHit { start, end });
         }
         i = body.next.max(i + 1);
@@ -861,7 +874,7 @@ const NEWS_BEFORE: &[&str] =
 /// a class or team the person leads.
 static STAFF_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i-u)(?:^'s (?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|kindergarten|new) )?(?:grade )?(?:class|classroom|students|crew|staff|department|troop|choir|band)(?-u:\b)|(?-u:\b)(?:\d{1,2}|two|three|four|five|ten|fifteen|twenty|thirty|forty) (?:years?|decades?) (?:of (?:service|volunteering|volunteer work|work|dedication|caring for|teaching|nursing|leadership|commitment)|at (?:our|the|example)|with (?:us|our|the)|on (?:our|the) (?:unit|floor|team)|here(?-u:\b))|(?-u:\b)(?:from|in|of) (?:our |the )?(?:housekeeping|environmental services|evs|accounting|billing|finance|pharmacy|facilities|maintenance|security|hr|human resources|nutrition services|dietary|food services|marketing|communications|registration|front desk|gift shop|cafeteria|administration|engineering|transport|supply chain|central supply|volunteer services|chaplaincy|medical records|health information|it department)(?-u:\b))",
+        r"(?i-u)(?:^'s (?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|kindergarten|new) )?(?:grade )?(?:class|classroom|students|crew|staff|department|troop|choir|band)(?-u:\b)|(?-u:\b)(?:\d{1,2}|two|three|four|five|ten|fifteen|twenty|thirty|forty) (?:years?|decades?) (?:of (?:service|volunteering|volunteer work|work|dedication|caring for|teaching|nursing|leadership|commitment)|at (?:our|the|example)|with (?:us|our|the)|on (?:our|the) (?:unit|floor|team)|here(?-u:\b))|^,? who (?:has |have |had |'s )?(?:been )?(?:driv(?:es|en|ing)|drove|work(?:s|ed|ing)?|serv(?:es|ed|ing)|taught|teach(?:es|ing)|led|lead(?:s|ing)|manag(?:es|ed|ing)|cook(?:s|ed|ing)|clean(?:s|ed|ing)|volunteer(?:s|ed|ing)|run(?:s|ning)?|ran|greet(?:s|ed|ing)|staff(?:s|ed)|coach(?:es|ed|ing)|guard(?:s|ed|ing)|answer(?:s|ed|ing)|maintain(?:s|ed|ing)|fix(?:es|ed|ing)|bak(?:es|ed|ing))(?-u:\b)[ a-zA-Z0-9',-]{0,40}?(?-u:\b)(?:our|us|here)(?-u:\b)|(?-u:\b)(?:from|in|of) (?:our |the )?(?:housekeeping|environmental services|evs|accounting|billing|finance|pharmacy|facilities|maintenance|security|hr|human resources|nutrition services|dietary|food services|marketing|communications|registration|front desk|gift shop|cafeteria|administration|engineering|transport|supply chain|central supply|volunteer services|chaplaincy|medical records|health information|it department)(?-u:\b))",
     )
     .expect("valid staff-clause pattern")
 });
@@ -933,6 +946,45 @@ const GAP_WORDS: &[&str] = &[
     "be",
     "of",
 ];
+
+/// A place in a race or contest right before the name (`1st place Maria
+/// Lopez`, `Winner: Ahmed Khan`, `runner-up Ana Lima`): event results name
+/// participants, not patients.
+fn ranked(text: &str, start: usize) -> bool {
+    let mut from = start.saturating_sub(32);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    RANK_BEFORE.is_match(&text[from..start])
+}
+
+static RANK_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i-u)(?:(?-u:\b)\d{1,3}(?:st|nd|rd|th)(?: place| overall)?|(?-u:\b)(?:first|second|third|fourth|fifth)(?: place| overall)(?: winner)?|(?-u:\b)(?:first|second|third|fourth|fifth) ?:|(?-u:\b)(?:winners?|runners?[- ]up|champions?|finishers?|mvp|top fundraisers?|won by|placed))[ :,-]*$",
+    )
+    .expect("valid rank pattern")
+});
+
+/// `Mercy West`, `Sinai North`, `Baptist Central`: a two-word run ending in
+/// a compass word, after a word that is not a given name, names a campus,
+/// not a person (`Jane West` stays a name).
+fn compass_place(text: &str, parts: &[(Part, usize, usize)]) -> bool {
+    const COMPASS: &[&str] =
+        &["North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest", "Central"];
+    matches!(parts, [(Part::Word, s0, e0), (Part::Word, s, e)]
+        if COMPASS.contains(&word(text, *s, *e)) && !vocab::is_first_name(word(text, *s0, *e0)))
+}
+
+/// A public figure talked about (`Magic Johnson's HIV diagnosis changed the
+/// conversation`, `when the NBA star went public`): a word of public life in
+/// the name's sentence and no patient, story or case word there.
+fn public_figure(ctx: &Context<'_>, start: usize, end: usize) -> bool {
+    if !ctx.has(role::PUBLIC) {
+        return false;
+    }
+    let (s0, s1) = (super::sentence_start(ctx.text, start), super::sentence_end(ctx.text, end));
+    ctx.has_in(role::PUBLIC, s0, s1) && !ctx.has_in(role::PATIENT | role::STORY | role::CASE | role::OWNER, s0, s1)
+}
 
 /// A staff role right before the name ("our nurse Kelly Chen").
 fn staff_before(ctx: &Context<'_>, start: usize) -> bool {

@@ -90,6 +90,52 @@ fn tender_words_without_a_child_patient() {
 }
 
 #[test]
+fn staff_profiles_with_a_job_clause_are_colleagues() {
+    for t in [
+        "Meet Mr. Jenkins, who has driven our shuttle for 20 years",
+        "Meet Ms. Adebayo, who has run our cafeteria since 1999. Lunch on us today!",
+        "Say hi to Mrs. Kowalczyk, who greets every visitor at our front desk",
+        "Mr. Takahashi, who has maintained our MRI suite for a decade, retires Friday",
+        "Meet Ms. Nwosu, who cooks for our patients every morning",
+        "Mr. Ruiz, who has been working here since the clinic opened, knows every patient by name",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}");
+    }
+    // a clause about the person's own care, or work elsewhere, keeps the patient
+    let t = "Mr. Jenkins, who drives for a rideshare company, was admitted with chest pain";
+    assert_eq!(hits(t, "phi.name"), ["Mr. Jenkins"]);
+    let t = "Mrs. Tanaka, who has been coming to our clinic for 20 years, finally met her A1C goal";
+    assert_eq!(hits(t, "phi.name"), ["Mrs. Tanaka"]);
+    let t = "Mr. Haddad, who was treated here last spring, sent us a card";
+    assert_eq!(hits(t, "phi.name"), ["Mr. Haddad"]);
+}
+
+#[test]
+fn event_results_facilities_and_public_figures_are_not_patients() {
+    for t in [
+        "Results for Breast Cancer 5K: 1st place Maria Lopez",
+        "Results for the Heart Walk: 1st place Maria Lopez, 2nd place Ahmed Khan, 3rd Priya Patel",
+        "Diabetes Fun Run results are in! Winner: Oluwaseun Adeyemi; runner-up Ana Lima",
+        "Cancer survivors golf outing: first place overall Kenji Watanabe",
+        "Results for Mercy West",
+        "Lab results from Sinai North are now in the portal",
+        "Magic Johnson's HIV diagnosis changed the conversation",
+        "When the NBA great Kareem Abdul-Jabbar went public with his leukemia diagnosis, screening calls rose",
+        "Angelina Jolie's BRCA test and surgery raised awareness of genetic counseling",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}");
+    }
+    assert_eq!(hits("Results for Jane West are back, biopsy clear", "phi.name"), ["Jane West"]);
+    assert_eq!(hits("Results for Maria Lopez are in, her biopsy was clear", "phi.name"), ["Maria Lopez"]);
+    let t = "My patient Magic Johnson's HIV diagnosis changed the conversation in our clinic";
+    assert_eq!(hits(t, "phi.name"), ["Magic Johnson's"], "a patient word wins over public words");
+    let t = "Our patient Maria Lopez came in 1st place in her chemo ward's walk";
+    assert_eq!(hits(t, "phi.name"), ["Maria Lopez"], "a trigger before the name wins");
+    let t = "Maria Lopez's HIV diagnosis changed everything for her family";
+    assert_eq!(hits(t, "phi.name"), ["Maria Lopez's"], "no public words: still a name in a care draft");
+}
+
+#[test]
 fn honorifics_mark_names() {
     assert_eq!(hits("Mrs. Whitcombe, your lab results are ready.", "phi.name"), ["Mrs. Whitcombe"]);
     assert_eq!(hits("Mr Alvarado asked about his refill", "phi.name"), ["Mr Alvarado"]);

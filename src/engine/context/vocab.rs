@@ -66,6 +66,10 @@ pub(super) mod role {
     /// A care unit or milestone of a child's care story (NICU, PICU, rang
     /// the bell): with a [`CHILD`] word, the draft is about someone's care.
     pub const UNIT: u32 = 1 << 21;
+    /// Public life (announced, went public, raised awareness, famous, NBA):
+    /// a name shaped like a name in the same sentence is a public figure
+    /// talked about, not a patient, unless a patient cue is there too.
+    pub const PUBLIC: u32 = 1 << 22;
 }
 
 use role::*;
@@ -405,6 +409,29 @@ pub(super) const CUES: &[(&str, u32)] = &[
     ("ring the bell", UNIT),
     ("rings the bell", UNIT),
     ("ringing the bell", UNIT),
+    ("announced", PUBLIC),
+    ("went public", PUBLIC),
+    ("publicly", PUBLIC),
+    ("revealed", PUBLIC),
+    ("opened up about", PUBLIC),
+    ("spoke openly", PUBLIC),
+    ("spoke out", PUBLIC),
+    ("changed the conversation", PUBLIC),
+    ("raised awareness", PUBLIC),
+    ("headlines", PUBLIC),
+    ("celebrity", PUBLIC),
+    ("famous", PUBLIC),
+    ("famously", PUBLIC),
+    ("legendary", PUBLIC),
+    ("nba", PUBLIC),
+    ("nfl", PUBLIC),
+    ("olympian", PUBLIC),
+    ("actor", PUBLIC),
+    ("actress", PUBLIC),
+    ("singer", PUBLIC),
+    ("press conference", PUBLIC),
+    ("hall of famer", PUBLIC),
+    ("millions of fans", PUBLIC),
     ("little", CHILD),
     ("sweet", CHILD),
     ("brave", CHILD),
