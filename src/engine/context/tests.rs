@@ -66,6 +66,12 @@ fn child_patients_named_after_a_tender_word() {
     let t = "Our little warrior Nguyen Thi Lan headed home from the PICU today";
     assert_eq!(hits(t, "phi.name"), ["Nguyen Thi Lan"]);
     assert_eq!(hits("So happy: brave Tomasz Kowalczyk rings the bell at noon", "phi.name"), ["Tomasz Kowalczyk"]);
+    let t = "Sweet little Zainab Hussain is finally home after 3 months in the NICU";
+    assert_eq!(hits(t, "phi.name"), ["Zainab Hussain"]);
+    assert!(has_category(t, Category::PatientReference), "a few words between the name and the story");
+    let t = "Our brave Santiago Morales beat leukemia and rang the bell today";
+    assert_eq!(hits(t, "phi.name"), ["Santiago Morales"]);
+    assert!(has_category(t, Category::PatientReference));
 }
 
 #[test]
@@ -81,6 +87,9 @@ fn tender_words_without_a_child_patient() {
         "Brave New World book club meets in the ICU family lounge",
         "A little Olive Oil Festival raised funds for the NICU",
         "Tiny Tim went home happy after the NICU holiday play",
+        "Brave Hearts Walk went great, thanks to everyone who raised funds for the hospital",
+        "Little Italy Street Fair raises money for our PICU",
+        "Tiny Miracles Foundation donated blankets to our NICU",
     ] {
         assert!(hits(t, "phi.name").is_empty(), "{t}");
         assert!(!has_category(t, Category::PatientReference), "{t}");
