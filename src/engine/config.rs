@@ -21,8 +21,11 @@
 //! id = "claim.cure" ...
 //! [[hashtag]]                    # the community hashtag catalog
 //! tag = "#BCSM" ...
+//! [context.cues]                 # cue phrases of the context rules, one key per role
+//! care = ["admitted", "results"] # (see `context::ROLE_NAMES`); absent: the built-in table
 //! ```
 
+use super::context::{role_by_name, Vocabulary, ROLE_NAMES};
 use super::lexicon::{Lexicon, LexiconRule};
 use super::registry::{code_rules, RuleInfo, RuleSource};
 use super::{Category, Severity};
@@ -171,6 +174,27 @@ struct RawConfig {
     lexicon: Vec<RawLexiconRule>,
     #[serde(default)]
     hashtag: Vec<HashtagEntry>,
+    #[serde(default)]
+    context: RawContext,
+}
+
+/// Role name → phrases, with spans for errors.
+type RawCues = BTreeMap<Spanned<String>, Vec<Spanned<String>>>;
+
+/// `[context]`: the vocabulary of the context rules.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    /// `[context.cues]`; when absent, the built-in file's table is used.
+    #[serde(default)]
+    cues: Option<RawCues>,
+}
+
+/// Only the `[context]` table of a file (other tables are skipped).
+#[derive(Debug, Deserialize, Default)]
+struct ContextOnly {
+    #[serde(default)]
+    context: RawContext,
 }
 
 /// A compiled, ready-to-use rule set. Build it once; review many drafts.
@@ -184,6 +208,8 @@ pub struct RuleSet {
     pub lexicon: Lexicon,
     /// The hashtag catalog and profile, compiled for the posting rules.
     pub posting: super::posting::Compiled,
+    /// The cue phrases of the context rules (`[context.cues]`), compiled.
+    pub context: Vocabulary,
     rules: Vec<RuleInfo>,
     index: HashMap<String, usize>,
 }
@@ -329,6 +355,11 @@ impl RuleSet {
         let posting = super::posting::Compiled::build(&raw.hashtag, &raw.profile)
             .map_err(|e| err(Some("hashtag".into()), None, e))?;
 
+        let context = match &raw.context.cues {
+            Some(cues) => compile_cues(cues, text, file)?,
+            None => builtin_cues()?,
+        };
+
         let digest = Sha256::digest(text.as_bytes());
         let version = format!(
             "{}+{}",
@@ -342,6 +373,7 @@ impl RuleSet {
             hashtags: raw.hashtag,
             lexicon,
             posting,
+            context,
             rules,
             index,
         })
@@ -359,6 +391,64 @@ impl RuleSet {
     /// Every rule, code rules first, in a stable order.
     pub fn rules(&self) -> &[RuleInfo] {
         &self.rules
+    }
+}
+
+/// Compiles `[context.cues]`: every key must name a role, every phrase must
+/// be non-empty without surrounding spaces.
+fn compile_cues(cues: &RawCues, text: &str, file: &str) -> Result<Vocabulary, ConfigError> {
+    let err = |key: String, span: std::ops::Range<usize>, message: String| ConfigError {
+        file: file.to_string(),
+        key: Some(key),
+        line: Some(line_of(text, span.start)),
+        message,
+    };
+    let mut pairs: Vec<(&str, u32)> = Vec::new();
+    for (name, phrases) in cues {
+        let Some(role) = role_by_name(name.get_ref()) else {
+            let known = ROLE_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            return Err(err(
+                format!("context.cues.{}", name.get_ref()),
+                name.span(),
+                format!("unknown role {:?}; expected one of: {known}", name.get_ref()),
+            ));
+        };
+        for (j, p) in phrases.iter().enumerate() {
+            let phrase = p.get_ref();
+            if phrase.trim().is_empty() || phrase.trim() != phrase {
+                return Err(err(
+                    format!("context.cues.{}[{j}]", name.get_ref()),
+                    p.span(),
+                    format!("cue phrase {phrase:?} must be non-empty without leading or trailing spaces"),
+                ));
+            }
+            pairs.push((phrase, role));
+        }
+    }
+    Vocabulary::build(pairs).map_err(|e| ConfigError {
+        file: file.to_string(),
+        key: Some("context.cues".into()),
+        line: None,
+        message: format!("cannot build cue matcher: {e}"),
+    })
+}
+
+/// The `[context.cues]` of the built-in file, for a file without its own.
+fn builtin_cues() -> Result<Vocabulary, ConfigError> {
+    let raw: ContextOnly = toml::from_str(DEFAULT_RULES_TOML).map_err(|e| ConfigError {
+        file: DEFAULT_RULES_NAME.to_string(),
+        key: None,
+        line: e.span().map(|s| line_of(DEFAULT_RULES_TOML, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    match &raw.context.cues {
+        Some(cues) => compile_cues(cues, DEFAULT_RULES_TOML, DEFAULT_RULES_NAME),
+        None => Vocabulary::build([]).map_err(|e| ConfigError {
+            file: DEFAULT_RULES_NAME.to_string(),
+            key: Some("context.cues".into()),
+            line: None,
+            message: e,
+        }),
     }
 }
 
@@ -440,6 +530,77 @@ example = "e"
         let e = RuleSet::from_toml("[rules]\n\"nope.rule\" = \"off\"\n", "r.toml").unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("nope.rule"));
+    }
+
+    #[test]
+    fn unknown_cue_role_names_key_and_line() {
+        let text = "[meta]\nversion = \"t\"\n\n[context.cues]\ncare = [\"admitted\"]\ncolour = [\"red\"]\n";
+        let e = RuleSet::from_toml(text, "x/rules.toml").unwrap_err();
+        assert_eq!(e.file, "x/rules.toml");
+        assert_eq!(e.key.as_deref(), Some("context.cues.colour"));
+        assert_eq!(e.line, Some(6));
+        assert!(e.message.contains("date_trigger"), "lists the known roles: {e}");
+        assert!(e.to_string().contains("x/rules.toml:6"), "{e}");
+    }
+
+    #[test]
+    fn bad_cue_phrase_names_key_and_line() {
+        for bad in ["\"\"", "\"  \"", "\" admitted\""] {
+            let text = format!("[context.cues]\ncare = [\n  \"seen\",\n  {bad},\n]\n");
+            let e = RuleSet::from_toml(&text, "r.toml").unwrap_err();
+            assert_eq!(e.key.as_deref(), Some("context.cues.care[1]"), "{bad}: {e}");
+            assert_eq!(e.line, Some(4), "{bad}: {e}");
+        }
+        // a phrase that is not a string, and an unknown key inside [context]
+        let e = RuleSet::from_toml("[context.cues]\ncare = [3]\n", "r.toml").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = RuleSet::from_toml("[context]\nwords = {}\n", "r.toml").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("words"), "{e}");
+    }
+
+    #[test]
+    fn builtin_cues_come_from_rules_toml() {
+        let rs = RuleSet::builtin().unwrap();
+        assert!(rs.context.len() > 500, "{}", rs.context.len());
+        // a file without [context] gets the built-in vocabulary
+        let rs = RuleSet::from_toml(RULE, "r.toml").unwrap();
+        assert_eq!(rs.context.len(), RuleSet::builtin().unwrap().context.len());
+        let r = super::super::review(&super::super::Draft::new("my patient Jessica Moreno is home"), &rs);
+        assert!(r.findings.iter().any(|f| f.rule == "phi.name"), "{:?}", r.findings);
+        // one with its own table gets only that table
+        let rs = RuleSet::from_toml("[context.cues]\ncare = [\"admitted\"]\n", "r.toml").unwrap();
+        assert_eq!(rs.context.len(), 1);
+        let rs = RuleSet::from_toml("[context.cues]\n", "r.toml").unwrap();
+        assert!(rs.context.is_empty());
+    }
+
+    #[test]
+    fn custom_cue_in_config_dir_changes_a_result() {
+        use super::super::{review, Draft};
+        let draft = Draft::new("Lovely chat with Jessica Moreno this afternoon.");
+        let names = |rs: &RuleSet| review(&draft, rs).findings.iter().filter(|f| f.rule == "phi.name").count();
+        assert_eq!(names(&RuleSet::builtin().unwrap()), 0, "no care cue in the built-in table");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.toml"), "[context.cues]\ncare = [\"lovely chat\"]\n").unwrap();
+        let rs = RuleSet::from_dir(dir.path()).unwrap();
+        assert_eq!(names(&rs), 1, "a custom care cue makes the name a patient's");
+        // matching stays whole-word and ASCII case-insensitive
+        let other = Draft::new("LOVELY CHATS with Jessica Moreno this afternoon.");
+        assert_eq!(review(&other, &rs).findings.iter().filter(|f| f.rule == "phi.name").count(), 0);
+        let upper = Draft::new("LOVELY CHAT with Jessica Moreno this afternoon.");
+        assert_eq!(review(&upper, &rs).findings.iter().filter(|f| f.rule == "phi.name").count(), 1);
+    }
+
+    #[test]
+    fn a_phrase_under_two_roles_carries_both() {
+        let care = role_by_name("care").unwrap();
+        let case = role_by_name("case").unwrap();
+        let v = Vocabulary::build([("Chart", care), ("chart", case), ("seen", care)]).unwrap();
+        assert_eq!(v.len(), 2);
+        assert!(role_by_name("Care").is_none() && role_by_name("").is_none());
+        let rs = RuleSet::from_toml("[context.cues]\ncare = [\"chart\"]\ncase = [\"CHART\"]\n", "r.toml").unwrap();
+        assert_eq!(rs.context.len(), 1);
     }
 
     #[test]

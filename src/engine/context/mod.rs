@@ -13,15 +13,17 @@
 //!
 //! The fixed phrases of the last two families ("pt in room 12", "DM me your
 //! symptoms") are lexicon entries in `config/rules.toml` (`patient.story`,
-//! `advice.offer`); the code here holds what needs logic. The word lists the
-//! logic reads (`vocab`: cue words, staff roles, facility words; and the
-//! given-name and surname lists) stay in code: a lexicon entry reports every
-//! match on its own, while these words only qualify a candidate. Every rule matches the folded view (`input.norm`) and maps
+//! `advice.offer`); the code here holds what needs logic. The cue phrases the
+//! logic reads (care words, staff roles, date triggers...) are data too, in
+//! `[context.cues]` of `config/rules.toml`, compiled once per `RuleSet` into a
+//! [`Vocabulary`]: unlike a lexicon entry they report nothing on their own,
+//! they only qualify a candidate. A few closed word lists (facility words,
+//! credentials) and the given-name and surname lists stay in `vocab`. Every rule matches the folded view (`input.norm`) and maps
 //! spans back to the original text. Structured identifiers (phones, emails,
 //! SSN, MRN, ages over 89...) belong to [`super::phi`], not here; this module
 //! touches nothing outside the draft it is given.
 //!
-//! Cost: one Aho-Corasick pass over cue words (`vocab::find_cues`), a byte
+//! Cost: one Aho-Corasick pass over cue words (`Vocabulary::find_cues`), a byte
 //! scan of capitalised words, and a few ASCII-boundary regexes run only when
 //! their cue words are present.
 
@@ -34,6 +36,7 @@ mod vocab;
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink};
 use vocab::{role, Cue};
+pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
 pub const RULES: &[RuleDoc] = &[
     RuleDoc {
@@ -111,9 +114,9 @@ pub const RULES: &[RuleDoc] = &[
 ];
 
 /// Runs every context rule over a draft.
-pub fn detect(input: &Input<'_>, _rules: &RuleSet, sink: &mut Sink<'_>) {
+pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let text = input.norm.text();
-    let ctx = Context::new(text);
+    let ctx = Context::new(text, &rules.context);
     let mut name_hits = Vec::new();
     if sink.enabled(names::RULE) || sink.enabled(dates::RULE) {
         name_hits = names::find(&ctx);
@@ -141,8 +144,8 @@ struct Context<'t> {
 }
 
 impl<'t> Context<'t> {
-    fn new(text: &'t str) -> Context<'t> {
-        let mut cues = vocab::find_cues(text);
+    fn new(text: &'t str, vocabulary: &Vocabulary) -> Context<'t> {
+        let mut cues = vocabulary.find_cues(text);
         for c in cues.iter_mut() {
             if c.roles & role::PATIENT != 0 && !patient::is_person_use(text, c.start, c.end) {
                 c.roles = 0;

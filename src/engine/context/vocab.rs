@@ -1,12 +1,16 @@
-//! Word lists of the context rules and the one cue automaton built from them.
+//! Word lists of the context rules and the cue vocabulary they are read with.
 //!
-//! Every draft is scanned once with [`CUES`] (Aho-Corasick, ASCII case
-//! folding, whole words); each cue carries a bit set of [`role`]s that the
-//! detectors ask about ("is there a care word in this draft?", "is there a
-//! date trigger in the 90 bytes before this date?"). The small closed lists
-//! that only ever qualify a word next to a candidate (facility words after a
-//! name, modifier nouns after "patient") are plain slices looked up by
-//! binary search or linear scan on a handful of words.
+//! The cue phrases are data: `[context.cues]` in `config/rules.toml`, one key
+//! per [`role`] name ([`ROLE_NAMES`]). The config loader compiles them once
+//! into a [`Vocabulary`] (Aho-Corasick, ASCII case folding, whole words) kept
+//! in the `RuleSet`; every draft is scanned once with it, and each cue carries
+//! a bit set of roles that the detectors ask about ("is there a care word in
+//! this draft?", "is there a date trigger in the 90 bytes before this date?").
+//! The small closed lists that only ever qualify a word next to a candidate
+//! (facility words after a name, modifier nouns after "patient") and the
+//! given-name / surname gazetteers stay here, looked up by hash set or linear
+//! scan on a handful of words. Nothing here reads files or touches the draft
+//! beyond the text it is given.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashSet;
@@ -74,591 +78,120 @@ pub(super) mod role {
 
 use role::*;
 
-/// The cue words. Matching is ASCII case-insensitive on whole words of the
-/// folded view.
-pub(super) const CUES: &[(&str, u32)] = &[
-    // --- one specific patient
-    ("patient", PATIENT | CARE | CASE | NAME_TRIGGER),
-    ("pt", PATIENT | CARE | CASE | NAME_TRIGGER),
-    ("pt's", CARE | CASE),
-    ("pt.", PATIENT | CARE | CASE | NAME_TRIGGER),
-    ("pts", CARE),
-    ("year-old", CARE | CASE),
-    ("year old", CARE | CASE),
-    ("years old", CARE | CASE),
-    ("yr old", CARE | CASE),
-    ("yr-old", CARE | CASE),
-    ("month-old", CARE | CASE),
-    ("week-old", CARE | CASE),
-    ("day-old", CARE | CASE),
-    ("yo", CARE | CASE | AFTER_DIGIT),
-    ("y/o", CARE | CASE | AFTER_DIGIT),
-    ("y.o.", CARE | CASE | AFTER_DIGIT),
-    ("yrs", CARE | CASE | AFTER_DIGIT),
-    ("mrn", CARE | CASE),
-    ("medical record", CARE | CASE),
-    ("dob", CARE | CASE | DATE_TRIGGER | DATE_STRONG),
-    ("d.o.b.", CARE | CASE | DATE_TRIGGER | DATE_STRONG),
-    ("date of birth", CARE | CASE | DATE_TRIGGER | DATE_STRONG),
-    ("birthdate", CARE | CASE | DATE_TRIGGER | DATE_STRONG),
-    ("s/p", CARE | CASE | DATE_TRIGGER),
-    ("hx", CARE | CASE),
-    ("dx", CARE | CASE | DATE_TRIGGER | RECORD),
-    ("dx'd", CARE | CASE | DATE_TRIGGER),
-    ("tx", CARE),
-    ("w/", CARE),
-    ("his chart", CARE | CASE),
-    ("her chart", CARE | CASE),
-    ("pt chart", CARE | CASE),
-    ("insurance id", CARE | CASE),
-    ("member id", CARE | CASE),
-    ("patient id", CARE | CASE),
-    ("named", NAME_TRIGGER),
-    ("name", NAME_TRIGGER),
-    ("name:", NAME_TRIGGER),
-    ("newborn", NAME_TRIGGER | BIRTH),
-    ("welcome to the world", BIRTH),
-    ("lbs", BIRTH),
-    ("first baby", BIRTH),
-    ("arrived", BIRTH),
-    ("client", NAME_TRIGGER),
-    ("my", OWNER),
-    ("husband", RELATIVE),
-    ("wife", RELATIVE),
-    ("spouse", RELATIVE),
-    ("daughter", RELATIVE),
-    ("son", RELATIVE),
-    ("granddaughter", RELATIVE),
-    ("grandson", RELATIVE),
-    ("brother", RELATIVE),
-    ("niece", RELATIVE),
-    ("nephew", RELATIVE),
-    ("fiance", RELATIVE),
-    ("fiancee", RELATIVE),
-    ("caregiver", RELATIVE),
-    ("mr", HONORIFIC),
-    ("mrs", HONORIFIC),
-    ("ms", HONORIFIC),
-    ("miss", HONORIFIC),
-    ("mx", HONORIFIC),
-    ("mister", HONORIFIC),
-    ("dr", HONORIFIC),
-    ("doctor", STAFF | HONORIFIC),
-    ("prof", HONORIFIC),
-    // --- stories: a person or case with a when
-    ("guy", STORY),
-    ("lady", STORY),
-    ("woman", STORY),
-    ("man", STORY),
-    ("kid", STORY),
-    ("child", STORY),
-    ("girl", STORY),
-    ("boy", STORY),
-    ("gentleman", STORY),
-    ("mom", STORY),
-    ("dad", STORY),
-    ("mother", STORY),
-    ("baby", STORY | NAME_TRIGGER),
-    ("teen", STORY),
-    ("toddler", STORY),
-    ("infant", STORY | NAME_TRIGGER),
-    ("grandma", STORY),
-    ("grandpa", STORY),
-    ("grandmother", STORY),
-    ("grandfather", STORY),
-    ("dude", STORY),
-    ("fella", STORY),
-    ("case", STORY | CARE | DATE_TRIGGER),
-    ("today", WHEN),
-    ("tonight", WHEN),
-    ("yesterday", WHEN),
-    ("this morning", WHEN),
-    ("this afternoon", WHEN),
-    ("this evening", WHEN),
-    ("this week", WHEN),
-    ("this am", WHEN),
-    ("this pm", WHEN),
-    ("last night", WHEN),
-    ("last week", WHEN),
-    ("last shift", WHEN),
-    ("last weekend", WHEN),
-    ("my shift", WHEN),
-    ("our shift", WHEN),
-    ("the shift", WHEN),
-    ("night shift", WHEN),
-    ("day shift", WHEN),
-    ("on call", WHEN),
-    ("on shift", WHEN),
-    ("overnight", WHEN),
-    ("just now", WHEN),
-    ("an hour ago", WHEN),
-    ("earlier", WHEN),
-    ("hours ago", WHEN),
-    ("minutes ago", WHEN),
-    ("middle of the night", WHEN),
-    ("midnight", WHEN),
-    ("this weekend", WHEN),
-    ("over the weekend", WHEN),
-    ("monday night", WHEN),
-    ("tuesday night", WHEN),
-    ("wednesday night", WHEN),
-    ("thursday night", WHEN),
-    ("friday night", WHEN),
-    ("saturday night", WHEN),
-    ("sunday night", WHEN),
-    // --- individual advice
-    ("dm me", ADDRESS),
-    ("pm me", ADDRESS),
-    ("message me", ADDRESS),
-    ("msg me", ADDRESS),
-    ("email me", ADDRESS),
-    ("text me", ADDRESS),
-    ("inbox me", ADDRESS),
-    ("ping me", ADDRESS),
-    ("in your case", ADDRESS),
-    ("for you specifically", ADDRESS),
-    ("based on", ADDRESS),
-    ("from what you", ADDRESS),
-    ("from your", ADDRESS),
-    ("who messaged", ADDRESS),
-    ("who dm'd", ADDRESS),
-    ("who dmed", ADDRESS),
-    ("who pm'd", ADDRESS),
-    ("who asked", ADDRESS),
-    ("who emailed", ADDRESS),
-    ("who wrote", ADDRESS),
-    ("who commented", ADDRESS),
-    ("who tweeted", ADDRESS),
-    ("who reached out", ADDRESS),
-    ("who sent", ADDRESS),
-    ("who contacted", ADDRESS),
-    ("who replied", ADDRESS),
-    ("who posted", ADDRESS),
-    ("who tagged", ADDRESS),
-    ("who called", ADDRESS),
-    ("that messaged", ADDRESS),
-    ("who dm'ed", ADDRESS),
-    ("who pm'ed", ADDRESS),
-    ("who texted", ADDRESS),
-    ("who inboxed", ADDRESS),
-    ("who slid into", ADDRESS),
-    ("who just messaged", ADDRESS),
-    ("who just asked", ADDRESS),
-    ("that dmed", ADDRESS),
-    ("that dm'd", ADDRESS),
-    ("that dm'ed", ADDRESS),
-    ("that emailed", ADDRESS),
-    ("that wrote", ADDRESS),
-    ("whoever messaged", ADDRESS),
-    ("whoever asked", ADDRESS),
-    ("in my dms", ADDRESS),
-    ("in my inbox", ADDRESS),
-    ("in my mentions", ADDRESS),
-    ("that asked", ADDRESS),
-    ("go up to", ADVICE),
-    ("go down to", ADVICE),
-    ("double your", ADVICE),
-    ("triple your", ADVICE),
-    ("halve your", ADVICE),
-    ("double up on your", ADVICE),
-    ("double up your", ADVICE),
-    ("sounds like", ADVICE),
-    ("sound like", ADVICE),
-    ("you should", ADVICE),
-    ("you need to", ADVICE),
-    ("you must", ADVICE),
-    ("you have to", ADVICE),
-    ("you gotta", ADVICE),
-    ("you ought to", ADVICE),
-    ("our", OWNER),
-    // --- care words (care context, many tie a date to a person)
-    ("admitted", CARE | CASE | DATE_TRIGGER),
-    ("admit", CARE | DATE_TRIGGER),
-    ("admission", CARE | DATE_TRIGGER | RECORD),
-    ("discharged", CARE | CASE | DATE_TRIGGER),
-    ("discharge", CARE | DATE_TRIGGER | RECORD),
-    ("seen", CARE | DATE_TRIGGER),
-    ("last seen", CARE | CASE | DATE_TRIGGER),
-    ("visited", CARE | DATE_TRIGGER),
-    ("visit", CARE | DATE_TRIGGER),
-    ("treated", CARE | DATE_TRIGGER),
-    ("presenting", CARE | DATE_TRIGGER),
-    ("evaluated", CARE | DATE_TRIGGER),
-    ("assessed", CARE | DATE_TRIGGER),
-    ("examined", CARE | DATE_TRIGGER),
-    ("diagnosed", CARE | DATE_TRIGGER | RECORD),
-    ("diagnosis", CARE | DATE_TRIGGER | RECORD),
-    ("referred", CARE | DATE_TRIGGER),
-    ("referral", CARE | RECORD),
-    ("follow-up", CARE | DATE_TRIGGER),
-    ("followup", CARE | DATE_TRIGGER),
-    ("follow up", CARE | DATE_TRIGGER),
-    ("appointment", CARE | DATE_TRIGGER),
-    ("appt", CARE | DATE_TRIGGER),
-    ("check-up", CARE | DATE_TRIGGER),
-    ("checkup", CARE | DATE_TRIGGER),
-    ("consulted", CARE | DATE_TRIGGER),
-    ("consultation", CARE | DATE_TRIGGER),
-    ("hospitalized", CARE | CASE | DATE_TRIGGER),
-    ("hospitalization", CARE | DATE_TRIGGER),
-    ("surgery", CARE | DATE_TRIGGER),
-    ("operated", CARE | DATE_TRIGGER),
-    ("underwent", CARE | CASE | DATE_TRIGGER),
-    ("procedure", CARE | DATE_TRIGGER),
-    ("post-op", CARE | DATE_TRIGGER),
-    ("intubated", CARE | CASE | DATE_TRIGGER),
-    ("prescribed", CARE | DATE_TRIGGER),
-    ("biopsy", CARE | DATE_TRIGGER | RECORD),
-    ("scan", DATE_TRIGGER | RECORD),
-    ("labs", CARE | DATE_TRIGGER | RECORD),
-    ("lab results", CARE | DATE_TRIGGER | RECORD),
-    ("results", CARE | RECORD),
-    ("chart", CARE | DATE_TRIGGER | RECORD),
-    ("charts", CARE),
-    ("fax", CARE),
-    ("faxed", CARE),
-    ("records", CARE | DATE_TRIGGER | RECORD),
-    ("notes", CARE | DATE_TRIGGER),
-    ("refill", CARE),
-    ("chemo", CARE | DATE_TRIGGER),
-    ("chemotherapy", CARE | DATE_TRIGGER),
-    ("dialysis", CARE | DATE_TRIGGER),
-    ("transplant", CARE | DATE_TRIGGER),
-    ("ventilator", CARE),
-    ("stitches", CARE),
-    ("prognosis", CARE),
-    ("remission", CARE),
-    ("relapse", CARE),
-    ("prescription", CARE | RECORD),
-    // records and tests of one person: qualify a name next to them, never
-    // make a draft "about care" on their own ("scan the QR code")
-    ("summary", RECORD),
-    ("tumor", RECORD),
-    ("tumour", RECORD),
-    ("fracture", RECORD),
-    ("lesion", RECORD),
-    ("scans", RECORD),
-    ("ct", RECORD),
-    ("cat scan", RECORD),
-    ("mri", RECORD),
-    ("x-ray", RECORD),
-    ("xray", RECORD),
-    ("x-rays", RECORD),
-    ("imaging", RECORD),
-    ("ultrasound", RECORD),
-    ("echo", RECORD),
-    ("ecg", RECORD),
-    ("ekg", RECORD),
-    ("eeg", RECORD),
-    ("mammogram", RECORD),
-    ("pathology", RECORD),
-    ("path report", RECORD),
-    ("bloodwork", RECORD),
-    ("blood work", RECORD),
-    ("lab work", RECORD),
-    ("labwork", RECORD),
-    ("test results", RECORD | CARE),
-    ("workup", RECORD),
-    ("work-up", RECORD),
-    ("consult", RECORD),
-    ("prior auth", RECORD),
-    // arrivals: "guy came in with...", "kid walked into urgent care"
-    ("came in", ARRIVAL),
-    ("came into", ARRIVAL),
-    ("walked in", ARRIVAL),
-    ("walked into", ARRIVAL),
-    ("rolled in", ARRIVAL),
-    ("rolled into", ARRIVAL),
-    ("stumbled in", ARRIVAL),
-    ("stumbled into", ARRIVAL),
-    ("limped in", ARRIVAL),
-    ("limped into", ARRIVAL),
-    ("brought in", ARRIVAL),
-    ("wheeled in", ARRIVAL),
-    ("showed up", ARRIVAL),
-    ("came to the er", ARRIVAL),
-    ("came to the ed", ARRIVAL),
-    ("came to the clinic", ARRIVAL),
-    ("came to urgent care", ARRIVAL),
-    ("came to clinic", ARRIVAL),
-    ("comes in", ARRIVAL),
-    ("comes into", ARRIVAL),
-    ("walks in", ARRIVAL),
-    ("walks into", ARRIVAL),
-    ("rolls in", ARRIVAL),
-    ("presented", CARE | DATE_TRIGGER | ARRIVAL),
-    ("meds", CARE),
-    ("stroke", DATE_TRIGGER),
-    ("heart attack", DATE_TRIGGER),
-    ("cardiac arrest", DATE_TRIGGER),
-    ("patients like", CARE | CASE),
-    ("patient like", CARE | CASE),
-    ("injured", DATE_TRIGGER),
-    ("fell", DATE_TRIGGER),
-    ("accident", DATE_TRIGGER),
-    ("noted", DATE_TRIGGER),
-    ("reviewed", DATE_TRIGGER),
-    ("since", DATE_TRIGGER),
-    ("started", DATE_TRIGGER),
-    ("starting", DATE_TRIGGER),
-    ("icu", DATE_TRIGGER | UNIT),
-    ("nicu", UNIT),
-    ("picu", UNIT),
-    ("cicu", UNIT),
-    ("rang the bell", UNIT),
-    ("ring the bell", UNIT),
-    ("rings the bell", UNIT),
-    ("ringing the bell", UNIT),
-    ("announced", PUBLIC),
-    ("went public", PUBLIC),
-    ("publicly", PUBLIC),
-    ("revealed", PUBLIC),
-    ("opened up about", PUBLIC),
-    ("spoke openly", PUBLIC),
-    ("spoke out", PUBLIC),
-    ("changed the conversation", PUBLIC),
-    ("raised awareness", PUBLIC),
-    ("headlines", PUBLIC),
-    ("celebrity", PUBLIC),
-    ("famous", PUBLIC),
-    ("famously", PUBLIC),
-    ("legendary", PUBLIC),
-    ("nba", PUBLIC),
-    ("nfl", PUBLIC),
-    ("olympian", PUBLIC),
-    ("actor", PUBLIC),
-    ("actress", PUBLIC),
-    ("singer", PUBLIC),
-    ("press conference", PUBLIC),
-    ("hall of famer", PUBLIC),
-    ("millions of fans", PUBLIC),
-    ("little", CHILD),
-    ("sweet", CHILD),
-    ("brave", CHILD),
-    ("tiny", CHILD),
-    ("little fighter", CHILD),
-    ("little warrior", CHILD),
-    ("little champ", CHILD),
-    ("little champion", CHILD),
-    ("little miracle", CHILD),
-    ("little superhero", CHILD),
-    ("little hero", CHILD),
-    ("little trooper", CHILD),
-    ("brave little", CHILD),
-    ("sweet little", CHILD),
-    ("born", CARE | DATE_TRIGGER | DATE_STRONG | BIRTH),
-    ("birthday", DATE_TRIGGER | DATE_STRONG),
-    ("died", CARE | DATE_TRIGGER | DATE_STRONG),
-    ("passed away", CARE | DATE_TRIGGER | DATE_STRONG),
-    ("deceased", CARE | DATE_TRIGGER | DATE_STRONG),
-    ("date of death", CARE | DATE_TRIGGER | DATE_STRONG),
-    ("expired", DATE_TRIGGER),
-    // --- events: a date next to these is a calendar date, not a person's
-    ("join us", EVENT),
-    ("join", EVENT),
+/// Every role by its name in `[context.cues]` of `rules.toml`.
+pub const ROLE_NAMES: &[(&str, u32)] = &[
+    ("care", CARE),
+    ("case", CASE),
+    ("date_trigger", DATE_TRIGGER),
+    ("date_strong", DATE_STRONG),
     ("event", EVENT),
-    ("events", EVENT),
-    ("webinar", EVENT),
-    ("seminar", EVENT),
-    ("workshop", EVENT),
-    ("class", EVENT),
-    ("classes", EVENT),
-    ("register", EVENT),
-    ("registration", EVENT),
-    ("rsvp", EVENT),
-    ("tickets", EVENT),
-    ("deadline", EVENT),
-    ("closed", EVENT),
-    ("close", EVENT),
-    ("closing", EVENT),
-    ("open", EVENT),
-    ("opens", EVENT),
-    ("opening", EVENT),
-    ("hours", EVENT),
-    ("holiday", EVENT),
-    ("launch", EVENT),
-    ("launches", EVENT),
-    ("fair", EVENT),
-    ("drive", EVENT),
-    ("conference", EVENT),
-    ("meeting", EVENT),
-    ("summit", EVENT),
-    ("festival", EVENT),
-    ("celebrate", EVENT),
-    ("celebration", EVENT),
-    ("awareness", EVENT),
-    ("gala", EVENT),
-    ("town hall", EVENT),
-    ("livestream", EVENT),
-    ("tune in", EVENT),
-    ("ceremony", EVENT),
-    ("5k", EVENT),
-    ("pm", EVENT | AFTER_DIGIT),
-    ("am", EVENT | AFTER_DIGIT),
-    ("noon", EVENT),
-    ("p.m.", EVENT),
-    ("a.m.", EVENT),
-    ("save the date", EVENT),
-    ("goes live", EVENT),
-    ("go live", EVENT),
-    ("go-live", EVENT),
-    ("rollout", EVENT),
-    ("maintenance", EVENT),
-    ("downtime", EVENT),
-    ("outage", EVENT),
-    ("upgrade", EVENT),
-    ("sign up", EVENT),
-    ("free", EVENT),
-    // --- staff
-    ("nurse", STAFF),
-    ("nurses", STAFF),
-    ("rn", STAFF),
-    ("np", STAFF),
-    ("lpn", STAFF),
-    ("cna", STAFF),
-    ("colleague", STAFF),
-    ("colleagues", STAFF),
-    ("coworker", STAFF),
-    ("co-worker", STAFF),
-    ("manager", STAFF),
-    ("director", STAFF),
-    ("chief", STAFF),
-    ("volunteer", STAFF),
-    ("therapist", STAFF),
-    ("pharmacist", STAFF),
-    ("technician", STAFF),
-    ("tech", STAFF),
-    ("educator", STAFF),
-    ("coordinator", STAFF),
-    ("surgeon", STAFF),
-    ("physician", STAFF),
-    ("midwife", STAFF),
-    ("paramedic", STAFF),
-    ("resident", STAFF),
-    ("fellow", STAFF),
-    ("intern", STAFF),
-    ("dietitian", STAFF),
-    ("chaplain", STAFF),
-    ("ceo", STAFF),
-    ("president", STAFF),
-    ("founder", STAFF),
-    ("speaker", STAFF),
-    ("host", STAFF),
-    ("author", STAFF),
-    ("practitioner", STAFF),
-    ("hygienist", STAFF),
-    ("assistant", STAFF),
-    ("aide", STAFF),
-    ("receptionist", STAFF),
-    ("scheduler", STAFF),
-    ("counselor", STAFF),
-    ("psychologist", STAFF),
-    ("psychiatrist", STAFF),
-    ("dentist", STAFF),
-    ("optometrist", STAFF),
-    ("radiologist", STAFF),
-    ("cardiologist", STAFF),
-    ("oncologist", STAFF),
-    ("pediatrician", STAFF),
-    ("neurologist", STAFF),
-    ("dermatologist", STAFF),
-    ("internist", STAFF),
-    ("hospitalist", STAFF),
-    ("anesthesiologist", STAFF),
-    ("obstetrician", STAFF),
-    ("specialist", STAFF),
-    ("navigator", STAFF),
-    ("social worker", STAFF),
-    ("case manager", STAFF),
-    ("clerk", STAFF),
-    ("administrator", STAFF),
-    ("trustee", STAFF),
-    ("donor", STAFF),
-    ("sponsor", STAFF),
-    ("researcher", STAFF),
-    ("scientist", STAFF),
-    ("professor", STAFF | HONORIFIC),
-    ("rev", STAFF),
-    ("reverend", STAFF),
-    ("father", STORY),
-    ("pastor", STAFF),
-    ("coach", STAFF),
-    ("senator", STAFF),
-    ("mayor", STAFF),
-    ("governor", STAFF),
-    ("representative", STAFF),
-    ("principal", STAFF),
-    ("teacher", STAFF),
-    ("officer", STAFF),
-    ("firefighter", STAFF),
-    ("chef", STAFF),
-    ("driver", STAFF),
-    ("librarian", STAFF),
-    ("custodian", STAFF),
-    ("housekeeper", STAFF),
-    ("superintendent", STAFF),
-    ("commissioner", STAFF),
-    ("head of", STAFF),
-    ("cfo", STAFF),
-    ("vice president", STAFF),
-    ("chair", STAFF),
-    ("consultant", STAFF),
-    ("advocate", STAFF),
-    ("patient advocate", STAFF),
-    ("patient navigator", STAFF),
-    ("doula", STAFF),
-    ("welcome", NEWS),
-    ("welcomes", NEWS),
-    ("joins", NEWS),
-    ("joined", NEWS),
-    ("joining", NEWS),
-    ("congrats", NEWS),
-    ("congratulations", NEWS),
-    ("award", NEWS),
-    ("awarded", NEWS),
-    ("hired", NEWS),
-    ("promoted", NEWS),
-    ("retire", NEWS),
-    ("retires", NEWS),
-    ("retiring", NEWS),
-    ("retirement", NEWS),
-    ("honored", NEWS),
-    ("honoured", NEWS),
-    ("recognized", NEWS),
-    ("thank you", NEWS),
-    ("thanks", NEWS),
-    ("shout-out", NEWS),
-    ("shoutout", NEWS),
-    ("shout out", NEWS),
-    ("kudos", NEWS),
-    ("proud", NEWS),
-    ("our team", NEWS),
-    ("our staff", NEWS),
-    ("employee", NEWS),
-    ("staff", NEWS),
-    ("anniversary", NEWS),
-    ("interview", NEWS),
-    ("podcast", NEWS),
-    ("keynote", NEWS),
+    ("staff", STAFF),
+    ("news", NEWS),
+    ("name_trigger", NAME_TRIGGER),
+    ("patient", PATIENT),
+    ("after_digit", AFTER_DIGIT),
+    ("owner", OWNER),
+    ("honorific", HONORIFIC),
+    ("story", STORY),
+    ("when", WHEN),
+    ("address", ADDRESS),
+    ("advice", ADVICE),
+    ("relative", RELATIVE),
+    ("record", RECORD),
+    ("arrival", ARRIVAL),
+    ("birth", BIRTH),
+    ("child", CHILD),
+    ("unit", UNIT),
+    ("public", PUBLIC),
 ];
 
-struct CueMatcher {
-    ac: AhoCorasick,
+/// The role bit of a `[context.cues]` key, if it names one.
+pub fn role_by_name(name: &str) -> Option<u32> {
+    ROLE_NAMES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
 }
 
-static MATCHER: LazyLock<Option<CueMatcher>> = LazyLock::new(|| {
-    let pats: Vec<&str> = CUES.iter().map(|(p, _)| *p).collect();
-    // Leftmost-longest: "last seen" wins over "seen", "patient id" over
-    // "patient"; the longer cue carries the roles that matter there.
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::DFA))
-        .prefilter(true)
-        .build(pats)
-        .ok()
-        .map(|ac| CueMatcher { ac })
-});
+/// The cue vocabulary of a rule set: the phrases of `[context.cues]` with
+/// their roles, compiled once into one Aho-Corasick automaton when the
+/// configuration is loaded (never per draft).
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    ac: Option<AhoCorasick>,
+    /// The roles of each pattern of `ac`, by pattern index.
+    roles: Vec<u32>,
+}
+
+impl Vocabulary {
+    /// Compiles `(phrase, roles)` pairs. A phrase given more than once (any
+    /// ASCII case) is one cue carrying the union of its roles.
+    pub fn build<'a>(cues: impl IntoIterator<Item = (&'a str, u32)>) -> Result<Vocabulary, String> {
+        let mut phrases: Vec<&str> = Vec::new();
+        let mut roles: Vec<u32> = Vec::new();
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (phrase, r) in cues {
+            match at.get(&phrase.to_ascii_lowercase()) {
+                Some(&i) => roles[i] |= r,
+                None => {
+                    at.insert(phrase.to_ascii_lowercase(), phrases.len());
+                    phrases.push(phrase);
+                    roles.push(r);
+                }
+            }
+        }
+        if phrases.is_empty() {
+            return Ok(Vocabulary { ac: None, roles });
+        }
+        // Leftmost-longest: "last seen" wins over "seen", "patient id" over
+        // "patient"; the longer cue carries the roles that matter there.
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(true)
+            .build(&phrases)
+            .map_err(|e| e.to_string())?;
+        Ok(Vocabulary { ac: Some(ac), roles })
+    }
+
+    /// How many distinct cue phrases there are.
+    pub fn len(&self) -> usize {
+        self.roles.len()
+    }
+
+    /// Whether there is no cue at all.
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+    }
+
+    /// Every cue of the folded text, whole words only, in text order.
+    pub(super) fn find_cues(&self, text: &str) -> Vec<Cue> {
+        let Some(ac) = self.ac.as_ref() else { return Vec::new() };
+        let b = text.as_bytes();
+        let mut out = Vec::new();
+        for hit in ac.find_iter(text) {
+            let (s, e) = (hit.start(), hit.end());
+            let roles = self.roles[hit.pattern().as_usize()];
+            let first_word = is_word_byte(b[s]);
+            let last_word = is_word_byte(b[e - 1]);
+            if roles & AFTER_DIGIT != 0 {
+                // "55yo", "55 yo", "55-yo"
+                let k = if s > 0 && matches!(b[s - 1], b' ' | b'-') { s - 1 } else { s };
+                if k == 0 || !b[k - 1].is_ascii_digit() {
+                    continue;
+                }
+            } else if first_word && s > 0 && is_word_byte(b[s - 1]) {
+                continue;
+            }
+            if last_word
+                && e < b.len()
+                && (is_word_byte(b[e]) || (b[e] == b'\'' && e + 1 < b.len() && b[e + 1] == b't'))
+            {
+                continue;
+            }
+            out.push(Cue { start: s, end: e, roles });
+        }
+        out
+    }
+}
 
 /// One cue found in a draft.
 #[derive(Debug, Clone, Copy)]
@@ -670,33 +203,6 @@ pub(super) struct Cue {
 
 pub(super) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
-}
-
-/// Every cue of the folded text, whole words only, in text order.
-pub(super) fn find_cues(text: &str) -> Vec<Cue> {
-    let Some(m) = MATCHER.as_ref() else { return Vec::new() };
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    for hit in m.ac.find_iter(text) {
-        let (s, e) = (hit.start(), hit.end());
-        let roles = CUES[hit.pattern().as_usize()].1;
-        let first_word = is_word_byte(b[s]);
-        let last_word = is_word_byte(b[e - 1]);
-        if roles & AFTER_DIGIT != 0 {
-            // "55yo", "55 yo", "55-yo"
-            let k = if s > 0 && matches!(b[s - 1], b' ' | b'-') { s - 1 } else { s };
-            if k == 0 || !b[k - 1].is_ascii_digit() {
-                continue;
-            }
-        } else if first_word && s > 0 && is_word_byte(b[s - 1]) {
-            continue;
-        }
-        if last_word && e < b.len() && (is_word_byte(b[e]) || (b[e] == b'\'' && e + 1 < b.len() && b[e + 1] == b't')) {
-            continue;
-        }
-        out.push(Cue { start: s, end: e, roles });
-    }
-    out
 }
 
 /// FNV-1a: the word sets hold short ASCII keys from our own lists, so a
