@@ -20,6 +20,7 @@
 //! catch_up_pages = 10           # on start, read at most N pages of 100 messages per channel (0 = no catch-up)
 //! ```
 
+use crate::engine::config::line_of;
 use crate::engine::ConfigError;
 use serde::Deserialize;
 use std::fmt;
@@ -165,9 +166,7 @@ impl BotConfig {
             message,
         };
         let raw: RawBotToml = toml::from_str(text).map_err(|e| {
-            // toml names the offending key in backticks for unknown fields and
-            // type errors; keep the message as toml wrote it.
-            // toml names the key in backticks for unknown/missing fields; for
+            // Keep the message as toml wrote it. toml names the key in backticks for unknown/missing fields; for
             // a value of the wrong type, the key is the one on the error's line.
             let msg = e.message();
             let named = (msg.starts_with("unknown field") || msg.starts_with("missing field"))
@@ -294,10 +293,6 @@ fn key_on_line(text: &str, offset: usize) -> Option<String> {
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.to_string())
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// The bot token. Its `Debug` and `Display` never show it.
