@@ -41,20 +41,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let code = match command {
-        Command::Check(args) => match check::load_rules(cli.config.as_deref()) {
-            Ok(rules) => check::run_check(&args, &rules),
-            Err(e) => {
-                eprintln!("safetweet: {e}");
-                2
-            }
-        },
-        Command::Rules(args) => match check::load_rules(cli.config.as_deref()) {
-            Ok(rules) => check::run_rules(&args, &rules),
-            Err(e) => {
-                eprintln!("safetweet: {e}");
-                2
-            }
-        },
+        Command::Check(args) => with_rules(cli.config.as_deref(), |rules| check::run_check(&args, rules)),
+        Command::Rules(args) => with_rules(cli.config.as_deref(), |rules| check::run_rules(&args, rules)),
         Command::Audit(args) => runtime().map_or(2, |rt| rt.block_on(audit::run(args))),
         Command::Serve(args) => runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config))),
         Command::Run(args) => {
@@ -62,30 +50,36 @@ fn main() -> ExitCode {
             if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
                 runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config)))
             } else {
-                match check::load_rules(cli.config.as_deref()) {
-                    Ok(rules) => {
-                        eprintln!(
-                            "safetweet: DISCORD_TOKEN is not set, so the bot is not started; \
-                             reviewing the built-in sample drafts offline instead (see README)."
-                        );
-                        let mut out = std::io::stdout().lock();
-                        match check::check_jsonl(SAMPLE_DRAFTS.as_bytes(), &rules, &mut out) {
-                            Ok(_) => 0,
-                            Err(e) => {
-                                eprintln!("safetweet: {e}");
-                                2
-                            }
+                with_rules(cli.config.as_deref(), |rules| {
+                    eprintln!(
+                        "safetweet: DISCORD_TOKEN is not set, so the bot is not started; \
+                         reviewing the built-in sample drafts offline instead (see README)."
+                    );
+                    let mut out = std::io::stdout().lock();
+                    match check::check_jsonl(SAMPLE_DRAFTS.as_bytes(), rules, &mut out) {
+                        Ok(_) => 0,
+                        Err(e) => {
+                            eprintln!("safetweet: {e}");
+                            2
                         }
                     }
-                    Err(e) => {
-                        eprintln!("safetweet: {e}");
-                        2
-                    }
-                }
+                })
             }
         }
     };
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// Runs `f` with the rule set `--config` names (or the built-in one); a config
+/// error is reported and is exit code 2.
+fn with_rules(config: Option<&std::path::Path>, f: impl FnOnce(&safetweet::engine::RuleSet) -> i32) -> i32 {
+    match check::load_rules(config) {
+        Ok(rules) => f(&rules),
+        Err(e) => {
+            eprintln!("safetweet: {e}");
+            2
+        }
+    }
 }
 
 /// The sample drafts shipped with the repository, for the offline demo.

@@ -202,7 +202,6 @@ struct ContextOnly {
 pub struct RuleSet {
     /// `meta.version` plus a hash of the config text: what audit records cite.
     pub version: String,
-    pub profile: Profile,
     pub allowlist: Allowlist,
     pub hashtags: Vec<HashtagEntry>,
     pub lexicon: Lexicon,
@@ -368,7 +367,6 @@ impl RuleSet {
         );
         Ok(RuleSet {
             version,
-            profile: raw.profile,
             allowlist: raw.allowlist,
             hashtags: raw.hashtag,
             lexicon,

@@ -112,17 +112,6 @@ impl<'a> Normalized<'a> {
         Span::new(s, e.max(s))
     }
 
-    /// The original byte offset of a byte of the folded view.
-    pub fn original_offset(&self, i: usize) -> usize {
-        if self.is_identity() {
-            i
-        } else if i < self.starts.len() {
-            self.starts[i] as usize
-        } else {
-            self.original.len()
-        }
-    }
-
     fn join_spaced_runs(&mut self) {
         let bytes = self.text.as_bytes();
         let drop = spaced_run_separators(bytes);
