@@ -13,22 +13,12 @@
 //! one at a time p50 0.93 ms, p90 1.52 ms, p99 6.66 ms (n = 500);
 //! a burst of 1,000 sustained 1,043 drafts/s (p99 891 ms including queueing).
 
-#[path = "../tests/support/fake_discord.rs"]
-mod fake_discord;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-use fake_discord::{FakeConfig, FakeDiscord, Person};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-const TOKEN: &str = "MTAwMA.bench-token.Zq9xBENCHxK7pLw";
-const CHANNEL: u64 = 3000;
-const BOT_TOML: &str = r#"[discord]
-review_channels = [3000]
-manager_roles = [4000]
-approve_emoji = "✅"
-reject_emoji = "❌"
-allow_overrides = false
-"#;
+use support::fake_discord::{FakeConfig, FakeDiscord};
+use support::{people, BotEnv, REVIEW_CHANNEL as CHANNEL, TOKEN};
 
 /// Drafts shaped like real ones: mostly clean announcements, some with PHI,
 /// links, hashtags or claims, so the engine does its usual amount of work.
@@ -90,29 +80,13 @@ async fn run(sequential: usize, burst: usize) {
     let mut config = FakeConfig::new(TOKEN);
     config.validate_dispatches = false;
     let fake = FakeDiscord::start(config).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config");
-    std::fs::create_dir_all(&config).expect("config dir");
-    std::fs::write(config.join("bot.toml"), BOT_TOML).expect("bot.toml");
-    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules.toml");
-    std::fs::copy(rules, config.join("rules.toml")).expect("rules.toml");
-    let db_url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let log = std::fs::File::create(dir.path().join("bot.log")).expect("log file");
-    let mut bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_safetweet"))
-        .args(["serve", "--config", &config.display().to_string()])
-        .current_dir(dir.path())
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("DISCORD_API_URL", fake.base_url())
-        .env("DATABASE_URL", &db_url)
-        .env("RUST_LOG", std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "info".into()))
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn safetweet serve");
+    // The tests' harness: a temp dir with the default bot.toml, the shipped
+    // rules.toml and a SQLite audit file; the bot is killed when dropped.
+    let env = BotEnv::new();
+    let log_filter = std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "info".into());
+    let bot = env.spawn_with(&fake, &[("RUST_LOG", Some(log_filter.as_str()))]);
     fake.wait_ready(1, Duration::from_secs(60)).await;
-    let author = Person::new(5001, "Riley", &[]);
+    let author = people::author();
     let within = Duration::from_secs(30);
 
     // Warm-up: connection pools, SQLite pages, lazy statics.
@@ -153,6 +127,5 @@ async fn run(sequential: usize, burst: usize) {
         elapsed.as_secs_f64(),
         burst as f64 / elapsed.as_secs_f64().max(1e-9)
     );
-    let _ = bot.start_kill();
-    let _ = bot.wait().await;
+    drop(bot);
 }
