@@ -328,11 +328,8 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 let body = parse_body(text, &toks, j, 3);
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
-                    let staff = staff_before(ctx, t.s)
-                        || ranked(text, t.s)
+                    let staff = tied_to_staff(ctx, t.s, end)
                         || (honorific && news_before(ctx, t.s))
-                        || credential_after(text, end)
-                        || staff_after(ctx, end)
                         || body_is_place(text, &body.parts);
                     // "Don't Miss Out": a bare "Miss" needs a name after it
                     let plain_word = after == t.e && matches!(w, "Miss" | "Mister") && {
@@ -403,18 +400,17 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             let gaz = vocab::is_first_name(first);
             // a relative of the patient ("her daughter Emily") is named like the patient
             let relative = ctx.cue_before(start).is_some_and(|c| c.roles & role::RELATIVE != 0);
-            let shape: Vec<Part> = body.parts.iter().map(|p| p.0).collect();
             // the surname: the last word of the run
             let last = body.parts.iter().rev().find(|p| p.0 == Part::Word).map(|p| word(text, p.1, p.2));
             let surname = last.is_some_and(|l| l != first && vocab::is_surname(l) && !place_before(text, &toks, i));
             let dotted = b[end - 1] == b'.';
             relative && gaz
-                || match shape.as_slice() {
-                    [Part::Word, Part::Initial] => gaz || dotted || weak_before(text, &toks, i),
-                    [Part::Word, Part::Initial, ..] | [Part::Word, Part::Word, ..] => {
+                || match body.parts.as_slice() {
+                    [(Part::Word, ..), (Part::Initial, ..)] => gaz || dotted || weak_before(text, &toks, i),
+                    [(Part::Word, ..), (Part::Initial | Part::Word, ..), ..] => {
                         gaz || surname || (case && (apposition(text, &toks, i, end) || name_slot(text, &toks, i, end)))
                     }
-                    [Part::Word] => {
+                    [(Part::Word, ..)] => {
                         (gaz || (case && !looks_like_a_common_word(first)))
                             && (apposition(text, &toks, i, end) || owns_record(text, t.e))
                     }
@@ -423,12 +419,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
         };
         // a name tied to a staff role is a colleague's, however it was found;
         // checked last, on the few accepted runs only
-        if accept
-            && !(staff_before(ctx, start)
-                || credential_after(text, end)
-                || staff_after(ctx, end)
-                || ranked(text, start))
-        {
+        if accept && !tied_to_staff(ctx, start, end) {
             hits.push(NameHit { start, end });
         }
         i = body.next.max(i + 1);
@@ -513,7 +504,7 @@ fn child_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize
         return None;
     }
     let end = body.parts[body.parts.len() - 1].2;
-    if staff_after(ctx, end) || credential_after(text, end) {
+    if tied_to_staff(ctx, start, end) {
         return None;
     }
     Some((start, end, body.next))
@@ -563,7 +554,7 @@ fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize,
         return None;
     }
     let end = body.parts[body.parts.len() - 1].2;
-    if staff_after(ctx, end) || credential_after(text, end) {
+    if tied_to_staff(ctx, s0, end) {
         return None;
     }
     Some((s0, end, body.next))
@@ -986,6 +977,13 @@ fn public_figure(ctx: &Context<'_>, start: usize, end: usize) -> bool {
     ctx.has_in(role::PUBLIC, s0, s1) && !ctx.has_in(role::PATIENT | role::STORY | role::CASE | role::OWNER, s0, s1)
 }
 
+/// The one staff/patient decision on a name at `start..end`, however it was
+/// found: a staff role right before it, a rank before it (a race result), a
+/// credential after it, or a staff word or clause tied to it.
+fn tied_to_staff(ctx: &Context<'_>, start: usize, end: usize) -> bool {
+    staff_before(ctx, start) || ranked(ctx.text, start) || credential_after(ctx.text, end) || staff_after(ctx, end)
+}
+
 /// A staff role right before the name ("our nurse Kelly Chen").
 fn staff_before(ctx: &Context<'_>, start: usize) -> bool {
     ctx.cue_before(start).is_some_and(|c| c.roles & role::STAFF != 0)
@@ -1051,14 +1049,12 @@ fn body_is_place(text: &str, parts: &[(Part, usize, usize)]) -> bool {
 
 /// After `at`, `from`, `near`...: a place ("seen at Johns Hopkins").
 fn place_before(text: &str, toks: &[Tok], i: usize) -> bool {
-    i > 0
-        && toks[i - 1].e + 1 == toks[i].s
-        && [
-            "at", "from", "near", "via", "across", "around", "outside", "inside", "into", "toward", "towards",
-            "through",
-        ]
-        .iter()
-        .any(|w| w.eq_ignore_ascii_case(&text[toks[i - 1].s..toks[i - 1].e]))
+    prev_word_is(
+        text,
+        toks,
+        i,
+        &["at", "from", "near", "via", "across", "around", "outside", "inside", "into", "toward", "towards", "through"],
+    )
 }
 
 /// After a comma or `(`, or a word like `for`, `of`, `like`.
