@@ -13,6 +13,7 @@
 //! beyond the text it is given.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::collections::hash_map::Entry;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
@@ -128,10 +129,10 @@ impl Vocabulary {
         let mut roles: Vec<u32> = Vec::new();
         let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (phrase, r) in cues {
-            match at.get(&phrase.to_ascii_lowercase()) {
-                Some(&i) => roles[i] |= r,
-                None => {
-                    at.insert(phrase.to_ascii_lowercase(), phrases.len());
+            match at.entry(phrase.to_ascii_lowercase()) {
+                Entry::Occupied(i) => roles[*i.get()] |= r,
+                Entry::Vacant(slot) => {
+                    slot.insert(phrases.len());
                     phrases.push(phrase);
                     roles.push(r);
                 }
@@ -201,7 +202,7 @@ pub(super) struct Cue {
     pub roles: u32,
 }
 
-pub(super) fn is_word_byte(b: u8) -> bool {
+fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
@@ -224,21 +225,8 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
+/// A closed list of capitalised words, built once and looked up exactly.
 type WordSet = HashSet<&'static str, BuildHasherDefault<Fnv>>;
-
-/// A closed list of capitalised words, looked up exactly.
-pub(super) struct WordList {
-    set: LazyLock<WordSet>,
-}
-
-impl WordList {
-    const fn new(words: fn() -> WordSet) -> WordList {
-        WordList { set: LazyLock::new(words) }
-    }
-    pub fn contains(&self, w: &str) -> bool {
-        self.set.contains(w)
-    }
-}
 
 fn set_of(words: &[&'static str]) -> WordSet {
     words.iter().copied().collect()
@@ -248,12 +236,12 @@ fn set_of_lines(text: &'static str) -> WordSet {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
 }
 
-pub(super) static NOT_FIRST_WORDS: WordList = WordList::new(|| set_of(NOT_FIRST));
-pub(super) static FACILITY_WORDS: WordList = WordList::new(|| set_of(FACILITY));
-pub(super) static NOT_SURNAME_WORDS: WordList = WordList::new(|| set_of(NOT_SURNAME));
+pub(super) static NOT_FIRST_WORDS: LazyLock<WordSet> = LazyLock::new(|| set_of(NOT_FIRST));
+pub(super) static FACILITY_WORDS: LazyLock<WordSet> = LazyLock::new(|| set_of(FACILITY));
+pub(super) static NOT_SURNAME_WORDS: LazyLock<WordSet> = LazyLock::new(|| set_of(NOT_SURNAME));
 
 /// Common given names (see `first_names.txt`).
-static FIRST_NAMES: WordList = WordList::new(|| set_of_lines(include_str!("first_names.txt")));
+static FIRST_NAMES: LazyLock<WordSet> = LazyLock::new(|| set_of_lines(include_str!("first_names.txt")));
 
 /// Whether a capitalised word is a common given name ("Anne-Marie" by its
 /// first part).
@@ -264,7 +252,7 @@ pub(super) fn is_first_name(word: &str) -> bool {
 }
 
 /// Common surnames (see `surnames.txt`).
-static SURNAMES: WordList = WordList::new(|| set_of_lines(include_str!("surnames.txt")));
+static SURNAMES: LazyLock<WordSet> = LazyLock::new(|| set_of_lines(include_str!("surnames.txt")));
 
 /// Whether a capitalised word is a common surname ("Smith's" by "Smith").
 pub(super) fn is_surname(word: &str) -> bool {
@@ -274,7 +262,7 @@ pub(super) fn is_surname(word: &str) -> bool {
 
 /// Words that end no person's name when they follow a capitalised word:
 /// conditions, scores, organisations ("Lyme Disease", "Medicare Advantage").
-pub(super) const NOT_SURNAME: &[&str] = &[
+const NOT_SURNAME: &[&str] = &[
     "Advantage",
     "Anemia",
     "Arthritis",
@@ -322,7 +310,7 @@ pub(super) const NOT_SURNAME: &[&str] = &[
 
 /// Capitalised words that start no person's name in a draft: facility and
 /// place words, clinical terms, calendar words, sentence openers.
-pub(super) const NOT_FIRST: &[&str] = &[
+const NOT_FIRST: &[&str] = &[
     "Acute",
     "Advanced",
     "African-American",
@@ -643,7 +631,7 @@ pub(super) const NOT_FIRST: &[&str] = &[
 
 /// Words that, inside or right after a capitalised pair, make it a place or a
 /// facility ("Henry Ford Hospital", "Beth Israel", "Mary Washington Regional").
-pub(super) const FACILITY: &[&str] = &[
+const FACILITY: &[&str] = &[
     "Hill",
     "Rapids",
     "Spring",
