@@ -242,17 +242,19 @@ enum Cue {
 }
 
 const CUE_PATTERNS: &[(Cue, &str)] = &[
+    // "study shows", "a study from Stanford found", "research out of Johns Hopkins shows"
     (
         Cue::Research,
-        r"\b(?:study|studies|trial|trials|review|meta-?analysis|research|survey|report|paper|analysis|data|findings)\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked|demonstrates?|demonstrated|indicates?|indicated)\b",
+        r"\b(?:study|studies|trial|trials|review|meta-?analysis|research|survey|report|paper|analysis|data|findings)(?:\s+(?:from|by|at|out\s+of|in)\s+(?:the\s+)?[a-z0-9.&'-]+(?:\s+[a-z0-9.&'-]+){0,3}?)?\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked|demonstrates?|demonstrated|indicates?|indicated)\b",
     ),
     (
         Cue::Research,
         r"\b(?:published|out)\s+(?:today\s+|this\s+week\s+|yesterday\s+)?in\s+(?:the\s+)?(?:jama|nejm|new\s+england\s+journal|bmj|lancet|nature|science|circulation|cell|pediatrics|plos|annals|journal)\b",
     ),
+    // "according to a recent JAMA study", "per a new CDC report"
     (
         Cue::Research,
-        r"\baccording\s+to\s+(?:a|the|new|recent|one)\s+(?:[a-z0-9-]+\s+){0,3}?(?:study|studies|trial|review|research|survey|report|paper|analysis)\b",
+        r"\b(?:according\s+to|per)\s+(?:a|the|new|recent|one)\s+(?:[a-z0-9-]+\s+){0,3}?(?:study|studies|trial|review|research|survey|report|paper|analysis)\b",
     ),
     (
         Cue::Research,
@@ -262,14 +264,6 @@ const CUE_PATTERNS: &[(Cue, &str)] = &[
     (
         Cue::Research,
         r"\b(?:a\s+)?new\s+(?:research|study|studies|trial|findings|data|paper|review|meta-?analysis)\s+(?:on|about|in|from|out|of)\b",
-    ),
-    (
-        Cue::Research,
-        r"\b(?:study|studies|research|data|report|survey|trial|paper|review)\s+(?:from|by|at|out\s+of|in)\s+(?:the\s+)?[a-z0-9.&'-]+(?:\s+[a-z0-9.&'-]+){0,3}?\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked)\b",
-    ),
-    (
-        Cue::Research,
-        r"\bper\s+(?:a|the|new|recent|one)\s+(?:[a-z0-9-]+\s+){0,2}?(?:study|report|survey|trial|analysis|review)\b",
     ),
     (
         Cue::Proven,

@@ -150,6 +150,13 @@ fn research_without_a_link() {
             "New data from the CDC shows flu is rising.",
             "Per a new CDC report, vaccination rates fell.",
             "New findings show fiber matters.",
+            // a source between the subject and the verb, for every subject and verb
+            "Findings from the Framingham cohort demonstrated a clear link.",
+            "A meta-analysis by Cochrane authors indicated modest benefit.",
+            "Data in the latest registry suggest fewer readmissions.",
+            // "per" and "according to" take the same sources
+            "Per the latest national research, most adults sleep too little.",
+            "According to one paper, fasting helps.",
         ],
     );
     assert_quiet(
@@ -163,6 +170,8 @@ fn research_without_a_link() {
             "The report is due Friday.",
             "A study group for residents meets at noon.",
             "We're enrolling adults in a study of sleep: call 617-555-0100.",
+            "Per the schedule, the review starts at noon.",
+            "Data from our clinic are on the wall.",
         ],
     );
     let r = run("A new study shows statins cut stroke risk.");
