@@ -542,17 +542,19 @@ fn suggest_community_tags(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_
     let text = input.norm.text();
     let bytes = text.as_bytes();
     let catalog = &rules.hashtags;
-    let mut score = vec![0usize; catalog.len()];
-    let mut any = false;
+    // allocated on the first keyword hit: most drafts have none
+    let mut score: Vec<usize> = Vec::new();
     for m in ac.find_iter(text) {
         if whole_word(bytes, m.start(), m.end()) {
             for &e in &compiled.keyword_entries[m.pattern().as_usize()] {
+                if score.is_empty() {
+                    score = vec![0; catalog.len()];
+                }
                 score[e] += 1;
-                any = true;
             }
         }
     }
-    if !any {
+    if score.is_empty() {
         return;
     }
     let used = |tag: &str| {
