@@ -9,7 +9,7 @@
 mod audit_support;
 mod support;
 
-use safetweet::audit::{Filter, RecordKind, Verification};
+use safetweet::audit::{AuditStore, Filter, RecordKind, Verification};
 use safetweet::bot::config::{BotConfig, Token};
 use safetweet::bot::{self, BotError, Settings, Stores};
 use safetweet::engine::RuleSet;
@@ -28,19 +28,50 @@ fn settings(fake: &FakeDiscord, token: &str) -> Settings {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_finishes_every_review_it_started_and_returns_ok() {
-    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+/// `bot::serve` running in a task against the fake, with a fresh SQLite
+/// audit file in its own temp dir; [`Running::stop`] shuts it down.
+struct Running {
+    _dir: tempfile::TempDir,
+    audit: Arc<dyn AuditStore>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    bot: tokio::task::JoinHandle<Result<(), BotError>>,
+}
+
+/// A fresh temp dir and the stores of its SQLite audit file.
+async fn sqlite_stores() -> (tempfile::TempDir, Stores) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
     let stores = Stores::open(&url).await.expect("open stores");
+    (dir, stores)
+}
+
+/// Starts the bot and waits (bounded) until it has identified.
+async fn start(fake: &FakeDiscord) -> Running {
+    let (dir, stores) = sqlite_stores().await;
     let audit = stores.audit.clone();
     let rules = Arc::new(RuleSet::builtin().expect("rules"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let bot = tokio::spawn(bot::serve(settings(&fake, TOKEN), stores, rules, async {
+    let bot = tokio::spawn(bot::serve(settings(fake, TOKEN), stores, rules, async {
         let _ = stopped.await;
     }));
     fake.wait_ready(1, Duration::from_secs(60)).await;
+    Running { _dir: dir, audit, stop: Some(stop), bot }
+}
+
+impl Running {
+    /// Sends the shutdown signal and returns what `serve` returned (bounded).
+    /// The temp dir lives on with `self`, so the audit file can still be read.
+    async fn stop(&mut self) -> Result<(), BotError> {
+        self.stop.take().expect("stopped once").send(()).expect("bot still running");
+        tokio::time::timeout(Duration::from_secs(45), &mut self.bot).await.expect("serve returned").expect("join")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_every_review_it_started_and_returns_ok() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let mut running = start(&fake).await;
+    let audit = running.audit.clone();
 
     let first = fake.message_create(REVIEW_CHANNEL, &people::author(), "Free flu shots at every clinic this week.");
     fake.wait_reply(first, STEP).await;
@@ -53,8 +84,7 @@ async fn shutdown_finishes_every_review_it_started_and_returns_ok() {
             fake.message_create(REVIEW_CHANNEL, &people::author(), &text)
         })
         .collect();
-    stop.send(()).expect("bot still running");
-    let result = tokio::time::timeout(Duration::from_secs(45), bot).await.expect("serve returned").expect("join");
+    let result = running.stop().await;
     assert!(result.is_ok(), "graceful shutdown is Ok: {result:?}");
 
     // Whatever the bot started, it finished: a draft is recorded exactly when
@@ -82,9 +112,7 @@ async fn shutdown_finishes_every_review_it_started_and_returns_ok() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_an_error_before_the_gateway() {
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let stores = Stores::open(&url).await.expect("open stores");
+    let (_dir, stores) = sqlite_stores().await;
     let rules = Arc::new(RuleSet::builtin().expect("rules"));
     let result = tokio::time::timeout(
         STEP,
@@ -107,16 +135,8 @@ async fn a_reaction_right_behind_its_draft_still_counts() {
     // Each gateway event runs in its own task, so a ✅ sent right after the
     // draft can reach the handler first; the approval must not be lost.
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let stores = Stores::open(&url).await.expect("open stores");
-    let audit = stores.audit.clone();
-    let rules = Arc::new(RuleSet::builtin().expect("rules"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let bot = tokio::spawn(bot::serve(settings(&fake, TOKEN), stores, rules, async {
-        let _ = stopped.await;
-    }));
-    fake.wait_ready(1, Duration::from_secs(60)).await;
+    let mut running = start(&fake).await;
+    let audit = running.audit.clone();
     let ids: Vec<u64> = (0..20)
         .map(|i| {
             let text = format!("Instant approval {i}: flu shots at every clinic this week.");
@@ -137,8 +157,7 @@ async fn a_reaction_right_behind_its_draft_still_counts() {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
-    stop.send(()).expect("bot still running");
-    let result = tokio::time::timeout(Duration::from_secs(45), bot).await.expect("serve returned").expect("join");
+    let result = running.stop().await;
     assert!(result.is_ok(), "{result:?}");
 }
 
