@@ -80,7 +80,6 @@ const OWNER_ADJECTIVES: &[&str] = &[
     "last",
     "youngest",
     "oldest",
-    "sickest",
     "toughest",
     "brave",
     "amazing",
@@ -94,8 +93,9 @@ const OWNER_ADJECTIVES: &[&str] = &[
 /// `92-year-old`, `6-month-old`, `3am` ("my 3am patient").
 fn is_age(w: &str) -> bool {
     let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = w[digits..].to_ascii_lowercase();
-    (1..=3).contains(&digits) && (rest.ends_with("-old") || rest == "am" || rest == "pm" || rest == "yo")
+    let rest = w[digits..].as_bytes();
+    let old = rest.len() >= 4 && rest[rest.len() - 4..].eq_ignore_ascii_case(b"-old");
+    (1..=3).contains(&digits) && (old || [&b"am"[..], b"pm", b"yo"].iter().any(|x| rest.eq_ignore_ascii_case(x)))
 }
 
 /// Words after `case` that make it a count or a category, not a patient.
@@ -118,7 +118,6 @@ const CASE_NOT_PERSON: &[&str] = &[
     "for",
     "against",
     "of",
-    "numbers",
     "total",
     "totals",
     "data",

@@ -495,6 +495,17 @@ fn my_patient_is_a_reference() {
 }
 
 #[test]
+fn owner_gap_holds_ages_in_any_case_and_at_most_two_words() {
+    assert_eq!(hits("Our 6-Month-Old patient smiled today", "patient.reference"), ["Our 6-Month-Old patient"]);
+    assert_eq!(hits("my 11PM patient finally slept", "patient.reference"), ["my 11PM patient"]);
+    assert_eq!(hits("my sweet 88yo patient won at bingo", "patient.reference"), ["my sweet 88yo patient"]);
+    // a number that is no age, too many digits, or a third word breaks the tie
+    assert!(hits("my 12 patient rooms were full", "patient.reference").is_empty());
+    assert!(hits("my 1000-year-old patient joke again", "patient.reference").is_empty());
+    assert!(hits("our sweet little old patient knitted", "patient.reference").is_empty());
+}
+
+#[test]
 fn generic_patient_words_are_not_references() {
     for t in [
         "Patients can now book appointments online.",
