@@ -591,6 +591,12 @@ mod tests {
         out.records.iter().find(|r| r.kind == RecordKind::ApprovalRefused).and_then(|r| r.reason.as_deref())
     }
 
+    /// A refused approval: recorded with `reason`, and `user`'s ✅ taken off.
+    fn assert_refused_and_removed(out: &Outcome, reason: &str, user: u64) {
+        assert_eq!(refused_reason(out), Some(reason));
+        assert!(out.effects.contains(&Effect::RemoveReaction { decision: Decision::Approve, user_id: user }));
+    }
+
     #[test]
     fn clean_post_is_submitted_with_reply_and_approve_reaction() {
         let mut sim = Sim::new(false);
@@ -672,8 +678,7 @@ mod tests {
         let mut sim = Sim::new(false);
         sim.apply(Event::Posted { author: actor(MANAGER, &[ROLE_MANAGER]), reviewed: reviewed("a", Verdict::Ok) });
         let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
-        assert_eq!(refused_reason(&out), Some("own draft (no self-approval)"));
-        assert!(out.effects.contains(&Effect::RemoveReaction { decision: Decision::Approve, user_id: MANAGER }));
+        assert_refused_and_removed(&out, "own draft (no self-approval)", MANAGER);
     }
 
     #[test]
@@ -681,25 +686,22 @@ mod tests {
         let mut sim = Sim::new(false);
         sim.post("a", Verdict::Block);
         let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
-        assert_eq!(refused_reason(&out), Some("draft is blocked"));
-        assert!(out.effects.contains(&Effect::RemoveReaction { decision: Decision::Approve, user_id: MANAGER }));
+        assert_refused_and_removed(&out, "draft is blocked", MANAGER);
     }
 
     #[test]
     fn stale_reaction_is_refused() {
         let mut sim = Sim::new(false);
         sim.post("old text", Verdict::Ok);
-        let out = sim.apply(Event::Reacted {
+        // The handler saw this text last, when the reaction came.
+        let approve_seeing = |text: &str| Event::Reacted {
             actor: actor(MANAGER, &[ROLE_MANAGER]),
             decision: Decision::Approve,
-            seen_sha256: Some(content_sha256("new text")),
-        });
+            seen_sha256: Some(content_sha256(text)),
+        };
+        let out = sim.apply(approve_seeing("new text"));
         assert_eq!(refused_reason(&out), Some("draft changed since its review"));
-        let out = sim.apply(Event::Reacted {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            decision: Decision::Approve,
-            seen_sha256: Some(content_sha256("old text")),
-        });
+        let out = sim.apply(approve_seeing("old text"));
         assert_eq!(out.records[0].kind, RecordKind::Approved);
     }
 
