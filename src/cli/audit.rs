@@ -7,7 +7,8 @@
 //! database errors.
 
 use crate::audit::{self, chain, export, AuditError, AuditRecord, Filter, RecordKind, Verification};
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use crate::bot::render::truncate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -185,31 +186,23 @@ fn parse_kind(s: &str) -> Result<RecordKind, String> {
     })
 }
 
-fn parse_date_or_time(s: &str) -> Result<Result<DateTime<Utc>, NaiveDate>, String> {
+/// An RFC 3339 time, or a UTC date standing for `at_time` on that day.
+fn parse_time_or_day(s: &str, at_time: NaiveTime) -> Result<DateTime<Utc>, String> {
     if let Some(t) = chain::parse_time(s) {
-        return Ok(Ok(t));
+        return Ok(t);
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Err)
+        .map(|day| day.and_time(at_time).and_utc())
         .map_err(|_| format!("{s:?} is neither an RFC 3339 time (2026-11-26T09:00:00Z) nor a date (2026-11-26)"))
 }
 
 fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
-    Ok(match parse_date_or_time(s)? {
-        Ok(t) => t,
-        Err(day) => Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)),
-    })
+    parse_time_or_day(s, NaiveTime::MIN)
 }
 
+/// A date means the whole day: up to its last microsecond (times are kept to microseconds).
 fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
-    Ok(match parse_date_or_time(s)? {
-        Ok(t) => t,
-        // The whole day: up to its last microsecond (times are kept to microseconds).
-        Err(day) => {
-            let end = NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN);
-            Utc.from_utc_datetime(&day.and_time(end))
-        }
-    })
+    parse_time_or_day(s, NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(NaiveTime::MIN))
 }
 
 impl FilterArgs {
@@ -344,15 +337,9 @@ fn printable(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
 }
 
+/// At most `max` characters of `s`, [`printable`].
 fn clip(s: &str, max: usize) -> String {
-    let s = printable(s);
-    if s.chars().count() <= max {
-        s
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
+    truncate(&printable(s), max)
 }
 
 fn detail(r: &AuditRecord) -> String {
