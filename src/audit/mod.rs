@@ -27,8 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RecordKind {
     Submitted,
     ReReviewed,
@@ -74,7 +73,7 @@ pub struct FindingRef {
 }
 
 /// A record before it is appended (no sequence number or hashes yet).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecord {
     pub time: DateTime<Utc>,
     pub kind: RecordKind,
@@ -104,10 +103,9 @@ pub struct NewRecord {
 }
 
 /// A record as stored: chained to the one before it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     pub seq: i64,
-    #[serde(flatten)]
     pub record: NewRecord,
     pub prev_hash: String,
     pub hash: String,
@@ -164,9 +162,7 @@ pub trait AuditStore: Send + Sync {
     async fn verify(&self) -> Result<Verification, AuditError>;
     /// The last record of the chain (its hash is what to note down as an
     /// external anchor: a chain cannot by itself prove its tail was not cut).
-    async fn head(&self) -> Result<Option<AuditRecord>, AuditError> {
-        Ok(self.query(&Filter::default()).await?.pop())
-    }
+    async fn head(&self) -> Result<Option<AuditRecord>, AuditError>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` (created with its

@@ -34,15 +34,6 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PostgresStore { pool })
     }
-
-    /// The underlying pool (for tests and tools).
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
 #[async_trait]
