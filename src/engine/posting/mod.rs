@@ -164,6 +164,8 @@ pub struct Compiled {
     keywords: Option<AhoCorasick>,
     /// For each keyword of the automaton: the catalog entries it belongs to.
     keyword_entries: Vec<Vec<usize>>,
+    /// The weighted length of each catalog entry's tag.
+    tag_lengths: Vec<usize>,
     profile_has_disclaimer: bool,
 }
 
@@ -173,12 +175,14 @@ impl Compiled {
     pub fn build(catalog: &[HashtagEntry], profile: &Profile) -> Result<Compiled, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_entries: Vec<Vec<usize>> = Vec::new();
+        let mut tag_lengths = Vec::with_capacity(catalog.len());
         for (i, entry) in catalog.iter().enumerate() {
             let tag = entry.tag.trim();
             let whole = length::extract_hashtags(tag);
             if whole.len() != 1 || whole[0].span.start != 0 || whole[0].span.end != tag.len() {
                 return Err(format!("hashtag[{i}].tag {tag:?} is not a single hashtag (write it as \"#Tag\")"));
             }
+            tag_lengths.push(length::weighted_length(tag));
             for k in &entry.keywords {
                 let k = k.trim();
                 if k.is_empty() {
@@ -206,7 +210,7 @@ impl Compiled {
                     .map_err(|e| format!("cannot build the hashtag keyword matcher: {e}"))?,
             )
         };
-        Ok(Compiled { keywords, keyword_entries, profile_has_disclaimer: has_disclaimer(&profile.text) })
+        Ok(Compiled { keywords, keyword_entries, tag_lengths, profile_has_disclaimer: has_disclaimer(&profile.text) })
     }
 }
 
@@ -565,7 +569,7 @@ fn suggest_community_tags(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_
     // most keyword hits first; the catalog's order breaks ties
     picks.sort_by_key(|&i| std::cmp::Reverse(score[i]));
     let room = MAX_WEIGHTED_LENGTH.saturating_sub(parsed.weighted_length);
-    picks.retain(|&i| length::weighted_length(catalog[i].tag.trim()) < room);
+    picks.retain(|&i| compiled.tag_lengths[i] < room);
     picks.truncate(2);
     if picks.is_empty() {
         return;
