@@ -229,7 +229,15 @@ fn ends_sentence(b: &[u8], dot: usize) -> bool {
     if word.len() == 1 && word[0].is_ascii_uppercase() {
         return false; // an initial: "Anna S. was"
     }
-    !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word))
+    // a dotted abbreviation is looked up whole: "e.g." by "e.g", not "g"
+    while k > 1 && b[k - 1] == b'.' && b[k - 2].is_ascii_alphanumeric() {
+        k -= 2;
+        while k > 0 && b[k - 1].is_ascii_alphanumeric() {
+            k -= 1;
+        }
+    }
+    let dotted = &b[k..dot];
+    !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word) || a.as_bytes().eq_ignore_ascii_case(dotted))
 }
 
 /// How far a sentence reaches from a word, in bytes: keeps every look-around

@@ -973,3 +973,18 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------- sentences
+
+#[test]
+fn dotted_abbreviations_do_not_end_a_sentence() {
+    let t = "Bring your meds, e.g. inhalers, i.e. anything daily. Next sentence.";
+    let end = super::sentence_end(t, 0);
+    assert_eq!(&t[..end], "Bring your meds, e.g. inhalers, i.e. anything daily");
+    assert_eq!(super::sentence_start(t, t.len() - 3), end + 1);
+    // an initial still does not end one, a plain word still does
+    let t = "Seen by J.M. today. Then home.";
+    assert_eq!(&t[..super::sentence_end(t, 0)], "Seen by J.M. today");
+    let t = "Went to the lab. Then home.";
+    assert_eq!(&t[..super::sentence_end(t, 0)], "Went to the lab");
+}
