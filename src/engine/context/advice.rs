@@ -123,11 +123,14 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
         return;
     }
     let mut found: Vec<(usize, usize)> = Vec::new();
-    let consider = |s: usize, e: usize, found: &mut Vec<(usize, usize)>, standalone: bool| {
+    // sentences already read and turned down: the next cue in the same
+    // sentence does not scan it again
+    let mut turned_down: Vec<(usize, usize, bool)> = Vec::new();
+    let mut consider = |s: usize, e: usize, found: &mut Vec<(usize, usize)>, standalone: bool| {
         let s0 = sentence_start(text, s);
         let s1 = sentence_end(text, e).max(e);
         // one finding per sentence is enough
-        if found.iter().any(|&(fs, fe)| fs < s1 && s0 < fe) {
+        if found.iter().any(|&(fs, fe)| fs < s1 && s0 < fe) || turned_down.contains(&(s0, s1, standalone)) {
             return;
         }
         let sentence = &text[s0..s1];
@@ -140,6 +143,8 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
         };
         if ok {
             found.push((s, e));
+        } else {
+            turned_down.push((s0, s1, standalone));
         }
     };
     if ctx.has(role::ADVICE) {
