@@ -1355,8 +1355,7 @@ fn plausible_id(token: &str) -> bool {
 
 /// `ddd-dd-dddd` (one separator kind) with valid SSN parts.
 fn is_ssn_shape(token: &str) -> bool {
-    let parts: Vec<&str> = token.split(['-', '.', ' ']).collect();
-    parts.len() == 3 && parts.iter().map(|p| p.len()).eq([3, 2, 4]) && one_separator(token) && validate::ssn(token)
+    token.split(['-', '.', ' ']).map(str::len).eq([3, 2, 4]) && one_separator(token) && validate::ssn(token)
 }
 
 fn is_year(token: &str) -> bool {
@@ -1368,22 +1367,27 @@ fn is_year(token: &str) -> bool {
 /// Dates (4/12/2023, 2023-04-25, 12.05.2023), times and decimals are not
 /// phone numbers or ids.
 fn looks_like_date_or_number(s: &str) -> bool {
-    let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
-    let all_digits = parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
-    if all_digits && parts.len() == 3 {
-        let l: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-        let v: Vec<u32> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
-        let day_month = |a: u32, b: u32| (1..=31).contains(&a) && (1..=31).contains(&b) && (a <= 12 || b <= 12);
-        let dmy = l[0] <= 2 && l[1] <= 2 && (l[2] == 2 || l[2] == 4) && day_month(v[0], v[1]);
-        let ymd = l[0] == 4 && l[1] <= 2 && l[2] <= 2 && (1..=12).contains(&v[1]) && (1..=31).contains(&v[2]);
-        if dmy || ymd {
-            return true;
+    // up to three all-digit parts between `/`, `-` and `.`: (length, value)
+    let mut parts = [(0usize, 0u32); 3];
+    let mut n = 0;
+    for p in s.split(['/', '-', '.']) {
+        if n == parts.len() || p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return false;
         }
+        parts[n] = (p.len(), p.parse().unwrap_or(0));
+        n += 1;
     }
-    if all_digits && parts.len() == 2 && s.contains('.') {
-        return true; // a decimal
+    match n {
+        3 => {
+            let [(l0, v0), (l1, v1), (l2, v2)] = parts;
+            let day_month = |a: u32, b: u32| (1..=31).contains(&a) && (1..=31).contains(&b) && (a <= 12 || b <= 12);
+            let dmy = l0 <= 2 && l1 <= 2 && (l2 == 2 || l2 == 4) && day_month(v0, v1);
+            let ymd = l0 == 4 && l1 <= 2 && l2 <= 2 && (1..=12).contains(&v1) && (1..=31).contains(&v2);
+            dmy || ymd
+        }
+        2 => s.contains('.'), // a decimal
+        _ => false,
     }
-    false
 }
 
 /// Whether a number uses at most one kind of separator.

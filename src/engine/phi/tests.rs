@@ -779,3 +779,21 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn dates_and_decimals_are_told_from_ids() {
+    use super::{is_ssn_shape, looks_like_date_or_number};
+    for s in ["4/12/2023", "12-05-23", "2023-04-25", "12.05.2023", "31/1/2024", "98.6", "3.14"] {
+        assert!(looks_like_date_or_number(s), "{s}");
+    }
+    for s in
+        ["", "13/13/2023", "4/12/202", "2023-13-01", "1-2-3-4", "555-0143", "555-201-8834", "12a/05/2023", "4//2023"]
+    {
+        assert!(!looks_like_date_or_number(s), "{s}");
+    }
+    assert!(is_ssn_shape("123-45-6789"));
+    assert!(is_ssn_shape("123 45 6789"));
+    for s in ["123-45-678", "123-456789", "123-45.6789", "1234-5-6789", "123-45-6789-1", "000-12-3456"] {
+        assert!(!is_ssn_shape(s), "{s}");
+    }
+}
