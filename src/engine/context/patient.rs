@@ -93,7 +93,7 @@ const OWNER_ADJECTIVES: &[&str] = &[
 /// `92-year-old`, `6-month-old`, `3am` ("my 3am patient").
 fn is_age(w: &str) -> bool {
     let digits = w.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = w[digits..].as_bytes();
+    let rest = &w.as_bytes()[digits..];
     let old = rest.len() >= 4 && rest[rest.len() - 4..].eq_ignore_ascii_case(b"-old");
     (1..=3).contains(&digits) && (old || [&b"am"[..], b"pm", b"yo"].iter().any(|x| rest.eq_ignore_ascii_case(x)))
 }
