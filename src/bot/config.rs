@@ -355,10 +355,7 @@ impl Env {
             message: "not set: where the audit log lives, e.g. sqlite://safetweet-audit.db or postgres://user@host/db"
                 .into(),
         })?;
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
+        if crate::audit::Backend::of(&database_url).is_none() {
             return Err(SetupError::Env {
                 var: "DATABASE_URL",
                 message: "expected sqlite://PATH or postgres://…".into(),

@@ -174,11 +174,7 @@ pub fn audit_text(records: &[AuditRecord], max: usize) -> String {
     let mut out = String::new();
     for (i, r) in records.iter().enumerate() {
         let rec = &r.record;
-        let what = match rec.kind {
-            RecordKind::Override => "override",
-            RecordKind::Approved => "approved",
-            other => other.as_str(),
-        };
+        let what = rec.kind.as_str();
         let link = match rec.guild_id {
             Some(g) => format!("https://discord.com/channels/{g}/{}/{}", rec.channel_id, rec.message_id),
             None => format!("message {}", rec.message_id),
