@@ -345,10 +345,10 @@ impl<'r> Sink<'r> {
 pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
     let mut sink = Sink::new(rules);
-    phi::detect(&input, rules, &mut sink);
+    let parsed = length::parse(&draft.text);
+    phi::detect(&input, rules, &parsed, &mut sink);
     context::detect(&input, rules, &mut sink);
     lexicon::detect(&input, rules, &mut sink);
-    let parsed = length::parse(&draft.text);
     let weighted_length = parsed.weighted_length;
     posting::detect(&input, rules, &parsed, &mut sink);
     let mut findings = sink.into_findings();

@@ -17,8 +17,9 @@
 //! text. Shapes alone are reported only when a validator or the way they are
 //! written makes them unambiguous (Luhn, NPI, DEA and VIN check digits, SSN
 //! area rules, MBI positions, IP octets, a phone number's punctuation); a bare
-//! ambiguous number with no context word is not PHI. Numbers inside URLs, DOIs
-//! and trial-registry ids are never identifiers, and the organisation's own
+//! ambiguous number with no context word is not PHI. Numbers inside URLs (the
+//! links `length::parse` found, passed in by `engine::review`), DOIs and
+//! trial-registry ids are never identifiers, and the organisation's own
 //! contacts (`[allowlist]`) and toll-free lines are not reported.
 //!
 //! Speed: every regex is compiled once; one byte pass (`Stats`) counts digit
@@ -31,9 +32,10 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use super::length::Parsed;
 use super::mask;
 use super::registry::RuleDoc;
-use super::{Category, Identifier, Input, RuleSet, Severity, Sink};
+use super::{Category, Identifier, Input, Normalized, RuleSet, Severity, Sink};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -274,11 +276,14 @@ const P_SHAPE: u8 = 70; // validated shapes: SSN, card, MBI, DEA, MAC
 const P_WEAK_SHAPE: u8 = 60; // NPI, VIN, bare NANP phone
 const P_GEO: u8 = 50;
 
-pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
+/// Runs every PHI detector over a draft, given its parse (done once by
+/// `engine::review`; its URLs are where numbers are never identifiers).
+pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     attachments(input, sink);
     let text = input.norm.text();
     let stats = Stats::of(text.as_bytes());
-    let mut scan = Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), excluded: None };
+    let mut scan =
+        Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), norm: &input.norm, parsed, excluded: None };
     scan.emails(rules);
     if stats.digits >= 3 {
         scan.context_ids();
@@ -454,11 +459,11 @@ fn re(p: &str) -> Regex {
 
 // ---------------------------------------------------------------- exclusions
 
-/// Spans that are never identifiers: URLs, DOIs, bare domains with a path,
-/// trial-registry and bibliographic ids.
+/// Spans besides URLs that are never identifiers: DOIs, trial-registry and
+/// bibliographic ids.
 static EXCLUDED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:https?://|www\.)\S+|(?-u:\b)(?:doi:?\s*)?10\.\d{4,9}/\S+|(?-u:\b)(?:[a-z0-9-]+\.)+[a-z]{2,12}/\S*|(?-u:\b)(?:NCT\d{8}|ISRCTN\d+|ACTRN\d+|ChiCTR[\w-]+|DRKS\d+|CTRI/[\d/]+|EudraCT[\s:#]*[\d-]+|\d{4}-\d{6}-\d{2}|PMC\d+)|(?-u:\b)(?:pmid|pubmed(?:\s*id)?|pmcid|orcid(?:\s*id)?|isbn(?:-1[03])?|issn|arxiv)[\s:#]*[0-9X][0-9X./-]*",
+        r"(?i)(?-u:\b)(?:doi:?\s*)?10\.\d{4,9}/\S+|(?-u:\b)(?:NCT\d{8}|ISRCTN\d+|ACTRN\d+|ChiCTR[\w-]+|DRKS\d+|CTRI/[\d/]+|EudraCT[\s:#]*[\d-]+|\d{4}-\d{6}-\d{2}|PMC\d+)|(?-u:\b)(?:pmid|pubmed(?:\s*id)?|pmcid|orcid(?:\s*id)?|isbn(?:-1[03])?|issn|arxiv)[\s:#]*[0-9X][0-9X./-]*",
     )
 });
 
@@ -468,7 +473,7 @@ static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .ascii_case_insensitive(true)
         .build([
             "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn",
-            "arxiv", "www.",
+            "arxiv",
         ])
         .unwrap_or_else(|e| panic!("phi exclusion cues: {e}"))
 });
@@ -680,7 +685,10 @@ struct Scan<'t> {
     b: &'t [u8],
     stats: Stats,
     cands: Vec<Candidate>,
-    /// Lazily computed spans where numbers are never identifiers.
+    /// Maps folded-view spans to the original, where `parsed` spans are.
+    norm: &'t Normalized<'t>,
+    parsed: &'t Parsed<'t>,
+    /// Lazily computed spans where numbers are never identifiers (besides URLs).
     excluded: Option<Vec<(usize, usize)>>,
 }
 
@@ -692,6 +700,12 @@ impl<'t> Scan<'t> {
     }
 
     fn is_excluded(&mut self, start: usize, end: usize) -> bool {
+        if !self.parsed.urls.is_empty() {
+            let o = self.norm.span(start, end);
+            if self.parsed.urls.iter().any(|u| u.span.start < o.end && o.start < u.span.end) {
+                return true;
+            }
+        }
         let text = self.text;
         let eudract = self.stats.runs_of(6) > 0;
         let ex = self.excluded.get_or_insert_with(|| {

@@ -797,3 +797,21 @@ fn dates_and_decimals_are_told_from_ids() {
         assert!(!is_ssn_shape(s), "{s}");
     }
 }
+
+#[test]
+fn numbers_inside_links_are_not_identifiers() {
+    for t in [
+        "Call us, details at https://example.org/pt/555-201-8834 today",
+        "Form: www.heart.org/patient-id/48213377 now",
+        "Phone list: heart.org/call/617-555-0143",
+        "SSN guidance: https://ssa.gov/ssn/123-45-6789?x=1",
+        // the folded view differs from the original (zero-width space, Cyrillic о): spans map back
+        "Call\u{200B} us: https://exаmple.org/p/555-201-8834 or see cdc.gov/flu/617-555-0143",
+    ] {
+        assert_clean(t);
+    }
+    // a number next to a link, not in it, is still found
+    assert_rule("See https://example.org/flu. Call 555-201-8834 today", "phi.phone", "555-201-8834");
+    assert_rule("Details: heart.org/x\u{200B} MRN 00482913", "phi.mrn", "00482913");
+    assert_rule("https://example.org (SSN 123-45-6789)", "phi.ssn", "123-45-6789");
+}
