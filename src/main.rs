@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => runtime().map_or(2, |rt| rt.block_on(audit::run(args))),
         Command::Serve(args) => runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config))),
         Command::Run(args) => {
-            let _ = dotenvy::dotenv();
+            safetweet::cli::load_dotenv("run");
             if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
                 runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config)))
             } else {

@@ -6,7 +6,7 @@
 //! draft text. Finding messages come from the engine already masked; this
 //! module never quotes the draft itself.
 
-use crate::audit::{AuditRecord, RecordKind};
+use crate::audit::AuditRecord;
 use crate::engine::{Review, RuleSet, Severity, Verdict};
 
 /// Discord's embed limits (characters).
@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn audit_text_shows_ids_and_links() {
-        use crate::audit::NewRecord;
+        use crate::audit::{NewRecord, RecordKind};
         use chrono::TimeZone;
         let rec = NewRecord {
             time: chrono::Utc.with_ymd_and_hms(2026, 11, 26, 14, 2, 0).single().unwrap(),

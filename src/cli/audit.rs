@@ -152,15 +152,7 @@ pub fn database_url(arg: Option<String>) -> Result<String, String> {
     if let Some(url) = arg.filter(|u| !u.trim().is_empty()) {
         return Ok(url);
     }
-    match dotenvy::dotenv() {
-        Ok(_) => {}
-        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
-        // Never echo the line: .env holds secrets.
-        Err(dotenvy::Error::LineParse(_, index)) => {
-            eprintln!("safetweet audit: ignoring .env: it does not parse (at character {index})")
-        }
-        Err(_) => eprintln!("safetweet audit: ignoring .env: it cannot be read"),
-    }
+    super::load_dotenv("audit");
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Ok(url),
         _ => Err("no audit database given: pass --database URL or set DATABASE_URL \

@@ -24,7 +24,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs, config: Option<PathBuf>) -> i32 {
-    let _ = dotenvy::dotenv();
+    super::load_dotenv("serve");
     init_tracing();
     match setup(config.as_deref()) {
         Err(e) => {
