@@ -240,6 +240,12 @@ fn ends_sentence(b: &[u8], dot: usize) -> bool {
     !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word) || a.as_bytes().eq_ignore_ascii_case(dotted))
 }
 
+/// The ASCII letters `s` starts with: the word right at a position
+/// (`leading_word("portal, and")` is `portal`), empty when none.
+fn leading_word(s: &str) -> &str {
+    &s[..s.bytes().take_while(u8::is_ascii_alphabetic).count()]
+}
+
 /// How far a sentence reaches from a word, in bytes: keeps every look-around
 /// linear on pathological input without punctuation.
 const MAX_SENTENCE: usize = 400;

@@ -45,7 +45,7 @@
 //! credential (`Sarah Jones, RN`) is staff and is left alone.
 
 use super::vocab::{self, role, CREDENTIALS, FACILITY_WORDS, NOT_FIRST_WORDS, NOT_SURNAME_WORDS};
-use super::Context;
+use super::{leading_word, Context};
 use crate::engine::mask::mask_words;
 use crate::engine::{Identifier, Input, Sink};
 use regex::Regex;
@@ -794,8 +794,7 @@ fn staff_word_after(ctx: &Context<'_>, end: usize) -> bool {
     let rest = &text[end..];
     // ", our new practice manager": after a comma and a determiner, any
     // words may describe the role; otherwise only the small gap words
-    let described = rest.starts_with(", ")
-        && rest[2..].split(|c: char| !c.is_ascii_alphabetic()).next().is_some_and(|g| DETERMINERS.contains(&g));
+    let described = rest.starts_with(", ") && DETERMINERS.contains(&leading_word(&rest[2..]));
     let at = ctx.cues.partition_point(|c| c.start < end);
     for c in &ctx.cues[at..] {
         // "Mr. Haddad, our patient (and a retired nurse)": a patient first
@@ -1103,7 +1102,7 @@ fn name_slot(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
     if b[end] != b' ' {
         return false;
     }
-    let next: &str = text[end + 1..].split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    let next: &str = leading_word(&text[end + 1..]);
     [
         "who", "from", "age", "aged", "a", "an", "was", "is", "had", "has", "with", "seen", "admitted", "visited",
         "treated",
@@ -1150,7 +1149,7 @@ fn owns_record(text: &str, end: usize) -> bool {
         return false;
     }
     let Some(rest) = text[end..].strip_prefix(' ') else { return false };
-    let w: &str = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    let w: &str = leading_word(rest);
     RECORDS.iter().any(|r| r.eq_ignore_ascii_case(w))
 }
 

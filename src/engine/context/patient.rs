@@ -19,7 +19,7 @@
 //! `patient.story` lexicon entry in `config/rules.toml`.
 
 use super::vocab::{role, PATIENT_MODIFIERS};
-use super::{sentence_end, sentence_start, Context};
+use super::{leading_word, sentence_end, sentence_start, Context};
 use crate::engine::{Input, Sink};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -38,7 +38,7 @@ pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     let rest = text[end..].trim_start_matches(' ');
-    let next: &str = rest.split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+    let next: &str = leading_word(rest);
     !PATIENT_MODIFIERS.iter().any(|m| m.eq_ignore_ascii_case(next))
 }
 
@@ -289,7 +289,7 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
             let noun = &text[c.start..c.end];
             // "our teen volunteers", "the kid program": the noun modifies another
             let next = text[c.end..].strip_prefix(' ').unwrap_or("");
-            let next = next.split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
+            let next = leading_word(next);
             if NOUN_AFTER_STORY.iter().any(|w| w.eq_ignore_ascii_case(next)) {
                 continue;
             }
@@ -315,7 +315,7 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
                 continue;
             };
             if noun.eq_ignore_ascii_case("case") {
-                let next = text[c.end..].trim_start().split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
+                let next = leading_word(text[c.end..].trim_start());
                 if CASE_NOT_PERSON.iter().any(|w| w.eq_ignore_ascii_case(next)) {
                     continue; // "the case count", "a case of measles"
                 }
@@ -420,7 +420,7 @@ fn arrives(ctx: &Context<'_>, c: &super::vocab::Cue) -> bool {
     }
     let after = &text[next.end..stop];
     if let Some(k) = after.find(" to ") {
-        let verb = after[k + 4..].split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or("");
+        let verb = leading_word(&after[k + 4..]);
         if VISITOR_VERBS.iter().any(|v| v.eq_ignore_ascii_case(verb)) {
             return false;
         }
@@ -463,7 +463,7 @@ fn images(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
         || CASE_IMAGE.find_iter(caption).any(|m| {
             // "this x-ray machine", "her MRI team": equipment or people, not a case;
             // "this many scans", "this year's scans": a count, not a case
-            let next = caption[m.end()..].trim_start().split(|c: char| !c.is_ascii_alphabetic()).next().unwrap_or("");
+            let next = leading_word(caption[m.end()..].trim_start());
             let counted = m.as_str().split(' ').any(|w| ["many", "much", "year's", "month's", "week's"].contains(&w));
             !counted && !NOT_CASE_NOUNS.iter().any(|w| w.eq_ignore_ascii_case(next))
         });
