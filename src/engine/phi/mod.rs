@@ -467,13 +467,14 @@ static EXCLUDED: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Words without which [`EXCLUDED`] cannot match (besides `/` and EudraCT numbers).
+/// Words (and the DOI prefix `10.`) without which [`EXCLUDED`] cannot match,
+/// EudraCT numbers aside.
 static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build([
             "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn",
-            "arxiv",
+            "arxiv", "ctri", "10.",
         ])
         .unwrap_or_else(|e| panic!("phi exclusion cues: {e}"))
 });
@@ -709,8 +710,8 @@ impl<'t> Scan<'t> {
         let text = self.text;
         let eudract = self.stats.runs_of(6) > 0;
         let ex = self.excluded.get_or_insert_with(|| {
-            // the exclusions need a slash, a registry word or an EudraCT number
-            if !text.contains('/') && !eudract && !EXCLUSION_CUES.is_match(text) {
+            // the exclusions need a DOI prefix, a registry word or an EudraCT number
+            if !eudract && !EXCLUSION_CUES.is_match(text) {
                 return Vec::new();
             }
             EXCLUDED.find_iter(text).map(|m| (m.start(), m.end())).collect()

@@ -815,3 +815,17 @@ fn numbers_inside_links_are_not_identifiers() {
     assert_rule("Details: heart.org/x\u{200B} MRN 00482913", "phi.mrn", "00482913");
     assert_rule("https://example.org (SSN 123-45-6789)", "phi.ssn", "123-45-6789");
 }
+
+#[test]
+fn registry_and_doi_ids_are_not_identifiers() {
+    // each would be an id or a phone number without the exclusion
+    for t in [
+        "Registry ID NCT01234567 is recruiting",
+        "Reference ID ISRCTN12345678",
+        "Full text ID: PMC7654321",
+        "Call about PMID: 31234567 if you want the paper",
+        "Call about EudraCT 2020-001234-56 with questions",
+    ] {
+        assert_clean(t);
+    }
+}
