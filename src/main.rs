@@ -1,7 +1,7 @@
 //! The `safetweet` command: see `safetweet --help`.
 
 use clap::{Parser, Subcommand};
-use safetweet::cli::{audit, check, serve};
+use safetweet::cli::{audit, check, serve, train};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,6 +30,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run the bot when DISCORD_TOKEN is set; otherwise review the sample drafts offline.
     Run(serve::ServeArgs),
+    /// Train the learned classifier on data/train/ (writes config/model.bin and model-card.json).
+    Train(train::TrainArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let code = match command {
         Command::Check(args) => with_rules(cli.config.as_deref(), |rules| check::run_check(&args, rules)),
         Command::Rules(args) => with_rules(cli.config.as_deref(), |rules| check::run_rules(&args, rules)),
+        Command::Train(args) => with_rules(cli.config.as_deref(), |rules| train::run_train(&args, rules)),
         Command::Audit(args) => runtime().map_or(2, |rt| rt.block_on(audit::run(args))),
         Command::Serve(args) => runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config))),
         Command::Run(args) => {

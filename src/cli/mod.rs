@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod serve;
+pub mod train;
 
 /// Loads `.env` from the working directory into the environment (variables
 /// already set win). A missing file is fine; one that does not parse or

@@ -27,6 +27,7 @@
 
 use super::context::{role_by_name, Vocabulary, ROLE_NAMES};
 use super::lexicon::{Lexicon, LexiconRule};
+use super::model::Model;
 use super::registry::{code_rules, RuleInfo, RuleSource};
 use super::{Category, Severity};
 use serde::Deserialize;
@@ -209,6 +210,9 @@ pub struct RuleSet {
     pub posting: super::posting::Compiled,
     /// The cue phrases of the context rules (`[context.cues]`), compiled.
     pub context: Vocabulary,
+    /// The learned classifier (`config/model.bin`, built in; `DIR/model.bin`
+    /// with `--config DIR`). `None` only while training a new one.
+    pub model: Option<std::sync::Arc<Model>>,
     rules: Vec<RuleInfo>,
     index: HashMap<String, usize>,
 }
@@ -229,7 +233,12 @@ impl RuleSet {
             line: None,
             message: format!("cannot read: {e}"),
         })?;
-        RuleSet::from_toml(&text, &name)
+        let mut rules = RuleSet::from_toml(&text, &name)?;
+        let model_path = dir.join("model.bin");
+        if model_path.exists() {
+            rules.model = Some(std::sync::Arc::new(load_model(&model_path)?));
+        }
+        Ok(rules)
     }
 
     /// Parses and compiles a rules file's text; `file` names it in errors.
@@ -372,6 +381,7 @@ impl RuleSet {
             lexicon,
             posting,
             context,
+            model: Some(builtin_model()?),
             rules,
             index,
         })
@@ -390,6 +400,22 @@ impl RuleSet {
     pub fn rules(&self) -> &[RuleInfo] {
         &self.rules
     }
+}
+
+/// The model compiled into the binary, decoded once per process.
+fn builtin_model() -> Result<std::sync::Arc<Model>, ConfigError> {
+    static BUILTIN: std::sync::OnceLock<Result<std::sync::Arc<Model>, String>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| Model::builtin().map(std::sync::Arc::new).map_err(|e| e.0))
+        .clone()
+        .map_err(|message| ConfigError { file: "config/model.bin (built in)".into(), key: None, line: None, message })
+}
+
+/// Reads and checks a model file.
+pub fn load_model(path: &Path) -> Result<Model, ConfigError> {
+    let err = |message: String| ConfigError { file: path.display().to_string(), key: None, line: None, message };
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    Model::from_bytes(&bytes).map_err(|e| err(e.0))
 }
 
 /// Compiles `[context.cues]`: every key must name a role, every phrase must

@@ -21,6 +21,7 @@ pub mod context;
 pub mod length;
 pub mod lexicon;
 pub mod mask;
+pub mod model;
 pub mod normalize;
 pub mod phi;
 pub mod posting;
@@ -352,6 +353,9 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     let weighted_length = parsed.weighted_length;
     posting::detect(&input, rules, &parsed, &mut sink);
     let mut findings = sink.into_findings();
+    if let Some(m) = &rules.model {
+        model::apply(m, &input, rules, &mut findings);
+    }
     dedup_overlapping(&mut findings);
     findings.sort_by(|a, b| {
         let ka = a.span.map(|s| (0, s.start, s.end)).unwrap_or((1, 0, 0));
@@ -360,6 +364,20 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     });
     let verdict = Verdict::from_findings(&findings);
     Review { verdict, weighted_length, findings }
+}
+
+/// The model's features of a draft, as [`review`] computes them before the
+/// model runs (the structured detectors' findings included): what
+/// `safetweet train` learns from. The rule set's own model is not used.
+pub fn model_features(draft: &Draft, rules: &RuleSet) -> model::features::Features {
+    let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
+    let mut sink = Sink::new(rules);
+    let parsed = length::parse(&draft.text);
+    phi::detect(&input, rules, &parsed, &mut sink);
+    context::detect(&input, rules, &mut sink);
+    lexicon::detect(&input, rules, &mut sink);
+    posting::detect(&input, rules, &parsed, &mut sink);
+    model::features::featurize(&input, sink.findings())
 }
 
 /// Drops findings that say nothing new, without ever shrinking the text they

@@ -38,6 +38,17 @@ use super::{Category, Input, RuleSet, Severity, Sink};
 use vocab::{role, Cue};
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
+/// Whether a capitalised word is a common given name (`Anne-Marie` by its
+/// first part); the learned model reads it as a name shape.
+pub fn is_given_name(word: &str) -> bool {
+    vocab::is_first_name(word)
+}
+
+/// Whether a capitalised word is a common surname.
+pub fn is_family_name(word: &str) -> bool {
+    vocab::is_surname(word)
+}
+
 pub const RULES: &[RuleDoc] = &[
     RuleDoc {
         id: names::RULE,

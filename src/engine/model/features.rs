@@ -1,0 +1,239 @@
+//! The featurizer: a draft's folded view, its attachments and what the
+//! structured detectors found, turned into hashed features in the manner of
+//! fastText (word unigrams and bigrams, character n-grams of each word).
+//!
+//! Every feature remembers the token it came from, so a prediction can name
+//! the words that drove it and point at the strongest one in the original
+//! text. Draft-level features (a reply, an image attached, a detector's rule
+//! id) belong to no token.
+//!
+//! Changing anything here that changes which features a text yields must bump
+//! [`FEATURIZER_VERSION`]; a model file trained with another version is
+//! refused at load.
+
+use crate::engine::{Finding, Input};
+
+/// The version of the feature extraction the weights were trained against.
+pub const FEATURIZER_VERSION: u32 = 1;
+
+/// One token of the folded view.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Byte range in the folded view.
+    pub start: usize,
+    pub end: usize,
+    /// The normalised form features are made of (lower case, digits as `0`,
+    /// `@user`, `<url>`, `<email>`).
+    pub form: String,
+    /// Whether it may be shown to a person as evidence: a plain lower-case
+    /// word, not a name, a number or a handle.
+    pub showable: bool,
+}
+
+/// The hashed features of one draft.
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    pub tokens: Vec<Token>,
+    /// Feature hashes (not yet reduced to buckets).
+    pub hashes: Vec<u64>,
+    /// For each hash: the token it belongs to, `u32::MAX` for draft-level ones.
+    pub owner: Vec<u32>,
+}
+
+const NO_TOKEN: u32 = u32::MAX;
+
+impl Features {
+    fn push(&mut self, h: u64, owner: u32) {
+        self.hashes.push(h);
+        self.owner.push(owner);
+    }
+}
+
+/// FNV-1a over a kind byte and the parts, separated.
+fn hash(kind: u8, parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    eat(kind);
+    for p in parts {
+        for &b in p.as_bytes() {
+            eat(b);
+        }
+        eat(0xff);
+    }
+    h
+}
+
+/// Builds the features of a draft from its folded view, its attachments and
+/// the findings of the structured detectors (before the model ran).
+pub fn featurize(input: &Input<'_>, raw: &[Finding]) -> Features {
+    let text = input.norm.text();
+    let mut f = Features { tokens: tokenize(text), ..Features::default() };
+
+    let mut prev: &str = "<s>";
+    let tokens = std::mem::take(&mut f.tokens);
+    for (i, t) in tokens.iter().enumerate() {
+        let i = i as u32;
+        f.push(hash(b'w', &[&t.form]), i);
+        f.push(hash(b'b', &[prev, &t.form]), i);
+        prev = &t.form;
+        let word = &text[t.start..t.end];
+        // name shape: a capitalised given name or surname, whatever it is
+        let first = word.chars().next().unwrap_or(' ');
+        if first.is_uppercase() && word.len() > 1 {
+            if crate::engine::context::is_given_name(word) {
+                f.push(hash(b'g', &["fname"]), i);
+            } else if crate::engine::context::is_family_name(word) {
+                f.push(hash(b'g', &["sname"]), i);
+            }
+        }
+        if t.form.len() >= 3 && t.form.bytes().all(|b| b.is_ascii_lowercase() || b == b'\'') {
+            let padded = format!("<{}>", t.form);
+            let b = padded.as_bytes();
+            for n in 3..=4 {
+                if b.len() < n {
+                    continue;
+                }
+                for w in b.windows(n) {
+                    // `padded` is ASCII here, so every window is a str
+                    if let Ok(s) = std::str::from_utf8(w) {
+                        f.push(hash(b'c', &[s]), i);
+                    }
+                }
+            }
+        }
+    }
+    if !tokens.is_empty() {
+        f.push(hash(b'b', &[prev, "</s>"]), (tokens.len() - 1) as u32);
+    }
+    f.tokens = tokens;
+
+    // draft-level features
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('@') {
+        f.push(hash(b'g', &["reply"]), NO_TOKEN);
+    }
+    for a in &input.draft.attachments {
+        let ct = a.content_type.to_ascii_lowercase();
+        let name = a.filename.to_ascii_lowercase();
+        let image = ct.starts_with("image/")
+            || [".jpg", ".jpeg", ".png", ".heic", ".gif", ".webp", ".dcm", ".tif", ".tiff"].iter().any(|e| name.ends_with(e));
+        f.push(hash(b'g', &[if image { "att-image" } else { "att-file" }]), NO_TOKEN);
+    }
+    for r in raw {
+        f.push(hash(b'r', &[&r.rule]), NO_TOKEN);
+    }
+    f
+}
+
+/// Splits the folded view into tokens: words (letters, digits, inner `'`),
+/// `@handles`, URLs and emails as one placeholder each.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let Some(c) = text[i..].chars().next() else { break };
+        // a URL: up to the next space
+        if (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+        {
+            let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
+            out.push(Token { start: i, end, form: "<url>".into(), showable: false });
+            i = end;
+            continue;
+        }
+        if c == '@' && i + 1 < b.len() && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_') {
+            let mut end = i + 1;
+            while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                end += 1;
+            }
+            out.push(Token { start: i, end, form: "@user".into(), showable: false });
+            i = end;
+            continue;
+        }
+        if c.is_alphanumeric() {
+            let mut end = i;
+            for (k, ch) in text[i..].char_indices() {
+                let at = i + k;
+                let inner_apostrophe = ch == '\'' && at > i && text[at + 1..].chars().next().is_some_and(char::is_alphabetic);
+                if ch.is_alphanumeric() || inner_apostrophe {
+                    end = at + ch.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            // an email: word@word.tld
+            if end < b.len() && b[end] == b'@' {
+                let rest = &text[end + 1..];
+                let len = rest
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '_'))
+                    .unwrap_or(rest.len());
+                if rest[..len].contains('.') {
+                    let e = end + 1 + len;
+                    out.push(Token { start: i, end: e, form: "<email>".into(), showable: false });
+                    i = e;
+                    continue;
+                }
+            }
+            let word = &text[i..end];
+            let has_digit = word.bytes().any(|x| x.is_ascii_digit());
+            let form: String = if has_digit {
+                let digits_only = word.bytes().all(|x| x.is_ascii_digit());
+                if digits_only && word.len() >= 4 {
+                    "0000+".to_string()
+                } else {
+                    word.chars().map(|ch| if ch.is_ascii_digit() { '0' } else { ch }).flat_map(char::to_lowercase).collect()
+                }
+            } else {
+                word.chars().flat_map(char::to_lowercase).collect()
+            };
+            // only plain lower-case words are ever shown to a person: never a
+            // capitalised word (a name the lists may not know), a number or a code
+            let showable = word.len() > 1 && word.chars().all(|ch| ch.is_lowercase() || ch == '\'') && {
+                let mut chars = word.chars();
+                let mut cap: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                cap.push_str(chars.as_str());
+                !(crate::engine::context::is_given_name(&cap) || crate::engine::context::is_family_name(&cap))
+            };
+            out.push(Token { start: i, end, form, showable });
+            i = end;
+            continue;
+        }
+        i += c.len_utf8();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forms(s: &str) -> Vec<String> {
+        tokenize(s).into_iter().map(|t| t.form).collect()
+    }
+
+    #[test]
+    fn tokens_fold_handles_urls_emails_and_digits() {
+        assert_eq!(
+            forms("@jen_22 Don't stop the 20mg, see https://x.org/a?b=1 or mail a.b@x.org 5551234"),
+            ["@user", "don't", "stop", "the", "00mg", "see", "<url>", "or", "mail", "<email>", "0000+"]
+        );
+    }
+
+    #[test]
+    fn names_and_numbers_are_not_shown_as_evidence() {
+        let t = tokenize("Tyler said stop 20mg");
+        let shown: Vec<bool> = t.iter().map(|t| t.showable).collect();
+        assert_eq!(shown, [false, true, true, false]);
+    }
+
+    #[test]
+    fn hashes_differ_by_kind_and_order() {
+        assert_ne!(hash(b'w', &["ab"]), hash(b'c', &["ab"]));
+        assert_ne!(hash(b'b', &["a", "b"]), hash(b'b', &["b", "a"]));
+        assert_ne!(hash(b'b', &["ab", ""]), hash(b'b', &["a", "b"]));
+    }
+}

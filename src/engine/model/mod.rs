@@ -1,0 +1,363 @@
+//! The learned part of the review: a small linear classifier over hashed
+//! word and character n-grams (fastText-style features, logistic regression
+//! per label) for the judgements that need language:
+//!
+//! - `patient`: is this post about one specific, real patient or case?
+//! - `advice`: is it clinical advice to one person?
+//! - `phi`: do the identifiers in it belong to a patient (or a relative),
+//!   rather than to the organisation, staff, an event or a public figure?
+//!
+//! The structured detectors (identifier shapes, checksums, lexicon, length)
+//! run first; their rule ids are features too, so the model judges an
+//! identifier by the sentence around it. [`apply`] then adds the model's
+//! findings and decides whose the weak identifiers are.
+//!
+//! Weights come from `safetweet train` (see [`train`]) over the committed
+//! corpus in `data/train/`; the file carries the featurizer version and the
+//! hash of the data it was trained on, and is checked whole at load. The
+//! default model is compiled into the binary; nothing here reads files.
+
+pub mod features;
+pub mod train;
+
+use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
+use super::registry::RuleDoc;
+use features::{Features, FEATURIZER_VERSION};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The labels, in the order the weights file stores them.
+pub const LABELS: [&str; 3] = ["patient", "advice", "phi"];
+pub const PATIENT: usize = 0;
+pub const ADVICE: usize = 1;
+pub const PHI: usize = 2;
+
+const MAGIC: &[u8; 8] = b"STWMODEL";
+const FORMAT_VERSION: u32 = 1;
+
+/// The model compiled into the binary (`config/model.bin`).
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../config/model.bin");
+
+pub const RULE_PATIENT: &str = "patient.model";
+pub const RULE_ADVICE: &str = "advice.model";
+
+pub const RULES: &[RuleDoc] = &[
+    RuleDoc {
+        id: RULE_PATIENT,
+        category: Category::PatientReference,
+        severity: Severity::Error,
+        what: "A learned classifier (word and character n-grams, trained on thousands of labelled drafts in \
+               `data/train/`) reads the whole draft and judges whether it is about one specific, real patient \
+               or case: an encounter told with its when and where, venting or a joke about a patient, a case \
+               image, a story shared 'with permission'. The finding points at the words that weighed most.",
+        why: "Details of a real encounter let colleagues, family or the patient recognise the person even with \
+              no name; posting them needs the patient's written authorization.",
+        example: "`Long night. Pulled a teenager out of a rollover on the county road` → speak about patients in \
+                  general, without the when and where.",
+    },
+    RuleDoc {
+        id: RULE_ADVICE,
+        category: Category::ClinicalAdvice,
+        severity: Severity::Error,
+        what: "A learned classifier judges whether the draft gives clinical advice to one person: tells an \
+               @-mentioned or named person (or `you` in a reply to someone's own story) what to take, stop, \
+               change or dose, tells them what they have, or offers to diagnose over DMs. General advice to the \
+               public is not advice to one person.",
+        why: "Advising one person online creates a clinician-patient relationship without an examination, a \
+              record or consent, and invites them to share PHI in public.",
+        example: "`@jen_22 if the lisinopril gives you a cough just stop it` → invite them to call their own \
+                  clinician.",
+    },
+];
+
+/// A bad model file: what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelError(pub String);
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// One label's linear scorer.
+#[derive(Debug, Clone)]
+pub struct LabelWeights {
+    pub bias: f32,
+    /// Decision threshold on the probability, chosen on cross-validation.
+    pub threshold: f32,
+    pub weights: Vec<f32>,
+}
+
+/// A trained model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub buckets_log2: u32,
+    /// SHA-256 of the training data the weights came from.
+    pub data_sha256: [u8; 32],
+    pub labels: Vec<LabelWeights>,
+}
+
+/// The model's reading of one draft.
+#[derive(Debug, Clone)]
+pub struct Prediction {
+    pub prob: [f32; 3],
+    features: Features,
+}
+
+impl Model {
+    pub fn buckets(&self) -> usize {
+        1 << self.buckets_log2
+    }
+
+    fn bucket(&self, h: u64) -> usize {
+        // fold the high bits in: FNV's low bits alone are weak
+        ((h ^ (h >> 29) ^ (h >> 47)) as usize) & (self.buckets() - 1)
+    }
+
+    /// The raw score (log-odds) of each label.
+    fn scores(&self, f: &Features) -> [f32; 3] {
+        let norm = norm_of(f.hashes.len());
+        let mut out = [0f32; 3];
+        for (l, lw) in self.labels.iter().enumerate().take(3) {
+            let s: f32 = f.hashes.iter().map(|&h| lw.weights[self.bucket(h)]).sum();
+            out[l] = lw.bias + s * norm;
+        }
+        out
+    }
+
+    pub fn predict(&self, f: Features) -> Prediction {
+        let s = self.scores(&f);
+        Prediction { prob: s.map(sigmoid), features: f }
+    }
+
+    pub fn fires(&self, p: &Prediction, label: usize) -> bool {
+        p.prob[label] >= self.labels[label].threshold
+    }
+
+    /// The tokens that pushed `label` up the most, strongest first, with
+    /// their summed contribution.
+    pub fn evidence(&self, p: &Prediction, label: usize) -> Vec<(usize, f32)> {
+        let f = &p.features;
+        let norm = norm_of(f.hashes.len());
+        let w = &self.labels[label].weights;
+        let mut per = vec![0f32; f.tokens.len()];
+        for (&h, &o) in f.hashes.iter().zip(&f.owner) {
+            if let Some(slot) = per.get_mut(o as usize) {
+                *slot += w[self.bucket(h)] * norm;
+            }
+        }
+        let mut v: Vec<(usize, f32)> = per.into_iter().enumerate().filter(|&(_, c)| c > 0.0).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// Serialises the model: header, labels, weights (i16 with a per-label
+    /// scale), then the SHA-256 of all of it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + self.buckets() * 2 * self.labels.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&FEATURIZER_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.buckets_log2.to_le_bytes());
+        out.extend_from_slice(&(self.labels.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.data_sha256);
+        for (name, lw) in LABELS.iter().zip(&self.labels) {
+            out.push(name.len() as u8);
+            out.extend_from_slice(name.as_bytes());
+            let max = lw.weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+            let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
+            out.extend_from_slice(&lw.bias.to_le_bytes());
+            out.extend_from_slice(&lw.threshold.to_le_bytes());
+            out.extend_from_slice(&scale.to_le_bytes());
+            for w in &lw.weights {
+                out.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
+            }
+        }
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        out
+    }
+
+    /// Reads a model file, checking everything the code expects of it.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let bad = |m: &str| ModelError(m.to_string());
+        if bytes.len() < MAGIC.len() + 32 || &bytes[..8] != MAGIC {
+            return Err(bad("not a SafeTweet model file (bad magic)"));
+        }
+        let (body, digest) = bytes.split_at(bytes.len() - 32);
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(bad("model file is corrupt (checksum mismatch)"));
+        }
+        let mut r = Reader { b: body, at: 8 };
+        let format = r.u32()?;
+        if format != FORMAT_VERSION {
+            return Err(ModelError(format!("model file format {format}, this build reads {FORMAT_VERSION}")));
+        }
+        let fv = r.u32()?;
+        if fv != FEATURIZER_VERSION {
+            return Err(ModelError(format!(
+                "model was trained with featurizer version {fv}, this build has {FEATURIZER_VERSION}: retrain it \
+                 with `safetweet train`"
+            )));
+        }
+        let buckets_log2 = r.u32()?;
+        if !(10..=24).contains(&buckets_log2) {
+            return Err(ModelError(format!("implausible bucket count 2^{buckets_log2}")));
+        }
+        let n = r.u32()? as usize;
+        if n != LABELS.len() {
+            return Err(ModelError(format!("model has {n} labels, expected {}", LABELS.len())));
+        }
+        let mut data_sha256 = [0u8; 32];
+        data_sha256.copy_from_slice(r.take(32)?);
+        let mut labels = Vec::with_capacity(n);
+        for want in LABELS {
+            let len = r.take(1)?[0] as usize;
+            let name = r.take(len)?;
+            if name != want.as_bytes() {
+                return Err(ModelError(format!(
+                    "label {:?} where {want:?} was expected",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            let bias = r.f32()?;
+            let threshold = r.f32()?;
+            let scale = r.f32()?;
+            if !(bias.is_finite() && threshold.is_finite() && scale.is_finite() && (0.0..=1.0).contains(&threshold)) {
+                return Err(ModelError(format!("label {want}: bad bias, threshold or scale")));
+            }
+            let raw = r.take((1usize << buckets_log2) * 2)?;
+            let weights = raw.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as f32 * scale).collect();
+            labels.push(LabelWeights { bias, threshold, weights });
+        }
+        if r.at != body.len() {
+            return Err(bad("trailing bytes after the weights"));
+        }
+        Ok(Model { buckets_log2, data_sha256, labels })
+    }
+
+    /// The built-in model.
+    pub fn builtin() -> Result<Model, ModelError> {
+        Model::from_bytes(DEFAULT_MODEL)
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.b.len());
+        let Some(end) = end else { return Err(ModelError("model file is truncated".into())) };
+        let s = &self.b[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        let s = self.take(4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    fn f32(&mut self) -> Result<f32, ModelError> {
+        Ok(f32::from_bits(self.u32()?))
+    }
+}
+
+pub(crate) fn norm_of(n: usize) -> f32 {
+    1.0 / (n.max(1) as f32).sqrt()
+}
+
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Identifiers whose owner only the sentence tells: the organisation's phone
+/// or a patient's, an event's date or a birth date.
+fn owner_depends_on_context(rule: &str) -> bool {
+    matches!(rule, "phi.phone" | "phi.fax" | "phi.email" | "phi.address" | "phi.zip" | "phi.date" | "phi.age")
+}
+
+/// Runs the model over a reviewed draft: adds its patient-reference and
+/// clinical-advice findings, and demotes identifiers the sentence gives to
+/// the organisation, staff or an event (a call to action, a venue, a job post)
+/// to an `info` note.
+pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
+    let p = model.predict(features::featurize(input, findings));
+    let patient = model.fires(&p, PATIENT);
+    let phi = model.fires(&p, PHI);
+
+    if patient && !findings.iter().any(|f| f.category == Category::PatientReference) {
+        push(model, &p, PATIENT, input, rules, RULE_PATIENT, "Reads as a post about one specific patient or case", findings);
+    }
+    if model.fires(&p, ADVICE) && !findings.iter().any(|f| f.category == Category::ClinicalAdvice) {
+        push(model, &p, ADVICE, input, rules, RULE_ADVICE, "Reads as clinical advice to one person", findings);
+    }
+    if !phi && !patient {
+        for f in findings.iter_mut() {
+            if f.category == Category::Phi && f.severity > Severity::Info && owner_depends_on_context(&f.rule) {
+                f.severity = Severity::Info;
+                f.message = format!(
+                    "{} — read as the organisation's, an event's or staff's own, not a patient's (model {:.2}); \
+                     check it before posting",
+                    f.message,
+                    p.prob[PHI]
+                );
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push(
+    model: &Model,
+    p: &Prediction,
+    label: usize,
+    input: &Input<'_>,
+    rules: &RuleSet,
+    rule: &str,
+    what: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let (Some(severity), Some(category)) = (rules.severity_of(rule), rules.category_of(rule)) else { return };
+    let ev = model.evidence(p, label);
+    let text = input.norm.text();
+    let toks = &p.features.tokens;
+    let span = ev.first().map(|&(i, _)| {
+        let t = &toks[i];
+        input.norm.span(t.start, t.end)
+    });
+    // words a person may see: plain words, never names, numbers or handles
+    let mut words: Vec<String> = Vec::new();
+    for &(i, _) in &ev {
+        let t = &toks[i];
+        let shown = if t.form == "@user" { "@mention".to_string() } else if t.showable { text[t.start..t.end].to_lowercase() } else { continue };
+        if !words.contains(&shown) {
+            words.push(shown);
+        }
+        if words.len() == 4 {
+            break;
+        }
+    }
+    let because = if words.is_empty() {
+        String::new()
+    } else {
+        format!("; the words that weighed most: {}", words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", "))
+    };
+    let suggestion = match label {
+        ADVICE => "Answer in general terms and invite the person to contact their own clinician or the clinic.",
+        _ => "Speak about patients in general, without the when, where and details of one case, or get written authorization.",
+    };
+    findings.push(Finding {
+        rule: rule.to_string(),
+        category,
+        severity,
+        span: span.map(|s: Span| s),
+        message: format!("{what} (model {:.2}{because})", p.prob[label]),
+        suggestion: Some(suggestion.to_string()),
+        identifier: None::<Identifier>,
+    });
+}
