@@ -45,7 +45,13 @@ fn main() -> ExitCode {
     let code = match command {
         Command::Check(args) => with_rules(cli.config.as_deref(), |rules| check::run_check(&args, rules)),
         Command::Rules(args) => with_rules(cli.config.as_deref(), |rules| check::run_rules(&args, rules)),
-        Command::Train(args) => with_rules(cli.config.as_deref(), |rules| train::run_train(&args, rules)),
+        Command::Train(args) => match safetweet::engine::RuleSet::without_model(cli.config.as_deref()) {
+            Ok(rules) => train::run_train(&args, &rules),
+            Err(e) => {
+                eprintln!("safetweet: {e}");
+                2
+            }
+        },
         Command::Audit(args) => runtime().map_or(2, |rt| rt.block_on(audit::run(args))),
         Command::Serve(args) => runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config))),
         Command::Run(args) => {

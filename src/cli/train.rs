@@ -28,6 +28,12 @@ pub struct TrainArgs {
     /// Number of training passes.
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     pub epochs: usize,
+    /// L2 penalty.
+    #[arg(long, default_value_t = TrainConfig::default().l2)]
+    pub l2: f32,
+    /// AdaGrad learning rate.
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
+    pub learning_rate: f32,
     /// log2 of the number of hash buckets.
     #[arg(long, default_value_t = TrainConfig::default().buckets_log2)]
     pub buckets_log2: u32,
@@ -162,7 +168,13 @@ pub fn run_train(args: &TrainArgs, rules: &RuleSet) -> i32 {
             return 2;
         }
     };
-    let cfg = TrainConfig { epochs: args.epochs, buckets_log2: args.buckets_log2, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        epochs: args.epochs,
+        buckets_log2: args.buckets_log2,
+        l2: args.l2,
+        learning_rate: args.learning_rate,
+        ..TrainConfig::default()
+    };
     let (model, scores) = train(&examples, &cfg, hash);
     let bytes = model.to_bytes();
     if let Err(e) = Model::from_bytes(&bytes) {

@@ -233,16 +233,45 @@ impl RuleSet {
             line: None,
             message: format!("cannot read: {e}"),
         })?;
-        let mut rules = RuleSet::from_toml(&text, &name)?;
+        let mut rules = RuleSet::rules_only(&text, &name)?;
         let model_path = dir.join("model.bin");
-        if model_path.exists() {
-            rules.model = Some(std::sync::Arc::new(load_model(&model_path)?));
-        }
+        rules.model = Some(if model_path.exists() {
+            std::sync::Arc::new(load_model(&model_path)?)
+        } else {
+            builtin_model()?
+        });
         Ok(rules)
     }
 
     /// Parses and compiles a rules file's text; `file` names it in errors.
+    /// The built-in model comes with it.
     pub fn from_toml(text: &str, file: &str) -> Result<RuleSet, ConfigError> {
+        let mut rules = RuleSet::rules_only(text, file)?;
+        rules.model = Some(builtin_model()?);
+        Ok(rules)
+    }
+
+    /// The rules of `--config DIR` (or the built-in ones) without any model:
+    /// what `safetweet train` runs the structured detectors with, so a model
+    /// file from another featurizer version does not stop its own retraining.
+    pub fn without_model(dir: Option<&Path>) -> Result<RuleSet, ConfigError> {
+        match dir {
+            None => RuleSet::rules_only(DEFAULT_RULES_TOML, DEFAULT_RULES_NAME),
+            Some(dir) => {
+                let path: PathBuf = dir.join("rules.toml");
+                let name = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                    file: name.clone(),
+                    key: None,
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                })?;
+                RuleSet::rules_only(&text, &name)
+            }
+        }
+    }
+
+    fn rules_only(text: &str, file: &str) -> Result<RuleSet, ConfigError> {
         let err = |key: Option<String>, span: Option<std::ops::Range<usize>>, message: String| ConfigError {
             file: file.to_string(),
             key,
@@ -381,7 +410,7 @@ impl RuleSet {
             lexicon,
             posting,
             context,
-            model: Some(builtin_model()?),
+            model: None,
             rules,
             index,
         })

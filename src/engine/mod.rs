@@ -377,7 +377,7 @@ pub fn model_features(draft: &Draft, rules: &RuleSet) -> model::features::Featur
     context::detect(&input, rules, &mut sink);
     lexicon::detect(&input, rules, &mut sink);
     posting::detect(&input, rules, &parsed, &mut sink);
-    model::features::featurize(&input, sink.findings())
+    model::features::featurize(&input, sink.findings(), &rules.context)
 }
 
 /// Drops findings that say nothing new, without ever shrinking the text they

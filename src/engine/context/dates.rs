@@ -30,7 +30,7 @@ const DAY: &str = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?";
 const NAMED_DAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december)";
 const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
 
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
         r"(?i-u)(?-u:\b)(?:{MONTH}[ -]{DAY}(?:,? ?|-){YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|{DAY} of {MONTH}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY})(?-u:\b)"
     );
@@ -38,7 +38,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     /// Day, month and year.
     Full,
     /// Month and day, or month and year.
@@ -48,7 +48,7 @@ enum Kind {
 }
 
 /// Classifies a match, or rejects it (`13/45/2020`, `2.0-3.0`).
-fn classify(m: &str) -> Option<Kind> {
+pub(super) fn classify(m: &str) -> Option<Kind> {
     let nums: Vec<&str> = m.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
     // ordinal suffixes and "of" have two letters; a month name has three or more
     if m.split(|c: char| !c.is_ascii_alphabetic()).any(|w| w.len() >= 3) {

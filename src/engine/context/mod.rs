@@ -28,6 +28,7 @@
 //! their cue words are present.
 
 mod advice;
+pub mod candidates;
 mod dates;
 mod names;
 mod patient;

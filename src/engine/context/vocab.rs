@@ -163,6 +163,12 @@ impl Vocabulary {
         self.roles.is_empty()
     }
 
+    /// The cues of a folded text as `(start, end, role bits)`: what the
+    /// learned model reads as features.
+    pub fn cue_spans(&self, text: &str) -> Vec<(usize, usize, u32)> {
+        self.find_cues(text).into_iter().map(|c| (c.start, c.end, c.roles)).collect()
+    }
+
     /// Every cue of the folded text, whole words only, in text order.
     pub(super) fn find_cues(&self, text: &str) -> Vec<Cue> {
         let Some(ac) = self.ac.as_ref() else { return Vec::new() };

@@ -11,10 +11,12 @@
 //! [`FEATURIZER_VERSION`]; a model file trained with another version is
 //! refused at load.
 
-use crate::engine::{Finding, Input};
+use crate::engine::context::candidates::{self, Candidate};
+use crate::engine::context::{Vocabulary, ROLE_NAMES};
+use crate::engine::{Finding, Identifier, Input};
 
 /// The version of the feature extraction the weights were trained against.
-pub const FEATURIZER_VERSION: u32 = 1;
+pub const FEATURIZER_VERSION: u32 = 3;
 
 /// One token of the folded view.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Features {
     pub hashes: Vec<u64>,
     /// For each hash: the token it belongs to, `u32::MAX` for draft-level ones.
     pub owner: Vec<u32>,
+    /// Dates and name-shaped words, whoever they belong to.
+    pub candidates: Vec<Candidate>,
 }
 
 const NO_TOKEN: u32 = u32::MAX;
@@ -68,7 +72,7 @@ fn hash(kind: u8, parts: &[&str]) -> u64 {
 
 /// Builds the features of a draft from its folded view, its attachments and
 /// the findings of the structured detectors (before the model ran).
-pub fn featurize(input: &Input<'_>, raw: &[Finding]) -> Features {
+pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> Features {
     let text = input.norm.text();
     let mut f = Features { tokens: tokenize(text), ..Features::default() };
 
@@ -110,7 +114,9 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding]) -> Features {
     }
     f.tokens = tokens;
 
-    // draft-level features
+    // draft-level features; `len` is on every draft so that, scaled like the
+    // rest, it gives short drafts a bias of their own
+    f.push(hash(b'g', &["len"]), NO_TOKEN);
     let trimmed = text.trim_start();
     if trimmed.starts_with('@') {
         f.push(hash(b'g', &["reply"]), NO_TOKEN);
@@ -124,6 +130,28 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding]) -> Features {
     }
     for r in raw {
         f.push(hash(b'r', &[&r.rule]), NO_TOKEN);
+    }
+    let cands = candidates::find(text);
+    for c in &cands {
+        let kind = match c.identifier {
+            Identifier::Date => "date",
+            _ => "name",
+        };
+        let at = f.tokens.partition_point(|t| t.end <= c.start);
+        let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
+        f.push(hash(b'k', &[kind]), owner);
+    }
+    f.candidates = cands;
+    // the context rules' cue phrases (`[context.cues]`), by role: the team's
+    // curated knowledge, weighed by the model instead of decided by rules
+    for (start, _, roles) in vocabulary.cue_spans(text) {
+        let at = f.tokens.partition_point(|t| t.end <= start);
+        let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
+        for (name, bit) in ROLE_NAMES {
+            if roles & bit != 0 {
+                f.push(hash(b'v', &[name]), owner);
+            }
+        }
     }
     f
 }
@@ -154,6 +182,24 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             i = end;
             continue;
         }
+        if c.is_ascii_alphanumeric() {
+            // an email: local@domain.tld, the local part with . _ - +
+            let local = text[i..]
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-' | '+')))
+                .map_or(text.len(), |k| i + k);
+            if local < b.len() && b[local] == b'@' {
+                let rest = &text[local + 1..];
+                let len = rest
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '_'))
+                    .unwrap_or(rest.len());
+                if rest[..len].contains('.') {
+                    let e = local + 1 + len;
+                    out.push(Token { start: i, end: e, form: "<email>".into(), showable: false });
+                    i = e;
+                    continue;
+                }
+            }
+        }
         if c.is_alphanumeric() {
             let mut end = i;
             for (k, ch) in text[i..].char_indices() {
@@ -163,19 +209,6 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     end = at + ch.len_utf8();
                 } else {
                     break;
-                }
-            }
-            // an email: word@word.tld
-            if end < b.len() && b[end] == b'@' {
-                let rest = &text[end + 1..];
-                let len = rest
-                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '_'))
-                    .unwrap_or(rest.len());
-                if rest[..len].contains('.') {
-                    let e = end + 1 + len;
-                    out.push(Token { start: i, end: e, form: "<email>".into(), showable: false });
-                    i = e;
-                    continue;
                 }
             }
             let word = &text[i..end];

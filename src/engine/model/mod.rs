@@ -286,7 +286,7 @@ fn owner_depends_on_context(rule: &str) -> bool {
 /// the organisation, staff or an event (a call to action, a venue, a job post)
 /// to an `info` note.
 pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
-    let p = model.predict(features::featurize(input, findings));
+    let p = model.predict(features::featurize(input, findings, &rules.context));
     let patient = model.fires(&p, PATIENT);
     let phi = model.fires(&p, PHI);
 
@@ -295,6 +295,9 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     }
     if model.fires(&p, ADVICE) && !findings.iter().any(|f| f.category == Category::ClinicalAdvice) {
         push(model, &p, ADVICE, input, rules, RULE_ADVICE, "Reads as clinical advice to one person", findings);
+    }
+    if phi && patient {
+        report_candidates(&p.features, input, rules, findings);
     }
     if !phi && !patient {
         for f in findings.iter_mut() {
@@ -308,6 +311,47 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
                 );
             }
         }
+    }
+}
+
+/// Reports the names and dates the context rules left alone, in a draft the
+/// model reads as tying identifiers to a patient.
+fn report_candidates(f: &Features, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
+    for c in &f.candidates {
+        let span = input.norm.span(c.start, c.end);
+        if findings.iter().any(|x| x.category == Category::Phi && x.span.is_some_and(|s| s.overlaps(&span))) {
+            continue;
+        }
+        let raw = &input.text[span.start..span.end];
+        let (rule, message, suggestion) = match c.identifier {
+            Identifier::Date => (
+                "phi.date",
+                format!(
+                    "Date in a post about a patient ({}): birth, admission, surgery, visit and death dates are HIPAA \
+                     identifiers.",
+                    super::mask::mask_all(raw)
+                ),
+                "Remove the date, or keep only the year.",
+            ),
+            _ => (
+                "phi.name",
+                format!(
+                    "Name in a post about a patient ({}): a patient's or relative's name is a HIPAA identifier.",
+                    super::mask::mask_words(raw)
+                ),
+                "Remove the name, or describe the person without it (\"a patient in her 60s\").",
+            ),
+        };
+        let (Some(severity), Some(category)) = (rules.severity_of(rule), rules.category_of(rule)) else { continue };
+        findings.push(Finding {
+            rule: rule.to_string(),
+            category,
+            severity,
+            span: Some(span),
+            message,
+            suggestion: Some(suggestion.to_string()),
+            identifier: Some(c.identifier),
+        });
     }
 }
 

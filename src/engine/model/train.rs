@@ -22,7 +22,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { buckets_log2: 18, epochs: 12, learning_rate: 0.5, l2: 1e-5, folds: 5, seed: 7, recall_weight: 2.0 }
+        TrainConfig { buckets_log2: 18, epochs: 8, learning_rate: 0.5, l2: 3e-3, folds: 5, seed: 7, recall_weight: 2.0 }
     }
 }
 
@@ -159,7 +159,7 @@ mod tests {
 
     fn ex(hashes: &[u64], y: bool) -> Example {
         Example {
-            features: Features { tokens: Vec::new(), hashes: hashes.to_vec(), owner: vec![u32::MAX; hashes.len()] },
+            features: Features { hashes: hashes.to_vec(), owner: vec![u32::MAX; hashes.len()], ..Features::default() },
             labels: [y, !y, y],
         }
     }

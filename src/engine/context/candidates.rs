@@ -1,0 +1,124 @@
+//! Identifier candidates whose owner only the whole draft can tell: every
+//! date more specific than a year and every capitalised word with a
+//! person's-name shape, before any context rule decided about them.
+//!
+//! The learned model reads them as features (a name shape here, a date
+//! there) and, when it judges that the draft ties identifiers to a patient
+//! (`phi`), reports the candidates the context rules left alone. Staff
+//! (`Dr. Ruiz`, `Kelly Chen, RN`) are never candidates.
+
+use super::dates::{classify, DATE};
+use super::vocab::{self, NOT_FIRST_WORDS};
+use crate::engine::Identifier;
+
+/// A possible identifier in the folded view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    pub identifier: Identifier,
+}
+
+const STAFF_TITLES: &[&str] =
+    &["dr", "doctor", "nurse", "coach", "prof", "professor", "pastor", "chaplain", "chef", "officer", "dra", "doctora", "enfermera"];
+const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "sr", "sra", "srta", "don", "dona"];
+const CREDENTIALS_AFTER: &[&str] = &["rn", "md", "do", "np", "pa", "pa-c", "lpn", "cna", "dds", "dmd", "phd", "pharmd", "crna", "aprn", "msn", "bsn", "dnp", "lcsw"];
+
+/// Dates and name-shaped words of a folded text, in text order.
+pub fn find(text: &str) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    for m in DATE.find_iter(text) {
+        let raw = m.as_str();
+        let trimmed = raw.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        let (s, e) = (m.start(), m.start() + trimmed.len());
+        if classify(trimmed).is_none() {
+            continue;
+        }
+        if (e < b.len() && matches!(b[e], b'-' | b'/' | b'.') && e + 1 < b.len() && b[e + 1].is_ascii_digit())
+            || (s > 0 && matches!(b[s - 1], b'-' | b'/' | b'.' | b'#'))
+        {
+            continue;
+        }
+        out.push(Candidate { start: s, end: e, identifier: Identifier::Date });
+    }
+    // words: ASCII letters with inner ' or -
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_alphabetic() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'@' || b[i - 1] == b'#' || b[i - 1] == b'/')) {
+            let s = i;
+            while i < b.len() && (b[i].is_ascii_alphabetic() || ((b[i] == b'\'' || b[i] == b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic())) {
+                i += 1;
+            }
+            // part of a URL, email or handle
+            if i < b.len() && (b[i] == b'@' || b[i] == b'/' || (b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic())) {
+                continue;
+            }
+            words.push((s, i));
+        } else {
+            i += 1;
+        }
+    }
+    let lower = |k: usize| text[words[k].0..words[k].1].to_ascii_lowercase();
+    let mut k = 0;
+    while k < words.len() {
+        let (s, e) = words[k];
+        let w = &text[s..e];
+        let cap = w.as_bytes()[0].is_ascii_uppercase() && w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
+        let honorific = k > 0 && HONORIFICS.contains(&lower(k - 1).as_str());
+        let name_shape = cap
+            && !NOT_FIRST_WORDS.contains(w)
+            && (vocab::is_first_name(w) || vocab::is_surname(w) || honorific);
+        let staff_before = k > 0 && STAFF_TITLES.contains(&lower(k - 1).as_str());
+        if !name_shape || staff_before {
+            k += 1;
+            continue;
+        }
+        // extend over a following capitalised word (a surname)
+        let mut end = e;
+        let mut j = k + 1;
+        while j < words.len() && j <= k + 2 {
+            let (s2, e2) = words[j];
+            let gap = &text[end..s2];
+            let w2 = &text[s2..e2];
+            if gap == " " && w2.as_bytes()[0].is_ascii_uppercase() && !NOT_FIRST_WORDS.contains(w2) {
+                end = e2;
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        // a credential after the name: staff
+        let after = text[end..].trim_start_matches([',', ' ']);
+        let cred = after
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .next()
+            .is_some_and(|x| CREDENTIALS_AFTER.contains(&x.to_ascii_lowercase().as_str()) && x.len() >= 2 && x.bytes().any(|c| c.is_ascii_uppercase()));
+        if !cred {
+            let end = text[s..end].strip_suffix("'s").map_or(end, |x| s + x.len());
+            out.push(Candidate { start: s, end, identifier: Identifier::Name });
+        }
+        k = j.max(k + 1);
+    }
+    out.sort_by_key(|c| (c.start, c.end));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(t: &str) -> Vec<&str> {
+        find(t).into_iter().map(|c| &t[c.start..c.end]).collect()
+    }
+
+    #[test]
+    fn names_and_dates_but_not_staff() {
+        assert_eq!(found("Tyler, one year sober today"), ["Tyler"]);
+        assert_eq!(found("Dr. Patel saw Maria Lopez on March 2, 2025"), ["Maria Lopez", "March 2, 2025"]);
+        assert_eq!(found("Thanks Kelly Chen, RN for everything"), Vec::<&str>::new());
+        assert_eq!(found("ACL repair on 9/12 for Ruby's knee"), ["9/12", "Ruby"]);
+        assert_eq!(found("email maria@x.org or see example.org/Maria"), Vec::<&str>::new());
+    }
+}
