@@ -825,6 +825,216 @@ async fn with_overrides_allowed_a_manager_approves_a_blocked_draft_with_a_writte
     bot.assert_output_free_of(PHI_SECRETS);
 }
 
+// ---- approval integrity (issue 9): an approval is bound to the exact text --------
+
+/// A blocked draft edited to carry even more: a Social Security number.
+const PHI_DRAFT_WITH_SSN: &str = "Congratulations to our patient Maria Gonzalez on her recovery after surgery! \
+     Her family can be reached at 555-201-8834, SSN 078-05-1120 for the billing office.";
+/// CLEAN_DRAFT as edited while the bot was stopped: a patient's name, a date of birth, a phone number.
+const EDITED_WHILE_AWAY: &str = "Flu shots are now available at all of our community clinics. \
+     Our patient John Carter, DOB 03/14/1962, says thanks: call him at 555-201-7741.";
+const AWAY_SECRETS: &[&str] = &["John Carter", "03/14/1962", "555-201-7741"];
+
+/// With `allow_overrides = true` and `extra` lines appended to the `[discord]` table.
+fn overrides_env(extra: &str) -> BotEnv {
+    let toml = support::DEFAULT_BOT_TOML.replace("allow_overrides = false", "allow_overrides = true");
+    BotEnv::with_bot_toml(&format!("{toml}{extra}"))
+}
+
+/// The bot's first message in the review channel after request `since` that mentions `who`
+/// and satisfies `pred`.
+async fn wait_line_to(
+    fake: &FakeDiscord,
+    since: usize,
+    who: &Person,
+    what: &str,
+    pred: impl Fn(&str) -> bool,
+) -> RestRequest {
+    let mention = format!("<@{}>", who.id);
+    fake.wait_until(STEP, what, |v| {
+        v.requests()[since..]
+            .iter()
+            .find(|r| {
+                r.message_post_channel() == Some(REVIEW_CHANNEL)
+                    && r.body["content"].as_str().is_some_and(|c| c.contains(&mention) && pred(c))
+            })
+            .cloned()
+    })
+    .await
+}
+
+/// Reacts ✅ on a blocked draft as `manager` and returns the id of the bot's question.
+async fn ask_override(fake: &FakeDiscord, draft: u64, manager: &Person) -> u64 {
+    let before = fake.requests().len();
+    fake.reaction_add(REVIEW_CHANNEL, draft, manager, APPROVE);
+    let prompt =
+        wait_line_to(fake, before, manager, "the bot asking for the override's reason", |c| c.contains("reason")).await;
+    prompt.created.expect("prompt id")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_reason_given_after_an_edit_does_not_approve_the_new_text() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = overrides_env("");
+    let mut bot = env.spawn(&fake);
+    wait_connected(&fake, &mut bot, 1).await;
+    let audit = env.audit().await;
+    let manager = people::manager();
+
+    let id = fake.message_create(REVIEW_CHANNEL, &people::author(), PHI_DRAFT);
+    fake.wait_reply(id, STEP).await;
+    audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    let prompt = ask_override(&fake, id, &manager).await;
+
+    // The author edits while the manager is writing: the question was about the first text.
+    let before = fake.requests().len();
+    fake.message_update(id, PHI_DRAFT_WITH_SSN);
+    audit.wait_for(id, RecordKind::ReReviewed, 1, STEP).await;
+
+    let reason = "Family gave written consent to share; legal reviewed on Nov 20.";
+    let answer = fake.message_create_reply(REVIEW_CHANNEL, &manager, reason, prompt);
+    let refused = audit.wait_for(id, RecordKind::ApprovalRefused, 1, STEP).await;
+    assert_eq!(refused[0].record.actor_id, manager.id);
+    assert_eq!(refused[0].record.content_sha256, sha256_hex(PHI_DRAFT_WITH_SSN));
+    let records = audit.for_message(id).await;
+    assert_eq!(
+        kinds(&records),
+        vec!["submitted", "re-reviewed", "approval-refused"],
+        "the reason was for the first text; nothing may approve the second"
+    );
+    // The edit closed the question, and the channel was told so.
+    let closed =
+        wait_line_to(&fake, before, &manager, "the question closed in the channel", |c| c.contains("edited")).await;
+    assert!(!closed.text().contains("078-05-1120"), "{}", closed.text());
+    assert!(audit.for_message(answer).await.is_empty(), "the answer to the closed question was taken for a draft");
+    let mut secrets = PHI_SECRETS.to_vec();
+    secrets.extend(["078-05-1120", "legal reviewed"]);
+    bot.assert_output_free_of(&secrets);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_override_reason_does_not_overturn_another_managers_rejection() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = overrides_env("");
+    let mut bot = env.spawn(&fake);
+    wait_connected(&fake, &mut bot, 1).await;
+    let audit = env.audit().await;
+    let (dana, morgan) = (people::manager(), people::manager_author());
+
+    let id = fake.message_create(REVIEW_CHANNEL, &people::author(), PHI_DRAFT);
+    fake.wait_reply(id, STEP).await;
+    audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    let dana_prompt = ask_override(&fake, id, &dana).await;
+
+    // Morgan rejects it, with a reason.
+    let before = fake.requests().len();
+    fake.reaction_add(REVIEW_CHANNEL, id, &morgan, support::REJECT);
+    let morgan_prompt = wait_line_to(&fake, before, &morgan, "the bot asking Morgan why", |c| c.contains("rejected"))
+        .await
+        .created
+        .expect("prompt id");
+    let before = fake.requests().len();
+    fake.message_create_reply(REVIEW_CHANNEL, &morgan, "No patient stories without a signed release.", morgan_prompt);
+    audit.wait_for(id, RecordKind::Rejected, 1, STEP).await;
+
+    // Dana answers her question afterwards.
+    fake.message_create_reply(REVIEW_CHANNEL, &dana, "Family consented in writing.", dana_prompt);
+    let refused = audit.wait_for(id, RecordKind::ApprovalRefused, 1, STEP).await;
+    assert_eq!(refused[0].record.actor_id, dana.id);
+    let records = audit.for_message(id).await;
+    assert_eq!(kinds(&records), vec!["submitted", "rejected", "approval-refused"], "the rejection stands");
+    // The rejection closed Dana's question, and the channel was told so.
+    wait_line_to(&fake, before, &dana, "Dana's question closed by the rejection", |c| c.contains("rejected")).await;
+    bot.assert_output_free_of(PHI_SECRETS);
+}
+
+/// Posts CLEAN_DRAFT, waits for its review and ✅, stops the bot, and edits
+/// the draft while it is away. Returns the draft and its reply.
+async fn draft_edited_while_the_bot_is_away(fake: &FakeDiscord, env: &BotEnv) -> (u64, u64, BotProcess) {
+    let mut first = env.spawn(fake);
+    wait_connected(fake, &mut first, 1).await;
+    let id = fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
+    let reply = fake.wait_reply(id, STEP).await.created.expect("reply id");
+    fake.wait_request(STEP, "✅", |r| r.is_own_reaction(REVIEW_CHANNEL, id, APPROVE)).await;
+    env.audit().await.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    let status = first.terminate(STEP).await;
+    assert!(status.success(), "graceful exit: {status}\n{}", first.output());
+    fake.message_edit_offline(id, EDITED_WHILE_AWAY);
+    (id, reply, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_after_a_restart_checks_the_text_on_discord_not_the_last_review() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    // Catch-up off: only the approval itself can notice the edit.
+    let env = BotEnv::with_bot_toml(&format!("{}catch_up_pages = 0\n", support::DEFAULT_BOT_TOML));
+    let (id, reply, first) = draft_edited_while_the_bot_is_away(&fake, &env).await;
+
+    let mut second = env.spawn(&fake);
+    wait_connected(&fake, &mut second, 2).await;
+    let audit = env.audit().await;
+    let manager = people::manager();
+    let before = fake.requests().len();
+    fake.reaction_add(REVIEW_CHANNEL, id, &manager, APPROVE);
+
+    let refused = audit.wait_for(id, RecordKind::ApprovalRefused, 1, STEP).await;
+    assert_eq!(refused[0].record.actor_id, manager.id);
+    let records = audit.for_message(id).await;
+    assert_eq!(kinds(&records), vec!["submitted", "re-reviewed", "approval-refused"], "never `approved`");
+    let rereviewed = &records[1].record;
+    assert_eq!(rereviewed.content_sha256, sha256_hex(EDITED_WHILE_AWAY));
+    assert_eq!(rereviewed.verdict.as_deref(), Some("block"));
+    // The manager is told, their ✅ is taken off, and the review reply shows the new text's review.
+    let line = wait_line_to(&fake, before, &manager, "the refusal line", |c| c.contains("not recorded")).await;
+    assert!(line.body["content"].as_str().is_some_and(|c| c.contains("edited")), "{}", line.body);
+    fake.wait_request(STEP, "the manager's ✅ removed", |r| {
+        r.is_reaction_removal(REVIEW_CHANNEL, id, APPROVE, manager.id)
+    })
+    .await;
+    let patch = fake
+        .wait_request(STEP, "the reply re-rendered", |r| {
+            r.method == "PATCH" && r.path == format!("/channels/{REVIEW_CHANNEL}/messages/{reply}")
+        })
+        .await;
+    assert!(!fake.requests()[before..].iter().any(|r| r.text().contains("✅ Approved")), "no approval line");
+    for secret in AWAY_SECRETS {
+        assert!(!patch.text().contains(secret), "the reply shows {secret:?}: {}", patch.text());
+    }
+    first.assert_output_free_of(&[CLEAN_SECRET]);
+    second.assert_output_free_of(&[AWAY_SECRETS, &[CLEAN_SECRET]].concat());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_re_reviews_a_draft_edited_while_the_bot_was_away() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let (id, reply, first) = draft_edited_while_the_bot_is_away(&fake, &env).await;
+
+    let mut second = env.spawn(&fake);
+    wait_connected(&fake, &mut second, 2).await;
+    let audit = env.audit().await;
+    // No event about the draft at all: catch-up finds the edit in the history.
+    let rereviewed = audit.wait_for(id, RecordKind::ReReviewed, 1, STEP).await;
+    assert_eq!(rereviewed[0].record.content_sha256, sha256_hex(EDITED_WHILE_AWAY));
+    assert_eq!(rereviewed[0].record.verdict.as_deref(), Some("block"));
+    fake.wait_request(STEP, "the reply re-rendered", |r| {
+        r.method == "PATCH" && r.path == format!("/channels/{REVIEW_CHANNEL}/messages/{reply}")
+    })
+    .await;
+    fake.wait_request(STEP, "the bot's own ✅ removed", |r| {
+        r.is("DELETE", &format!("/channels/{REVIEW_CHANNEL}/messages/{id}/reactions/{APPROVE}/@me"))
+    })
+    .await;
+    // Now a manager's ✅ is refused: the draft is blocked.
+    fake.reaction_add(REVIEW_CHANNEL, id, &people::manager(), APPROVE);
+    audit.wait_for(id, RecordKind::ApprovalRefused, 1, STEP).await;
+    assert_eq!(kinds(&audit.for_message(id).await), vec!["submitted", "re-reviewed", "approval-refused"]);
+    let log = second.output();
+    assert!(log.contains("edited=1"), "catch-up counts the edit:\n{log}");
+    first.assert_output_free_of(&[CLEAN_SECRET]);
+    second.assert_output_free_of(&[AWAY_SECRETS, &[CLEAN_SECRET]].concat());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_the_drafts_in_flight_before_exiting() {
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;

@@ -173,8 +173,14 @@ async fn bookkeeping_beside_the_audit_store(url: &str) {
         draft_message_id: 777,
         purpose: Purpose::Reject,
         prompt_message_id: 9,
+        content_sha256: "cd".repeat(32),
+        revision: 12,
+        asked_at: chrono::DateTime::from_timestamp_micros(1_795_000_000_654_321).expect("time"),
+        closed: false,
     };
-    stores.bot.set_pending(pending).await.expect("set pending");
+    stores.bot.set_pending(&pending).await.expect("set pending");
+    let override_question = PendingReason { actor_id: 5004, purpose: Purpose::Override, ..pending.clone() };
+    stores.bot.set_pending(&override_question).await.expect("set pending");
     stores.bot.set_catch_up_floor(3000, 700).await.expect("set floor");
     stores.bot.set_catch_up_floor(3000, 900).await.expect("a second floor is ignored");
     let record = safetweet::audit::NewRecord {
@@ -200,6 +206,11 @@ async fn bookkeeping_beside_the_audit_store(url: &str) {
     let again = Stores::open(url).await.expect("reopen stores");
     assert_eq!(again.bot.reply_for(777).await.expect("reply"), Some(889));
     assert_eq!(again.bot.pending(3000, 5003).await.expect("pending"), Some(pending));
+    // A rejection closes the override questions on the draft, once.
+    let closed = again.bot.close_questions(3000, 777, Some(Purpose::Override)).await.expect("close");
+    assert_eq!(closed, vec![(5004, Purpose::Override)]);
+    assert!(again.bot.close_questions(3000, 777, Some(Purpose::Override)).await.expect("close").is_empty());
+    assert!(again.bot.pending(3000, 5004).await.expect("pending").is_some_and(|p| p.closed));
     assert_eq!(again.bot.catch_up_floor(3000).await.expect("floor"), Some(700));
     assert_eq!(again.bot.catch_up_floor(3001).await.expect("floor"), None);
     again.bot.clear_pending(3000, 5003).await.expect("clear");

@@ -18,13 +18,18 @@
 //!
 //! The drafts are handed, oldest first, to the same idempotent path as
 //! MESSAGE_CREATE ([`Bot::on_message`], under the per-draft lock), so a live
-//! event for the same message is never reviewed twice. The state comes from
-//! the audit log; nothing here writes records itself.
+//! event for the same message is never reviewed twice. A reviewed draft on
+//! the pages read whose text no longer has the hash of its last review was
+//! edited while the bot was away: it goes to the edit path
+//! ([`Bot::on_history_edit`]) and is reviewed again (an approval of the old
+//! text is revoked). The state comes from the audit log; nothing here writes
+//! records itself.
 //!
 //! Logs carry counts and ids only. This module may not touch the engine or
 //! the audit records beyond what `on_message` does.
 
 use super::handler::{retrying, Bot, Origin};
+use super::workflow::content_sha256;
 use crate::audit::{Filter, RecordKind};
 use serenity::all::{Channel, ChannelId, GuildId, Http, Message, MessageId, MessagePagination};
 use tracing::{info, warn};
@@ -40,6 +45,8 @@ struct Tally {
     /// Drafts without a `submitted` record (and answers to a pending request).
     unreviewed: usize,
     handed_over: usize,
+    /// Reviewed drafts whose text changed since their last review.
+    edited: usize,
     /// The newest draft the audit log knew (0: none on the pages read).
     anchor: u64,
     /// Stopped at `catch_up_pages` before a fully reviewed page or the floor.
@@ -65,6 +72,7 @@ pub(crate) async fn run(bot: &Bot, http: &Http) {
                     scanned = t.scanned,
                     unreviewed = t.unreviewed,
                     reviewed = t.handed_over,
+                    edited = t.edited,
                     anchor_message_id = t.anchor,
                     "catch-up done"
                 );
@@ -117,7 +125,7 @@ async fn channel_catch_up(bot: &Bot, http: &Http, channel: u64) -> Result<Tally,
         })
     };
 
-    let mut unreviewed: Vec<Message> = Vec::new();
+    let mut found = Found::default();
     let floor = match bot.db.catch_up_floor(channel).await.map_err(|e| e.to_string())? {
         Some(floor) => floor,
         None => {
@@ -153,9 +161,9 @@ async fn channel_catch_up(bot: &Bot, http: &Http, channel: u64) -> Result<Tally,
                     bot.db.set_catch_up_floor(channel, floor).await.map_err(|e| e.to_string())?;
                     if wanted > 0 {
                         tally.scanned = page.len();
-                        collect(bot, &page, floor, &mut unreviewed, &mut tally).await?;
+                        collect(bot, &page, floor, &mut found, &mut tally).await?;
                     }
-                    return review(bot, http, guild_id, unreviewed, tally).await;
+                    return review(bot, http, guild_id, found, tally).await;
                 }
             }
         }
@@ -169,7 +177,7 @@ async fn channel_catch_up(bot: &Bot, http: &Http, channel: u64) -> Result<Tally,
         let page = page_of(before, PAGE).await.map_err(|e| format!("cannot read the history: {e}"))?;
         tally.pages += 1;
         tally.scanned += page.len();
-        let (reviewed, fresh) = collect(bot, &page, floor, &mut unreviewed, &mut tally).await?;
+        let (reviewed, fresh) = collect(bot, &page, floor, &mut found, &mut tally).await?;
         // Discord returns the page newest first; don't rely on it.
         let oldest = page.iter().map(|m| m.id).min();
         let clean = reviewed > 0 && fresh == 0;
@@ -179,16 +187,26 @@ async fn channel_catch_up(bot: &Bot, http: &Http, channel: u64) -> Result<Tally,
         }
         before = oldest;
     }
-    review(bot, http, guild_id, unreviewed, tally).await
+    review(bot, http, guild_id, found, tally).await
 }
 
-/// Sorts one page's drafts above the floor into reviewed (counted) and
-/// unreviewed (collected). Returns (reviewed, unreviewed) on this page.
+/// The drafts to hand over.
+#[derive(Default)]
+struct Found {
+    /// No `submitted` record yet.
+    unreviewed: Vec<Message>,
+    /// Reviewed, but the text is no longer the one reviewed last.
+    edited: Vec<Message>,
+}
+
+/// Sorts one page's drafts above the floor into reviewed (counted; the
+/// edited ones among them collected) and unreviewed (collected). Returns
+/// (reviewed, unreviewed) on this page.
 async fn collect(
     bot: &Bot,
     page: &[Message],
     floor: u64,
-    unreviewed: &mut Vec<Message>,
+    found: &mut Found,
     tally: &mut Tally,
 ) -> Result<(usize, usize), String> {
     let (mut reviewed, mut fresh) = (0, 0);
@@ -198,35 +216,48 @@ async fn collect(
             continue;
         }
         match bot.state_of(id).await? {
-            Some(_) => {
+            Some(state) => {
                 reviewed += 1;
                 tally.anchor = tally.anchor.max(id);
+                if content_sha256(&msg.content) != state.content_sha256 {
+                    found.edited.push(msg.clone());
+                }
             }
             None => {
                 fresh += 1;
-                unreviewed.push(msg.clone());
+                found.unreviewed.push(msg.clone());
             }
         }
     }
     Ok((reviewed, fresh))
 }
 
-/// Hands the unreviewed drafts to the MESSAGE_CREATE path, oldest first.
+/// Hands the unreviewed drafts to the MESSAGE_CREATE path and the edited
+/// ones to the edit path, each oldest first.
 async fn review(
     bot: &Bot,
     http: &Http,
     guild_id: Option<GuildId>,
-    mut unreviewed: Vec<Message>,
+    found: Found,
     mut tally: Tally,
 ) -> Result<Tally, String> {
-    unreviewed.sort_by_key(|m| m.id);
-    unreviewed.dedup_by_key(|m| m.id);
+    let Found { mut unreviewed, mut edited } = found;
+    for list in [&mut unreviewed, &mut edited] {
+        list.sort_by_key(|m| m.id);
+        list.dedup_by_key(|m| m.id);
+    }
     tally.unreviewed = unreviewed.len();
     for mut msg in unreviewed {
         let Some(_open) = bot.enter().await else { break };
         msg.guild_id = msg.guild_id.or(guild_id);
         bot.on_message(http, msg, Origin::CatchUp).await;
         tally.handed_over += 1;
+    }
+    for mut msg in edited {
+        let Some(_open) = bot.enter().await else { break };
+        msg.guild_id = msg.guild_id.or(guild_id);
+        bot.on_history_edit(http, msg).await;
+        tally.edited += 1;
     }
     Ok(tally)
 }

@@ -6,7 +6,6 @@
 //! on READY, per guild or globally as `bot.toml`'s `commands` says.
 
 use super::config::CommandScope;
-use super::database::PendingReason;
 use super::handler::{display_name, embed, Bot};
 use super::render::{audit_text, rules_text};
 use super::workflow::{Actor, Purpose};
@@ -197,19 +196,15 @@ async fn reject(bot: &Bot, http: &Http, cmd: &CommandInteraction) -> Answer {
     }
     let reason = opt_str(cmd, "reason").unwrap_or_default().to_string();
     let channel = cmd.channel_id.get();
-    let pending = match opt_str(cmd, "draft") {
+    // `/reject draft:` needs no question; otherwise it answers the one asked
+    // on the ❌ (and counts only while that question holds).
+    let (draft, asked) = match opt_str(cmd, "draft") {
         Some(d) => match parse_message_ref(d) {
-            Some(id) => PendingReason {
-                channel_id: channel,
-                actor_id: actor.id,
-                draft_message_id: id,
-                purpose: Purpose::Reject,
-                prompt_message_id: 0,
-            },
+            Some(id) => (id, None),
             None => return Answer::Text("`draft` should be a message id or a message link.".into()),
         },
         None => match bot.db.pending(channel, actor.id).await {
-            Ok(Some(p)) if p.purpose == Purpose::Reject => p,
+            Ok(Some(p)) if p.purpose == Purpose::Reject => (p.draft_message_id, Some(p.asked())),
             Ok(_) => {
                 return Answer::Text(format!(
                     "React {} on a draft first, or pass `draft:` with its message id or link.",
@@ -222,7 +217,7 @@ async fn reject(bot: &Bot, http: &Http, cmd: &CommandInteraction) -> Answer {
             }
         },
     };
-    match bot.on_reason(http, actor, pending, reason).await {
+    match bot.on_reason(http, actor, draft, Purpose::Reject, asked, reason).await {
         Ok(Some(RecordKind::Rejected)) => Answer::Text("Rejected; the reason is in the audit log.".into()),
         Ok(Some(_)) | Ok(None) => Answer::Text("No reviewed draft with that id, or a reason is missing.".into()),
         Err(e) => {

@@ -1,8 +1,10 @@
 //! The bot's own small tables, next to the audit log in the same database
 //! (`DATABASE_URL`): which reply belongs to which draft (so an edit updates
 //! the reply in place, even after a restart) and which managers were asked
-//! for a written reason (reject / override), and below which message each
-//! review channel's history is older than the bot (the catch-up floor).
+//! for a written reason (reject / override) about which text (its hash, the
+//! draft's revision, when, and whether an edit or a rejection has closed the
+//! question since), and below which message each review channel's history is
+//! older than the bot (the catch-up floor).
 //!
 //! These are bookkeeping, not evidence: the audit log stays the record of
 //! what happened, and this module never touches its tables. Tables are
@@ -14,20 +16,29 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::workflow::Purpose;
+use super::workflow::{Asked, Purpose};
+use chrono::{DateTime, Utc};
 
-const SCHEMA: [&str; 3] = [
+const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS safetweet_bot_reply (
         draft_message_id BIGINT PRIMARY KEY,
         channel_id BIGINT NOT NULL,
         reply_message_id BIGINT NOT NULL
     )",
-    "CREATE TABLE IF NOT EXISTS safetweet_bot_pending_reason (
+    // Questions asked by versions before this table were not bound to a
+    // text: they are dropped, never honoured.
+    "DROP TABLE IF EXISTS safetweet_bot_pending_reason",
+    // `asked_at_us`: microseconds since the Unix epoch (UTC); `closed`: 0 or 1.
+    "CREATE TABLE IF NOT EXISTS safetweet_bot_reason_question (
         channel_id BIGINT NOT NULL,
         actor_id BIGINT NOT NULL,
         draft_message_id BIGINT NOT NULL,
         purpose TEXT NOT NULL,
         prompt_message_id BIGINT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        revision BIGINT NOT NULL,
+        asked_at_us BIGINT NOT NULL,
+        closed BIGINT NOT NULL,
         PRIMARY KEY (channel_id, actor_id)
     )",
     "CREATE TABLE IF NOT EXISTS safetweet_bot_catch_up_floor (
@@ -37,7 +48,7 @@ const SCHEMA: [&str; 3] = [
 ];
 
 /// A request for a written reason, waiting for the manager's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingReason {
     pub channel_id: u64,
     pub actor_id: u64,
@@ -45,6 +56,32 @@ pub struct PendingReason {
     pub purpose: Purpose,
     /// The bot's message that asked (a reply to it answers).
     pub prompt_message_id: u64,
+    /// The hash of the text asked about.
+    pub content_sha256: String,
+    /// The draft's revision when asked (see `workflow::DraftState::revision`).
+    pub revision: i64,
+    pub asked_at: DateTime<Utc>,
+    /// Closed by an edit or a rejection since (an answer no longer counts).
+    pub closed: bool,
+}
+
+impl PendingReason {
+    /// The question as the workflow checks an answer against it.
+    pub fn asked(&self) -> Asked {
+        Asked {
+            content_sha256: self.content_sha256.clone(),
+            revision: self.revision,
+            at: self.asked_at,
+            closed: self.closed,
+        }
+    }
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+fn time(us: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(us).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 #[derive(Clone)]
@@ -128,38 +165,68 @@ impl BotDb {
         .await
     }
 
-    /// Records that a manager was asked for a reason (one open request per
-    /// manager and channel; a newer one replaces it).
-    pub async fn set_pending(&self, p: PendingReason) -> Result<(), sqlx::Error> {
-        const Q: &str = "INSERT INTO safetweet_bot_pending_reason
-            (channel_id, actor_id, draft_message_id, purpose, prompt_message_id) VALUES ($1, $2, $3, $4, $5)
+    /// Records that a manager was asked for a reason (one request per
+    /// manager and channel; a newer one replaces it, open).
+    pub async fn set_pending(&self, p: &PendingReason) -> Result<(), sqlx::Error> {
+        const Q: &str = "INSERT INTO safetweet_bot_reason_question
+            (channel_id, actor_id, draft_message_id, purpose, prompt_message_id, content_sha256, revision,
+             asked_at_us, closed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (channel_id, actor_id) DO UPDATE SET draft_message_id = excluded.draft_message_id,
-                purpose = excluded.purpose, prompt_message_id = excluded.prompt_message_id";
+                purpose = excluded.purpose, prompt_message_id = excluded.prompt_message_id,
+                content_sha256 = excluded.content_sha256, revision = excluded.revision,
+                asked_at_us = excluded.asked_at_us, closed = excluded.closed";
         let a = (db(p.channel_id), db(p.actor_id), db(p.draft_message_id), p.purpose.as_str(), db(p.prompt_message_id));
+        let b = (p.content_sha256.as_str(), p.revision, micros(p.asked_at), i64::from(p.closed));
         self.execute(
-            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4),
-            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4),
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4).bind(b.0).bind(b.1).bind(b.2).bind(b.3),
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4).bind(b.0).bind(b.1).bind(b.2).bind(b.3),
         )
         .await
     }
 
-    /// The open request for a reason from this manager in this channel.
+    /// The request for a reason from this manager in this channel (open or
+    /// closed: an answer to a closed one is told so, not taken for a draft).
     pub async fn pending(&self, channel_id: u64, actor_id: u64) -> Result<Option<PendingReason>, sqlx::Error> {
-        const Q: &str = "SELECT draft_message_id, purpose, prompt_message_id FROM safetweet_bot_pending_reason
-            WHERE channel_id = $1 AND actor_id = $2";
-        let row: Option<(i64, String, i64)> = match &self.pool {
+        const Q: &str = "SELECT draft_message_id, purpose, prompt_message_id, content_sha256, revision, asked_at_us,
+            closed FROM safetweet_bot_reason_question WHERE channel_id = $1 AND actor_id = $2";
+        type Row = (i64, String, i64, String, i64, i64, i64);
+        let row: Option<Row> = match &self.pool {
             Pool::Sqlite(p) => sqlx::query_as(Q).bind(db(channel_id)).bind(db(actor_id)).fetch_optional(p).await?,
             Pool::Postgres(p) => sqlx::query_as(Q).bind(db(channel_id)).bind(db(actor_id)).fetch_optional(p).await?,
         };
-        Ok(row.and_then(|(draft, purpose, prompt)| {
+        Ok(row.and_then(|(draft, purpose, prompt, content_sha256, revision, asked_at, closed)| {
             Some(PendingReason {
                 channel_id,
                 actor_id,
                 draft_message_id: id(draft),
                 purpose: Purpose::parse(&purpose)?,
                 prompt_message_id: id(prompt),
+                content_sha256,
+                revision,
+                asked_at: time(asked_at),
+                closed: closed != 0,
             })
         }))
+    }
+
+    /// Closes the open questions on a draft (of one purpose, or all) and
+    /// returns who was asked what, so each manager can be told.
+    pub async fn close_questions(
+        &self,
+        channel_id: u64,
+        draft_message_id: u64,
+        only: Option<Purpose>,
+    ) -> Result<Vec<(u64, Purpose)>, sqlx::Error> {
+        const Q: &str = "UPDATE safetweet_bot_reason_question SET closed = 1
+            WHERE channel_id = $1 AND draft_message_id = $2 AND closed = 0 AND ($3 = '' OR purpose = $3)
+            RETURNING actor_id, purpose";
+        let only = only.map_or("", Purpose::as_str);
+        let (c, d) = (db(channel_id), db(draft_message_id));
+        let rows: Vec<(i64, String)> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(c).bind(d).bind(only).fetch_all(p).await?,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(c).bind(d).bind(only).fetch_all(p).await?,
+        };
+        Ok(rows.into_iter().filter_map(|(actor, purpose)| Some((id(actor), Purpose::parse(&purpose)?))).collect())
     }
 
     /// The catch-up floor of a channel: messages with this id or older were
@@ -182,7 +249,7 @@ impl BotDb {
     }
 
     pub async fn clear_pending(&self, channel_id: u64, actor_id: u64) -> Result<(), sqlx::Error> {
-        const Q: &str = "DELETE FROM safetweet_bot_pending_reason WHERE channel_id = $1 AND actor_id = $2";
+        const Q: &str = "DELETE FROM safetweet_bot_reason_question WHERE channel_id = $1 AND actor_id = $2";
         self.execute(
             sqlx::query(Q).bind(db(channel_id)).bind(db(actor_id)),
             sqlx::query(Q).bind(db(channel_id)).bind(db(actor_id)),
@@ -195,6 +262,20 @@ impl BotDb {
 mod tests {
     use super::*;
 
+    fn question(actor_id: u64, draft_message_id: u64, purpose: Purpose) -> PendingReason {
+        PendingReason {
+            channel_id: 3000,
+            actor_id,
+            draft_message_id,
+            purpose,
+            prompt_message_id: 999,
+            content_sha256: "ab".repeat(32),
+            revision: 41,
+            asked_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            closed: false,
+        }
+    }
+
     #[tokio::test]
     async fn replies_and_pending_reasons_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
@@ -204,15 +285,7 @@ mod tests {
             assert_eq!(db.reply_for(777).await.unwrap(), None);
             db.set_reply(777, 3000, 888).await.unwrap();
             db.set_reply(u64::MAX >> 1, 3000, 5).await.unwrap();
-            db.set_pending(PendingReason {
-                channel_id: 3000,
-                actor_id: 2001,
-                draft_message_id: 777,
-                purpose: Purpose::Reject,
-                prompt_message_id: 999,
-            })
-            .await
-            .unwrap();
+            db.set_pending(&question(2001, 777, Purpose::Reject)).await.unwrap();
         }
         let db = BotDb::open(&url).await.unwrap();
         assert_eq!(db.reply_for(777).await.unwrap(), Some(888));
@@ -220,12 +293,59 @@ mod tests {
         db.set_reply(777, 3000, 889).await.unwrap();
         assert_eq!(db.reply_for(777).await.unwrap(), Some(889));
         let p = db.pending(3000, 2001).await.unwrap().unwrap();
-        assert_eq!((p.draft_message_id, p.purpose, p.prompt_message_id), (777, Purpose::Reject, 999));
+        assert_eq!(p, question(2001, 777, Purpose::Reject), "hash, revision and time (to the µs) kept");
         assert_eq!(db.pending(3000, 2002).await.unwrap(), None);
-        db.set_pending(PendingReason { purpose: Purpose::Override, draft_message_id: 778, ..p }).await.unwrap();
+        db.set_pending(&PendingReason { purpose: Purpose::Override, draft_message_id: 778, ..p }).await.unwrap();
         let p2 = db.pending(3000, 2001).await.unwrap().unwrap();
         assert_eq!((p2.draft_message_id, p2.purpose), (778, Purpose::Override));
         db.clear_pending(3000, 2001).await.unwrap();
+        assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn closing_questions_marks_them_once_and_a_new_question_is_open_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = BotDb::open(&format!("sqlite://{}", dir.path().join("bot.db").display())).await.unwrap();
+        db.set_pending(&question(2001, 777, Purpose::Override)).await.unwrap();
+        db.set_pending(&question(2002, 777, Purpose::Reject)).await.unwrap();
+        db.set_pending(&question(2003, 778, Purpose::Override)).await.unwrap();
+        // A rejection of 777 closes its override questions only.
+        assert_eq!(
+            db.close_questions(3000, 777, Some(Purpose::Override)).await.unwrap(),
+            vec![(2001, Purpose::Override)]
+        );
+        assert!(db.pending(3000, 2001).await.unwrap().unwrap().closed);
+        assert!(!db.pending(3000, 2002).await.unwrap().unwrap().closed);
+        // An edit closes the rest; what is closed already is not reported twice.
+        assert_eq!(db.close_questions(3000, 777, None).await.unwrap(), vec![(2002, Purpose::Reject)]);
+        assert_eq!(db.close_questions(3000, 777, None).await.unwrap(), vec![]);
+        assert!(!db.pending(3000, 2003).await.unwrap().unwrap().closed, "another draft's question stays open");
+        // Asked again: open again.
+        db.set_pending(&question(2001, 777, Purpose::Override)).await.unwrap();
+        assert!(!db.pending(3000, 2001).await.unwrap().unwrap().closed);
+    }
+
+    #[tokio::test]
+    async fn questions_from_before_they_were_bound_to_a_text_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        {
+            let pool = SqlitePool::connect(&format!("{url}?mode=rwc")).await.unwrap();
+            sqlx::query(
+                "CREATE TABLE safetweet_bot_pending_reason (channel_id BIGINT NOT NULL, actor_id BIGINT NOT NULL,
+                 draft_message_id BIGINT NOT NULL, purpose TEXT NOT NULL, prompt_message_id BIGINT NOT NULL,
+                 PRIMARY KEY (channel_id, actor_id))",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO safetweet_bot_pending_reason VALUES (3000, 2001, 777, 'override', 999)")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let db = BotDb::open(&url).await.unwrap();
         assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
     }
 

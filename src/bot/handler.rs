@@ -16,7 +16,9 @@
 use super::config::{BotConfig, Emoji};
 use super::database::{BotDb, PendingReason};
 use super::render::{review_view, ReplyView};
-use super::workflow::{self, Actor, Decision, DraftState, Effect, Event, Outcome, Place, Policy, Purpose, Reviewed};
+use super::workflow::{
+    self, Actor, Asked, Current, Decision, DraftState, Effect, Event, Outcome, Place, Policy, Purpose, Reviewed,
+};
 use super::{Settings, Stores};
 use crate::audit::{AuditStore, Filter};
 use crate::engine::{review, Attachment, Draft, Review, RuleSet};
@@ -27,7 +29,7 @@ use serenity::all::{
     Ready, UserId,
 };
 use serenity::all::{HttpError, Nonce};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -46,9 +48,10 @@ pub(crate) struct Bot {
     approve: ReactionType,
     reject: ReactionType,
     locks: DraftLocks,
-    /// Hash of the newest content seen on the gateway per message, noted
-    /// before the per-draft lock: lets a reaction spot an unreviewed edit.
-    seen: Mutex<HashMap<u64, String>>,
+    /// Messages seen on the gateway, noted before the per-draft lock: a
+    /// reaction on one of them waits for its review. (Whether a text was
+    /// reviewed is checked against Discord itself, never against this.)
+    seen: Mutex<HashSet<u64>>,
     /// `true` once shutdown began. Handlers hold a read guard while working,
     /// so taking the write guard waits for the work in flight.
     closed: tokio::sync::RwLock<bool>,
@@ -145,7 +148,7 @@ impl Bot {
             db: stores.bot,
             http: OnceLock::new(),
             locks: DraftLocks::default(),
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::new()),
             closed: tokio::sync::RwLock::new(false),
             catch_up: tokio::sync::Mutex::new(()),
             // Seeded from the clock so a restarted bot does not reuse the
@@ -173,17 +176,35 @@ impl Bot {
         *self.closed.write().await = true;
     }
 
-    fn note_seen(&self, message_id: u64, hash: &str) {
+    fn note_seen(&self, message_id: u64) {
         if let Ok(mut m) = self.seen.lock() {
             if m.len() >= SEEN_MAX {
                 m.clear();
             }
-            m.insert(message_id, hash.to_string());
+            m.insert(message_id);
         }
     }
 
-    fn seen(&self, message_id: u64) -> Option<String> {
-        self.seen.lock().ok().and_then(|m| m.get(&message_id).cloned())
+    fn was_seen(&self, message_id: u64) -> bool {
+        self.seen.lock().is_ok_and(|m| m.contains(&message_id))
+    }
+
+    /// The draft as it is on Discord now (`GET` the message), reviewed:
+    /// what an approval is checked against. `None` when it cannot be read.
+    async fn read_current(&self, http: &Http, place: Place) -> Option<(Current, Review)> {
+        let (channel, message) = (ChannelId::new(place.channel_id), MessageId::new(place.message_id));
+        match retrying("read draft", place.message_id, || http.get_message(channel, message)).await {
+            Ok(m) => {
+                let draft = Draft { text: m.content, attachments: attachments(&m.attachments) };
+                let review = review(&draft, &self.rules);
+                let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
+                Some((Current { text: draft.text, reviewed }, review))
+            }
+            Err(e) => {
+                warn!(message_id = place.message_id, error = %e, "cannot read the draft to check its text");
+                None
+            }
+        }
     }
 
     pub(crate) async fn state_of(&self, message_id: u64) -> Result<Option<DraftState>, String> {
@@ -222,7 +243,9 @@ impl Bot {
         if let Some(referenced) = msg.message_reference.as_ref().and_then(|r| r.message_id) {
             match self.pending_answered_by(channel, author.id, referenced.get()).await {
                 Ok(Some(p)) => {
-                    let outcome = self.on_reason(http, author, p, msg.content.clone()).await;
+                    let asked = Some(p.asked());
+                    let outcome =
+                        self.on_reason(http, author, p.draft_message_id, p.purpose, asked, msg.content.clone()).await;
                     if outcome.is_err() {
                         warn!(message_id = msg.id.get(), "reason not applied");
                     }
@@ -248,7 +271,7 @@ impl Bot {
         let place = Place { guild_id: msg.guild_id.map(|g| g.get()), channel_id: channel, message_id: msg.id.get() };
         let draft = Draft { text: msg.content, attachments: attachments(&msg.attachments) };
         let hash = workflow::content_sha256(&draft.text);
-        self.note_seen(place.message_id, &hash);
+        self.note_seen(place.message_id);
 
         let started = std::time::Instant::now();
         let _lock = self.locks.lock(place.message_id).await;
@@ -322,8 +345,38 @@ impl Bot {
         let place = Place { guild_id: ev.guild_id.map(|g| g.get()), channel_id: channel, message_id: ev.id.get() };
         let draft =
             Draft { text: content, attachments: ev.attachments.as_deref().map(attachments).unwrap_or_default() };
+        let author = ev.author.as_ref().map(|a| Actor {
+            id: a.id.get(),
+            name: display_name(ev.member.as_ref().and_then(|m| m.as_ref()).and_then(|m| m.nick.as_deref()), a),
+            roles: Vec::new(),
+        });
+        self.on_edited(http, place, draft, author).await;
+    }
+
+    /// A draft in the channel history whose text differs from its last
+    /// review: edited while no gateway session was open ([`super::catch_up`]).
+    pub(crate) async fn on_history_edit(&self, http: &Http, msg: Message) {
+        if !self.may_be_draft(&msg) {
+            return;
+        }
+        let place = Place {
+            guild_id: msg.guild_id.map(|g| g.get()),
+            channel_id: msg.channel_id.get(),
+            message_id: msg.id.get(),
+        };
+        let author = Actor {
+            id: msg.author.id.get(),
+            name: display_name(msg.member.as_ref().and_then(|m| m.nick.as_deref()), &msg.author),
+            roles: Vec::new(),
+        };
+        let draft = Draft { text: msg.content, attachments: attachments(&msg.attachments) };
+        self.on_edited(http, place, draft, Some(author)).await;
+    }
+
+    /// A draft's new text (an edit event, or an edit found in history).
+    async fn on_edited(&self, http: &Http, place: Place, draft: Draft, author: Option<Actor>) {
         let hash = workflow::content_sha256(&draft.text);
-        self.note_seen(place.message_id, &hash);
+        self.note_seen(place.message_id);
 
         let _lock = self.locks.lock(place.message_id).await;
         let state = match self.state_of(place.message_id).await {
@@ -336,11 +389,6 @@ impl Bot {
         if state.as_ref().is_some_and(|s| s.content_sha256 == hash) {
             return;
         }
-        let author = ev.author.as_ref().map(|a| Actor {
-            id: a.id.get(),
-            name: display_name(ev.member.as_ref().and_then(|m| m.as_ref()).and_then(|m| m.nick.as_deref()), a),
-            roles: Vec::new(),
-        });
         if state.is_none() && author.is_none() {
             return;
         }
@@ -375,7 +423,7 @@ impl Bot {
             None => Actor { id: user, name: format!("user {user}"), roles: Vec::new() },
         };
         let message_id = r.message_id.get();
-        let seen = self.seen(message_id);
+        let seen = self.was_seen(message_id);
         let mut attempts = 0;
         let (_lock, state) = loop {
             let lock = self.locks.lock(message_id).await;
@@ -384,7 +432,7 @@ impl Bot {
                 // A reaction on a message posted moments ago may overtake the
                 // message's own MESSAGE_CREATE (each event runs in its own
                 // task): give that one the lock first.
-                Ok(None) if (seen.is_some() || is_recent(message_id)) && attempts < 40 => {
+                Ok(None) if (seen || is_recent(message_id)) && attempts < 40 => {
                     drop(lock);
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -396,40 +444,52 @@ impl Bot {
                 }
             }
         };
-        let event = Event::Reacted { actor, decision, seen_sha256: seen };
+        // An approval is checked against the text on Discord now, not the
+        // last text the bot happened to see.
+        let (current, review) = match decision {
+            Decision::Approve => match self.read_current(http, state.place).await {
+                Some((current, review)) => (Some(current), Some(review)),
+                None => (None, None),
+            },
+            Decision::Reject => (None, None),
+        };
+        let event = Event::Reacted { actor, decision, current };
         let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        self.carry_out(http, state.place, out, None).await;
+        self.carry_out(http, state.place, out, review.as_ref()).await;
     }
 
-    /// A manager's written reason (a reply, or `/reject`). Returns what was
-    /// recorded, for the command's answer.
+    /// A manager's written reason (a reply, or `/reject`), answering the
+    /// question `asked` (`None`: `/reject draft:`, no question). Returns the
+    /// kind of the deciding record, for the command's answer.
     pub(crate) async fn on_reason(
         &self,
         http: &Http,
         actor: Actor,
-        pending: PendingReason,
+        draft_message_id: u64,
+        purpose: Purpose,
+        asked: Option<Asked>,
         reason: String,
     ) -> Result<Option<crate::audit::RecordKind>, String> {
-        let _lock = self.locks.lock(pending.draft_message_id).await;
-        let Some(state) = self.state_of(pending.draft_message_id).await? else {
+        let _lock = self.locks.lock(draft_message_id).await;
+        let Some(state) = self.state_of(draft_message_id).await? else {
             return Ok(None);
         };
-        let current_text = if pending.purpose == Purpose::Override {
-            match http.get_message(ChannelId::new(state.place.channel_id), MessageId::new(state.place.message_id)).await
-            {
-                Ok(m) => Some(m.content),
-                Err(e) => {
-                    warn!(message_id = state.place.message_id, error = %e, "cannot fetch draft for override");
-                    None
-                }
-            }
-        } else {
-            None
+        // An override approves: checked against the text on Discord now.
+        let (current, review) = match purpose {
+            Purpose::Override => match self.read_current(http, state.place).await {
+                Some((current, review)) => (Some(current), Some(review)),
+                None => (None, None),
+            },
+            Purpose::Reject => (None, None),
         };
-        let event = Event::Reason { actor, purpose: pending.purpose, reason, current_text };
+        let event = Event::Reason { actor, purpose, reason, current, asked };
         let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        let kind = out.records.first().map(|r| r.kind);
-        if self.carry_out(http, state.place, out, None).await {
+        let kind = out
+            .records
+            .iter()
+            .map(|r| r.kind)
+            .find(|k| !matches!(k, crate::audit::RecordKind::ReReviewed | crate::audit::RecordKind::Revoked));
+        if self.carry_out(http, state.place, out, review.as_ref()).await {
             Ok(kind)
         } else {
             Err("the audit log could not be written".into())
@@ -531,7 +591,7 @@ impl Bot {
                     self.say(http, place, &text, None).await;
                     Ok(())
                 }
-                Effect::AskReason { actor_id, purpose } => {
+                Effect::AskReason { actor_id, purpose, content_sha256, revision, at } => {
                     let text = match purpose {
                         Purpose::Reject => format!(
                             "<@{actor_id}> why is this draft rejected? Reply to this message with the reason, or use `/reject reason:`."
@@ -548,13 +608,17 @@ impl Bot {
                         draft_message_id: place.message_id,
                         purpose,
                         prompt_message_id: 0,
+                        content_sha256,
+                        revision,
+                        asked_at: at,
+                        closed: false,
                     };
-                    match self.db.set_pending(pending).await {
+                    match self.db.set_pending(&pending).await {
                         Err(e) => Err(e.to_string()),
                         Ok(()) => match self.say(http, place, &text, Some(actor_id)).await {
                             Some(prompt) => {
                                 pending.prompt_message_id = prompt;
-                                self.db.set_pending(pending).await.map_err(|e| e.to_string())
+                                self.db.set_pending(&pending).await.map_err(|e| e.to_string())
                             }
                             None => Ok(()),
                         },
@@ -562,6 +626,23 @@ impl Bot {
                 }
                 Effect::ClearPending { actor_id } => {
                     self.db.clear_pending(place.channel_id, actor_id).await.map_err(|e| e.to_string())
+                }
+                Effect::CloseQuestions { only, because } => {
+                    match self.db.close_questions(place.channel_id, place.message_id, only).await {
+                        Ok(closed) => {
+                            for (actor_id, purpose) in closed {
+                                info!(
+                                    message_id = place.message_id,
+                                    actor_id,
+                                    purpose = purpose.as_str(),
+                                    "question closed"
+                                );
+                                self.say(http, place, &because.line(actor_id, purpose), Some(actor_id)).await;
+                            }
+                            Ok(())
+                        }
+                        Err(e) => Err(e.to_string()),
+                    }
                 }
             };
             if let Err(e) = result {

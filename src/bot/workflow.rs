@@ -10,7 +10,7 @@
 
 use crate::audit::{AuditRecord, FindingRef, NewRecord, RecordKind};
 use crate::engine::{mask, Category, Draft, Review, Verdict};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
 /// Where a draft lives on Discord.
@@ -113,6 +113,11 @@ pub struct DraftState {
     pub text: Option<String>,
     pub rules_version: String,
     pub status: Status,
+    /// The `seq` of the last record that changed the draft's state (a
+    /// review, an approval, an override, a rejection, a revocation; a
+    /// refused approval changes nothing). A question asked at one revision
+    /// is void at any other.
+    pub revision: i64,
 }
 
 impl DraftState {
@@ -120,7 +125,7 @@ impl DraftState {
     /// the draft was never submitted.
     pub fn from_records(records: &[AuditRecord]) -> Option<DraftState> {
         let mut state: Option<DraftState> = None;
-        for r in records.iter().map(|r| &r.record) {
+        for AuditRecord { seq, record: r, .. } in records {
             let Some(s) = state.as_mut() else {
                 // Records before the first `submitted` cannot describe a draft.
                 if r.kind == RecordKind::Submitted {
@@ -133,6 +138,7 @@ impl DraftState {
                         text: r.text.clone(),
                         rules_version: r.rules_version.clone(),
                         status: Status::Pending,
+                        revision: *seq,
                     });
                 }
                 continue;
@@ -153,8 +159,9 @@ impl DraftState {
                 }
                 RecordKind::Rejected => s.status = Status::Rejected { by: r.actor_id },
                 RecordKind::Revoked => s.status = Status::Pending,
-                RecordKind::ApprovalRefused => {}
+                RecordKind::ApprovalRefused => continue,
             }
+            s.revision = *seq;
         }
         state
     }
@@ -195,6 +202,65 @@ impl Purpose {
     }
 }
 
+/// How long a question for a written reason stays open.
+pub const QUESTION_TTL_HOURS: i64 = 24;
+
+/// A draft's text as the handler has just read it from Discord, and its
+/// review: what an approval is checked against at the moment it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Current {
+    /// The exact text (kept in an `override` record).
+    pub text: String,
+    pub reviewed: Reviewed,
+}
+
+/// A question the bot asked a manager (a written reason), as it was asked:
+/// the answer counts only for the same text, at the same revision, while
+/// the question is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    /// The hash of the text the manager was asked about.
+    pub content_sha256: String,
+    /// [`DraftState::revision`] when asked.
+    pub revision: i64,
+    pub at: DateTime<Utc>,
+    /// Closed since by an edit or a rejection (the channel was told).
+    pub closed: bool,
+}
+
+impl Asked {
+    /// Whether the question is older than [`QUESTION_TTL_HOURS`] at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        now - self.at >= TimeDelta::hours(QUESTION_TTL_HOURS)
+    }
+}
+
+/// Why the open questions on a draft were closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closure {
+    Edited,
+    Rejected,
+}
+
+impl Closure {
+    /// The line telling a manager that their question is closed.
+    pub fn line(self, actor_id: u64, purpose: Purpose) -> String {
+        let what = match purpose {
+            Purpose::Override => "override",
+            Purpose::Reject => "rejection",
+        };
+        match self {
+            Closure::Edited => format!(
+                "<@{actor_id}> the draft was edited, so the question for your {what} reason is closed; \
+                 the new version has been reviewed: react again on it if it still needs you."
+            ),
+            Closure::Rejected => {
+                format!("<@{actor_id}> the draft was rejected, so the question for your {what} reason is closed.")
+            }
+        }
+    }
+}
+
 /// Something that happened to a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -203,13 +269,16 @@ pub enum Event {
     /// The message's content changed. `author` is known when the update
     /// carries it (needed if the draft was never seen before).
     Edited { author: Option<Actor>, reviewed: Reviewed },
-    /// A reaction with one of the configured emoji. `seen_sha256` is the hash
-    /// of the newest content the bot has seen on the gateway, when known: if
-    /// it differs from the reviewed content, the approval would be stale.
-    Reacted { actor: Actor, decision: Decision, seen_sha256: Option<String> },
-    /// A manager's written reason. For an override, `current_text` is the
-    /// message's exact current text (fetched by the handler).
-    Reason { actor: Actor, purpose: Purpose, reason: String, current_text: Option<String> },
+    /// A reaction with one of the configured emoji. For an approval,
+    /// `current` is the draft as just read from Discord (`None`: it could
+    /// not be read, and nothing is approved); a text that differs from the
+    /// last review is an edit the bot never saw: it is re-reviewed and the
+    /// approval refused.
+    Reacted { actor: Actor, decision: Decision, current: Option<Current> },
+    /// A manager's written reason. `asked` is the question it answers
+    /// (`None` for `/reject draft:`, which needs none). For an override,
+    /// `current` is the draft as just read from Discord, as for a reaction.
+    Reason { actor: Actor, purpose: Purpose, reason: String, current: Option<Current>, asked: Option<Asked> },
 }
 
 /// Why an approval was refused. The spelling of `as_str` goes into the log.
@@ -218,8 +287,15 @@ pub enum Refusal {
     NotManager,
     OwnDraft,
     Blocked,
+    /// The text differs from the one reviewed (or asked about).
     Stale,
     Rejected,
+    /// The draft could not be read from Discord to check its text.
+    Unreadable,
+    /// Something else was decided after the question was asked.
+    Superseded,
+    /// The question is older than [`QUESTION_TTL_HOURS`].
+    Expired,
 }
 
 impl Refusal {
@@ -230,19 +306,43 @@ impl Refusal {
             Refusal::Blocked => "draft is blocked",
             Refusal::Stale => "draft changed since its review",
             Refusal::Rejected => "draft was rejected",
+            Refusal::Unreadable => "draft could not be read to check its text",
+            Refusal::Superseded => "draft status changed since the question",
+            Refusal::Expired => "question expired",
+        }
+    }
+
+    fn why(self) -> &'static str {
+        match self {
+            Refusal::NotManager => "only members with a manager role can approve drafts.",
+            Refusal::OwnDraft => "you can't approve your own draft; another manager has to.",
+            Refusal::Blocked => "this draft is blocked; fix what the review lists, then a manager can approve it.",
+            Refusal::Stale => {
+                "the draft was edited after it was reviewed (or after you were asked); \
+                 the new version has been reviewed: decide on that one."
+            }
+            Refusal::Rejected => "this draft was rejected; edit it to submit it again.",
+            Refusal::Unreadable => {
+                "the draft could not be read from Discord to check that it is the text that was reviewed; try again."
+            }
+            Refusal::Superseded => {
+                "the draft's status changed after you were asked (another manager decided); \
+                 react again if it still needs you."
+            }
+            Refusal::Expired => {
+                "the question expired (questions stay open for 24 hours); react again to be asked anew."
+            }
         }
     }
 
     /// The one short line the bot posts.
     pub fn line(self, actor_id: u64) -> String {
-        let why = match self {
-            Refusal::NotManager => "only members with a manager role can approve drafts.",
-            Refusal::OwnDraft => "you can't approve your own draft; another manager has to.",
-            Refusal::Blocked => "this draft is blocked; fix what the review lists, then a manager can approve it.",
-            Refusal::Stale => "the draft was edited and is being reviewed again; approve the new version.",
-            Refusal::Rejected => "this draft was rejected; edit it to submit it again.",
-        };
-        format!("<@{actor_id}> approval not recorded: {why}")
+        format!("<@{actor_id}> approval not recorded: {}", self.why())
+    }
+
+    /// The line for a rejection reason that no longer counts.
+    pub fn rejection_line(self, actor_id: u64) -> String {
+        format!("<@{actor_id}> rejection not recorded: {}", self.why())
     }
 }
 
@@ -266,14 +366,24 @@ pub enum Effect {
     },
     /// One short line in reply to the draft.
     Say(String),
-    /// Ask a manager for a written reason, and remember that we asked.
+    /// Ask a manager for a written reason, and remember what about: the
+    /// text's hash and the draft's revision, at `at`.
     AskReason {
         actor_id: u64,
         purpose: Purpose,
+        content_sha256: String,
+        revision: i64,
+        at: DateTime<Utc>,
     },
     /// Forget a pending request for a reason.
     ClearPending {
         actor_id: u64,
+    },
+    /// Close the open questions on this draft (of one purpose, or all), and
+    /// tell each manager asked with [`Closure::line`].
+    CloseQuestions {
+        only: Option<Purpose>,
+        because: Closure,
     },
 }
 
@@ -353,25 +463,22 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
             (Some(s), _) if s.content_sha256 == reviewed.content_sha256 => Outcome::nothing(),
             (Some(s), _) => edit(s, &reviewed, policy, now),
         },
-        Event::Reacted { actor, decision, seen_sha256 } => {
+        Event::Reacted { actor, decision, current } => {
             let Some(s) = state else { return Outcome::nothing() };
             if actor.id == policy.bot_id {
                 return Outcome::nothing();
             }
             match decision {
-                Decision::Approve => approve(s, &actor, seen_sha256.as_deref(), policy, now),
+                Decision::Approve => approve(s, &actor, current.as_ref(), policy, now),
                 Decision::Reject => {
                     if !policy.is_manager(&actor) || matches!(s.status, Status::Rejected { .. }) {
                         return Outcome::nothing();
                     }
-                    Outcome {
-                        records: vec![],
-                        effects: vec![Effect::AskReason { actor_id: actor.id, purpose: Purpose::Reject }],
-                    }
+                    Outcome { records: vec![], effects: vec![ask(s, actor.id, Purpose::Reject, now)] }
                 }
             }
         }
-        Event::Reason { actor, purpose, reason, current_text } => {
+        Event::Reason { actor, purpose, reason, current, asked } => {
             let Some(s) = state else { return Outcome::nothing() };
             let reason = reason.trim().to_string();
             if !policy.is_manager(&actor) {
@@ -383,58 +490,17 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
                     effects: vec![Effect::Say(format!("<@{}> a written reason is needed.", actor.id))],
                 };
             }
-            let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
             match purpose {
-                Purpose::Reject => {
-                    let mut r = rec.make(RecordKind::Rejected, actor.id, &actor.name, &s.content_sha256);
-                    r.reason = Some(reason.clone());
-                    r.roles = actor.roles.clone();
-                    let mut effects = vec![Effect::ClearPending { actor_id: actor.id }];
-                    if s.verdict != Verdict::Block {
-                        effects.push(Effect::RemoveOwnApproveReaction);
-                    }
-                    effects.push(Effect::Say(format!("❌ Rejected by <@{}> at {}: {reason}", actor.id, clock(now))));
-                    Outcome { records: vec![r], effects }
-                }
-                Purpose::Override => {
-                    let text_now = current_text.as_deref().map(content_sha256);
-                    let refusal = if actor.id == s.author_id {
-                        Some(Refusal::OwnDraft)
-                    } else if !policy.allow_overrides {
-                        Some(Refusal::Blocked)
-                    } else if text_now.as_deref() != Some(s.content_sha256.as_str()) {
-                        Some(Refusal::Stale)
-                    } else {
-                        None
-                    };
-                    if let Some(why) = refusal {
-                        let mut r = rec.make(RecordKind::ApprovalRefused, actor.id, &actor.name, &s.content_sha256);
-                        r.reason = Some(why.as_str().to_string());
-                        r.roles = actor.roles.clone();
-                        return Outcome {
-                            records: vec![r],
-                            effects: vec![Effect::ClearPending { actor_id: actor.id }, Effect::Say(why.line(actor.id))],
-                        };
-                    }
-                    let mut r = rec.make(RecordKind::Override, actor.id, &actor.name, &s.content_sha256);
-                    r.reason = Some(reason.clone());
-                    r.roles = actor.roles.clone();
-                    r.text = current_text;
-                    Outcome {
-                        records: vec![r],
-                        effects: vec![
-                            Effect::ClearPending { actor_id: actor.id },
-                            Effect::Say(format!(
-                                "⚠️ Override: approved by <@{}> at {} despite blocking findings. Reason: {reason}",
-                                actor.id,
-                                clock(now)
-                            )),
-                        ],
-                    }
-                }
+                Purpose::Reject => reject(s, &actor, reason, asked.as_ref(), now),
+                Purpose::Override => overrule(s, &actor, reason, current.as_ref(), asked.as_ref(), policy, now),
             }
         }
     }
+}
+
+/// Asks `actor_id` for a written reason about the draft as it stands.
+fn ask(s: &DraftState, actor_id: u64, purpose: Purpose, now: DateTime<Utc>) -> Effect {
+    Effect::AskReason { actor_id, purpose, content_sha256: s.content_sha256.clone(), revision: s.revision, at: now }
 }
 
 fn submit(place: Place, author: &Actor, reviewed: &Reviewed, now: DateTime<Utc>) -> Outcome {
@@ -467,47 +533,70 @@ fn edit(s: &DraftState, reviewed: &Reviewed, policy: &Policy, now: DateTime<Utc>
             "✏️ Edited after approval: the approval by <@{by}> no longer applies. A manager needs to approve the new version."
         )));
     }
+    // A question about the old text cannot be answered for the new one.
+    effects.push(Effect::CloseQuestions { only: None, because: Closure::Edited });
     Outcome { records, effects }
 }
 
-fn approve(s: &DraftState, actor: &Actor, seen: Option<&str>, policy: &Policy, now: DateTime<Utc>) -> Outcome {
+/// The text on Discord when it differs from the last review: an edit the
+/// bot never saw (made while it was away).
+fn unseen_edit<'a>(s: &DraftState, current: Option<&'a Current>) -> Option<&'a Reviewed> {
+    current.map(|c| &c.reviewed).filter(|r| r.content_sha256 != s.content_sha256)
+}
+
+/// A refused approval: the record, the reactor's ✅ taken off (for a
+/// reaction) and one line.
+fn refuse(
+    s: &DraftState,
+    content_sha256: &str,
+    actor: &Actor,
+    why: Refusal,
+    now: DateTime<Utc>,
+) -> (NewRecord, Effect) {
+    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
+    let mut r = rec.make(RecordKind::ApprovalRefused, actor.id, &actor.name, content_sha256);
+    r.reason = Some(why.as_str().to_string());
+    r.roles = actor.roles.clone();
+    (r, Effect::Say(why.line(actor.id)))
+}
+
+fn approve(s: &DraftState, actor: &Actor, current: Option<&Current>, policy: &Policy, now: DateTime<Utc>) -> Outcome {
     let manager = policy.is_manager(actor);
-    if manager && s.is_approved() {
+    let unseen = unseen_edit(s, current);
+    if manager && s.is_approved() && unseen.is_none() {
         // Already approved (a second manager, or a replayed reaction).
         return Outcome::nothing();
     }
+    // An edit the bot never saw is reviewed now, and no approval is given
+    // for a text the approver was never shown a review of.
+    let mut out = unseen.map(|r| edit(s, r, policy, now)).unwrap_or_default();
     let refusal = if !manager {
         Some(Refusal::NotManager)
     } else if actor.id == s.author_id {
         Some(Refusal::OwnDraft)
-    } else if seen.is_some_and(|h| h != s.content_sha256) {
+    } else if current.is_none() {
+        Some(Refusal::Unreadable)
+    } else if unseen.is_some() {
         Some(Refusal::Stale)
     } else if matches!(s.status, Status::Rejected { .. }) {
         Some(Refusal::Rejected)
     } else if s.verdict == Verdict::Block {
         if policy.allow_overrides {
-            return Outcome {
-                records: vec![],
-                effects: vec![Effect::AskReason { actor_id: actor.id, purpose: Purpose::Override }],
-            };
+            return Outcome { records: vec![], effects: vec![ask(s, actor.id, Purpose::Override, now)] };
         }
         Some(Refusal::Blocked)
     } else {
         None
     };
-    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
     if let Some(why) = refusal {
-        let mut r = rec.make(RecordKind::ApprovalRefused, actor.id, &actor.name, &s.content_sha256);
-        r.reason = Some(why.as_str().to_string());
-        r.roles = actor.roles.clone();
-        return Outcome {
-            records: vec![r],
-            effects: vec![
-                Effect::RemoveReaction { decision: Decision::Approve, user_id: actor.id },
-                Effect::Say(why.line(actor.id)),
-            ],
-        };
+        let latest = unseen.map_or(s.content_sha256.as_str(), |r| r.content_sha256.as_str());
+        let (record, say) = refuse(s, latest, actor, why, now);
+        out.records.push(record);
+        out.effects.push(Effect::RemoveReaction { decision: Decision::Approve, user_id: actor.id });
+        out.effects.push(say);
+        return out;
     }
+    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
     let mut r = rec.make(RecordKind::Approved, actor.id, &actor.name, &s.content_sha256);
     r.roles = actor.roles.clone();
     r.text = s.text.clone();
@@ -515,6 +604,98 @@ fn approve(s: &DraftState, actor: &Actor, seen: Option<&str>, policy: &Policy, n
         records: vec![r],
         effects: vec![Effect::Say(format!("✅ Approved by <@{}> at {}.", actor.id, clock(now)))],
     }
+}
+
+/// A rejection reason. Answering a question, it counts only for the text
+/// asked about, while the question is open; `/reject draft:` needs none.
+fn reject(s: &DraftState, actor: &Actor, reason: String, asked: Option<&Asked>, now: DateTime<Utc>) -> Outcome {
+    let void = asked.and_then(|a| {
+        if a.closed || a.content_sha256 != s.content_sha256 {
+            Some(Refusal::Stale)
+        } else if a.expired(now) {
+            Some(Refusal::Expired)
+        } else {
+            None
+        }
+    });
+    if let Some(why) = void {
+        return Outcome {
+            records: vec![],
+            effects: vec![Effect::ClearPending { actor_id: actor.id }, Effect::Say(why.rejection_line(actor.id))],
+        };
+    }
+    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
+    let mut r = rec.make(RecordKind::Rejected, actor.id, &actor.name, &s.content_sha256);
+    r.reason = Some(reason.clone());
+    r.roles = actor.roles.clone();
+    let mut effects = vec![Effect::ClearPending { actor_id: actor.id }];
+    if s.verdict != Verdict::Block {
+        effects.push(Effect::RemoveOwnApproveReaction);
+    }
+    // Nobody may approve it with a reason asked for before the rejection.
+    effects.push(Effect::CloseQuestions { only: Some(Purpose::Override), because: Closure::Rejected });
+    effects.push(Effect::Say(format!("❌ Rejected by <@{}> at {}: {reason}", actor.id, clock(now))));
+    Outcome { records: vec![r], effects }
+}
+
+/// An override reason: approves a blocked draft only for the exact text
+/// the manager was asked about, still on Discord now, at the revision asked
+/// about (no edit, rejection or other decision since), within the TTL.
+fn overrule(
+    s: &DraftState,
+    actor: &Actor,
+    reason: String,
+    current: Option<&Current>,
+    asked: Option<&Asked>,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let unseen = unseen_edit(s, current);
+    // The answer ends this manager's question whatever happens next (and
+    // before an unseen edit closes the others, so they are told only once).
+    let mut out = Outcome { records: vec![], effects: vec![Effect::ClearPending { actor_id: actor.id }] };
+    if let Some(r) = unseen {
+        let edited = edit(s, r, policy, now);
+        out.records.extend(edited.records);
+        out.effects.extend(edited.effects);
+    }
+    let refusal = if actor.id == s.author_id {
+        Some(Refusal::OwnDraft)
+    } else if !policy.allow_overrides {
+        Some(Refusal::Blocked)
+    } else if current.is_none() {
+        Some(Refusal::Unreadable)
+    } else {
+        match asked {
+            None => Some(Refusal::Superseded),
+            Some(a) if unseen.is_some() || a.content_sha256 != s.content_sha256 => Some(Refusal::Stale),
+            Some(_) if matches!(s.status, Status::Rejected { .. }) => Some(Refusal::Rejected),
+            // Closed by an edit since, even if the text is back to what it was.
+            Some(a) if a.closed => Some(Refusal::Stale),
+            Some(a) if a.revision != s.revision => Some(Refusal::Superseded),
+            Some(a) if a.expired(now) => Some(Refusal::Expired),
+            Some(_) => None,
+        }
+    };
+    if let Some(why) = refusal {
+        let latest = unseen.map_or(s.content_sha256.as_str(), |r| r.content_sha256.as_str());
+        let (record, say) = refuse(s, latest, actor, why, now);
+        out.records.push(record);
+        out.effects.push(say);
+        return out;
+    }
+    let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
+    let mut r = rec.make(RecordKind::Override, actor.id, &actor.name, &s.content_sha256);
+    r.reason = Some(reason.clone());
+    r.roles = actor.roles.clone();
+    r.text = current.map(|c| c.text.clone());
+    out.records.push(r);
+    out.effects.push(Effect::Say(format!(
+        "⚠️ Override: approved by <@{}> at {} despite blocking findings. Reason: {reason}",
+        actor.id,
+        clock(now)
+    )));
+    out
 }
 
 #[cfg(test)]
@@ -549,22 +730,39 @@ mod tests {
         }
     }
 
-    /// Applies events in order, keeping the records as a store would.
+    /// The draft as read from Discord: `text`, reviewed with `verdict`.
+    fn current(text: &str, verdict: Verdict) -> Current {
+        Current { text: text.to_string(), reviewed: reviewed(text, verdict) }
+    }
+
+    /// Applies events in order at a clock the test sets, keeping the records
+    /// as a store would, the text as Discord has it, and the questions asked
+    /// as the handler's table does (asked, closed, cleared).
     struct Sim {
         records: Vec<AuditRecord>,
         policy: Policy,
+        now: DateTime<Utc>,
+        /// The draft's text on Discord (what a handler would read).
+        on_discord: String,
+        questions: std::collections::HashMap<u64, (Purpose, Asked)>,
     }
 
     impl Sim {
         fn new(allow_overrides: bool) -> Sim {
-            Sim { records: vec![], policy: policy(allow_overrides) }
+            Sim {
+                records: vec![],
+                policy: policy(allow_overrides),
+                now: now(),
+                on_discord: String::new(),
+                questions: Default::default(),
+            }
         }
         fn state(&self) -> Option<DraftState> {
             DraftState::from_records(&self.records)
         }
         fn apply(&mut self, event: Event) -> Outcome {
             let state = self.state();
-            let out = step(state.as_ref(), PLACE, event, &self.policy, now());
+            let out = step(state.as_ref(), PLACE, event, &self.policy, self.now);
             for r in &out.records {
                 let seq = self.records.len() as i64 + 1;
                 self.records.push(AuditRecord {
@@ -573,18 +771,65 @@ mod tests {
                     prev_hash: String::new(),
                     hash: String::new(),
                 });
+                // (The test reviews never mask, so a record's text is the text.)
+                if let (RecordKind::Submitted | RecordKind::ReReviewed, Some(text)) = (r.kind, &r.text) {
+                    self.on_discord = text.clone();
+                }
+            }
+            for e in &out.effects {
+                match e {
+                    Effect::AskReason { actor_id, purpose, content_sha256, revision, at } => {
+                        let asked = Asked {
+                            content_sha256: content_sha256.clone(),
+                            revision: *revision,
+                            at: *at,
+                            closed: false,
+                        };
+                        self.questions.insert(*actor_id, (*purpose, asked));
+                    }
+                    Effect::ClearPending { actor_id } => {
+                        self.questions.remove(actor_id);
+                    }
+                    Effect::CloseQuestions { only, .. } => {
+                        for (purpose, asked) in self.questions.values_mut() {
+                            if only.map_or(true, |p| p == *purpose) {
+                                asked.closed = true;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
             }
             out
         }
         fn post(&mut self, text: &str, verdict: Verdict) -> Outcome {
             self.apply(Event::Posted { author: actor(AUTHOR, &[]), reviewed: reviewed(text, verdict) })
         }
+        fn edit(&mut self, text: &str, verdict: Verdict) -> Outcome {
+            self.apply(Event::Edited { author: None, reviewed: reviewed(text, verdict) })
+        }
+        /// A reaction on the draft as it is on Discord now.
         fn react(&mut self, who: Actor, decision: Decision) -> Outcome {
-            self.apply(Event::Reacted { actor: who, decision, seen_sha256: None })
+            let current = Some(current(&self.on_discord.clone(), Verdict::Ok));
+            self.apply(Event::Reacted { actor: who, decision, current })
+        }
+        /// `who` answers the question they were asked (if any) with `reason`,
+        /// the draft being as it is on Discord now.
+        fn answer(&mut self, who: Actor, purpose: Purpose, reason: &str) -> Outcome {
+            let asked = self.questions.get(&who.id).filter(|(p, _)| *p == purpose).map(|(_, a)| a.clone());
+            let current = Some(current(&self.on_discord.clone(), Verdict::Block));
+            self.apply(Event::Reason { actor: who, purpose, reason: reason.into(), current, asked })
         }
         fn kinds(&self) -> Vec<RecordKind> {
             self.records.iter().map(|r| r.record.kind).collect()
         }
+    }
+
+    fn asked_for(out: &Outcome) -> Option<(u64, Purpose)> {
+        out.effects.iter().find_map(|e| match e {
+            Effect::AskReason { actor_id, purpose, .. } => Some((*actor_id, *purpose)),
+            _ => None,
+        })
     }
 
     fn refused_reason(out: &Outcome) -> Option<&str> {
@@ -693,16 +938,18 @@ mod tests {
     fn stale_reaction_is_refused() {
         let mut sim = Sim::new(false);
         sim.post("old text", Verdict::Ok);
-        // The handler saw this text last, when the reaction came.
+        // The handler read this text from Discord when the reaction came.
         let approve_seeing = |text: &str| Event::Reacted {
             actor: actor(MANAGER, &[ROLE_MANAGER]),
             decision: Decision::Approve,
-            seen_sha256: Some(content_sha256(text)),
+            current: Some(current(text, Verdict::Ok)),
         };
         let out = sim.apply(approve_seeing("new text"));
         assert_eq!(refused_reason(&out), Some("draft changed since its review"));
-        let out = sim.apply(approve_seeing("old text"));
+        // …which was an edit: reviewed now, and the new text needs a fresh ✅.
+        let out = sim.apply(approve_seeing("new text"));
         assert_eq!(out.records[0].kind, RecordKind::Approved);
+        assert_eq!(out.records[0].text.as_deref(), Some("new text"));
     }
 
     #[test]
@@ -747,9 +994,10 @@ mod tests {
         let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v2", Verdict::Block) });
         assert_eq!(out.records.len(), 1);
         assert_eq!(out.records[0].kind, RecordKind::ReReviewed);
-        assert_eq!(out.effects, vec![Effect::EditReply, Effect::RemoveOwnApproveReaction]);
+        let closes = Effect::CloseQuestions { only: None, because: Closure::Edited };
+        assert_eq!(out.effects, vec![Effect::EditReply, Effect::RemoveOwnApproveReaction, closes.clone()]);
         let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v3", Verdict::Ok) });
-        assert_eq!(out.effects, vec![Effect::EditReply, Effect::AddApproveReaction]);
+        assert_eq!(out.effects, vec![Effect::EditReply, Effect::AddApproveReaction, closes]);
         // an update that does not change the content does nothing
         let out = sim.apply(Event::Edited { author: None, reviewed: reviewed("v3", Verdict::Ok) });
         assert_eq!(out, Outcome::default());
@@ -772,20 +1020,19 @@ mod tests {
         assert_eq!(sim.react(actor(STAFF, &[]), Decision::Reject), Outcome::default());
         let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Reject);
         assert!(out.records.is_empty());
-        assert_eq!(out.effects, vec![Effect::AskReason { actor_id: MANAGER, purpose: Purpose::Reject }]);
-        let out = sim.apply(Event::Reason {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            purpose: Purpose::Reject,
-            reason: "  ".into(),
-            current_text: None,
-        });
+        assert_eq!(
+            out.effects,
+            vec![Effect::AskReason {
+                actor_id: MANAGER,
+                purpose: Purpose::Reject,
+                content_sha256: content_sha256("a"),
+                revision: 1,
+                at: now(),
+            }]
+        );
+        let out = sim.answer(actor(MANAGER, &[ROLE_MANAGER]), Purpose::Reject, "  ");
         assert!(out.records.is_empty(), "an empty reason records nothing");
-        let out = sim.apply(Event::Reason {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            purpose: Purpose::Reject,
-            reason: "Tone is off".into(),
-            current_text: None,
-        });
+        let out = sim.answer(actor(MANAGER, &[ROLE_MANAGER]), Purpose::Reject, "Tone is off");
         assert_eq!(out.records[0].kind, RecordKind::Rejected);
         assert_eq!(out.records[0].reason.as_deref(), Some("Tone is off"));
         assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
@@ -802,12 +1049,7 @@ mod tests {
     fn non_manager_reason_is_ignored() {
         let mut sim = Sim::new(false);
         sim.post("a", Verdict::Ok);
-        let out = sim.apply(Event::Reason {
-            actor: actor(STAFF, &[]),
-            purpose: Purpose::Reject,
-            reason: "no".into(),
-            current_text: None,
-        });
+        let out = sim.answer(actor(STAFF, &[]), Purpose::Reject, "no");
         assert_eq!(out, Outcome::default());
     }
 
@@ -817,21 +1059,8 @@ mod tests {
         sim.post("Call 555-201-8834", Verdict::Block);
         let out = sim.react(actor(MANAGER, &[ROLE_MANAGER]), Decision::Approve);
         assert!(out.records.is_empty());
-        assert_eq!(out.effects, vec![Effect::AskReason { actor_id: MANAGER, purpose: Purpose::Override }]);
-        // a stale text is refused
-        let out = sim.apply(Event::Reason {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            purpose: Purpose::Override,
-            reason: "public hotline".into(),
-            current_text: Some("something else".into()),
-        });
-        assert_eq!(refused_reason(&out), Some("draft changed since its review"));
-        let out = sim.apply(Event::Reason {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            purpose: Purpose::Override,
-            reason: "public hotline".into(),
-            current_text: Some("Call 555-201-8834".into()),
-        });
+        assert_eq!(asked_for(&out), Some((MANAGER, Purpose::Override)));
+        let out = sim.answer(actor(MANAGER, &[ROLE_MANAGER]), Purpose::Override, "public hotline");
         let r = &out.records[0];
         assert_eq!(r.kind, RecordKind::Override);
         assert_eq!(r.reason.as_deref(), Some("public hotline"));
@@ -843,21 +1072,11 @@ mod tests {
     fn override_refused_for_author_and_when_disabled() {
         let mut sim = Sim::new(false);
         sim.post("x", Verdict::Block);
-        let out = sim.apply(Event::Reason {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            purpose: Purpose::Override,
-            reason: "r".into(),
-            current_text: Some("x".into()),
-        });
+        let out = sim.answer(actor(MANAGER, &[ROLE_MANAGER]), Purpose::Override, "r");
         assert_eq!(refused_reason(&out), Some("draft is blocked"));
         let mut sim = Sim::new(true);
         sim.apply(Event::Posted { author: actor(MANAGER, &[ROLE_MANAGER]), reviewed: reviewed("x", Verdict::Block) });
-        let out = sim.apply(Event::Reason {
-            actor: actor(MANAGER, &[ROLE_MANAGER]),
-            purpose: Purpose::Override,
-            reason: "r".into(),
-            current_text: Some("x".into()),
-        });
+        let out = sim.answer(actor(MANAGER, &[ROLE_MANAGER]), Purpose::Override, "r");
         assert_eq!(refused_reason(&out), Some("own draft (no self-approval)"));
     }
 
@@ -896,5 +1115,225 @@ mod tests {
         // the same finding as a warning (not blocked) keeps the exact text
         let revise = Review { verdict: Verdict::Revise, weighted_length: 40, findings: vec![phone] };
         assert_eq!(Reviewed::new(&draft, &revise, "v1").text, text);
+    }
+
+    // ---- approval integrity: every approval is bound to the text's hash ----
+
+    fn manager() -> Actor {
+        actor(MANAGER, &[ROLE_MANAGER])
+    }
+    fn manager2() -> Actor {
+        actor(MANAGER2, &[ROLE_MANAGER])
+    }
+    fn says(out: &Outcome, words: &[&str]) -> bool {
+        out.effects.iter().any(|e| matches!(e, Effect::Say(s) if words.iter().all(|w| s.contains(w))))
+    }
+
+    #[test]
+    fn an_approval_checks_the_text_on_discord_and_re_reviews_an_unseen_edit() {
+        let mut sim = Sim::new(false);
+        sim.post("Flu shots Saturday.", Verdict::Ok);
+        // Edited while the bot was away: the log still has the clean text.
+        let phi = "Flu shots Saturday. Thanks John Carter, DOB 03/14/1962, 555-201-7741.";
+        let out = sim.apply(Event::Reacted {
+            actor: manager(),
+            decision: Decision::Approve,
+            current: Some(current(phi, Verdict::Block)),
+        });
+        assert_eq!(
+            out.records.iter().map(|r| r.kind).collect::<Vec<_>>(),
+            vec![RecordKind::ReReviewed, RecordKind::ApprovalRefused]
+        );
+        assert_eq!(out.records[0].content_sha256, content_sha256(phi));
+        assert_eq!(out.records[0].verdict.as_deref(), Some("block"));
+        assert_eq!(out.records[1].content_sha256, content_sha256(phi), "the refusal cites the text reacted on");
+        assert_refused_and_removed(&out, "draft changed since its review", MANAGER);
+        assert!(out.effects.contains(&Effect::EditReply));
+        assert!(out.effects.contains(&Effect::RemoveOwnApproveReaction));
+        assert!(says(&out, &[&format!("<@{MANAGER}>"), "not recorded", "edited"]));
+        let st = sim.state().unwrap();
+        assert_eq!((st.content_sha256.as_str(), st.verdict), (content_sha256(phi).as_str(), Verdict::Block));
+        assert!(!st.is_approved());
+        // The next ✅ sees the reviewed (blocked) text.
+        let out = sim.react(manager(), Decision::Approve);
+        assert_eq!(refused_reason(&out), Some("draft is blocked"));
+        assert!(!sim.kinds().contains(&RecordKind::Approved));
+    }
+
+    #[test]
+    fn an_unseen_edit_of_an_approved_draft_is_revoked_when_noticed() {
+        let mut sim = Sim::new(false);
+        sim.post("v1", Verdict::Ok);
+        sim.react(manager(), Decision::Approve);
+        let out = sim.apply(Event::Reacted {
+            actor: manager2(),
+            decision: Decision::Approve,
+            current: Some(current("v2", Verdict::Ok)),
+        });
+        assert_eq!(
+            out.records.iter().map(|r| r.kind).collect::<Vec<_>>(),
+            vec![RecordKind::ReReviewed, RecordKind::Revoked, RecordKind::ApprovalRefused]
+        );
+        assert!(!sim.state().unwrap().is_approved());
+        // …and the new text can be approved with a fresh ✅.
+        let out = sim.react(manager2(), Decision::Approve);
+        assert_eq!(out.records[0].kind, RecordKind::Approved);
+        assert_eq!(out.records[0].text.as_deref(), Some("v2"));
+    }
+
+    #[test]
+    fn a_draft_that_cannot_be_read_is_not_approved() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        let unread = |who: Actor| Event::Reacted { actor: who, decision: Decision::Approve, current: None };
+        let out = sim.apply(unread(manager()));
+        assert_refused_and_removed(&out, "draft could not be read to check its text", MANAGER);
+        assert_eq!(out.records.len(), 1);
+        let out = sim.apply(unread(actor(STAFF, &[])));
+        assert_eq!(refused_reason(&out), Some("not a manager"));
+        assert!(!sim.kinds().contains(&RecordKind::Approved));
+    }
+
+    #[test]
+    fn an_override_reason_given_after_an_edit_is_refused_and_the_edit_closes_the_question() {
+        let mut sim = Sim::new(true);
+        sim.post("Maria Gonzalez, 555-201-8834", Verdict::Block);
+        assert_eq!(asked_for(&sim.react(manager(), Decision::Approve)), Some((MANAGER, Purpose::Override)));
+        let v2 = "Maria Gonzalez, 555-201-8834, SSN 078-05-1120";
+        let out = sim.edit(v2, Verdict::Block);
+        assert!(out.effects.contains(&Effect::CloseQuestions { only: None, because: Closure::Edited }));
+        assert!(sim.questions[&MANAGER].1.closed);
+        let out = sim.answer(manager(), Purpose::Override, "family consented");
+        assert_eq!(refused_reason(&out), Some("draft changed since its review"));
+        assert_eq!(out.records[0].content_sha256, content_sha256(v2));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+        assert!(says(&out, &[&format!("<@{MANAGER}>"), "not recorded"]));
+        assert!(!sim.kinds().contains(&RecordKind::Override));
+        assert!(!sim.state().unwrap().is_approved());
+    }
+
+    #[test]
+    fn an_override_reason_is_refused_when_the_text_changed_unseen_or_came_back() {
+        // The bot missed the edit: the answer's own read of the draft shows it.
+        let mut sim = Sim::new(true);
+        sim.post("v1 with PHI", Verdict::Block);
+        sim.react(manager(), Decision::Approve);
+        sim.on_discord = "v2 with more PHI".into();
+        let out = sim.answer(manager(), Purpose::Override, "ok");
+        assert_eq!(
+            out.records.iter().map(|r| r.kind).collect::<Vec<_>>(),
+            vec![RecordKind::ReReviewed, RecordKind::ApprovalRefused]
+        );
+        assert_eq!(refused_reason(&out), Some("draft changed since its review"));
+        assert_eq!(out.effects[0], Effect::ClearPending { actor_id: MANAGER }, "cleared before the others are closed");
+        // Edited and edited back: the question was closed by the edit all the same.
+        let mut sim = Sim::new(true);
+        sim.post("v1 with PHI", Verdict::Block);
+        sim.react(manager(), Decision::Approve);
+        sim.edit("v2", Verdict::Block);
+        sim.edit("v1 with PHI", Verdict::Block);
+        let out = sim.answer(manager(), Purpose::Override, "ok");
+        assert_eq!(refused_reason(&out), Some("draft changed since its review"));
+        assert!(!sim.kinds().contains(&RecordKind::Override));
+    }
+
+    #[test]
+    fn a_late_override_reason_does_not_overturn_a_rejection() {
+        let mut sim = Sim::new(true);
+        sim.post("PHI", Verdict::Block);
+        assert_eq!(asked_for(&sim.react(manager(), Decision::Approve)), Some((MANAGER, Purpose::Override)));
+        assert_eq!(asked_for(&sim.react(manager2(), Decision::Reject)), Some((MANAGER2, Purpose::Reject)));
+        let out = sim.answer(manager2(), Purpose::Reject, "no release signed");
+        assert_eq!(out.records[0].kind, RecordKind::Rejected);
+        assert!(out
+            .effects
+            .contains(&Effect::CloseQuestions { only: Some(Purpose::Override), because: Closure::Rejected }));
+        let out = sim.answer(manager(), Purpose::Override, "family consented");
+        assert_eq!(refused_reason(&out), Some("draft was rejected"));
+        assert!(!sim.kinds().contains(&RecordKind::Override));
+        assert_eq!(sim.state().unwrap().status, Status::Rejected { by: MANAGER2 });
+    }
+
+    #[test]
+    fn an_override_reason_after_another_decision_is_superseded() {
+        let mut sim = Sim::new(true);
+        sim.post("PHI", Verdict::Block);
+        sim.react(manager(), Decision::Approve);
+        sim.react(manager2(), Decision::Approve);
+        let out = sim.answer(manager2(), Purpose::Override, "public hotline");
+        assert_eq!(out.records[0].kind, RecordKind::Override);
+        let out = sim.answer(manager(), Purpose::Override, "also fine by me");
+        assert_eq!(refused_reason(&out), Some("draft status changed since the question"));
+        assert_eq!(sim.kinds().iter().filter(|k| **k == RecordKind::Override).count(), 1);
+    }
+
+    #[test]
+    fn questions_expire_after_24_hours() {
+        let ttl = TimeDelta::hours(QUESTION_TTL_HOURS);
+        for (late, expired) in [(ttl - TimeDelta::seconds(1), false), (ttl, true), (TimeDelta::days(30), true)] {
+            let mut sim = Sim::new(true);
+            sim.post("PHI", Verdict::Block);
+            sim.react(manager(), Decision::Approve);
+            sim.now = now() + late;
+            let out = sim.answer(manager(), Purpose::Override, "public hotline");
+            if expired {
+                assert_eq!(refused_reason(&out), Some("question expired"), "{late}");
+                assert!(says(&out, &["expired", "react again"]));
+            } else {
+                assert_eq!(out.records[0].kind, RecordKind::Override, "{late}");
+            }
+        }
+        // A rejection question expires too: nothing recorded, the manager told why.
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        sim.react(manager(), Decision::Reject);
+        sim.now = now() + ttl;
+        let out = sim.answer(manager(), Purpose::Reject, "tone");
+        assert!(out.records.is_empty());
+        assert!(says(&out, &["rejection not recorded", "expired"]));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+    }
+
+    #[test]
+    fn a_rejection_reason_counts_only_for_the_text_asked_about() {
+        let mut sim = Sim::new(false);
+        sim.post("v1", Verdict::Ok);
+        sim.react(manager(), Decision::Reject);
+        sim.edit("v2", Verdict::Ok);
+        let out = sim.answer(manager(), Purpose::Reject, "v1's tone is off");
+        assert!(out.records.is_empty());
+        assert!(says(&out, &["rejection not recorded", "edited"]));
+        // `/reject draft:` asks nothing first: it rejects the current text.
+        let out = sim.apply(Event::Reason {
+            actor: manager(),
+            purpose: Purpose::Reject,
+            reason: "still off".into(),
+            current: None,
+            asked: None,
+        });
+        assert_eq!(out.records[0].kind, RecordKind::Rejected);
+        assert_eq!(out.records[0].content_sha256, content_sha256("v2"));
+    }
+
+    #[test]
+    fn revision_follows_state_changes_not_refusals() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        assert_eq!(sim.state().unwrap().revision, 1);
+        sim.react(actor(STAFF, &[]), Decision::Approve);
+        assert_eq!(sim.kinds(), vec![RecordKind::Submitted, RecordKind::ApprovalRefused]);
+        assert_eq!(sim.state().unwrap().revision, 1, "a refusal changes nothing");
+        sim.react(manager(), Decision::Approve);
+        assert_eq!(sim.state().unwrap().revision, 3);
+    }
+
+    #[test]
+    fn closure_lines_name_the_manager_and_the_cause() {
+        let edited = Closure::Edited.line(MANAGER, Purpose::Override);
+        assert!(
+            edited.starts_with(&format!("<@{MANAGER}>")) && edited.contains("edited") && edited.contains("override")
+        );
+        let rejected = Closure::Rejected.line(MANAGER, Purpose::Override);
+        assert!(rejected.contains("rejected") && !rejected.contains('\n'));
     }
 }

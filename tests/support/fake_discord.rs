@@ -716,6 +716,21 @@ impl FakeDiscord {
         self.dispatch(&mut inner, "MESSAGE_UPDATE", d);
     }
 
+    /// The author edits a message while no bot is connected (a deploy, a
+    /// crash, a session that cannot be resumed): Discord's copy changes, so
+    /// `GET …/messages` and the history show the new text, but no
+    /// MESSAGE_UPDATE reaches any bot.
+    pub fn message_edit_offline(&self, message: u64, new_content: &str) {
+        let mut inner = self.shared.lock();
+        let Some(stored) = inner.messages.get_mut(&message) else {
+            panic!("fake discord: message_edit_offline of unknown message {message}");
+        };
+        stored["content"] = json!(new_content);
+        stored["edited_timestamp"] = json!(now_timestamp());
+        drop(inner);
+        self.shared.changed();
+    }
+
     /// Discord unfurls a link in a message: MESSAGE_UPDATE with the same
     /// content, a new link embed and no `edited_timestamp` (not an edit).
     pub fn message_unfurl(&self, message: u64, url: &str) {
