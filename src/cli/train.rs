@@ -96,7 +96,7 @@ pub fn data_hash(dir: &Path) -> Result<[u8; 32], String> {
 fn read_examples(dir: &Path, rules: &RuleSet) -> Result<(Vec<Example>, usize), String> {
     let mut out = Vec::new();
     let mut bad = 0;
-    for f in data_files(dir)? {
+    for (source, f) in data_files(dir)?.into_iter().enumerate() {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: cannot read: {e}", f.display()))?;
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -124,7 +124,7 @@ fn read_examples(dir: &Path, rules: &RuleSet) -> Result<(Vec<Example>, usize), S
                 }
             };
             let draft = Draft { text: parsed.text, attachments: parsed.attachments };
-            out.push(Example { features: model_features(&draft, rules), labels });
+            out.push(Example { features: model_features(&draft, rules), labels, source });
         }
     }
     Ok((out, bad))
@@ -210,7 +210,7 @@ pub fn run_train(args: &TrainArgs, rules: &RuleSet) -> i32 {
         "featurizer_version": crate::engine::model::features::FEATURIZER_VERSION,
         "buckets": 1u64 << cfg.buckets_log2,
         "epochs": cfg.epochs, "learning_rate": cfg.learning_rate, "l2": cfg.l2, "seed": cfg.seed,
-        "folds": cfg.folds, "recall_weight": cfg.recall_weight,
+        "folds": "one per data file (leave-one-writer-out)", "recall_weight": cfg.recall_weight,
         "labels": LABELS,
         "training_drafts": examples.len(),
         "data": args.data.display().to_string(),
