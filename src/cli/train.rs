@@ -34,6 +34,9 @@ pub struct TrainArgs {
     /// AdaGrad learning rate.
     #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
     pub learning_rate: f32,
+    /// Cost of a missed positive relative to a false alarm, for the thresholds.
+    #[arg(long, default_value_t = TrainConfig::default().recall_weight)]
+    pub recall_weight: f32,
     /// log2 of the number of hash buckets.
     #[arg(long, default_value_t = TrainConfig::default().buckets_log2)]
     pub buckets_log2: u32,
@@ -115,10 +118,19 @@ fn read_examples(dir: &Path, rules: &RuleSet) -> Result<(Vec<Example>, usize), S
                 (None, Some(e)) => {
                     let has = |c: &str| e.categories.iter().any(|x| x == c);
                     let may = |c: &str| e.may.iter().any(|x| x == c);
-                    [has("patient-reference") || (has("phi") && may("patient-reference")), has("clinical-advice"), has("phi")]
+                    [
+                        has("patient-reference") || (has("phi") && may("patient-reference")),
+                        has("clinical-advice"),
+                        has("phi"),
+                    ]
                 }
                 (None, None) => {
-                    eprintln!("{}:{}: skipped: draft {:?} has neither `train` nor `expect`", f.display(), n + 1, parsed.id);
+                    eprintln!(
+                        "{}:{}: skipped: draft {:?} has neither `train` nor `expect`",
+                        f.display(),
+                        n + 1,
+                        parsed.id
+                    );
                     bad += 1;
                     continue;
                 }
@@ -173,6 +185,7 @@ pub fn run_train(args: &TrainArgs, rules: &RuleSet) -> i32 {
         buckets_log2: args.buckets_log2,
         l2: args.l2,
         learning_rate: args.learning_rate,
+        recall_weight: args.recall_weight,
         ..TrainConfig::default()
     };
     let (model, scores) = train(&examples, &cfg, hash);

@@ -235,11 +235,8 @@ impl RuleSet {
         })?;
         let mut rules = RuleSet::rules_only(&text, &name)?;
         let model_path = dir.join("model.bin");
-        rules.model = Some(if model_path.exists() {
-            std::sync::Arc::new(load_model(&model_path)?)
-        } else {
-            builtin_model()?
-        });
+        rules.model =
+            Some(if model_path.exists() { std::sync::Arc::new(load_model(&model_path)?) } else { builtin_model()? });
         Ok(rules)
     }
 
@@ -249,6 +246,12 @@ impl RuleSet {
         let mut rules = RuleSet::rules_only(text, file)?;
         rules.model = Some(builtin_model()?);
         Ok(rules)
+    }
+
+    /// The built-in rules without the model: what the unit tests of one rule
+    /// family use, so they test that family's logic alone.
+    pub fn builtin_without_model() -> Result<RuleSet, ConfigError> {
+        RuleSet::without_model(None)
     }
 
     /// The rules of `--config DIR` (or the built-in ones) without any model:
@@ -633,10 +636,11 @@ example = "e"
         use super::super::{review, Draft};
         let draft = Draft::new("Lovely chat with Jessica Moreno this afternoon.");
         let names = |rs: &RuleSet| review(&draft, rs).findings.iter().filter(|f| f.rule == "phi.name").count();
-        assert_eq!(names(&RuleSet::builtin().unwrap()), 0, "no care cue in the built-in table");
+        // the context rules alone: the model is tested in engine::model
+        assert_eq!(names(&RuleSet::builtin_without_model().unwrap()), 0, "no care cue in the built-in table");
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("rules.toml"), "[context.cues]\ncare = [\"lovely chat\"]\n").unwrap();
-        let rs = RuleSet::from_dir(dir.path()).unwrap();
+        let rs = RuleSet::without_model(Some(dir.path())).unwrap();
         assert_eq!(names(&rs), 1, "a custom care cue makes the name a patient's");
         // matching stays whole-word and ASCII case-insensitive
         let other = Draft::new("LOVELY CHATS with Jessica Moreno this afternoon.");

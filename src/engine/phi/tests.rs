@@ -5,7 +5,7 @@ use super::RULES;
 use crate::engine::{review, Draft, Finding, Identifier, RuleSet};
 use std::sync::LazyLock;
 
-static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules"));
+static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin_without_model().expect("built-in rules"));
 
 fn ours(f: &Finding) -> bool {
     RULES.iter().any(|r| r.id == f.rule)
@@ -704,7 +704,8 @@ fn rule_turned_off_reports_nothing() {
     let f = findings_with(&rules, "MRN: 123-45-6789");
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].rule, "phi.ssn");
-    let rules = RuleSet::from_toml("[rules]\n\"phi.email\" = \"warning\"\n", "t.toml").expect("config");
+    let mut rules = RuleSet::from_toml("[rules]\n\"phi.email\" = \"warning\"\n", "t.toml").expect("config");
+    rules.model = None; // the rule's level alone, before the model weighs whose address it is
     let f = findings_with(&rules, "Email jane@gmail.com");
     assert_eq!(f[0].severity, crate::engine::Severity::Warning);
 }

@@ -5,7 +5,7 @@ use super::*;
 use crate::engine::config::DEFAULT_RULES_TOML;
 use crate::engine::{review, Draft, Finding, Review};
 
-static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules load"));
+static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin_without_model().expect("built-in rules load"));
 
 /// The built-in rules with another profile text.
 fn with_profile(text: &str) -> RuleSet {

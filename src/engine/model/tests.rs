@@ -1,0 +1,107 @@
+//! Tests of the learned model: the file format and its checks, that the
+//! committed weights come from the committed data, and the model's effect on
+//! a review (its findings, their evidence, whose identifier it is). The
+//! sentences are invented here; the model's quality is measured on the
+//! labelled corpora in CI, not by these few cases.
+
+use super::*;
+use crate::engine::{review, Draft, Severity, Verdict};
+use std::sync::LazyLock;
+
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin().expect("built-in rules and model"));
+
+fn rules_of(d: &Draft) -> Vec<(String, Severity)> {
+    review(d, &RULES).findings.into_iter().map(|f| (f.rule, f.severity)).collect()
+}
+
+#[test]
+fn builtin_model_loads_and_round_trips() {
+    let m = Model::builtin().expect("built-in model");
+    assert_eq!(m.labels.len(), LABELS.len());
+    assert!(m.labels.iter().all(|l| (0.0..1.0).contains(&l.threshold)));
+    let again = Model::from_bytes(&m.to_bytes()).expect("re-read");
+    assert_eq!(again.to_bytes(), m.to_bytes());
+}
+
+#[test]
+fn committed_model_was_trained_on_the_committed_data() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train");
+    let hash = crate::cli::train::data_hash(&dir).expect("training data");
+    let m = Model::builtin().expect("built-in model");
+    assert_eq!(
+        hex::encode(m.data_sha256),
+        hex::encode(hash),
+        "config/model.bin is stale: run `cargo run --release -- train` after changing data/train"
+    );
+}
+
+#[test]
+fn bad_model_files_are_refused_with_a_reason() {
+    let good = Model::builtin().expect("built-in model").to_bytes();
+    let err = |b: &[u8]| Model::from_bytes(b).expect_err("must be refused").0;
+    assert!(err(b"").contains("magic"));
+    assert!(err(b"not a model at all, just some text of length").contains("magic"));
+    assert!(err(&good[..good.len() / 2]).contains("checksum"), "a truncated file fails its checksum");
+    let mut flipped = good.clone();
+    flipped[1000] ^= 1;
+    assert!(err(&flipped).contains("checksum"));
+    // a well-formed file for another featurizer version
+    let mut other = good[..good.len() - 32].to_vec();
+    other[12..16].copy_from_slice(&(FEATURIZER_VERSION + 1).to_le_bytes());
+    let digest = Sha256::digest(&other);
+    other.extend_from_slice(&digest);
+    assert!(err(&other).contains("featurizer version"), "{}", err(&other));
+}
+
+#[test]
+fn advice_to_one_person_is_found_and_general_advice_is_not() {
+    let d = Draft::new(
+        "@kayla_runs88 since the metformin upsets your stomach, take it with dinner and cut back to 500 mg until we see you",
+    );
+    let r = review(&d, &RULES);
+    assert_eq!(r.verdict, Verdict::Block, "{:?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.category == Category::ClinicalAdvice), "{:?}", r.findings);
+    for t in [
+        "Adults 50 and older should ask their doctor about the shingles vaccine.",
+        "@kayla_runs88 so sorry you're dealing with that! We can't give medical advice here, please call your care team.",
+        "Flu season is here: wash your hands, stay home when sick, and get your shot.",
+    ] {
+        assert!(!rules_of(&Draft::new(t)).iter().any(|(r, _)| r.starts_with("advice")), "{t}");
+    }
+}
+
+#[test]
+fn model_findings_explain_themselves_without_echoing_identifiers() {
+    let t = "@tomwrites Jenkins that rash on your arm is shingles, start the valacyclovir 1000mg your doctor gave you today";
+    let r = review(&Draft::new(t), &RULES);
+    let f = r.findings.iter().find(|f| f.rule == RULE_ADVICE).expect("advice.model finding");
+    let span = f.span.expect("evidence span");
+    assert!(t.is_char_boundary(span.start) && span.end <= t.len() && span.start < span.end);
+    assert!(f.message.contains("words that weighed most"), "{}", f.message);
+    for never in ["tomwrites", "Jenkins", "jenkins", "1000"] {
+        assert!(!f.message.contains(never), "{never} in {}", f.message);
+    }
+}
+
+#[test]
+fn the_organisations_own_number_is_not_a_patients() {
+    let org = "Questions about your flu shot? Call our nurse line at (617) 555-0142, weekdays 8-5.";
+    let r = review(&Draft::new(org), &RULES);
+    assert_ne!(r.verdict, Verdict::Block, "{:?}", r.findings);
+    let phone = r.findings.iter().find(|f| f.rule == "phi.phone").expect("the number is still noted");
+    assert_eq!(phone.severity, Severity::Info);
+    assert!(!phone.message.contains("555-0142"), "masked: {}", phone.message);
+
+    let patient = "Pt called again from 617-555-0142 asking about his biopsy results, third time today";
+    let r = review(&Draft::new(patient), &RULES);
+    assert_eq!(r.verdict, Verdict::Block);
+    assert!(r.findings.iter().any(|f| f.rule == "phi.phone" && f.severity == Severity::Error), "{:?}", r.findings);
+}
+
+#[test]
+fn a_review_without_the_model_keeps_every_identifier_at_its_level() {
+    let org = "Questions about your flu shot? Call our nurse line at (617) 555-0142, weekdays 8-5.";
+    let plain = RuleSet::builtin_without_model().expect("rules");
+    let r = review(&Draft::new(org), &plain);
+    assert!(r.findings.iter().any(|f| f.rule == "phi.phone" && f.severity == Severity::Error));
+}
