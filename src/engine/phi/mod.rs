@@ -486,7 +486,7 @@ static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
 static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?i-u)\b(?:",
-        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?\s*(?:number|num|no\.?|#))",
+        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?(?:\s*(?:number|num|no\.?|#))?)",
         r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?)",
         r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#))",
         r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#))",
@@ -811,6 +811,15 @@ impl<'t> Scan<'t> {
                 continue;
             }
             let token = &text[s..e];
+            // a bare "plate" names a plate only before a plate-shaped code
+            // ("plate 7KXR219"), not before a count or a size ("plate 12")
+            if ctx == Ctx::Plate && whole.as_str().len() <= "plates".len() {
+                let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
+                let digits = token.bytes().filter(u8::is_ascii_digit).count();
+                if letters == 0 || digits == 0 || letters + digits < 5 {
+                    continue;
+                }
+            }
             // "Boise, ID 83702" is a state and a ZIP code
             if ctx == Ctx::Gen
                 && whole.as_str() == "ID"
