@@ -275,6 +275,20 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// Whether most letters of the folded view are Latin (the scripts of the
+/// training data, English and Spanish).
+fn in_trained_script(text: &str) -> bool {
+    let (mut latin, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) {
+            latin += 1;
+        } else {
+            other += 1;
+        }
+    }
+    latin >= other
+}
+
 /// Identifiers whose owner only the sentence tells: the organisation's phone
 /// or a patient's, an event's date or a birth date.
 fn owner_depends_on_context(rule: &str) -> bool {
@@ -286,6 +300,11 @@ fn owner_depends_on_context(rule: &str) -> bool {
 /// the organisation, staff or an event (a call to action, a venue, a job post)
 /// to an `info` note.
 pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
+    if !in_trained_script(input.norm.text()) {
+        // trained on English and Spanish: on a draft in another script the
+        // model has nothing to go on, and the structured detectors decide alone
+        return;
+    }
     let p = model.predict(features::featurize(input, findings, &rules.context));
     let patient = model.fires(&p, PATIENT);
     let phi = model.fires(&p, PHI);
@@ -312,10 +331,12 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         for f in findings.iter_mut() {
             if f.category == Category::Phi && f.severity > Severity::Info && owner_depends_on_context(&f.rule) {
                 f.severity = Severity::Info;
+                // no model score in this message: digits next to a masked
+                // identifier would read as part of it
                 f.message = format!(
-                    "{} — read as the organisation's, an event's or staff's own, not a patient's (model {:.2}); \
-                     check it before posting",
-                    f.message, p.prob[PHI]
+                    "{} — read as the organisation's, an event's or staff's own, not a patient's; check it before \
+                     posting",
+                    f.message
                 );
             }
         }

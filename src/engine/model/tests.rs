@@ -105,3 +105,10 @@ fn a_review_without_the_model_keeps_every_identifier_at_its_level() {
     let r = review(&Draft::new(org), &plain);
     assert!(r.findings.iter().any(|f| f.rule == "phi.phone" && f.severity == Severity::Error));
 }
+
+#[test]
+fn the_model_abstains_on_scripts_it_was_not_trained_on() {
+    let t = "心臓の健康のために毎日歩きましょう。心臓の健康のために毎日歩きましょう。";
+    assert!(!rules_of(&Draft::new(t)).iter().any(|(r, _)| r.ends_with(".model")));
+    assert!(in_trained_script("Pt s/p tummy tuck ayer, dice que está bien 💪"));
+}
