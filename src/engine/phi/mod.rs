@@ -486,10 +486,10 @@ static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
 static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?i-u)\b(?:",
-        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?(?:\s*(?:number|num|no\.?|#))?)",
-        r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?)",
-        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#))",
-        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#))",
+        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?(?:\s*(?:number|num|no\.?|#))?|placas?)",
+        r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?|(?:numero\s+de(?:l)?\s+)?seguro\s+social)",
+        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#)|(?:numero\s+de\s+)?expediente|historia\s+clinica)",
+        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#)|(?:numero\s+de\s+)?(?:afiliado|poliza|asegurado))",
         r"|(?P<acct>acct\.?|account|a/c)",
         r"|(?P<dea>dea)",
         r"|(?P<npi>npi)",
@@ -556,7 +556,7 @@ static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?
 static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1,3}\d){8,10}"));
 static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
+        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|telefono|llame|llamar|llamo|llamenos|llamen|celular|marque|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
     )
 });
 
@@ -814,6 +814,7 @@ impl<'t> Scan<'t> {
             // a bare "plate" names a plate only before a plate-shaped code
             // ("plate 7KXR219"), not before a count or a size ("plate 12")
             if ctx == Ctx::Plate && whole.as_str().len() <= "plates".len() {
+                // also "placa", "placas"
                 let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
                 let digits = token.bytes().filter(u8::is_ascii_digit).count();
                 if letters == 0 || digits == 0 || letters + digits < 5 {
