@@ -33,6 +33,9 @@ pub const ADVICE: usize = 1;
 pub const PHI: usize = 2;
 
 const MAGIC: &[u8; 8] = b"STWMODEL";
+
+/// The least push (log-odds) one word must give a label for it to be found.
+pub const MIN_EVIDENCE: f32 = 0.25;
 const FORMAT_VERSION: u32 = 1;
 
 /// The model compiled into the binary (`config/model.bin`).
@@ -98,16 +101,42 @@ pub struct Model {
     /// SHA-256 of the training data the weights came from.
     pub data_sha256: [u8; 32],
     pub labels: Vec<LabelWeights>,
+    /// The labels' weights interleaved by bucket: one cache line per feature
+    /// instead of one per feature and label (the table is megabytes; reading
+    /// it is most of the model's time). Built from `labels` by [`Model::index`].
+    table: Vec<[f32; 3]>,
 }
 
 /// The model's reading of one draft.
 #[derive(Debug, Clone)]
 pub struct Prediction {
     pub prob: [f32; 3],
+    /// Each token's summed push (log-odds) on each label.
+    per_token: Vec<[f32; 3]>,
     features: Features,
 }
 
 impl Model {
+    pub fn new(buckets_log2: u32, data_sha256: [u8; 32], labels: Vec<LabelWeights>) -> Model {
+        let mut m = Model { buckets_log2, data_sha256, labels, table: Vec::new() };
+        m.index();
+        m
+    }
+
+    /// Rebuilds the interleaved table from the per-label weights.
+    pub fn index(&mut self) {
+        let n = self.buckets();
+        self.table = (0..n)
+            .map(|b| {
+                let mut w = [0f32; 3];
+                for (l, lw) in self.labels.iter().enumerate().take(3) {
+                    w[l] = lw.weights[b];
+                }
+                w
+            })
+            .collect();
+    }
+
     pub fn buckets(&self) -> usize {
         1 << self.buckets_log2
     }
@@ -120,36 +149,49 @@ impl Model {
     /// The raw score (log-odds) of each label.
     fn scores(&self, f: &Features) -> [f32; 3] {
         let norm = norm_of(f.hashes.len());
-        let mut out = [0f32; 3];
-        for (l, lw) in self.labels.iter().enumerate().take(3) {
-            let s: f32 = f.hashes.iter().map(|&h| lw.weights[self.bucket(h)]).sum();
-            out[l] = lw.bias + s * norm;
+        let mut s = [0f32; 3];
+        for &h in &f.hashes {
+            let w = &self.table[self.bucket(h)];
+            for l in 0..3 {
+                s[l] += w[l];
+            }
         }
-        out
+        std::array::from_fn(|l| self.labels[l].bias + s[l] * norm)
     }
 
     pub fn predict(&self, f: Features) -> Prediction {
-        let s = self.scores(&f);
-        Prediction { prob: s.map(sigmoid), features: f }
-    }
-
-    pub fn fires(&self, p: &Prediction, label: usize) -> bool {
-        p.prob[label] >= self.labels[label].threshold
-    }
-
-    /// The tokens that pushed `label` up the most, strongest first, with
-    /// their summed contribution.
-    pub fn evidence(&self, p: &Prediction, label: usize) -> Vec<(usize, f32)> {
-        let f = &p.features;
         let norm = norm_of(f.hashes.len());
-        let w = &self.labels[label].weights;
-        let mut per = vec![0f32; f.tokens.len()];
+        let mut s = [0f32; 3];
+        let mut per_token = vec![[0f32; 3]; f.tokens.len()];
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
-            if let Some(slot) = per.get_mut(o as usize) {
-                *slot += w[self.bucket(h)] * norm;
+            let w = &self.table[self.bucket(h)];
+            let slot = per_token.get_mut(o as usize);
+            for l in 0..3 {
+                s[l] += w[l];
+            }
+            if let Some(slot) = slot {
+                for l in 0..3 {
+                    slot[l] += w[l] * norm;
+                }
             }
         }
-        let mut v: Vec<(usize, f32)> = per.into_iter().enumerate().filter(|&(_, c)| c > 0.0).collect();
+        let prob = std::array::from_fn(|l| sigmoid(self.labels[l].bias + s[l] * norm));
+        Prediction { prob, per_token, features: f }
+    }
+
+    /// Whether a label is found: its probability reaches the threshold and
+    /// some word of the draft pushed it up by at least [`MIN_EVIDENCE`], so a
+    /// draft the model knows nothing about ("hello") does not land on the
+    /// base rate and fire.
+    pub fn fires(&self, p: &Prediction, label: usize) -> bool {
+        p.prob[label] >= self.labels[label].threshold && p.per_token.iter().any(|c| c[label] >= MIN_EVIDENCE)
+    }
+
+    /// The tokens that pushed `label` up, strongest first, with their summed
+    /// contribution.
+    pub fn evidence(&self, p: &Prediction, label: usize) -> Vec<(usize, f32)> {
+        let mut v: Vec<(usize, f32)> =
+            p.per_token.iter().enumerate().map(|(i, c)| (i, c[label])).filter(|&(_, c)| c > 0.0).collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v
     }
@@ -236,7 +278,7 @@ impl Model {
         if r.at != body.len() {
             return Err(bad("trailing bytes after the weights"));
         }
-        Ok(Model { buckets_log2, data_sha256, labels })
+        Ok(Model::new(buckets_log2, data_sha256, labels))
     }
 
     /// The built-in model.

@@ -112,3 +112,11 @@ fn the_model_abstains_on_scripts_it_was_not_trained_on() {
     assert!(!rules_of(&Draft::new(t)).iter().any(|(r, _)| r.ends_with(".model")));
     assert!(in_trained_script("Pt s/p tummy tuck ayer, dice que está bien 💪"));
 }
+
+#[test]
+fn a_draft_without_evidence_is_not_a_finding() {
+    for t in ["hello", "ok", "Happy Monday!", "zzzz qqqq"] {
+        let r = review(&Draft::new(t), &RULES);
+        assert_eq!(r.verdict, Verdict::Ok, "{t}: {:?}", r.findings);
+    }
+}

@@ -77,13 +77,11 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 /// Fits weights on `examples` (thresholds left at 0.5).
 pub fn fit(examples: &[&Example], cfg: &TrainConfig, data_sha256: [u8; 32]) -> Model {
     let buckets = 1usize << cfg.buckets_log2;
-    let mut model = Model {
-        buckets_log2: cfg.buckets_log2,
+    let mut model = Model::new(
+        cfg.buckets_log2,
         data_sha256,
-        labels: (0..LABELS.len())
-            .map(|_| LabelWeights { bias: 0.0, threshold: 0.5, weights: vec![0.0; buckets] })
-            .collect(),
-    };
+        (0..LABELS.len()).map(|_| LabelWeights { bias: 0.0, threshold: 0.5, weights: vec![0.0; buckets] }).collect(),
+    );
     // pre-bucket each example once
     let rows: Vec<Vec<usize>> =
         examples.iter().map(|e| e.features.hashes.iter().map(|&h| model.bucket(h)).collect()).collect();
@@ -112,6 +110,7 @@ pub fn fit(examples: &[&Example], cfg: &TrainConfig, data_sha256: [u8; 32]) -> M
             }
         }
     }
+    model.index();
     model
 }
 
