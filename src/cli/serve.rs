@@ -93,19 +93,43 @@ fn setup(config: Option<&Path>) -> Result<(Settings, String, RuleSet), SetupErro
 /// Logs to stderr, filtered by RUST_LOG (default `info`). Serenity logs a
 /// gateway payload it cannot parse, and request bodies in span fields: those
 /// targets are quieted unless RUST_LOG names them, so draft text stays out of
-/// the logs.
+/// the logs. Serenity's spans are held out entirely (see
+/// [`keeps_serenity_spans`]): their fields are whole dispatches (a
+/// MESSAGE_CREATE with the draft's text), and a warning inside one (e.g.
+/// "Sequence off" after a lost dispatch) prints them at the default level.
 fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{filter, fmt, EnvFilter, Layer};
     let spec = std::env::var("RUST_LOG").unwrap_or_default();
     let mut spec = if spec.trim().is_empty() { "info".to_string() } else { spec };
+    let spans = keeps_serenity_spans(&spec);
     if !spec.contains("serenity::gateway::ws") {
         spec.push_str(",serenity::gateway::ws=error");
     }
     if !spec.contains("serenity::http") {
         spec.push_str(",serenity::http=warn");
     }
-    let filter = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let levels = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
+    let no_serenity_spans = filter::filter_fn(move |meta| spans || !(meta.is_span() && is_serenity(meta.target())));
+    let layer = fmt::layer().with_writer(std::io::stderr).with_filter(levels).with_filter(no_serenity_spans);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+fn is_serenity(target: &str) -> bool {
+    target == "serenity" || target.starts_with("serenity::")
+}
+
+/// Whether serenity's spans are logged: only when RUST_LOG has a directive
+/// for the target `serenity` itself (`RUST_LOG=info,serenity=debug`), which
+/// is for debugging serenity with test data, never with real drafts. A
+/// directive for one of its modules (`serenity::gateway::ws=warn`) does not
+/// bring the spans back.
+pub fn keeps_serenity_spans(rust_log: &str) -> bool {
+    rust_log.split(',').any(|directive| {
+        let target = directive.split(['=', '[']).next().unwrap_or("").trim();
+        target == "serenity"
+    })
 }
 
 async fn shutdown_signal() {
@@ -133,4 +157,20 @@ async fn shutdown_signal() {
         }
     }
     tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serenity_spans_come_back_only_when_serenity_itself_is_named() {
+        assert!(!keeps_serenity_spans("info"));
+        assert!(!keeps_serenity_spans("info,serenity::gateway::ws=warn"));
+        assert!(!keeps_serenity_spans("serenity::gateway::shard=info"));
+        assert!(!keeps_serenity_spans("serenity_like=debug"));
+        assert!(keeps_serenity_spans("info,serenity=debug"));
+        assert!(keeps_serenity_spans("serenity[handle_event]=trace"));
+        assert!(is_serenity("serenity::gateway::shard") && is_serenity("serenity") && !is_serenity("serenityx"));
+    }
 }

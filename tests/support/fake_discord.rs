@@ -210,8 +210,22 @@ struct Conn {
 
 struct Session {
     id: String,
-    /// Every dispatch of the session, in order; `s` is index + 1.
-    events: Vec<String>,
+    /// Every dispatch of the session, in order, with its `s`.
+    events: Vec<(u64, String)>,
+    /// The `s` of the next dispatch (above the last one's after a gap).
+    next_seq: u64,
+}
+
+impl Session {
+    fn new(id: String) -> Session {
+        Session { id, events: Vec::new(), next_seq: 1 }
+    }
+    /// Takes the next sequence number.
+    fn seq(&mut self) -> u64 {
+        let s = self.next_seq;
+        self.next_seq += 1;
+        s
+    }
 }
 
 #[derive(Default)]
@@ -270,7 +284,7 @@ impl Shared {
         let Some(session) = inner.session.as_mut() else {
             return Err(format!("fake discord: no gateway session yet; wait_ready() before injecting {t}"));
         };
-        let seq = session.events.len() + 1;
+        let seq = session.seq();
         let frame = json!({"op": 0, "t": t, "s": seq, "d": d});
         if self.config.validate_dispatches {
             // serenity drops a dispatch it cannot parse with only a warn!: say so loudly here.
@@ -281,7 +295,7 @@ impl Shared {
             }
         }
         let frame = frame.to_string();
-        session.events.push(frame.clone());
+        session.events.push((seq, frame.clone()));
         if let Some(conn) = &inner.conn {
             let _ = conn.tx.send(Control::Text(frame));
         }
@@ -806,6 +820,17 @@ impl FakeDiscord {
         self.shared.lock().faults.push((method.to_string(), path_prefix.to_string(), status, times));
     }
 
+    /// Skips `n` sequence numbers: the next dispatch's `s` is `n` above the
+    /// one the client expects, as when Discord loses dispatches (serenity
+    /// then logs "Sequence off").
+    pub fn skip_sequence(&self, n: u64) {
+        let mut inner = self.shared.lock();
+        match inner.session.as_mut() {
+            Some(session) => session.next_seq += n,
+            None => panic!("fake discord: no gateway session yet; wait_ready() before skip_sequence"),
+        }
+    }
+
     /// Drops the attached gateway connection (no-op when none is attached).
     pub fn drop_gateway(&self, how: GatewayDrop) {
         let mut inner = self.shared.lock();
@@ -1047,15 +1072,18 @@ fn identify(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender
             let _ = tx.send(Control::Close(4004));
         } else {
             let session_id = format!("session-{}", shared.new_id());
-            let ready = json!({"op": 0, "t": "READY", "s": 1, "d": ready_json(shared, &session_id)}).to_string();
-            let mut events = vec![ready.clone()];
+            let mut session = Session::new(session_id.clone());
+            let seq = session.seq();
+            let ready = json!({"op": 0, "t": "READY", "s": seq, "d": ready_json(shared, &session_id)}).to_string();
+            session.events.push((seq, ready.clone()));
             let _ = tx.send(Control::Text(ready));
             if shared.config.guild_create {
-                let gc = json!({"op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild_json(&shared.config)}).to_string();
-                events.push(gc.clone());
+                let seq = session.seq();
+                let gc = json!({"op": 0, "t": "GUILD_CREATE", "s": seq, "d": guild_json(&shared.config)}).to_string();
+                session.events.push((seq, gc.clone()));
                 let _ = tx.send(Control::Text(gc));
             }
-            inner.session = Some(Session { id: session_id, events });
+            inner.session = Some(session);
             if let Some(old) = inner.conn.replace(Conn { id: conn_id, tx: tx.clone() }) {
                 let _ = old.tx.send(Control::Close(4000));
             }
@@ -1069,7 +1097,7 @@ fn identify(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender
 /// RESUMED; an unknown session gets op 9 (not resumable).
 fn resume(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender<Control>) {
     let token_ok = d["token"].as_str().is_some_and(|t| shared.token_ok(t));
-    let after = d["seq"].as_u64().unwrap_or(0) as usize;
+    let after = d["seq"].as_u64().unwrap_or(0);
     {
         let mut inner = shared.lock();
         let session = inner.session.as_mut().filter(|s| Some(s.id.as_str()) == d["session_id"].as_str());
@@ -1077,12 +1105,12 @@ fn resume(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender<C
             let _ = tx.send(Control::Text(json!({"op": 9, "s": null, "t": null, "d": false}).to_string()));
             return;
         };
-        for frame in session.events.iter().skip(after) {
+        for (_, frame) in session.events.iter().filter(|(s, _)| *s > after) {
             let _ = tx.send(Control::Text(frame.clone()));
         }
-        let seq = session.events.len() + 1;
+        let seq = session.seq();
         let resumed = json!({"op": 0, "t": "RESUMED", "s": seq, "d": {}}).to_string();
-        session.events.push(resumed.clone());
+        session.events.push((seq, resumed.clone()));
         let _ = tx.send(Control::Text(resumed));
         if let Some(old) = inner.conn.replace(Conn { id: conn_id, tx: tx.clone() }) {
             let _ = old.tx.send(Control::Close(4000));
