@@ -2,7 +2,8 @@
 //! log. Read-only: these commands open an existing store and never append.
 //!
 //! The database is `--database URL`, else `DATABASE_URL` from the environment,
-//! else `DATABASE_URL` from `.env`. Exit codes: 0 done (verify: intact),
+//! else `DATABASE_URL` from `./.env` (or `--env-file FILE`; never a parent
+//! directory's). Exit codes: 0 done (verify: intact),
 //! 1 verify found a broken chain / show found nothing, 2 usage, config or
 //! database errors.
 
@@ -94,8 +95,8 @@ pub struct ExportArgs {
 const APPROVER_KINDS: [RecordKind; 4] =
     [RecordKind::Approved, RecordKind::Override, RecordKind::ApprovalRefused, RecordKind::Rejected];
 
-pub async fn run(args: AuditArgs) -> i32 {
-    let url = match database_url(args.database) {
+pub async fn run(args: AuditArgs, env_file: Option<&Path>) -> i32 {
+    let url = match database_url(args.database, env_file) {
         Ok(url) => url,
         Err(message) => {
             eprintln!("safetweet audit: {message}");
@@ -147,12 +148,13 @@ impl From<std::io::Error> for CliError {
     }
 }
 
-/// `--database`, else `DATABASE_URL` from the environment, else from `.env`.
-pub fn database_url(arg: Option<String>) -> Result<String, String> {
+/// `--database`, else `DATABASE_URL` from the environment, else from
+/// `./.env` (or `--env-file`).
+pub fn database_url(arg: Option<String>, env_file: Option<&Path>) -> Result<String, String> {
     if let Some(url) = arg.filter(|u| !u.trim().is_empty()) {
         return Ok(url);
     }
-    super::load_dotenv("audit");
+    super::load_dotenv("audit", env_file)?;
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Ok(url),
         _ => Err("no audit database given: pass --database URL or set DATABASE_URL \

@@ -1,6 +1,6 @@
 //! `safetweet serve [--config DIR]`: runs the Discord bot.
 //!
-//! Reads `.env` and the environment (`DISCORD_TOKEN`, `DATABASE_URL`,
+//! Reads `./.env` (or `--env-file`) and the environment (`DISCORD_TOKEN`, `DATABASE_URL`,
 //! optional `DISCORD_API_URL`, `RUST_LOG`), `DIR/bot.toml` (default
 //! `./config/bot.toml`) and `DIR/rules.toml` (the built-in rules when the
 //! folder has none), opens the audit log, and hands over to
@@ -23,8 +23,12 @@ pub struct ServeArgs {
     pub check_config: bool,
 }
 
-pub async fn run(args: ServeArgs, config: Option<PathBuf>) -> i32 {
-    super::load_dotenv("serve");
+/// `env_file`: `--env-file`, read instead of `./.env`.
+pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Path>) -> i32 {
+    if let Err(e) = super::load_dotenv("serve", env_file) {
+        eprintln!("safetweet serve: {e}");
+        return 2;
+    }
     init_tracing();
     match setup(config.as_deref()) {
         Err(e) => {

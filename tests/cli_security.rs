@@ -1,0 +1,63 @@
+//! Security hardening of the command line (issue 9, Medium and Low items),
+//! run as the real binary: where secrets come from, file permissions, the
+//! read-only audit commands, redacted database URLs and terminal/spreadsheet
+//! safe output.
+
+mod audit_support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_safetweet");
+
+/// Runs `safetweet ARGS` in `cwd` with none of the bot's variables inherited.
+fn safetweet(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("DISCORD_API_URL")
+        .output()
+        .expect("run safetweet")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+// ---- item 4: `.env` only from the working directory (or --env-file) --------
+
+#[tokio::test]
+async fn a_dot_env_in_a_parent_directory_is_ignored() {
+    let parent = tempfile::tempdir().unwrap();
+    let child = parent.path().join("work");
+    std::fs::create_dir(&child).unwrap();
+    safetweet::audit::open(&format!("sqlite://{}", parent.path().join("planted.db").display())).await.unwrap();
+    let planted = format!("DATABASE_URL=sqlite://{}\n", parent.path().join("planted.db").display());
+    std::fs::write(parent.path().join(".env"), &planted).unwrap();
+
+    for args in [&["audit", "verify"][..], &["audit", "list"]] {
+        let o = safetweet(&child, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains("no audit database given"), "{args:?}: {}", stderr(&o));
+    }
+
+    // The working directory's own .env counts…
+    std::fs::write(child.join(".env"), &planted).unwrap();
+    let o = safetweet(&child, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(child.join(".env")).unwrap();
+    // …and so does a file named with --env-file.
+    let o = safetweet(&child, &["--env-file", "../.env", "audit", "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("intact"), "{}", stdout(&o));
+    // A file named with --env-file that cannot be read is an error, not a silent default.
+    let o = safetweet(&child, &["--env-file", "missing.env", "audit", "verify"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("missing.env"), "{}", stderr(&o));
+}
