@@ -65,3 +65,21 @@ async fn a_gateway_sequence_gap_does_not_put_the_draft_in_the_log() {
     bot.assert_output_free_of(&[secret, "Okafor", "555-201-4477", "Walk-ins are welcome"]);
     assert_eq!(kinds(&audit.for_message(id).await), vec!["submitted"]);
 }
+
+/// Issue 9, item 14: the token goes to the gateway in IDENTIFY, so a
+/// discovered gateway must be `wss://`, or `ws://` on a loopback address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_text_gateway_on_another_host_is_refused_before_the_token_is_sent() {
+    let mut config = FakeConfig::new(TOKEN);
+    config.discovered_gateway = Some("ws://gateway.example.invalid/ws".into());
+    let fake = FakeDiscord::start(config).await;
+    let env = BotEnv::new();
+    let mut bot = env.spawn(&fake);
+    let status = bot.wait_exit(STARTUP).await;
+    let out = bot.output();
+    assert_eq!(status.code(), Some(2), "{out}");
+    assert!(out.contains("ws://gateway.example.invalid"), "names the URL: {out}");
+    assert!(out.contains("wss://"), "says what is accepted: {out}");
+    assert!(fake.identifies().is_empty());
+    bot.assert_output_free_of(&[]);
+}

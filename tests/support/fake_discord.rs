@@ -60,6 +60,10 @@ pub struct FakeConfig {
     /// Echo the bot's own messages, edits and reactions back as dispatches,
     /// as Discord does.
     pub echo_own_events: bool,
+    /// What gateway discovery (`GET /gateway`) answers instead of the
+    /// fake's own `ws://127.0.0.1:PORT/ws` (e.g. a plain-text gateway on
+    /// another host).
+    pub discovered_gateway: Option<String>,
 }
 
 impl FakeConfig {
@@ -71,6 +75,7 @@ impl FakeConfig {
             heartbeat_interval_ms: 5_000,
             validate_dispatches: true,
             echo_own_events: true,
+            discovered_gateway: None,
         }
     }
 }
@@ -1227,7 +1232,8 @@ fn answer(
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     // Gateway discovery needs no token in real Discord either.
     if method == Method::GET && segs == ["gateway"] {
-        return Json(json!({"url": shared.ws_url()})).into_response();
+        let url = shared.config.discovered_gateway.clone().unwrap_or_else(|| shared.ws_url());
+        return Json(json!({"url": url})).into_response();
     }
     if !authorized {
         return error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized");
