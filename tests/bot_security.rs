@@ -6,8 +6,8 @@ mod support;
 
 use safetweet::audit::{AuditRecord, RecordKind};
 use std::time::Duration;
-use support::fake_discord::{FakeConfig, FakeDiscord};
-use support::{people, BotEnv, BotProcess, REVIEW_CHANNEL, TOKEN};
+use support::fake_discord::{FakeConfig, FakeDiscord, Person};
+use support::{people, BotEnv, BotProcess, APPROVE, MANAGER_ROLE, REJECT, REVIEW_CHANNEL, TOKEN};
 
 const STARTUP: Duration = Duration::from_secs(60);
 const STEP: Duration = Duration::from_secs(20);
@@ -82,4 +82,86 @@ async fn a_plain_text_gateway_on_another_host_is_refused_before_the_token_is_sen
     assert!(out.contains("wss://"), "says what is accepted: {out}");
     assert!(fake.identifies().is_empty());
     bot.assert_output_free_of(&[]);
+}
+
+/// A fake and a bot connected to it, with the audit store open.
+struct World {
+    fake: FakeDiscord,
+    _env: BotEnv,
+    bot: BotProcess,
+    audit: support::Audit,
+}
+
+impl World {
+    async fn start() -> World {
+        Self::start_in(BotEnv::new()).await
+    }
+
+    async fn start_in(env: BotEnv) -> World {
+        let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+        let mut bot = env.spawn(&fake);
+        wait_connected(&fake, &mut bot, 1).await;
+        let audit = env.audit().await;
+        World { fake, _env: env, bot, audit }
+    }
+
+    /// Posts a draft and waits for its review reply and submitted record.
+    async fn draft(&self, author: &Person, text: &str) -> u64 {
+        let id = self.fake.message_create(REVIEW_CHANNEL, author, text);
+        self.fake.wait_reply(id, STEP).await;
+        self.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+        id
+    }
+
+    async fn wait_approve_reaction(&self, message: u64) {
+        self.fake
+            .wait_request(STEP, &format!("the bot's ✅ on {message}"), |r| {
+                r.is_own_reaction(REVIEW_CHANNEL, message, APPROVE)
+            })
+            .await;
+    }
+
+    /// A clean draft whose ✅ has arrived: everything the bot started before it has had its turn.
+    async fn barrier(&self) {
+        let id = self
+            .draft(&people::other_staff(), "Our pharmacy hours change next week: open until 9pm on weekdays.")
+            .await;
+        self.wait_approve_reaction(id).await;
+    }
+
+    /// Messages the bot posted in the review channel after request `since` that mention `who`.
+    fn lines_to(&self, since: usize, who: &Person) -> Vec<String> {
+        let mention = format!("<@{}>", who.id);
+        self.fake.requests()[since..]
+            .iter()
+            .filter(|r| r.message_post_channel() == Some(REVIEW_CHANNEL))
+            .filter_map(|r| r.body["content"].as_str().map(str::to_string))
+            .filter(|c| c.contains(&mention))
+            .collect()
+    }
+}
+
+/// Issue 9, item 10: another bot's account, even one holding a manager
+/// role, can neither approve nor reject.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reactions_from_bot_accounts_are_ignored() {
+    let w = World::start().await;
+    let mut robot = Person::bot(6001, "Scheduler");
+    robot.roles = vec![MANAGER_ROLE];
+    let approve_me = w.draft(&people::author(), CLEAN_DRAFT).await;
+    w.wait_approve_reaction(approve_me).await;
+    let reject_me =
+        w.draft(&people::author(), "Our blood drive is this Saturday from 9am to 3pm at the main lobby.").await;
+    w.wait_approve_reaction(reject_me).await;
+    let before = w.fake.requests().len();
+    w.fake.reaction_add(REVIEW_CHANNEL, approve_me, &robot, APPROVE);
+    w.fake.reaction_add(REVIEW_CHANNEL, reject_me, &robot, REJECT);
+    w.barrier().await;
+    assert_eq!(kinds(&w.audit.for_message(approve_me).await), vec!["submitted"], "no approval by a bot");
+    assert_eq!(kinds(&w.audit.for_message(reject_me).await), vec!["submitted"]);
+    assert!(w.lines_to(before, &robot).is_empty(), "a bot is not asked for a reason: {:?}", w.lines_to(before, &robot));
+    // The same reactions from a person with the role count.
+    w.fake.reaction_add(REVIEW_CHANNEL, approve_me, &people::manager(), APPROVE);
+    w.audit.wait_for(approve_me, RecordKind::Approved, 1, STEP).await;
+    w.bot.assert_output_free_of(&[CLEAN_DRAFT]);
 }

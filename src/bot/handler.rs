@@ -216,7 +216,8 @@ impl Bot {
     // ----- events -------------------------------------------------------
 
     /// Whether a message may be a draft: a person's regular message (or
-    /// inline reply) in a review channel.
+    /// inline reply) in a review channel. Nothing else is handled at all:
+    /// a bot's reply to a question for a reason is no answer either.
     pub(crate) fn may_be_draft(&self, msg: &Message) -> bool {
         self.config.is_review_channel(msg.channel_id.get())
             && !msg.author.bot
@@ -404,7 +405,10 @@ impl Bot {
             return;
         }
         let Some(user) = r.user_id.map(|u| u.get()) else { return };
-        if user == self.policy.bot_id {
+        // Our own reactions, and other bots' (an integration holding a
+        // manager role is still not a person who reviewed the draft).
+        if user == self.policy.bot_id || r.member.as_ref().is_some_and(|m| m.user.bot) {
+            debug!(message_id = r.message_id.get(), user_id = user, "reaction by a bot ignored");
             return;
         }
         let decision = if emoji_is(&self.config.approve_emoji, &r.emoji) {
