@@ -61,3 +61,39 @@ async fn a_dot_env_in_a_parent_directory_is_ignored() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("missing.env"), "{}", stderr(&o));
 }
+
+// ---- item 11: the audit database and exports are private to their owner ---
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_files_and_exports_are_created_owner_only() {
+    use audit_support::record;
+    use safetweet::audit::RecordKind;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let url = format!("sqlite://{}", db.display());
+    {
+        let store = safetweet::audit::open(&url).await.unwrap();
+        store.append(record(RecordKind::Submitted, 501, 0)).await.unwrap();
+        for file in ["audit.db", "audit.db-wal", "audit.db-shm"] {
+            assert_eq!(mode(&dir.path().join(file)), 0o600, "{file}");
+        }
+    }
+    // The bot's bookkeeping tables may be opened first on a fresh file.
+    let bot_db = dir.path().join("bot.db");
+    safetweet::bot::BotDb::open(&format!("sqlite://{}", bot_db.display())).await.unwrap();
+    assert_eq!(mode(&bot_db), 0o600);
+
+    for format in ["jsonl", "csv"] {
+        let out = format!("export.{format}");
+        let o = safetweet(dir.path(), &["audit", "--database", &url, "export", "--format", format, "--out", &out]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(mode(&dir.path().join(&out)), 0o600, "{out}");
+    }
+}

@@ -147,6 +147,9 @@ pub enum AuditError {
     /// A read-only open named a SQLite file that does not exist.
     #[error("no audit database at {0:?}")]
     NotFound(String),
+    /// The database file could not be created (owner-only).
+    #[error("audit database file: {0}")]
+    File(#[from] std::io::Error),
 }
 
 /// The audit store: append-only. There is deliberately no update or delete.

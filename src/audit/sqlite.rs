@@ -1,6 +1,7 @@
 //! The SQLite audit store, the embedded default: one file, WAL,
 //! `synchronous=FULL` (a record acknowledged by `append` survives a crash or
-//! power loss), schema from `migrations/sqlite` on first use.
+//! power loss), schema from `migrations/sqlite` on first use, created
+//! owner-only (0600, and so are its `-wal` and `-shm` files).
 //!
 //! Appends are serialized twice over: a mutex inside the process, and
 //! `BEGIN IMMEDIATE` (which takes SQLite's write lock before reading the tail)
@@ -24,7 +25,11 @@ impl SqliteStore {
     /// Opens (creating if `create`) the database at a `sqlite:` URL and brings
     /// its schema up to date.
     pub async fn open(url: &str, create: bool) -> Result<SqliteStore, AuditError> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)?;
+        if create {
+            create_owner_only(url, &options)?;
+        }
+        let options = options
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -46,6 +51,40 @@ impl SqliteStore {
     /// The underlying pool (for tests and tools that inspect the file).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Creates the database file a `sqlite:` URL names, readable and writable
+/// by its owner only (0600), if it does not exist yet; SQLite then opens it
+/// as a new, empty database and gives its `-wal` and `-shm` files the same
+/// permissions. (SQLite itself would create it 0644: every local user could
+/// read the drafts.) An existing file keeps its permissions; one readable by
+/// others is logged as a warning.
+pub fn create_owner_only(url: &str, options: &SqliteConnectOptions) -> std::io::Result<()> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let path = options.get_filename();
+    let mut new = std::fs::OpenOptions::new();
+    new.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut new, 0o600);
+    match new.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            if let Ok(meta) = std::fs::metadata(path) {
+                use std::os::unix::fs::PermissionsExt;
+                if meta.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(
+                        mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                        "the database file is readable by other users: chmod 600 it (and its -wal and -shm files)"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(std::io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))),
     }
 }
 

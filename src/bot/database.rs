@@ -108,7 +108,9 @@ impl BotDb {
     /// Opens (and if needed creates) the tables in the database a URL names.
     pub async fn open(url: &str) -> Result<BotDb, sqlx::Error> {
         let pool = if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)?
+            let opts = SqliteConnectOptions::from_str(url)?;
+            crate::audit::sqlite::create_owner_only(url, &opts).map_err(sqlx::Error::Io)?;
+            let opts = opts
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // Bookkeeping, not evidence: losing the last write to a power

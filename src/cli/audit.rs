@@ -285,18 +285,20 @@ async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Res
     Ok(0)
 }
 
-/// Writes a file completely or not at all: a temp file beside it, synced, then renamed.
+/// Writes a file completely or not at all: a temp file beside it, synced, then
+/// renamed over `path`. The temp file is created new and owner-only (0600):
+/// `create_new` never follows a symlink planted under its name (another name
+/// is tried instead), and the export, which holds drafts, is not readable by
+/// other users.
 fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file name", path.display()))
     })?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".partial-{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
+    let (tmp, file) = create_temp_beside(dir, name)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))?;
     let written = (|| {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut file = std::io::BufWriter::new(file);
         write(&mut file)?;
         file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -305,6 +307,27 @@ fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Resul
         let _ = std::fs::remove_file(&tmp);
     }
     written.map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+}
+
+/// A new owner-only file `.NAME.partial-PID-N` in `dir` (the first free N).
+fn create_temp_beside(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<(PathBuf, std::fs::File)> {
+    const TRIES: u32 = 1000;
+    for n in 0..TRIES {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".partial-{}-{n}", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name for the temporary file"))
 }
 
 async fn verify(store: &dyn audit::AuditStore) -> Result<i32, CliError> {
@@ -461,6 +484,29 @@ mod tests {
         assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("🎉🎉", 4), "🎉🎉");
+    }
+
+    /// Issue 9, item 11: the temp file beside the export is created new, so a
+    /// symlink planted under its name is never followed.
+    #[cfg(unix)]
+    #[test]
+    fn an_export_never_writes_through_a_planted_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        // The temp names to be tried first (and the one used before they were created new).
+        let pid = std::process::id();
+        let planted =
+            (0..64).map(|n| format!(".out.jsonl.partial-{pid}-{n}")).chain([format!(".out.jsonl.partial-{pid}")]);
+        for name in planted {
+            std::os::unix::fs::symlink(&victim, dir.path().join(name)).unwrap();
+        }
+        let out = dir.path().join("out.jsonl");
+        write_whole(&out, |w| w.write_all(b"exported\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "exported\n");
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     #[test]
