@@ -97,3 +97,79 @@ async fn the_sqlite_files_and_exports_are_created_owner_only() {
         assert_eq!(mode(&dir.path().join(&out)), 0o600, "{out}");
     }
 }
+
+// ---- item 12: the read-side commands do not change the evidence file -----
+
+#[tokio::test]
+async fn read_only_audit_commands_leave_the_database_file_as_it_was() {
+    use audit_support::record;
+    use safetweet::audit::RecordKind;
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("evidence.db");
+    let url = format!("sqlite://{}", db.display());
+    {
+        let store = safetweet::audit::open(&url).await.unwrap();
+        for (i, kind) in [RecordKind::Submitted, RecordKind::Approved].into_iter().enumerate() {
+            store.append(record(kind, 501, i as u64)).await.unwrap();
+        }
+    }
+    // An archived copy, as a compliance officer receives it: a rollback-journal file.
+    {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("PRAGMA journal_mode=DELETE").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    assert_eq!(&before[18..20], &[1, 1], "legacy (rollback journal) format before the commands");
+    for args in [
+        &["verify"][..],
+        &["list"],
+        &["show", "501"],
+        &["export", "--format", "jsonl"],
+        &["export", "--format", "csv", "--out", "out.csv"],
+    ] {
+        let mut all = vec!["audit", "--database", &url];
+        all.extend_from_slice(args);
+        let o = safetweet(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(std::fs::read(&db).unwrap() == before, "{args:?} changed the database file");
+        for side in ["evidence.db-wal", "evidence.db-shm", "evidence.db-journal"] {
+            assert!(!dir.path().join(side).exists(), "{args:?} left {side}");
+        }
+    }
+    // A file that is not (yet) an audit log is named as such, and left alone too.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let o = safetweet(dir.path(), &["audit", "--database", "sqlite://empty.db", "verify"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("no SafeTweet audit log"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&empty).unwrap(), b"");
+}
+
+/// The read-side store writes nothing on either database: on PostgreSQL its
+/// session is read-only and it runs no migrations.
+#[tokio::test]
+async fn the_read_side_store_cannot_write_and_needs_the_schema() {
+    use audit_support::{record, TestDb};
+    use safetweet::audit::RecordKind;
+    let mut dbs = vec![TestDb::sqlite()];
+    dbs.extend(TestDb::postgres("read_side_store").await);
+    for db in dbs {
+        // No schema yet: named, and not created by the read side.
+        if db.is_postgres() {
+            let err = safetweet::audit::open_existing(db.url()).await.err().expect("no schema yet");
+            assert!(err.to_string().contains("no SafeTweet audit log"), "{err}");
+            let probe = db.exec_as_owner("SELECT 1 FROM _sqlx_migrations").await;
+            assert!(probe.is_err(), "the read side ran migrations");
+        }
+        let store = safetweet::audit::open(db.url()).await.unwrap();
+        store.append(record(RecordKind::Submitted, 501, 0)).await.unwrap();
+        let reader = safetweet::audit::open_existing(db.url()).await.unwrap();
+        assert_eq!(reader.query(&Default::default()).await.unwrap().len(), 1);
+        assert!(reader.append(record(RecordKind::Approved, 501, 1)).await.is_err(), "{}", db.url());
+        assert_eq!(store.query(&Default::default()).await.unwrap().len(), 1);
+        drop((store, reader));
+        db.cleanup().await;
+    }
+}

@@ -147,6 +147,9 @@ pub enum AuditError {
     /// A read-only open named a SQLite file that does not exist.
     #[error("no audit database at {0:?}")]
     NotFound(String),
+    /// A read-only open found no (or an older) audit schema.
+    #[error("{0}")]
+    Schema(String),
     /// The database file could not be created (owner-only).
     #[error("audit database file: {0}")]
     File(#[from] std::io::Error),
@@ -171,28 +174,29 @@ pub trait AuditStore: Send + Sync {
 /// Opens the store a database URL names: `sqlite://PATH` (created with its
 /// schema on first use) or `postgres://…` / `postgresql://…`.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
-    open_with(url, true).await
+    match Backend::of(url) {
+        Some(Backend::Sqlite) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, true).await?)),
+        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?)),
+        None => Err(AuditError::UnsupportedUrl(redact_url(url))),
+    }
 }
 
-/// Like [`open`], but a SQLite file must already exist: for the read-side
-/// command line, where a mistyped path should be an error, not a new empty log.
+/// Opens an existing audit log read-only, for the read-side command line
+/// (`list`, `show`, `export`, `verify`): a SQLite file must already exist (a
+/// mistyped path is an error, not a new empty log), and nothing is written
+/// to the database: no journal-mode switch, no migrations (an older schema
+/// is an error). Appends through the store fail.
 pub async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
-    open_with(url, false).await
-}
-
-async fn open_with(url: &str, create: bool) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
     match Backend::of(url) {
         Some(Backend::Sqlite) => {
-            if !create {
-                if let Some(path) = sqlite_path(url) {
-                    if !std::path::Path::new(&path).exists() {
-                        return Err(AuditError::NotFound(path));
-                    }
+            if let Some(path) = sqlite_path(url) {
+                if !std::path::Path::new(&path).exists() {
+                    return Err(AuditError::NotFound(path));
                 }
             }
-            Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, create).await?))
+            Ok(std::sync::Arc::new(sqlite::SqliteStore::open_read_only(url).await?))
         }
-        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?)),
+        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open_read_only(url).await?)),
         None => Err(AuditError::UnsupportedUrl(redact_url(url))),
     }
 }

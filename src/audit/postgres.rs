@@ -34,6 +34,22 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PostgresStore { pool })
     }
+
+    /// For the read-side commands: no migrations, and every transaction of
+    /// the session read-only (`default_transaction_read_only`). The schema
+    /// must be the one this version writes.
+    pub async fn open_read_only(url: &str) -> Result<PostgresStore, AuditError> {
+        let options = PgConnectOptions::from_str(url)?
+            .application_name("safetweet audit")
+            .options([("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        super::sql::check_schema(&pool, &sqlx::migrate!("./migrations/postgres")).await?;
+        Ok(PostgresStore { pool })
+    }
 }
 
 #[async_trait]

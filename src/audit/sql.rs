@@ -1,6 +1,7 @@
 //! What the two SQL stores share, written once and generic over the database:
 //! reading a row into a [`RawRecord`], the filtered SELECT, `head`, the paged
-//! `verify` walk, and the read-the-tail-then-INSERT step of `append`.
+//! `verify` walk, the read-the-tail-then-INSERT step of `append`, and the
+//! schema check of a read-only open.
 //!
 //! What differs is small: the bind placeholders and how the `time` column is
 //! stored are [`Dialect`]; connecting, how appends are serialized (a mutex and
@@ -112,6 +113,34 @@ fn select_where<DB: Dialect>(filter: &Filter) -> (String, Vec<Value<DB::Time>>) 
 /// The placeholders of values 1 to `count`, comma-separated.
 fn placeholders<DB: Dialect>(count: usize) -> String {
     (1..=count).map(DB::placeholder).collect::<Vec<_>>().join(", ")
+}
+
+/// Whether every migration of `migrator` has been applied to the database
+/// behind `pool` (read only: what the read-side stores check instead of migrating).
+pub(crate) async fn check_schema<DB>(
+    pool: &sqlx::Pool<DB>,
+    migrator: &sqlx::migrate::Migrator,
+) -> Result<(), AuditError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .map_err(|_| AuditError::Schema("no SafeTweet audit log in this database (no schema yet)".into()))?;
+    let applied: Vec<i64> = rows.iter().filter_map(|r| r.try_get("version").ok()).collect();
+    if migrator.iter().any(|m| !applied.contains(&m.version)) {
+        return Err(AuditError::Schema(
+            "the audit log's schema is older than this SafeTweet; start the bot (safetweet serve) once to upgrade it"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The `audit_records` table of a database of dialect `DB` (only associated

@@ -16,6 +16,11 @@ use sqlx::{Sqlite, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The schema migrations this version of SafeTweet expects.
+fn migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("./migrations/sqlite")
+}
+
 pub struct SqliteStore {
     pool: SqlitePool,
     write_lock: tokio::sync::Mutex<()>,
@@ -44,7 +49,27 @@ impl SqliteStore {
             .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        migrator().run(&pool).await?;
+        Ok(SqliteStore { pool, write_lock: tokio::sync::Mutex::new(()) })
+    }
+
+    /// Opens an existing database read-only, for the read-side commands: no
+    /// journal-mode switch, no migrations, nothing written to the evidence
+    /// file (a rollback-journal archive stays one). The schema must be the
+    /// one this version writes ([`AuditError::Schema`] otherwise). Appending
+    /// through this store fails.
+    pub async fn open_read_only(url: &str) -> Result<SqliteStore, AuditError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .read_only(true)
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(30));
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 2 })
+            .min_connections(if in_memory { 1 } else { 0 })
+            .connect_with(options)
+            .await?;
+        super::sql::check_schema(&pool, &migrator()).await?;
         Ok(SqliteStore { pool, write_lock: tokio::sync::Mutex::new(()) })
     }
 
