@@ -173,3 +173,48 @@ async fn the_read_side_store_cannot_write_and_needs_the_schema() {
         db.cleanup().await;
     }
 }
+
+// ---- item 13: no form of a database password reaches an error -------------
+
+#[test]
+fn database_passwords_never_reach_error_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/bot.toml"), "[discord]\nreview_channels = [3000]\nmanager_roles = [4000]\n")
+        .unwrap();
+    // Port 1 on loopback: nothing listens (sqlx keeps trying for its acquire
+    // timeout, so every command runs at once).
+    let urls = [
+        "postgres://bob:hunter2@127.0.0.1:1/audit",
+        "postgres://bob@127.0.0.1:1/audit?password=hunter2",
+        "postgres://bob@127.0.0.1:1/audit?sslmode=disable&password=hunter2&application_name=x",
+        "postgresql://127.0.0.1:1/audit?user=bob&pass%77ord=hunter2",
+        "postgres://bob:hunt%65r2@127.0.0.1:1/audit",
+        "mysql://bob:hunter2@127.0.0.1:1/audit",
+    ];
+    let mut running = Vec::new();
+    for url in urls {
+        let mut audit = Command::new(BIN);
+        audit.args(["audit", "--database", url, "verify"]);
+        let mut serve = Command::new(BIN);
+        serve
+            .args(["serve", "--config", "config"])
+            .env("DISCORD_TOKEN", "MTAwMA.fake-token.Zq9x")
+            .env("DATABASE_URL", url);
+        for mut cmd in [audit, serve] {
+            cmd.current_dir(dir.path())
+                .env_remove("DISCORD_API_URL")
+                .env_remove("RUST_LOG")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            running.push((url, cmd.spawn().expect("spawn safetweet")));
+        }
+    }
+    for (url, child) in running {
+        let o = child.wait_with_output().unwrap();
+        let shown = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(matches!(o.status.code(), Some(1 | 2)), "{url}: {shown}");
+        assert!(shown.contains("safetweet"), "{url}: an error is reported: {shown}");
+        assert!(!shown.contains("hunter2") && !shown.contains("hunt%65r2"), "{url}: {shown}");
+    }
+}

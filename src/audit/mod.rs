@@ -234,18 +234,63 @@ fn sqlite_path(url: &str) -> Option<String> {
     }
 }
 
-/// A URL fit for error messages and logs: any password replaced by `***`.
+/// A URL fit for error messages and logs: every password replaced by `***`:
+/// the one in the user info (`user:PASSWORD@host`, up to the last `@`, so
+/// also with an unencoded `/`, `?` or `@` in it) and the value of every query
+/// parameter whose name (percent-decoded, any case) contains `password`
+/// (`?password=`, `sslpassword=`).
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_string() };
-    let authority_start = scheme_end + 3;
-    let authority_end = url[authority_start..].find(['/', '?']).map_or(url.len(), |i| authority_start + i);
-    let authority = &url[authority_start..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:***{}", &url[..authority_start], &authority[..colon], &url[authority_start + at..])
+    let (head, rest) = url.split_at(scheme_end + 3);
+    // A ':' before the first '@' is in the user info: the password runs
+    // from it to the last '@' (a password may hold an unencoded '@', '/' or
+    // '?'). When a query also holds an '@', more than the password is
+    // hidden, never less.
+    let rest = match (rest.find(':'), rest.find('@'), rest.rfind('@')) {
+        (Some(colon), Some(first_at), Some(last_at)) if colon < first_at => {
+            format!("{}:***{}", &rest[..colon], &rest[last_at..])
         }
-        _ => url.to_string(),
+        _ => rest.to_string(),
+    };
+    let Some(q) = rest.find('?') else { return format!("{head}{rest}") };
+    let (before, query) = rest.split_at(q + 1);
+    let (query, fragment) = match query.find('#') {
+        Some(h) => query.split_at(h),
+        None => (query, ""),
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|param| match param.split_once('=') {
+            Some((key, _)) if percent_decoded(key).to_ascii_lowercase().contains("password") => format!("{key}=***"),
+            _ => param.to_string(),
+        })
+        .collect();
+    format!("{head}{before}{}{fragment}", params.join("&"))
+}
+
+/// `%XX` escapes decoded (bytes that are not UTF-8 become U+FFFD).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Makes a record storable the same way in both databases: time truncated
@@ -290,6 +335,29 @@ mod tests {
         assert_eq!(redact_url("postgres://bob@db/x"), "postgres://bob@db/x");
         assert_eq!(redact_url("mysql://a:b@c"), "mysql://a:***@c");
         assert_eq!(redact_url("nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn every_form_of_a_password_is_redacted() {
+        for (url, shown) in [
+            ("postgres://bob@db/x?password=s3cret", "postgres://bob@db/x?password=***"),
+            (
+                "postgres://db/x?sslmode=require&password=s3cret&user=bob",
+                "postgres://db/x?sslmode=require&password=***&user=bob",
+            ),
+            ("postgres://db/x?PASSWORD=s3cret", "postgres://db/x?PASSWORD=***"),
+            ("postgres://db/x?pass%77ord=s3cret", "postgres://db/x?pass%77ord=***"),
+            ("postgres://db/x?sslpassword=s3cret", "postgres://db/x?sslpassword=***"),
+            ("postgres://bob:s3cret@db/x?password=two", "postgres://bob:***@db/x?password=***"),
+            ("postgres://:s3cret@db/x", "postgres://:***@db/x"),
+            ("postgres://bob:s3/cr?et@db/x", "postgres://bob:***@db/x"),
+            ("postgres://bob:s3@cret@db:5432/x", "postgres://bob:***@db:5432/x"),
+            ("postgres://db/x?password=s3cret#frag", "postgres://db/x?password=***#frag"),
+            ("postgres://db/x?user=bob", "postgres://db/x?user=bob"),
+            ("sqlite://audit.db?mode=rwc", "sqlite://audit.db?mode=rwc"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
     }
 
     #[test]
