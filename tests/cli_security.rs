@@ -218,3 +218,59 @@ fn database_passwords_never_reach_error_messages() {
         assert!(!shown.contains("hunter2") && !shown.contains("hunt%65r2"), "{url}: {shown}");
     }
 }
+
+// ---- item 18: stored names cannot reorder the terminal, or run in a spreadsheet
+
+#[tokio::test]
+async fn bidi_controls_are_escaped_in_list_and_show_and_csv_safe_defuses_formulas() {
+    use audit_support::record;
+    use safetweet::audit::RecordKind;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    {
+        let store = safetweet::audit::open(&url).await.unwrap();
+        let mut submitted = record(RecordKind::Submitted, 501, 0);
+        // RIGHT-TO-LEFT OVERRIDE, a left-to-right isolate, an invisible separator, a tag character.
+        submitted.actor_name = "Ri\u{202E}yelR\u{2066}x\u{2069}\u{2063}\u{E0041}".into();
+        store.append(submitted).await.unwrap();
+        let mut rejected = record(RecordKind::Rejected, 501, 1);
+        rejected.actor_name = "=HYPERLINK(\"http://evil.example\",\"click\")".into();
+        rejected.reason = Some("+1 looks fine\u{200F}".into());
+        store.append(rejected).await.unwrap();
+        let mut approved = record(RecordKind::Approved, 501, 2);
+        approved.actor_name = "@SUM(A1:A9)".into();
+        approved.text = Some("-2+3 people".into());
+        store.append(approved).await.unwrap();
+    }
+    let invisible = ['\u{202E}', '\u{2066}', '\u{2069}', '\u{2063}', '\u{E0041}', '\u{200F}'];
+    for args in [&["list"][..], &["show", "501"]] {
+        let mut all = vec!["audit", "--database", &url];
+        all.extend_from_slice(args);
+        let o = safetweet(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(!out.contains(invisible), "{args:?} prints a raw format character:\n{out}");
+        assert!(out.contains("Ri\\u{202e}yelR"), "{args:?} shows it escaped:\n{out}");
+    }
+
+    // Exact by default (so `content_sha256` still matches `text`)…
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "export", "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(",\"=HYPERLINK("), "{}", stdout(&o));
+    // …and with --csv-safe no cell starts a formula.
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "export", "--format", "csv", "--csv-safe"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = stdout(&o);
+    for cell in ["\"'=HYPERLINK(", "'+1 looks fine", "'@SUM(A1:A9)", "'-2+3 people"] {
+        assert!(csv.contains(cell), "{cell}: {csv}");
+    }
+    for line in csv.lines() {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell:?} in {line}");
+        }
+    }
+    // Only for CSV.
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "export", "--format", "jsonl", "--csv-safe"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+}

@@ -87,6 +87,10 @@ pub struct ExportArgs {
     /// Write to this file (replaced whole, only once the export is complete) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// CSV for spreadsheets: a cell starting with =, +, -, @, tab or CR gets a leading ' so it is never run
+    /// as a formula (values are then no longer exactly as stored).
+    #[arg(long)]
+    pub csv_safe: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -257,8 +261,13 @@ async fn show(store: &dyn audit::AuditStore, message_id: u64) -> Result<i32, Cli
 }
 
 async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Result<i32, CliError> {
+    if args.csv_safe && args.format != ExportFormat::Csv {
+        eprintln!("safetweet audit export: --csv-safe is for --format csv");
+        return Ok(2);
+    }
     let records = fetch(store, &args.filter).await?;
     let format = args.format;
+    let row = if args.csv_safe { export::csv_row_safe } else { export::csv_row };
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {
             ExportFormat::Jsonl => {
@@ -269,7 +278,7 @@ async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Res
             ExportFormat::Csv => {
                 out.write_all(export::csv_header().as_bytes())?;
                 for r in &records {
-                    out.write_all(export::csv_row(r).as_bytes())?;
+                    out.write_all(row(r).as_bytes())?;
                 }
             }
         }
@@ -348,10 +357,50 @@ async fn verify(store: &dyn audit::AuditStore) -> Result<i32, CliError> {
     }
 }
 
-/// Control characters (ANSI escapes…) shown as escapes, so stored text cannot
-/// drive the terminal.
+/// Control characters (ANSI escapes…), format characters (bidi overrides
+/// and isolates, zero-width and invisible characters, tag characters) and
+/// line/paragraph separators shown as escapes (`\u{202e}`), so stored text
+/// (a display name, a reason) can neither drive the terminal nor reorder or
+/// hide what a line shows.
 fn printable(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || is_format_or_separator(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Unicode's format characters (general category Cf, as of Unicode 15.1)
+/// and the line and paragraph separators (Zl, Zp).
+fn is_format_or_separator(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// At most `max` characters of `s`, [`printable`].
@@ -482,6 +531,9 @@ mod tests {
     #[test]
     fn control_characters_cannot_reach_the_terminal() {
         assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(printable("Ri\u{202E}yel\u{2066}R\u{2069}"), "Ri\\u{202e}yel\\u{2066}R\\u{2069}");
+        assert_eq!(printable("a\u{200B}b\u{2028}c\u{E0041}"), "a\\u{200b}b\\u{2028}c\\u{e0041}");
+        assert_eq!(printable("Zoë O'Neil 🎉 مرحبا"), "Zoë O'Neil 🎉 مرحبا", "letters and emoji stay");
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("🎉🎉", 4), "🎉🎉");
     }
