@@ -274,3 +274,30 @@ async fn bidi_controls_are_escaped_in_list_and_show_and_csv_safe_defuses_formula
     let o = safetweet(dir.path(), &["audit", "--database", &url, "export", "--format", "jsonl", "--csv-safe"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
 }
+
+// ---- item 6: verify requires the canonical stored forms ---------------------
+
+#[tokio::test]
+async fn a_rewritten_time_fails_verify_instead_of_hiding_from_filters() {
+    use audit_support::{record, TestDb};
+    use safetweet::audit::RecordKind;
+    let db = TestDb::sqlite();
+    {
+        let store = safetweet::audit::open(db.url()).await.unwrap();
+        for i in 0..3 {
+            store.append(record(RecordKind::Submitted, 501 + i, i)).await.unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url().to_string();
+    let until = ["audit", "--database", url.as_str(), "list", "--until", "2026-11-20T09:01:30Z"];
+    let o = safetweet(dir.path(), &until);
+    assert!(stdout(&o).contains("  502  "), "{}", stdout(&o));
+    // The same instant in another RFC 3339 spelling: text filters no longer see it.
+    db.tamper("UPDATE audit_records SET time = '2026-11-20T11:01:00.123456+02:00' WHERE seq = 2").await;
+    let o = safetweet(dir.path(), &until);
+    assert!(!stdout(&o).contains("  502  "), "the filter compares the stored text: {}", stdout(&o));
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("seq 2") && stdout(&o).contains("time"), "{}", stdout(&o));
+}

@@ -251,6 +251,22 @@ impl RawRecord {
     }
 }
 
+/// The first column of `stored` whose text is not exactly what
+/// [`RawRecord::from_record`] writes for the values it parsed to. (Ids are
+/// checked by [`parse_id`] already: decimal digits, no leading zero.)
+fn non_canonical_column(stored: &RawRecord, parsed: &AuditRecord) -> Option<&'static str> {
+    let canonical = RawRecord::from_record(parsed);
+    if stored.time != canonical.time {
+        Some("time")
+    } else if stored.findings != canonical.findings {
+        Some("findings")
+    } else if stored.roles != canonical.roles {
+        Some("roles")
+    } else {
+        None
+    }
+}
+
 /// Walks a chain in `seq` order, one record at a time, remembering only the
 /// previous hash: memory stays flat however long the chain is.
 #[derive(Debug)]
@@ -286,7 +302,14 @@ impl ChainWalk {
             return Err((self.expected_seq, problem));
         }
         let stored_hash = raw.hash.clone();
+        let stored = raw.clone();
         let record = raw.into_record().map_err(|p| (seq, format!("unreadable record: {p}")))?;
+        // The hash covers the parsed values: another spelling of the same
+        // value (a time in another offset, JSON with spaces or extra keys)
+        // hashes the same, yet text filters compare the stored spelling.
+        if let Some(column) = non_canonical_column(&stored, &record) {
+            return Err((seq, format!("its {column} is not stored in its canonical form (the column was rewritten)")));
+        }
         if recompute(&record) != stored_hash {
             return Err((seq, "its content does not match its hash (the record was edited)".to_string()));
         }
@@ -528,6 +551,36 @@ mod tests {
             assert!(parse_id("x", bad).is_err(), "{bad:?}");
         }
         assert_eq!(parse_id("x", "0"), Ok(0));
+    }
+
+    /// Issue 9, item 6: the hash covers the parsed values, so a column
+    /// rewritten to another spelling of the same value would still hash the
+    /// same; `verify` requires the canonical spelling.
+    #[test]
+    fn a_stored_form_other_than_the_canonical_one_is_named() {
+        let c = chain(2);
+        type Rewrite = fn(&mut RawRecord);
+        let rewrites: [(&str, Rewrite); 7] = [
+            ("time", |r| r.time = "2026-11-26T12:11:00.123456+02:00".into()),
+            ("time", |r| r.time = "2026-11-26T10:11:00.123456000Z".into()),
+            ("time", |r| r.time = "2026-11-26t10:11:00.123456z".into()),
+            ("findings", |r| r.findings = r.findings.replace("\",\"", "\", \"")),
+            ("findings", |r| r.findings = r.findings.replace("}]", ",\"note\":\"x\"}]")),
+            ("roles", |r| r.roles = " [\"1\",\"2\"]".into()),
+            ("roles", |r| r.roles = "[\"1\",\"2\"]\n".into()),
+        ];
+        for (column, rewrite) in rewrites {
+            let mut w = ChainWalk::new();
+            w.step(RawRecord::from_record(&c[0])).unwrap();
+            let mut raw = RawRecord::from_record(&c[1]);
+            rewrite(&mut raw);
+            // The same values: the hash alone would not notice.
+            let parsed = raw.clone().into_record().expect("still parses");
+            assert_eq!(recompute(&parsed), c[1].hash, "{column}: {raw:?}");
+            let (seq, problem) = w.step(raw).unwrap_err();
+            assert_eq!(seq, 2);
+            assert!(problem.contains(column) && problem.contains("canonical"), "{column}: {problem}");
+        }
     }
 
     proptest::proptest! {
