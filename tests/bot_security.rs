@@ -165,3 +165,28 @@ async fn reactions_from_bot_accounts_are_ignored() {
     w.audit.wait_for(approve_me, RecordKind::Approved, 1, STEP).await;
     w.bot.assert_output_free_of(&[CLEAN_DRAFT]);
 }
+
+/// Issue 9, item 19: a ✅ clicked again and again by someone who may not
+/// approve is taken off each time, but recorded and answered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_refused_approvals_are_recorded_and_answered_once() {
+    let w = World::start().await;
+    let staff = people::other_staff();
+    let id = w.draft(&people::author(), CLEAN_DRAFT).await;
+    w.wait_approve_reaction(id).await;
+    let before = w.fake.requests().len();
+    for n in 1..=3 {
+        w.fake.reaction_add(REVIEW_CHANNEL, id, &staff, APPROVE);
+        w.fake
+            .wait_requests(n, STEP, &format!("removal #{n} of Sam's ✅"), |r| {
+                r.is_reaction_removal(REVIEW_CHANNEL, id, APPROVE, staff.id)
+            })
+            .await;
+    }
+    w.barrier().await;
+    assert_eq!(kinds(&w.audit.for_message(id).await), vec!["submitted", "approval-refused"]);
+    let lines = w.lines_to(before, &staff);
+    assert_eq!(lines.len(), 1, "one line: {lines:?}");
+    assert!(lines[0].contains("not recorded"), "{lines:?}");
+    w.bot.assert_output_free_of(&[CLEAN_DRAFT]);
+}
