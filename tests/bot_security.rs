@@ -190,3 +190,117 @@ async fn repeated_refused_approvals_are_recorded_and_answered_once() {
     assert!(lines[0].contains("not recorded"), "{lines:?}");
     w.bot.assert_output_free_of(&[CLEAN_DRAFT]);
 }
+
+/// `manager` reacts ❌ on `draft`; returns the id of the bot's question.
+async fn ask_rejection(fake: &FakeDiscord, draft: u64, manager: &Person) -> u64 {
+    let before = fake.requests().len();
+    fake.reaction_add(REVIEW_CHANNEL, draft, manager, REJECT);
+    let mention = format!("<@{}>", manager.id);
+    fake.wait_until(STEP, "the bot asking why", |v| {
+        v.requests()[before..]
+            .iter()
+            .find(|r| {
+                r.message_post_channel() == Some(REVIEW_CHANNEL)
+                    && r.body["content"].as_str().is_some_and(|c| c.contains(&mention) && c.contains("why"))
+            })
+            .and_then(|r| r.created)
+    })
+    .await
+}
+
+/// Issue 9, item 19: a reply to one of the bot's own messages is never a
+/// draft: a second answer to a question already answered is told it was not
+/// recorded, and a remark under a review reply is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_to_the_bots_own_messages_are_not_reviewed_as_drafts() {
+    let w = World::start().await;
+    let manager = people::manager();
+    let id = w.fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
+    let review_reply = w.fake.wait_reply(id, STEP).await.created.expect("reply id");
+    w.wait_approve_reaction(id).await;
+    let prompt = ask_rejection(&w.fake, id, &manager).await;
+    w.fake.message_create_reply(REVIEW_CHANNEL, &manager, "Needs legal sign-off first.", prompt);
+    w.audit.wait_for(id, RecordKind::Rejected, 1, STEP).await;
+
+    let before = w.fake.requests().len();
+    let again = "Also: Mrs Alvarez in bed 4 asked us not to post anything this week.";
+    let second = w.fake.message_create_reply(REVIEW_CHANNEL, &manager, again, prompt);
+    let remark = w.fake.message_create_reply(REVIEW_CHANNEL, &people::author(), "Thanks, fixing it now!", review_reply);
+    w.barrier().await;
+    for message in [second, remark] {
+        assert!(w.audit.for_message(message).await.is_empty(), "{message} was reviewed as a draft");
+        assert!(
+            !w.fake
+                .requests()
+                .iter()
+                .any(|r| r.is_reply_to(message) && r.body["embeds"].as_array().is_some_and(|e| !e.is_empty())),
+            "{message} got a review"
+        );
+    }
+    let told = w.lines_to(before, &manager);
+    assert!(told.iter().any(|l| l.contains("not recorded") && l.contains("no longer open")), "{told:?}");
+    assert!(w.lines_to(before, &people::author()).is_empty());
+    assert_eq!(kinds(&w.audit.for_message(id).await), vec!["submitted", "rejected"]);
+    w.bot.assert_output_free_of(&["Alvarez", "bed 4"]);
+}
+
+/// Issue 9, item 19: reasons written while the bot was away are applied on
+/// its return if their question is still open (history carries no roles:
+/// the bot looks the manager up), and the manager is told when one is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reasons_answered_while_the_bot_was_away_are_applied_or_said_to_be_dropped() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let manager = people::manager();
+    let mut first = env.spawn(&fake);
+    wait_connected(&fake, &mut first, 1).await;
+    let audit = env.audit().await;
+    let mut drafts = Vec::new();
+    for text in [CLEAN_DRAFT, "Our blood drive is this Saturday from 9am to 3pm at the main lobby."] {
+        let id = fake.message_create(REVIEW_CHANNEL, &people::author(), text);
+        fake.wait_request(STEP, "the ✅", |r| r.is_own_reaction(REVIEW_CHANNEL, id, APPROVE)).await;
+        drafts.push(id);
+    }
+    let replaced = ask_rejection(&fake, drafts[0], &manager).await;
+    // A newer question to the same manager replaces the first one.
+    let open = ask_rejection(&fake, drafts[1], &manager).await;
+    let status = first.terminate(STEP).await;
+    assert!(status.success(), "{}", first.output());
+
+    let applied = "Saturday hours are not confirmed yet.";
+    let stale = "Wrong clinic name.";
+    let stale_answer = fake.message_in_history_reply(REVIEW_CHANNEL, &manager, stale, replaced);
+    let answer = fake.message_in_history_reply(REVIEW_CHANNEL, &manager, applied, open);
+
+    let before = fake.requests().len();
+    let mut second = env.spawn(&fake);
+    wait_connected(&fake, &mut second, 2).await;
+    let rejected = audit.wait_for(drafts[1], RecordKind::Rejected, 1, STEP).await;
+    assert_eq!((rejected[0].record.actor_id, rejected[0].record.reason.as_deref()), (manager.id, Some(applied)));
+    assert!(rejected[0].record.roles.contains(&MANAGER_ROLE), "{:?}", rejected[0].record.roles);
+    let told = fake
+        .wait_until(STEP, "the manager told about the answer that was dropped", |v| {
+            v.requests()[before..]
+                .iter()
+                .filter_map(|r| r.body["content"].as_str())
+                .find(|c| c.contains(&format!("<@{}>", manager.id)) && c.contains("while the bot was away"))
+                .map(str::to_string)
+        })
+        .await;
+    assert!(told.contains("not recorded"), "{told}");
+    assert_eq!(kinds(&audit.for_message(drafts[0]).await), vec!["submitted"]);
+    for message in [stale_answer, answer] {
+        assert!(audit.for_message(message).await.is_empty(), "{message} was reviewed as a draft");
+    }
+
+    // Told once: a third start catches up on the same history without repeating it.
+    second.terminate(STEP).await;
+    let before = fake.requests().len();
+    let mut third = env.spawn(&fake);
+    wait_connected(&fake, &mut third, 3).await;
+    let w = World { fake, _env: env, bot: third, audit };
+    w.barrier().await;
+    assert!(w.lines_to(before, &manager).is_empty(), "{:?}", w.lines_to(before, &manager));
+    assert_eq!(kinds(&w.audit.for_message(drafts[1]).await), vec!["submitted", "rejected"]);
+    w.bot.assert_output_free_of(&[applied, stale]);
+}

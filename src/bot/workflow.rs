@@ -519,7 +519,21 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
             let Some(s) = state else { return Outcome::nothing() };
             let reason = reason.trim().to_string();
             if !policy.is_manager(&actor) {
-                return Outcome::nothing();
+                // Asked as a manager, no longer one (or an answer read from
+                // history whose roles did not come back): say so.
+                return match asked {
+                    None => Outcome::nothing(),
+                    Some(_) => Outcome {
+                        records: vec![],
+                        effects: vec![
+                            Effect::ClearPending { actor_id: actor.id },
+                            Effect::Say(format!(
+                                "<@{}> reason not recorded: only members with a manager role can decide on drafts.",
+                                actor.id
+                            )),
+                        ],
+                    },
+                };
             }
             if reason.is_empty() {
                 return Outcome {
@@ -1093,6 +1107,17 @@ mod tests {
         sim.post("a", Verdict::Ok);
         let out = sim.answer(actor(STAFF, &[]), Purpose::Reject, "no");
         assert_eq!(out, Outcome::default());
+    }
+
+    #[test]
+    fn an_answer_from_someone_no_longer_a_manager_is_said_not_recorded() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        sim.react(manager(), Decision::Reject);
+        let out = sim.answer(actor(MANAGER, &[]), Purpose::Reject, "tone");
+        assert!(out.records.is_empty());
+        assert!(says(&out, &[&format!("<@{MANAGER}>"), "not recorded", "manager role"]), "{out:?}");
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
     }
 
     #[test]

@@ -586,6 +586,20 @@ fn interaction_json(id: u64, command_id: u64, channel: u64, user: &Person, name:
 }
 
 /// A full message object (what REST returns and MESSAGE_CREATE carries).
+/// An inline reply (type 19) to `reply_to`, carrying the message it refers to.
+fn reply_json(inner: &Inner, id: u64, channel: u64, author: &Person, content: &str, reply_to: u64) -> Value {
+    let mut message = message_json(id, channel, author, content, vec![]);
+    message["type"] = json!(19);
+    message["message_reference"] = json!({
+        "type": 0,
+        "message_id": reply_to.to_string(),
+        "channel_id": channel.to_string(),
+        "guild_id": GUILD_ID.to_string(),
+    });
+    message["referenced_message"] = inner.messages.get(&reply_to).cloned().unwrap_or(Value::Null);
+    message
+}
+
 fn message_json(id: u64, channel: u64, author: &Person, content: &str, attachments: Vec<Value>) -> Value {
     json!({
         "id": id.to_string(),
@@ -699,22 +713,26 @@ impl FakeDiscord {
     /// A message by `author` that replies to `reply_to` (Discord's inline reply, type 19).
     pub fn message_create_reply(&self, channel: u64, author: &Person, content: &str, reply_to: u64) -> u64 {
         let id = self.shared.new_id();
-        let mut message = message_json(id, channel, author, content, vec![]);
-        message["type"] = json!(19);
-        message["message_reference"] = json!({
-            "type": 0,
-            "message_id": reply_to.to_string(),
-            "channel_id": channel.to_string(),
-            "guild_id": GUILD_ID.to_string(),
-        });
         let mut inner = self.shared.lock();
-        message["referenced_message"] = inner.messages.get(&reply_to).cloned().unwrap_or(Value::Null);
+        let message = reply_json(&inner, id, channel, author, content, reply_to);
         let mut d = message.clone();
         d["member"] = partial_member_json(author);
         inner.members.insert(author.id, author.clone());
         inner.messages.insert(id, message);
         inner.injected_at.insert(id, Instant::now());
         self.dispatch(&mut inner, "MESSAGE_CREATE", d);
+        id
+    }
+
+    /// A reply posted while no bot was connected (see [`Self::message_in_history`]).
+    pub fn message_in_history_reply(&self, channel: u64, author: &Person, content: &str, reply_to: u64) -> u64 {
+        let id = self.shared.new_id();
+        let mut inner = self.shared.lock();
+        let message = reply_json(&inner, id, channel, author, content, reply_to);
+        inner.members.insert(author.id, author.clone());
+        inner.messages.insert(id, message);
+        drop(inner);
+        self.shared.changed();
         id
     }
 
