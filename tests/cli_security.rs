@@ -301,3 +301,53 @@ async fn a_rewritten_time_fails_verify_instead_of_hiding_from_filters() {
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("seq 2") && stdout(&o).contains("time"), "{}", stdout(&o));
 }
+
+// ---- item 5: PostgreSQL over TLS ------------------------------------------
+
+/// The test server's CA (`.ci/postgres.sh` generates it), or `None` after a
+/// loud SKIPPED message; under CI=true a missing one is a failure.
+fn postgres_ca(test: &str) -> Option<String> {
+    audit_support::postgres_admin_url(test)?;
+    match std::env::var("SAFETWEET_TEST_POSTGRES_CA") {
+        Ok(ca) if !ca.trim().is_empty() => Some(ca),
+        _ => {
+            let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+            assert!(!ci, "CI=true but SAFETWEET_TEST_POSTGRES_CA is not set: the TLS test must run in CI");
+            eprintln!("\n!!!!! SKIPPED {test}: the test PostgreSQL has no TLS (SAFETWEET_TEST_POSTGRES_CA) !!!!!\n");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_and_the_bot_tables_connect_to_postgresql_over_verified_tls() {
+    use audit_support::record;
+    use safetweet::audit::RecordKind;
+    use sqlx::Connection;
+    let Some(ca) = postgres_ca("postgresql_tls") else { return };
+    let Some(db) = audit_support::TestDb::postgres("postgresql_tls").await else { return };
+    let sep = if db.url().contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}sslmode=verify-full&sslrootcert={ca}", db.url());
+
+    let store = safetweet::audit::open(&url).await.expect("open the audit log over TLS");
+    store.append(record(RecordKind::Submitted, 501, 0)).await.unwrap();
+    safetweet::bot::BotDb::open(&url).await.expect("the bot's tables over TLS");
+    let options = safetweet::audit::postgres::connect_options(&url).unwrap();
+    let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+    let (ssl,): (bool,) =
+        sqlx::query_as("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetch_one(&mut conn).await.unwrap();
+    assert!(ssl, "the connection is encrypted");
+    conn.close().await.ok();
+
+    // The read side too, through the binary.
+    let dir = tempfile::tempdir().unwrap();
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("intact: 1 record"), "{}", stdout(&o));
+
+    // verify-full checks the certificate: without the CA it is refused.
+    let untrusted = format!("{}{sep}sslmode=verify-full", db.url());
+    assert!(safetweet::audit::open(&untrusted).await.is_err(), "an unknown CA must not be accepted");
+    drop(store);
+    db.cleanup().await;
+}

@@ -134,7 +134,8 @@ impl BotDb {
                 .busy_timeout(Duration::from_secs(30));
             Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?)
         } else {
-            Pool::Postgres(PgPoolOptions::new().max_connections(4).connect(url).await?)
+            let opts = crate::audit::postgres::connect_options(url)?;
+            Pool::Postgres(PgPoolOptions::new().max_connections(4).connect_with(opts).await?)
         };
         let this = BotDb { pool };
         for stmt in SCHEMA {
