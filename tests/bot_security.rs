@@ -304,3 +304,27 @@ async fn reasons_answered_while_the_bot_was_away_are_applied_or_said_to_be_dropp
     assert_eq!(kinds(&w.audit.for_message(drafts[1]).await), vec!["submitted", "rejected"]);
     w.bot.assert_output_free_of(&[applied, stale]);
 }
+
+/// Issue 9, item 17: with SAFETWEET_AUDIT_KEY the bot's records carry MACs
+/// that `audit verify` checks with the same key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_audit_key_the_bots_records_verify_as_authenticated() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::new();
+    let secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0-key";
+    let mut bot = env.spawn_with(&fake, &[("SAFETWEET_AUDIT_KEY", Some(secret))]);
+    wait_connected(&fake, &mut bot, 1).await;
+    let audit = env.audit().await;
+    let id = fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
+    fake.wait_request(STEP, "the ✅", |r| r.is_own_reaction(REVIEW_CHANNEL, id, APPROVE)).await;
+    fake.reaction_add(REVIEW_CHANNEL, id, &people::manager(), APPROVE);
+    audit.wait_for(id, RecordKind::Approved, 1, STEP).await;
+    let verify = ["audit", "verify", "--database", env.db_url.as_str()];
+    let (code, out, err) = env.run(&[("SAFETWEET_AUDIT_KEY", Some(secret))], &verify, STEP).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("every record carries a valid SAFETWEET_AUDIT_KEY MAC"), "{out}");
+    let (code, out, _) =
+        env.run(&[("SAFETWEET_AUDIT_KEY", Some("another-key-another-key-another-key"))], &verify, STEP).await;
+    assert_eq!(code, Some(1), "{out}");
+    bot.assert_output_free_of(&[secret, CLEAN_DRAFT]);
+}

@@ -18,6 +18,7 @@ fn safetweet(cwd: &Path, args: &[&str]) -> Output {
         .env_remove("DATABASE_URL")
         .env_remove("DISCORD_TOKEN")
         .env_remove("DISCORD_API_URL")
+        .env_remove("SAFETWEET_AUDIT_KEY")
         .output()
         .expect("run safetweet")
 }
@@ -350,4 +351,59 @@ async fn the_audit_log_and_the_bot_tables_connect_to_postgresql_over_verified_tl
     assert!(safetweet::audit::open(&untrusted).await.is_err(), "an unknown CA must not be accepted");
     drop(store);
     db.cleanup().await;
+}
+
+// ---- item 17: what verify can prove with a key and anchors ----------------
+
+#[tokio::test]
+async fn verify_with_the_key_names_a_forged_record_and_an_anchor_names_a_cut_tail() {
+    use audit_support::{record, TestDb};
+    use safetweet::audit::{AuditKey, RecordKind};
+    let secret = "a3f1c9e07b5d4e28a3f1c9e07b5d4e28-audit";
+    let db = TestDb::sqlite();
+    let url = db.url().to_string();
+    {
+        let bot = safetweet::audit::open_with_key(&url, Some(AuditKey::from_secret(secret).unwrap())).await.unwrap();
+        for i in 0..3 {
+            bot.append(record(RecordKind::Submitted, 501 + i, i)).await.unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keyed = |args: &[&str]| {
+        Command::new(BIN)
+            .args(["audit", "--database", &url])
+            .args(args)
+            .current_dir(dir.path())
+            .env("SAFETWEET_AUDIT_KEY", secret)
+            .output()
+            .unwrap()
+    };
+    let o = keyed(&["verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("every record carries a valid SAFETWEET_AUDIT_KEY MAC"), "{}", stdout(&o));
+
+    // Someone who can INSERT (the file's owner, a database login) but has no key.
+    let forger = safetweet::audit::open(&url).await.unwrap();
+    let mut forged = record(RecordKind::Approved, 501, 3);
+    forged.actor_id = 666;
+    forger.append(forged).await.unwrap();
+    let head = forger.head().await.unwrap().unwrap();
+    drop(forger);
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "verify"]);
+    assert_eq!(o.status.code(), Some(0), "without the key the chain alone cannot tell: {}", stdout(&o));
+    assert!(stdout(&o).contains("MACs: not checked"), "{}", stdout(&o));
+    let o = keyed(&["verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("seq 4") && stdout(&o).contains("no MAC"), "{}", stdout(&o));
+
+    // The tail cut off (triggers dropped): intact as a chain, but the anchor noted down is gone.
+    let anchor = format!("{}:{}", head.seq, head.hash);
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "verify", "--anchor", &anchor]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    db.tamper("DELETE FROM audit_records WHERE seq >= 3").await;
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = safetweet(dir.path(), &["audit", "--database", &url, "verify", "--anchor", &anchor]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("record 4 is missing"), "{}", stdout(&o));
 }

@@ -131,6 +131,82 @@ pub enum Verification {
     Broken { seq: i64, problem: String },
 }
 
+/// `SAFETWEET_AUDIT_KEY`: the secret each record's MAC is computed with
+/// (HMAC-SHA256 over the record's hash). Kept off the database host, it
+/// lets `verify` tell records the bot wrote from rows someone inserted with
+/// correctly computed hashes. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    /// At least this many bytes (e.g. `openssl rand -hex 32`).
+    pub const MIN_LEN: usize = 32;
+
+    /// The key from the variable's value (its bytes, surrounding whitespace
+    /// trimmed); an error message when it is too short.
+    pub fn from_secret(secret: &str) -> Result<AuditKey, String> {
+        let secret = secret.trim();
+        if secret.len() < Self::MIN_LEN {
+            return Err(format!(
+                "too short: at least {} characters (e.g. the output of `openssl rand -hex 32`)",
+                Self::MIN_LEN
+            ));
+        }
+        Ok(AuditKey(secret.as_bytes().to_vec()))
+    }
+
+    /// The MAC of a record with this `hash`: lowercase hex HMAC-SHA256 of
+    /// the hash's 64 hex characters.
+    pub fn mac(&self, hash: &str) -> String {
+        use hmac::Mac;
+        // HMAC takes a key of any length.
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(hash.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(<redacted>)")
+    }
+}
+
+/// What `verify` checks besides the chain itself (the hashes, `prev_hash`
+/// links, `seq` without gaps and canonical stored forms, always checked).
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Check each record's MAC: from the first record that has one, every
+    /// record must have a valid one, and so must the last.
+    pub key: Option<AuditKey>,
+    /// Records noted down earlier (`seq`, `hash`): each must be there, with
+    /// that hash, so a log cut after an anchor is noticed.
+    pub anchors: Vec<(i64, String)>,
+    /// Content checks: an `approved` or `override` record's text must hash
+    /// to its `content_sha256`, and no record's time may be more than
+    /// [`chain::TIME_SKEW_SECONDS`] before an earlier record's.
+    pub content: bool,
+}
+
+impl VerifyOptions {
+    /// Everything `safetweet audit verify` checks, with this key and these anchors.
+    pub fn full(key: Option<AuditKey>, anchors: Vec<(i64, String)>) -> VerifyOptions {
+        VerifyOptions { key, anchors, content: true }
+    }
+}
+
+/// A verification and what else the walk saw, from one read snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub verification: Verification,
+    /// The last record walked: its `seq` and hash (the value to note down
+    /// as an anchor).
+    pub head: Option<(i64, String)>,
+    /// With a key: the first record carrying a (valid) MAC; every record
+    /// from it on is authenticated. Records before it predate the key.
+    pub authenticated_from: Option<i64>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("audit database error: {0}")]
@@ -164,19 +240,30 @@ pub trait AuditStore: Send + Sync {
     async fn append(&self, record: NewRecord) -> Result<AuditRecord, AuditError>;
     /// Records matching the filter, oldest first.
     async fn query(&self, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError>;
-    /// Walks the whole chain and reports the first record that does not fit.
-    async fn verify(&self) -> Result<Verification, AuditError>;
+    /// Walks the whole chain and reports the first record that does not fit
+    /// (the chain only: [`VerifyOptions::default`]).
+    async fn verify(&self) -> Result<Verification, AuditError> {
+        Ok(self.verify_with(&VerifyOptions::default()).await?.verification)
+    }
+    /// Walks the whole chain, in one read snapshot, with these checks.
+    async fn verify_with(&self, options: &VerifyOptions) -> Result<VerifyReport, AuditError>;
     /// The last record of the chain (its hash is what to note down as an
     /// external anchor: a chain cannot by itself prove its tail was not cut).
     async fn head(&self) -> Result<Option<AuditRecord>, AuditError>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` (created with its
-/// schema on first use) or `postgres://…` / `postgresql://…`.
+/// schema on first use) or `postgres://…` / `postgresql://…`. Records are
+/// appended without a MAC ([`open_with_key`] adds one).
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
+    open_with_key(url, None).await
+}
+
+/// Like [`open`]; with a key, every record appended carries its MAC.
+pub async fn open_with_key(url: &str, key: Option<AuditKey>) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
     match Backend::of(url) {
-        Some(Backend::Sqlite) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, true).await?)),
-        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?)),
+        Some(Backend::Sqlite) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, true).await?.with_key(key))),
+        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?.with_key(key))),
         None => Err(AuditError::UnsupportedUrl(redact_url(url))),
     }
 }
@@ -358,6 +445,20 @@ mod tests {
         ] {
             assert_eq!(redact_url(url), shown, "{url}");
         }
+    }
+
+    #[test]
+    fn audit_keys_are_long_enough_and_never_shown() {
+        assert!(AuditKey::from_secret("short").is_err());
+        let key = AuditKey::from_secret(&"k".repeat(32)).unwrap();
+        assert!(!format!("{key:?}").contains("kkkk"));
+        assert_ne!(key.mac(&"0".repeat(64)), AuditKey::from_secret(&"j".repeat(32)).unwrap().mac(&"0".repeat(64)));
+        // RFC 4231, test case 6: HMAC-SHA256 as anyone re-checking a MAC computes it.
+        let rfc = AuditKey(vec![0xaa; 131]);
+        assert_eq!(
+            rfc.mac("Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 
     #[test]

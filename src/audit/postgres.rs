@@ -11,7 +11,9 @@
 //! This module only reads and inserts: it has no UPDATE or DELETE statement.
 
 use super::sql::Records;
-use super::{check_storable, AuditError, AuditRecord, AuditStore, Filter, NewRecord, Verification};
+use super::{
+    check_storable, AuditError, AuditKey, AuditRecord, AuditStore, Filter, NewRecord, VerifyOptions, VerifyReport,
+};
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{PgPool, Postgres};
@@ -47,6 +49,8 @@ fn is_loopback(host: &str) -> bool {
 
 pub struct PostgresStore {
     pool: PgPool,
+    /// With a key, every appended record carries its MAC.
+    key: Option<AuditKey>,
 }
 
 impl PostgresStore {
@@ -58,7 +62,13 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { pool, key: None })
+    }
+
+    /// Appends with this key's MAC on every record from now on.
+    pub fn with_key(mut self, key: Option<AuditKey>) -> PostgresStore {
+        self.key = key;
+        self
     }
 
     /// For the read-side commands: no migrations, and every transaction of
@@ -74,7 +84,7 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         super::sql::check_schema(&pool, &sqlx::migrate!("./migrations/postgres")).await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore { pool, key: None })
     }
 }
 
@@ -86,7 +96,7 @@ impl AuditStore for PostgresStore {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
         // Read committed: the tail is read by a statement whose snapshot is
         // taken after the lock, so it sees the previous holder's committed record.
-        let stored = Records::<Postgres>::append_in(&mut tx, record).await?;
+        let stored = Records::<Postgres>::append_in(&mut tx, record, self.key.as_ref()).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -95,10 +105,10 @@ impl AuditStore for PostgresStore {
         Records::<Postgres>::query(&self.pool, filter).await
     }
 
-    async fn verify(&self) -> Result<Verification, AuditError> {
+    async fn verify_with(&self, options: &VerifyOptions) -> Result<VerifyReport, AuditError> {
         // One snapshot for the whole walk, so concurrent appends cannot show a half-chain.
         let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
-        let verification = Records::<Postgres>::verify_in(&mut tx).await?;
+        let verification = Records::<Postgres>::verify_in(&mut tx, options).await?;
         tx.commit().await?;
         Ok(verification)
     }

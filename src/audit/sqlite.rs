@@ -9,7 +9,9 @@
 //! This module only reads and inserts: it has no UPDATE or DELETE statement.
 
 use super::sql::Records;
-use super::{check_storable, AuditError, AuditRecord, AuditStore, Filter, NewRecord, Verification};
+use super::{
+    check_storable, AuditError, AuditKey, AuditRecord, AuditStore, Filter, NewRecord, VerifyOptions, VerifyReport,
+};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
@@ -24,6 +26,8 @@ fn migrator() -> sqlx::migrate::Migrator {
 pub struct SqliteStore {
     pool: SqlitePool,
     write_lock: tokio::sync::Mutex<()>,
+    /// With a key, every appended record carries its MAC.
+    key: Option<AuditKey>,
 }
 
 impl SqliteStore {
@@ -50,7 +54,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        Ok(SqliteStore { pool, write_lock: tokio::sync::Mutex::new(()) })
+        Ok(SqliteStore { pool, write_lock: tokio::sync::Mutex::new(()), key: None })
     }
 
     /// Opens an existing database read-only, for the read-side commands: no
@@ -70,7 +74,13 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         super::sql::check_schema(&pool, &migrator()).await?;
-        Ok(SqliteStore { pool, write_lock: tokio::sync::Mutex::new(()) })
+        Ok(SqliteStore { pool, write_lock: tokio::sync::Mutex::new(()), key: None })
+    }
+
+    /// Appends with this key's MAC on every record from now on.
+    pub fn with_key(mut self, key: Option<AuditKey>) -> SqliteStore {
+        self.key = key;
+        self
     }
 
     /// The underlying pool (for tests and tools that inspect the file).
@@ -119,7 +129,7 @@ impl AuditStore for SqliteStore {
         let record = check_storable(record)?;
         let _writer = self.write_lock.lock().await;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let stored = Records::<Sqlite>::append_in(&mut tx, record).await?;
+        let stored = Records::<Sqlite>::append_in(&mut tx, record, self.key.as_ref()).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -128,10 +138,10 @@ impl AuditStore for SqliteStore {
         Records::<Sqlite>::query(&self.pool, filter).await
     }
 
-    async fn verify(&self) -> Result<Verification, AuditError> {
+    async fn verify_with(&self, options: &VerifyOptions) -> Result<VerifyReport, AuditError> {
         // Read in one snapshot so a concurrent append cannot show a half-chain.
         let mut tx = self.pool.begin().await?;
-        let verification = Records::<Sqlite>::verify_in(&mut tx).await?;
+        let verification = Records::<Sqlite>::verify_in(&mut tx, options).await?;
         tx.commit().await?;
         Ok(verification)
     }

@@ -1,6 +1,6 @@
 //! Everything `serve` needs before it connects: `bot.toml` (the [`BotConfig`])
 //! and the environment (the [`Env`]: `DISCORD_TOKEN`, `DATABASE_URL`,
-//! `DISCORD_API_URL`).
+//! `DISCORD_API_URL`, `SAFETWEET_AUDIT_KEY`).
 //!
 //! Pure parsing: reads no files and no process environment itself (the caller
 //! passes the text and a lookup function), so every error path is unit-tested.
@@ -358,6 +358,8 @@ pub struct Env {
     /// Another base URL for Discord's REST API and gateway discovery (a
     /// rate-limiting proxy, or a test fake). Normalised without a trailing `/`.
     pub api_url: Option<String>,
+    /// `SAFETWEET_AUDIT_KEY`: every audit record gets a MAC under it.
+    pub audit_key: Option<crate::audit::AuditKey>,
 }
 
 /// A setting that stops `serve` before it connects. Exit code 2.
@@ -417,7 +419,14 @@ impl Env {
                 }
             }
         };
-        Ok(Env { token: Token::new(token), database_url, api_url })
+        let audit_key = match get("SAFETWEET_AUDIT_KEY") {
+            None => None,
+            Some(k) => Some(
+                crate::audit::AuditKey::from_secret(&k)
+                    .map_err(|message| SetupError::Env { var: "SAFETWEET_AUDIT_KEY", message })?,
+            ),
+        };
+        Ok(Env { token: Token::new(token), database_url, api_url, audit_key })
     }
 }
 
@@ -659,6 +668,19 @@ allow_overrides = true
         assert!(is_safe_gateway("wss://gateway.discord.gg") && is_safe_gateway("ws://127.0.0.1:4000/ws"));
         assert!(!is_safe_gateway("ws://gateway.discord.gg") && !is_safe_gateway("http://127.0.0.1"));
         assert!(!is_safe_gateway("ws://127.0.0.1@evil.example/ws"), "userinfo is not the host");
+    }
+
+    #[test]
+    fn an_audit_key_is_optional_but_must_be_long_enough() {
+        let base = [("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "sqlite://x.db")];
+        assert!(env(&base).unwrap().audit_key.is_none());
+        let long = "0123456789abcdef0123456789abcdef";
+        let with = |k: &str| env(&[base[0], base[1], ("SAFETWEET_AUDIT_KEY", k)]);
+        assert!(with(long).unwrap().audit_key.is_some());
+        let e = with("short-key").unwrap_err();
+        assert!(matches!(e, SetupError::Env { var: "SAFETWEET_AUDIT_KEY", .. }), "{e}");
+        assert!(!e.to_string().contains("short-key"), "{e}");
+        assert!(!format!("{:?}", with(long).unwrap()).contains(long));
     }
 
     #[test]

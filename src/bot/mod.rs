@@ -67,7 +67,13 @@ pub struct Stores {
 impl Stores {
     /// Opens both stores from one `DATABASE_URL`.
     pub async fn open(database_url: &str) -> Result<Stores, BotError> {
-        let audit = crate::audit::open(database_url).await.map_err(BotError::Audit)?;
+        Stores::open_with_key(database_url, None).await
+    }
+
+    /// Like [`Stores::open`]; with `SAFETWEET_AUDIT_KEY`, every audit
+    /// record carries its MAC.
+    pub async fn open_with_key(database_url: &str, key: Option<crate::audit::AuditKey>) -> Result<Stores, BotError> {
+        let audit = crate::audit::open_with_key(database_url, key).await.map_err(BotError::Audit)?;
         let bot = BotDb::open(database_url).await.map_err(BotError::Database)?;
         Ok(Stores { audit, bot })
     }

@@ -7,7 +7,9 @@
 //! 1 verify found a broken chain / show found nothing, 2 usage, config or
 //! database errors.
 
-use crate::audit::{self, chain, export, AuditError, AuditRecord, Filter, RecordKind, Verification};
+use crate::audit::{
+    self, chain, export, AuditError, AuditKey, AuditRecord, Filter, RecordKind, Verification, VerifyOptions,
+};
 use crate::bot::render::truncate;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::io::Write;
@@ -31,7 +33,15 @@ pub enum AuditCommand {
     /// Export records for compliance archives (JSON Lines or CSV, RFC 4180).
     Export(ExportArgs),
     /// Walk the whole hash chain: exit 0 with a count when intact, 1 naming the first bad record.
-    Verify,
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A record noted down earlier (from a previous verify): it must still be there with this hash, so a log
+    /// cut after it is noticed. Repeatable.
+    #[arg(long = "anchor", value_name = "SEQ:HASH", value_parser = parse_anchor)]
+    pub anchors: Vec<(i64, String)>,
 }
 
 /// Filters shared by `list` and `export`. Every one narrows.
@@ -118,7 +128,13 @@ pub async fn run(args: AuditArgs, env_file: Option<&Path>) -> i32 {
         AuditCommand::List(a) => list(store.as_ref(), &a.filter).await,
         AuditCommand::Show(a) => show(store.as_ref(), a.message_id).await,
         AuditCommand::Export(a) => export_records(store.as_ref(), &a).await,
-        AuditCommand::Verify => verify(store.as_ref()).await,
+        AuditCommand::Verify(a) => match audit_key(env_file) {
+            Ok(key) => verify(store.as_ref(), VerifyOptions::full(key, a.anchors)).await,
+            Err(message) => {
+                eprintln!("safetweet audit verify: {message}");
+                return 2;
+            }
+        },
     };
     match result {
         Ok(code) => code,
@@ -165,6 +181,29 @@ pub fn database_url(arg: Option<String>, env_file: Option<&Path>) -> Result<Stri
                   (in the environment or .env), e.g. DATABASE_URL=sqlite://safetweet-audit.db"
             .to_string()),
     }
+}
+
+/// `SAFETWEET_AUDIT_KEY` from the environment or `./.env` (or `--env-file`):
+/// `verify` checks every record's MAC with it when it is set.
+fn audit_key(env_file: Option<&Path>) -> Result<Option<AuditKey>, String> {
+    super::load_dotenv("audit", env_file)?;
+    match std::env::var("SAFETWEET_AUDIT_KEY") {
+        Ok(k) if !k.trim().is_empty() => {
+            AuditKey::from_secret(&k).map(Some).map_err(|e| format!("SAFETWEET_AUDIT_KEY: {e}"))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `SEQ:HASH`, as `verify` prints them.
+fn parse_anchor(s: &str) -> Result<(i64, String), String> {
+    let (seq, hash) = s.split_once(':').ok_or("expected SEQ:HASH, e.g. 1234:9f86d081…")?;
+    let seq: i64 = seq.trim().parse().ok().filter(|&n| n >= 1).ok_or("SEQ must be a record number (1 or more)")?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("HASH must be the record's 64 hex digits".into());
+    }
+    Ok((seq, hash))
 }
 
 fn describe_open_error(e: &AuditError, url: &str) -> String {
@@ -339,19 +378,42 @@ fn create_temp_beside(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<(Pa
     Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name for the temporary file"))
 }
 
-async fn verify(store: &dyn audit::AuditStore) -> Result<i32, CliError> {
-    match store.verify().await? {
+async fn verify(store: &dyn audit::AuditStore, options: VerifyOptions) -> Result<i32, CliError> {
+    let keyed = options.key.is_some();
+    let anchors = options.anchors.len();
+    let report = store.verify_with(&options).await?;
+    let mut out = std::io::stdout().lock();
+    match report.verification {
         Verification::Intact { records } => {
-            let mut out = std::io::stdout().lock();
             write!(out, "audit log intact: {records} record{}", if records == 1 { "" } else { "s" })?;
-            if let Some(head) = store.head().await? {
-                write!(out, "; last record {} has hash {}", head.seq, head.hash)?;
+            if let Some((seq, hash)) = &report.head {
+                write!(out, "; last record {seq} has hash {hash}")?;
             }
             writeln!(out)?;
+            if anchors > 0 {
+                writeln!(out, "anchors: {anchors} checked")?;
+            }
+            match (keyed, report.authenticated_from, &report.head) {
+                (true, Some(1), _) => writeln!(out, "MACs: every record carries a valid SAFETWEET_AUDIT_KEY MAC")?,
+                (true, Some(from), _) => writeln!(
+                    out,
+                    "MACs: records {from} to the last carry a valid SAFETWEET_AUDIT_KEY MAC; records 1 to {} were \
+                     written before the key was set",
+                    from - 1
+                )?,
+                (true, None, _) => writeln!(out, "MACs: the log is empty")?,
+                (false, _, _) => writeln!(
+                    out,
+                    "MACs: not checked (set SAFETWEET_AUDIT_KEY to tell the bot's records from inserted ones)"
+                )?,
+            }
+            if let Some((seq, hash)) = &report.head {
+                writeln!(out, "note this down outside the database as an anchor: --anchor {seq}:{hash}")?;
+            }
             Ok(0)
         }
         Verification::Broken { seq, problem } => {
-            println!("audit log BROKEN: first bad record is seq {seq}: {problem}");
+            writeln!(out, "audit log BROKEN: first bad record is seq {seq}: {problem}")?;
             Ok(1)
         }
     }
@@ -559,6 +621,15 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "exported\n");
         assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn anchors_parse_as_verify_prints_them() {
+        let hash = "AB".repeat(32);
+        assert_eq!(parse_anchor(&format!("12:{hash}")), Ok((12, "ab".repeat(32))));
+        for bad in ["12", "0:ab", "x:ab", &format!("12:{}", "a".repeat(63)), &format!("12:{}", "g".repeat(64))] {
+            assert!(parse_anchor(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

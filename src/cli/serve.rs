@@ -1,7 +1,7 @@
 //! `safetweet serve [--config DIR]`: runs the Discord bot.
 //!
 //! Reads `./.env` (or `--env-file`) and the environment (`DISCORD_TOKEN`, `DATABASE_URL`,
-//! optional `DISCORD_API_URL`, `RUST_LOG`), `DIR/bot.toml` (default
+//! optional `DISCORD_API_URL`, `SAFETWEET_AUDIT_KEY`, `RUST_LOG`), `DIR/bot.toml` (default
 //! `./config/bot.toml`) and `DIR/rules.toml` (the built-in rules when the
 //! folder has none), opens the audit log, and hands over to
 //! [`crate::bot::serve`] until SIGINT or SIGTERM.
@@ -11,6 +11,7 @@
 //! token or intents Discord rejects; 1 for anything else (Discord or the
 //! database unreachable).
 
+use crate::audit::AuditKey;
 use crate::bot::{self, BotError, Env, Settings, SetupError, Stores};
 use crate::engine::RuleSet;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
             eprintln!("safetweet serve: {e}");
             2
         }
-        Ok((settings, database_url, rules)) => {
+        Ok((settings, database_url, audit_key, rules)) => {
             if args.check_config {
                 println!(
                     "configuration OK: {} review channel(s), {} manager role(s), overrides {}, rules {}, \
@@ -48,7 +49,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
                 );
                 return 0;
             }
-            let stores = match Stores::open(&database_url).await {
+            let stores = match Stores::open_with_key(&database_url, audit_key).await {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("safetweet serve: cannot open the audit log (DATABASE_URL): {e}");
@@ -71,7 +72,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
 
 /// Reads and checks every setting, in the order a person would fix them:
 /// the token, bot.toml, rules.toml, then the other variables.
-fn setup(config: Option<&Path>) -> Result<(Settings, String, RuleSet), SetupError> {
+fn setup(config: Option<&Path>) -> Result<(Settings, String, Option<AuditKey>, RuleSet), SetupError> {
     let env = Env::from_lookup(|k| std::env::var(k).ok());
     if let Err(e @ SetupError::Env { var: "DISCORD_TOKEN", .. }) = &env {
         return Err(e.clone());
@@ -91,7 +92,7 @@ fn setup(config: Option<&Path>) -> Result<(Settings, String, RuleSet), SetupErro
     let rules = if dir.join("rules.toml").exists() { RuleSet::from_dir(&dir)? } else { RuleSet::builtin()? };
     let env = env?;
     let settings = Settings { token: env.token, api_url: env.api_url, bot: bot_config };
-    Ok((settings, env.database_url, rules))
+    Ok((settings, env.database_url, env.audit_key, rules))
 }
 
 /// Logs to stderr, filtered by RUST_LOG (default `info`). Serenity logs a
