@@ -110,14 +110,21 @@ async fn read_only_audit_commands_leave_the_database_file_as_it_was() {
     let db = dir.path().join("evidence.db");
     let url = format!("sqlite://{}", db.display());
     {
-        let store = safetweet::audit::open(&url).await.unwrap();
+        use safetweet::audit::AuditStore;
+        let store = safetweet::audit::sqlite::SqliteStore::open(&url, true).await.unwrap();
         for (i, kind) in [RecordKind::Submitted, RecordKind::Approved].into_iter().enumerate() {
             store.append(record(kind, 501, i as u64)).await.unwrap();
         }
+        // Closed for good (a dropped pool closes its connections later), so the mode can change.
+        store.pool().close().await;
     }
     // An archived copy, as a compliance officer receives it: a rollback-journal file.
     {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        use std::str::FromStr;
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .busy_timeout(std::time::Duration::from_secs(30));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
         sqlx::query("PRAGMA journal_mode=DELETE").execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     }
