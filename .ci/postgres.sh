@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Starts a throwaway PostgreSQL for the audit-log tests and exports
-# SAFETWEET_TEST_POSTGRES_URL.
+# SAFETWEET_TEST_POSTGRES_URL, and SAFETWEET_TEST_POSTGRES_CA: the CA of the
+# server's TLS certificate (generated with openssl; TLS tests connect with
+# sslmode=verify-full&sslrootcert=$SAFETWEET_TEST_POSTGRES_CA).
 #
 #   source .ci/postgres.sh     # in CI (.ci/run), before `cargo test`
 #   bash .ci/postgres.sh       # by hand: prints the URL and how to stop the server
@@ -57,6 +59,26 @@ _safetweet_pg_main() {
         || "${run[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
         || { echo "postgres.sh: initdb failed, see $dir/initdb.log" >&2; cat "$dir/initdb.log" >&2; return 1; }
 
+    # TLS: a throwaway CA and a server certificate for 127.0.0.1 / localhost,
+    # so the tests can connect with sslmode=verify-full (plain connections
+    # keep working for the other tests).
+    local tls="-c ssl=off"
+    if command -v openssl >/dev/null 2>&1 \
+        && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=SafeTweet test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1 \
+        && openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+            -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1 \
+        && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext" \
+        && openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+            -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1; then
+        chmod 600 "$dir/server.key" "$dir/ca.key"
+        [ "$(id -u)" -eq 0 ] && chown postgres "$dir/server.key" "$dir/server.crt"
+        tls="-c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    else
+        echo "postgres.sh: openssl failed; the server runs without TLS" >&2
+    fi
+
     # A free port: try a few random ones; pg_ctl fails fast when one is taken.
     local port="" try
     for try in 1 2 3 4 5 6 7 8 9 10; do
@@ -65,7 +87,7 @@ _safetweet_pg_main() {
             continue # something listens there
         fi
         if "${run[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $candidate -k $dir -c fsync=on" start >/dev/null 2>&1; then
+            -o "-c listen_addresses=127.0.0.1 -p $candidate -k $dir -c fsync=on $tls" start >/dev/null 2>&1; then
             port="$candidate"
             break
         fi
@@ -82,6 +104,10 @@ _safetweet_pg_main() {
     export SAFETWEET_PG_DATA="$dir/data"
     export SAFETWEET_PG_BINDIR="$bindir"
     export SAFETWEET_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/safetweet_test"
+    if [ "$tls" != "-c ssl=off" ]; then
+        export SAFETWEET_TEST_POSTGRES_CA="$dir/ca.crt"
+        echo "export SAFETWEET_TEST_POSTGRES_CA=$SAFETWEET_TEST_POSTGRES_CA"
+    fi
     echo "postgres.sh: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $dir)" >&2
     echo "export SAFETWEET_TEST_POSTGRES_URL=$SAFETWEET_TEST_POSTGRES_URL"
     echo "# stop: ${run[*]} $bindir/pg_ctl -D $dir/data stop -m fast"
@@ -99,7 +125,7 @@ safetweet_postgres_stop() {
     case "$dir" in
         */safetweet-pg.*) rm -rf "$dir" ;;
     esac
-    unset SAFETWEET_PG_DATA SAFETWEET_TEST_POSTGRES_URL
+    unset SAFETWEET_PG_DATA SAFETWEET_TEST_POSTGRES_URL SAFETWEET_TEST_POSTGRES_CA
 }
 
 _safetweet_pg_main

@@ -14,6 +14,9 @@ struct Cli {
     /// Load rules.toml (and bot.toml) from this folder instead of the built-in defaults.
     #[arg(long, global = true, value_name = "DIR")]
     config: Option<PathBuf>,
+    /// Read settings (DISCORD_TOKEN, DATABASE_URL, …) from this file instead of ./.env.
+    #[arg(long, global = true, value_name = "FILE")]
+    env_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -52,12 +55,17 @@ fn main() -> ExitCode {
                 2
             }
         },
-        Command::Audit(args) => runtime().map_or(2, |rt| rt.block_on(audit::run(args))),
-        Command::Serve(args) => runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config))),
+        Command::Audit(args) => runtime().map_or(2, |rt| rt.block_on(audit::run(args, cli.env_file.as_deref()))),
+        Command::Serve(args) => {
+            runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config, cli.env_file.as_deref())))
+        }
         Command::Run(args) => {
-            safetweet::cli::load_dotenv("run");
+            if let Err(e) = safetweet::cli::load_dotenv("run", cli.env_file.as_deref()) {
+                eprintln!("safetweet run: {e}");
+                return ExitCode::from(2);
+            }
             if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty()) {
-                runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config)))
+                runtime().map_or(2, |rt| rt.block_on(serve::run(args, cli.config, cli.env_file.as_deref())))
             } else {
                 with_rules(cli.config.as_deref(), |rules| {
                     eprintln!(

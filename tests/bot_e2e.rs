@@ -1378,10 +1378,11 @@ async fn drafts_older_than_the_newest_reviewed_one_are_caught_up_across_pages() 
         .collect();
     // ...of which the newest was handled out of order before the stop: it has its record.
     let newest = *ids.last().expect("drafts");
+    // (A writable store: `env.audit()` is the read-only side.)
+    let writer = safetweet::audit::open(&env.db_url).await.expect("open the audit log to write");
     let audit = env.audit().await;
     let text = "Gap draft 149: the Westside pharmacy closes early on the holiday.";
-    audit
-        .store
+    writer
         .append(safetweet::audit::NewRecord {
             time: chrono::Utc::now(),
             kind: RecordKind::Submitted,

@@ -92,7 +92,7 @@ fn jsonl_keeps_order_reports_bad_lines_and_exits_1_when_blocked() {
     assert_eq!(f["category"], "clinical-advice");
     assert_eq!(f["severity"], "error");
     assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(2), Some(18)));
-    assert_eq!(f["message"], "found forbidden phrase");
+    assert_eq!(f["message"], "found f******** p*****", "{{match}} is masked");
     assert_eq!(f["suggestion"], "remove it");
     assert_eq!(lines[2]["line"], 3);
     assert!(lines[2]["error"].as_str().unwrap().contains("malformed"));

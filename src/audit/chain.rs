@@ -28,7 +28,7 @@
 //! - `prev_hash` is the previous record's `hash`; the first record's is
 //!   [`GENESIS_PREV_HASH`] (64 zeros).
 
-use super::{AuditRecord, FindingRef, NewRecord, RecordKind, Verification};
+use super::{AuditRecord, FindingRef, NewRecord, RecordKind, Verification, VerifyOptions, VerifyReport};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use sha2::{Digest, Sha256};
 
@@ -177,6 +177,8 @@ pub(crate) struct RawRecord {
     pub roles: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The record's MAC under `SAFETWEET_AUDIT_KEY` (not part of the hash).
+    pub mac: Option<String>,
 }
 
 fn parse_id(field: &str, s: &str) -> Result<u64, String> {
@@ -210,6 +212,7 @@ impl RawRecord {
             roles: serde_json::to_string(&roles).unwrap_or_else(|_| "[]".into()),
             prev_hash: r.prev_hash.clone(),
             hash: r.hash.clone(),
+            mac: None,
         }
     }
 
@@ -251,18 +254,105 @@ impl RawRecord {
     }
 }
 
+/// The first column of `stored` whose text is not exactly what
+/// [`RawRecord::from_record`] writes for the values it parsed to. (Ids are
+/// checked by [`parse_id`] already: decimal digits, no leading zero.)
+fn non_canonical_column(stored: &RawRecord, parsed: &AuditRecord) -> Option<&'static str> {
+    let canonical = RawRecord::from_record(parsed);
+    if stored.time != canonical.time {
+        Some("time")
+    } else if stored.findings != canonical.findings {
+        Some("findings")
+    } else if stored.roles != canonical.roles {
+        Some("roles")
+    } else {
+        None
+    }
+}
+
+/// How far a record's time may lie before an earlier record's (appends are
+/// serialized, but each record's time is taken just before its turn, by
+/// several tasks or bot instances with their own clocks).
+pub const TIME_SKEW_SECONDS: i64 = 300;
+
 /// Walks a chain in `seq` order, one record at a time, remembering only the
-/// previous hash: memory stays flat however long the chain is.
+/// previous hash (and what the [`VerifyOptions`] need): memory stays flat
+/// however long the chain is.
 #[derive(Debug)]
 pub(crate) struct ChainWalk {
     expected_seq: i64,
     prev_hash: String,
     records: u64,
+    options: VerifyOptions,
+    /// The latest time seen so far.
+    latest: Option<DateTime<Utc>>,
+    authenticated_from: Option<i64>,
+    last_has_mac: bool,
 }
 
 impl ChainWalk {
+    #[cfg(test)]
     pub fn new() -> ChainWalk {
-        ChainWalk { expected_seq: 1, prev_hash: GENESIS_PREV_HASH.to_string(), records: 0 }
+        ChainWalk::with(VerifyOptions::default())
+    }
+
+    pub fn with(mut options: VerifyOptions) -> ChainWalk {
+        options.anchors.sort();
+        ChainWalk {
+            expected_seq: 1,
+            prev_hash: GENESIS_PREV_HASH.to_string(),
+            records: 0,
+            options,
+            latest: None,
+            authenticated_from: None,
+            last_has_mac: false,
+        }
+    }
+
+    /// The checks of the options, on a record whose chain links are sound.
+    fn check_options(&mut self, record: &AuditRecord, mac: Option<&str>) -> Result<(), String> {
+        let seq = record.seq;
+        if let Some((_, anchored)) = self.options.anchors.iter().find(|(s, _)| *s == seq) {
+            if !anchored.eq_ignore_ascii_case(&record.hash) {
+                return Err(format!("its hash is not the anchored {anchored} (the log was rewritten from here on?)"));
+            }
+        }
+        if self.options.content {
+            let r = &record.record;
+            if let (RecordKind::Approved | RecordKind::Override, Some(text)) = (r.kind, &r.text) {
+                if hex::encode(Sha256::digest(text.as_bytes())) != r.content_sha256 {
+                    return Err("its text does not hash to its content_sha256".to_string());
+                }
+            }
+            if self.latest.is_some_and(|t| r.time < t - chrono::TimeDelta::seconds(TIME_SKEW_SECONDS)) {
+                return Err(format!(
+                    "its time {} is more than {} minutes before an earlier record's (time went backwards)",
+                    format_time(&r.time),
+                    TIME_SKEW_SECONDS / 60
+                ));
+            }
+            self.latest = self.latest.max(Some(r.time));
+        }
+        if let Some(key) = &self.options.key {
+            match mac {
+                Some(mac) if mac.eq_ignore_ascii_case(&key.mac(&record.hash)) => {
+                    self.authenticated_from.get_or_insert(seq);
+                }
+                Some(_) => {
+                    return Err(
+                        "its MAC does not match SAFETWEET_AUDIT_KEY (forged, or written with another key)".into()
+                    )
+                }
+                None if self.authenticated_from.is_some() => {
+                    return Err(
+                        "it has no MAC though earlier records have one (appended without the key: forged?)".into()
+                    )
+                }
+                None => {}
+            }
+            self.last_has_mac = mac.is_some();
+        }
+        Ok(())
     }
 
     /// Checks the next record. `Err` is the first problem: the seq it names is
@@ -286,7 +376,15 @@ impl ChainWalk {
             return Err((self.expected_seq, problem));
         }
         let stored_hash = raw.hash.clone();
+        let stored = raw.clone();
+        let mac = raw.mac.clone();
         let record = raw.into_record().map_err(|p| (seq, format!("unreadable record: {p}")))?;
+        // The hash covers the parsed values: another spelling of the same
+        // value (a time in another offset, JSON with spaces or extra keys)
+        // hashes the same, yet text filters compare the stored spelling.
+        if let Some(column) = non_canonical_column(&stored, &record) {
+            return Err((seq, format!("its {column} is not stored in its canonical form (the column was rewritten)")));
+        }
         if recompute(&record) != stored_hash {
             return Err((seq, "its content does not match its hash (the record was edited)".to_string()));
         }
@@ -300,20 +398,49 @@ impl ChainWalk {
                 },
             ));
         }
+        self.check_options(&record, mac.as_deref()).map_err(|problem| (seq, problem))?;
         self.prev_hash = stored_hash;
         self.expected_seq += 1;
         self.records += 1;
         Ok(())
     }
 
-    pub fn finish(self) -> Verification {
-        Verification::Intact { records: self.records }
+    /// The end of the chain: anchors beyond it were cut off, and with a key
+    /// the newest record must carry a MAC.
+    pub fn finish(self) -> VerifyReport {
+        let last = self.expected_seq - 1;
+        let head = (last > 0).then(|| (last, self.prev_hash.clone()));
+        let broken = |seq: i64, problem: String| VerifyReport {
+            verification: Verification::Broken { seq, problem },
+            head: head.clone(),
+            authenticated_from: self.authenticated_from,
+        };
+        if let Some((seq, _)) = self.options.anchors.iter().find(|(s, _)| *s > last) {
+            return broken(
+                *seq,
+                format!("record {seq} is missing: the log ends at record {last} (cut after the anchor)"),
+            );
+        }
+        if self.options.key.is_some() && last > 0 && !self.last_has_mac {
+            return broken(
+                last,
+                "it has no MAC: the newest records were not written with SAFETWEET_AUDIT_KEY (appended by someone \
+                 without the key, or the key was never set)"
+                    .into(),
+            );
+        }
+        VerifyReport {
+            verification: Verification::Intact { records: self.records },
+            head,
+            authenticated_from: self.authenticated_from,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::AuditKey;
     use chrono::TimeZone;
 
     fn sample() -> NewRecord {
@@ -455,10 +582,22 @@ mod tests {
     }
 
     fn walk(records: &[AuditRecord]) -> Verification {
-        let mut w = ChainWalk::new();
-        for r in records {
-            if let Err((seq, problem)) = w.step(RawRecord::from_record(r)) {
-                return Verification::Broken { seq, problem };
+        walk_with(records, VerifyOptions::default()).verification
+    }
+
+    fn walk_with(records: &[AuditRecord], options: VerifyOptions) -> VerifyReport {
+        walk_raw(records.iter().map(RawRecord::from_record).collect(), options)
+    }
+
+    fn walk_raw(raws: Vec<RawRecord>, options: VerifyOptions) -> VerifyReport {
+        let mut w = ChainWalk::with(options);
+        for raw in raws {
+            if let Err((seq, problem)) = w.step(raw) {
+                return VerifyReport {
+                    verification: Verification::Broken { seq, problem },
+                    head: None,
+                    authenticated_from: None,
+                };
             }
         }
         w.finish()
@@ -528,6 +667,168 @@ mod tests {
             assert!(parse_id("x", bad).is_err(), "{bad:?}");
         }
         assert_eq!(parse_id("x", "0"), Ok(0));
+    }
+
+    /// Issue 9, item 6: the hash covers the parsed values, so a column
+    /// rewritten to another spelling of the same value would still hash the
+    /// same; `verify` requires the canonical spelling.
+    #[test]
+    fn a_stored_form_other_than_the_canonical_one_is_named() {
+        let c = chain(2);
+        type Rewrite = fn(&mut RawRecord);
+        let rewrites: [(&str, Rewrite); 7] = [
+            ("time", |r| r.time = "2026-11-26T12:11:00.123456+02:00".into()),
+            ("time", |r| r.time = "2026-11-26T10:11:00.123456000Z".into()),
+            ("time", |r| r.time = "2026-11-26t10:11:00.123456z".into()),
+            ("findings", |r| r.findings = r.findings.replace("\",\"", "\", \"")),
+            ("findings", |r| r.findings = r.findings.replace("}]", ",\"note\":\"x\"}]")),
+            ("roles", |r| r.roles = " [\"1\",\"2\"]".into()),
+            ("roles", |r| r.roles = "[\"1\",\"2\"]\n".into()),
+        ];
+        for (column, rewrite) in rewrites {
+            let mut w = ChainWalk::new();
+            w.step(RawRecord::from_record(&c[0])).unwrap();
+            let mut raw = RawRecord::from_record(&c[1]);
+            rewrite(&mut raw);
+            // The same values: the hash alone would not notice.
+            let parsed = raw.clone().into_record().expect("still parses");
+            assert_eq!(recompute(&parsed), c[1].hash, "{column}: {raw:?}");
+            let (seq, problem) = w.step(raw).unwrap_err();
+            assert_eq!(seq, 2);
+            assert!(problem.contains(column) && problem.contains("canonical"), "{column}: {problem}");
+        }
+    }
+
+    /// A chain whose records carry exact texts with their hashes, a minute apart.
+    fn honest_chain(n: i64, key: Option<&AuditKey>) -> Vec<RawRecord> {
+        let mut prev = GENESIS_PREV_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let mut r = sample();
+                r.time += chrono::Duration::minutes(seq);
+                r.content_sha256 = hex::encode(Sha256::digest(r.text.as_deref().unwrap_or("").as_bytes()));
+                let hash = record_hash(seq, &r, &prev);
+                let rec = AuditRecord { seq, record: r, prev_hash: prev.clone(), hash: hash.clone() };
+                prev = hash;
+                let mut raw = RawRecord::from_record(&rec);
+                raw.mac = key.map(|k| k.mac(&rec.hash));
+                raw
+            })
+            .collect()
+    }
+
+    /// Re-hashes `raws` from index `from` on (what someone who can write the
+    /// table, but holds no key, can do after changing a record).
+    fn rehash_from(raws: &mut [RawRecord], from: usize) {
+        for i in from..raws.len() {
+            let prev = if i == 0 { GENESIS_PREV_HASH.to_string() } else { raws[i - 1].hash.clone() };
+            let rec = raws[i].clone().into_record().unwrap();
+            raws[i].prev_hash = prev.clone();
+            raws[i].hash = record_hash(rec.seq, &rec.record, &prev);
+        }
+    }
+
+    fn broken(report: VerifyReport) -> (i64, String) {
+        match report.verification {
+            Verification::Broken { seq, problem } => (seq, problem),
+            other => panic!("expected a broken chain: {other:?}"),
+        }
+    }
+
+    fn key() -> AuditKey {
+        AuditKey::from_secret(&"s".repeat(40)).unwrap()
+    }
+
+    #[test]
+    fn anchors_catch_a_cut_tail_and_a_rewritten_log() {
+        let raws = honest_chain(5, None);
+        let (seq3, hash3) = (3, raws[2].hash.clone());
+        let full = |anchors| VerifyOptions::full(None, anchors);
+        let ok = walk_raw(raws.clone(), full(vec![(seq3, hash3.clone())]));
+        assert_eq!(ok.verification, Verification::Intact { records: 5 });
+        assert_eq!(ok.head, Some((5, raws[4].hash.clone())));
+        // The newest two records deleted: the chain alone is intact, the anchor is not.
+        let cut = raws[..2].to_vec();
+        assert_eq!(walk_raw(cut.clone(), VerifyOptions::default()).verification, Verification::Intact { records: 2 });
+        let (seq, problem) = broken(walk_raw(cut, full(vec![(seq3, hash3.clone())])));
+        assert_eq!(seq, 3);
+        assert!(problem.contains("missing") && problem.contains("ends at record 2"), "{problem}");
+        // A record edited and the chain re-hashed from there: intact, but not the anchored one.
+        let mut rewritten = raws.clone();
+        rewritten[1].reason = Some("added later".into());
+        rehash_from(&mut rewritten, 1);
+        assert_eq!(
+            walk_raw(rewritten.clone(), VerifyOptions::default()).verification,
+            Verification::Intact { records: 5 }
+        );
+        let (seq, problem) = broken(walk_raw(rewritten, full(vec![(seq3, hash3)])));
+        assert_eq!(seq, 3);
+        assert!(problem.contains("anchored"), "{problem}");
+    }
+
+    #[test]
+    fn content_checks_catch_backdated_times_and_texts_that_are_not_what_was_approved() {
+        let full = VerifyOptions::full(None, vec![]);
+        assert_eq!(walk_raw(honest_chain(3, None), full.clone()).verification, Verification::Intact { records: 3 });
+        // A record re-dated an hour back (and the chain re-hashed): the time goes backwards.
+        let mut backdated = honest_chain(3, None);
+        backdated[2].time = "2026-11-26T09:00:00.000000Z".into();
+        rehash_from(&mut backdated, 2);
+        assert_eq!(
+            walk_raw(backdated.clone(), VerifyOptions::default()).verification,
+            Verification::Intact { records: 3 }
+        );
+        let (seq, problem) = broken(walk_raw(backdated, full.clone()));
+        assert_eq!(seq, 3);
+        assert!(problem.contains("backwards"), "{problem}");
+        // A few seconds back is two tasks taking their turns: fine.
+        let mut close = honest_chain(3, None);
+        close[2].time = close[1].time.replace("10:13:00", "10:12:58");
+        rehash_from(&mut close, 2);
+        assert_eq!(walk_raw(close, full.clone()).verification, Verification::Intact { records: 3 });
+        // An approved text replaced (and re-hashed): its content_sha256 is the reviewed text's.
+        let mut swapped = honest_chain(3, None);
+        swapped[1].text = Some("Call 555-201-8834 for results".into());
+        rehash_from(&mut swapped, 1);
+        let (seq, problem) = broken(walk_raw(swapped, full));
+        assert_eq!(seq, 2);
+        assert!(problem.contains("content_sha256"), "{problem}");
+    }
+
+    #[test]
+    fn with_the_key_records_appended_by_someone_without_it_are_named() {
+        let k = key();
+        let keyed = |raws: Vec<RawRecord>| walk_raw(raws, VerifyOptions::full(Some(key()), vec![]));
+        let report = keyed(honest_chain(4, Some(&k)));
+        assert_eq!((report.verification, report.authenticated_from), (Verification::Intact { records: 4 }, Some(1)));
+        // A correctly hashed record appended at the end without the key.
+        let mut forged = honest_chain(4, Some(&k));
+        forged[3].mac = None;
+        assert_eq!(
+            walk_raw(forged.clone(), VerifyOptions::default()).verification,
+            Verification::Intact { records: 4 }
+        );
+        let (seq, problem) = broken(keyed(forged));
+        assert_eq!(seq, 4);
+        assert!(problem.contains("no MAC"), "{problem}");
+        // …or with a MAC made up.
+        let mut made_up = honest_chain(4, Some(&k));
+        made_up[3].mac = Some("00".repeat(32));
+        let (seq, problem) = broken(keyed(made_up));
+        assert_eq!(seq, 4);
+        assert!(problem.contains("does not match"), "{problem}");
+        // Every MAC stripped and a record added: the newest record has none.
+        let mut stripped = honest_chain(4, None);
+        stripped.iter_mut().for_each(|r| r.mac = None);
+        let (seq, problem) = broken(keyed(stripped));
+        assert_eq!(seq, 4);
+        assert!(problem.contains("no MAC"), "{problem}");
+        // Records from before the key was set are fine, and reported as such.
+        let mut adopted = honest_chain(4, Some(&k));
+        adopted[0].mac = None;
+        adopted[1].mac = None;
+        let report = keyed(adopted);
+        assert_eq!((report.verification, report.authenticated_from), (Verification::Intact { records: 4 }, Some(3)));
     }
 
     proptest::proptest! {

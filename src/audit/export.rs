@@ -5,7 +5,8 @@
 //! strings, `time` is RFC 3339 UTC with microseconds, absent values are `null`
 //! (JSONL) or empty (CSV). In CSV, `findings` is `rule (category)` items and
 //! `roles` role ids, each joined with `; `. Field values are written exactly as
-//! stored (no formula escaping), so `content_sha256` still matches `text`.
+//! stored (no formula escaping), so `content_sha256` still matches `text`;
+//! [`csv_row_safe`] is the formula-safe variant for spreadsheets.
 
 use super::chain::format_time;
 use super::AuditRecord;
@@ -70,34 +71,54 @@ pub fn csv_header() -> String {
     csv_line(COLUMNS.iter().map(|c| c.to_string()))
 }
 
-/// One record as a CSV line (CRLF-terminated).
+/// One record as a CSV line (CRLF-terminated), every value exactly as stored.
 pub fn csv_row(r: &AuditRecord) -> String {
+    csv_line(csv_cells(r).into_iter())
+}
+
+/// One record as a formula-safe CSV line (`audit export --csv-safe`): a
+/// cell a spreadsheet would read as a formula gets a leading `'` (see
+/// [`formula_safe`]). For viewing in a spreadsheet; the values are then no
+/// longer exactly as stored (`text` may not match `content_sha256`).
+pub fn csv_row_safe(r: &AuditRecord) -> String {
+    csv_line(csv_cells(r).into_iter().map(|c| formula_safe(&c)))
+}
+
+/// `'` + the cell when it starts with a character spreadsheets take as the
+/// start of a formula (`=`, `+`, `-`, `@`, tab, CR, or their full-width
+/// forms), per OWASP's CSV-injection advice; other cells as they are.
+pub fn formula_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+fn csv_cells(r: &AuditRecord) -> [String; 18] {
     let n = &r.record;
     let findings: Vec<String> = n.findings.iter().map(|f| format!("{} ({})", f.rule, f.category)).collect();
     let roles: Vec<String> = n.roles.iter().map(u64::to_string).collect();
-    csv_line(
-        [
-            r.seq.to_string(),
-            format_time(&n.time),
-            n.kind.as_str().to_string(),
-            n.actor_id.to_string(),
-            n.actor_name.clone(),
-            n.guild_id.map(|g| g.to_string()).unwrap_or_default(),
-            n.channel_id.to_string(),
-            n.message_id.to_string(),
-            n.author_id.to_string(),
-            n.content_sha256.clone(),
-            n.rules_version.clone(),
-            n.verdict.clone().unwrap_or_default(),
-            findings.join("; "),
-            n.text.clone().unwrap_or_default(),
-            n.reason.clone().unwrap_or_default(),
-            roles.join("; "),
-            r.prev_hash.clone(),
-            r.hash.clone(),
-        ]
-        .into_iter(),
-    )
+    [
+        r.seq.to_string(),
+        format_time(&n.time),
+        n.kind.as_str().to_string(),
+        n.actor_id.to_string(),
+        n.actor_name.clone(),
+        n.guild_id.map(|g| g.to_string()).unwrap_or_default(),
+        n.channel_id.to_string(),
+        n.message_id.to_string(),
+        n.author_id.to_string(),
+        n.content_sha256.clone(),
+        n.rules_version.clone(),
+        n.verdict.clone().unwrap_or_default(),
+        findings.join("; "),
+        n.text.clone().unwrap_or_default(),
+        n.reason.clone().unwrap_or_default(),
+        roles.join("; "),
+        r.prev_hash.clone(),
+        r.hash.clone(),
+    ]
 }
 
 fn csv_line(fields: impl Iterator<Item = String>) -> String {
@@ -146,6 +167,23 @@ mod tests {
         assert_eq!(field("cr\rhere"), "\"cr\rhere\"");
         assert_eq!(field(" padded "), "\" padded \"");
         assert_eq!(field("émoji 🎉"), "émoji 🎉");
+    }
+
+    #[test]
+    fn formula_safe_cells_start_with_a_quote_only_when_needed() {
+        for (cell, safe) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\u{FF1D}1", "'\u{FF1D}1"),
+            ("plain", "plain"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(formula_safe(cell), safe, "{cell:?}");
+        }
     }
 
     #[test]

@@ -131,6 +131,82 @@ pub enum Verification {
     Broken { seq: i64, problem: String },
 }
 
+/// `SAFETWEET_AUDIT_KEY`: the secret each record's MAC is computed with
+/// (HMAC-SHA256 over the record's hash). Kept off the database host, it
+/// lets `verify` tell records the bot wrote from rows someone inserted with
+/// correctly computed hashes. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    /// At least this many bytes (e.g. `openssl rand -hex 32`).
+    pub const MIN_LEN: usize = 32;
+
+    /// The key from the variable's value (its bytes, surrounding whitespace
+    /// trimmed); an error message when it is too short.
+    pub fn from_secret(secret: &str) -> Result<AuditKey, String> {
+        let secret = secret.trim();
+        if secret.len() < Self::MIN_LEN {
+            return Err(format!(
+                "too short: at least {} characters (e.g. the output of `openssl rand -hex 32`)",
+                Self::MIN_LEN
+            ));
+        }
+        Ok(AuditKey(secret.as_bytes().to_vec()))
+    }
+
+    /// The MAC of a record with this `hash`: lowercase hex HMAC-SHA256 of
+    /// the hash's 64 hex characters.
+    pub fn mac(&self, hash: &str) -> String {
+        use hmac::Mac;
+        // HMAC takes a key of any length.
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        mac.update(hash.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(<redacted>)")
+    }
+}
+
+/// What `verify` checks besides the chain itself (the hashes, `prev_hash`
+/// links, `seq` without gaps and canonical stored forms, always checked).
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Check each record's MAC: from the first record that has one, every
+    /// record must have a valid one, and so must the last.
+    pub key: Option<AuditKey>,
+    /// Records noted down earlier (`seq`, `hash`): each must be there, with
+    /// that hash, so a log cut after an anchor is noticed.
+    pub anchors: Vec<(i64, String)>,
+    /// Content checks: an `approved` or `override` record's text must hash
+    /// to its `content_sha256`, and no record's time may be more than
+    /// [`chain::TIME_SKEW_SECONDS`] before an earlier record's.
+    pub content: bool,
+}
+
+impl VerifyOptions {
+    /// Everything `safetweet audit verify` checks, with this key and these anchors.
+    pub fn full(key: Option<AuditKey>, anchors: Vec<(i64, String)>) -> VerifyOptions {
+        VerifyOptions { key, anchors, content: true }
+    }
+}
+
+/// A verification and what else the walk saw, from one read snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub verification: Verification,
+    /// The last record walked: its `seq` and hash (the value to note down
+    /// as an anchor).
+    pub head: Option<(i64, String)>,
+    /// With a key: the first record carrying a (valid) MAC; every record
+    /// from it on is authenticated. Records before it predate the key.
+    pub authenticated_from: Option<i64>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
     #[error("audit database error: {0}")]
@@ -147,6 +223,12 @@ pub enum AuditError {
     /// A read-only open named a SQLite file that does not exist.
     #[error("no audit database at {0:?}")]
     NotFound(String),
+    /// A read-only open found no (or an older) audit schema.
+    #[error("{0}")]
+    Schema(String),
+    /// The database file could not be created (owner-only).
+    #[error("audit database file: {0}")]
+    File(#[from] std::io::Error),
 }
 
 /// The audit store: append-only. There is deliberately no update or delete.
@@ -158,38 +240,50 @@ pub trait AuditStore: Send + Sync {
     async fn append(&self, record: NewRecord) -> Result<AuditRecord, AuditError>;
     /// Records matching the filter, oldest first.
     async fn query(&self, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError>;
-    /// Walks the whole chain and reports the first record that does not fit.
-    async fn verify(&self) -> Result<Verification, AuditError>;
+    /// Walks the whole chain and reports the first record that does not fit
+    /// (the chain only: [`VerifyOptions::default`]).
+    async fn verify(&self) -> Result<Verification, AuditError> {
+        Ok(self.verify_with(&VerifyOptions::default()).await?.verification)
+    }
+    /// Walks the whole chain, in one read snapshot, with these checks.
+    async fn verify_with(&self, options: &VerifyOptions) -> Result<VerifyReport, AuditError>;
     /// The last record of the chain (its hash is what to note down as an
     /// external anchor: a chain cannot by itself prove its tail was not cut).
     async fn head(&self) -> Result<Option<AuditRecord>, AuditError>;
 }
 
 /// Opens the store a database URL names: `sqlite://PATH` (created with its
-/// schema on first use) or `postgres://…` / `postgresql://…`.
+/// schema on first use) or `postgres://…` / `postgresql://…`. Records are
+/// appended without a MAC ([`open_with_key`] adds one).
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
-    open_with(url, true).await
+    open_with_key(url, None).await
 }
 
-/// Like [`open`], but a SQLite file must already exist: for the read-side
-/// command line, where a mistyped path should be an error, not a new empty log.
+/// Like [`open`]; with a key, every record appended carries its MAC.
+pub async fn open_with_key(url: &str, key: Option<AuditKey>) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
+    match Backend::of(url) {
+        Some(Backend::Sqlite) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, true).await?.with_key(key))),
+        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?.with_key(key))),
+        None => Err(AuditError::UnsupportedUrl(redact_url(url))),
+    }
+}
+
+/// Opens an existing audit log read-only, for the read-side command line
+/// (`list`, `show`, `export`, `verify`): a SQLite file must already exist (a
+/// mistyped path is an error, not a new empty log), and nothing is written
+/// to the database: no journal-mode switch, no migrations (an older schema
+/// is an error). Appends through the store fail.
 pub async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
-    open_with(url, false).await
-}
-
-async fn open_with(url: &str, create: bool) -> Result<std::sync::Arc<dyn AuditStore>, AuditError> {
     match Backend::of(url) {
         Some(Backend::Sqlite) => {
-            if !create {
-                if let Some(path) = sqlite_path(url) {
-                    if !std::path::Path::new(&path).exists() {
-                        return Err(AuditError::NotFound(path));
-                    }
+            if let Some(path) = sqlite_path(url) {
+                if !std::path::Path::new(&path).exists() {
+                    return Err(AuditError::NotFound(path));
                 }
             }
-            Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url, create).await?))
+            Ok(std::sync::Arc::new(sqlite::SqliteStore::open_read_only(url).await?))
         }
-        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open(url).await?)),
+        Some(Backend::Postgres) => Ok(std::sync::Arc::new(postgres::PostgresStore::open_read_only(url).await?)),
         None => Err(AuditError::UnsupportedUrl(redact_url(url))),
     }
 }
@@ -227,18 +321,63 @@ fn sqlite_path(url: &str) -> Option<String> {
     }
 }
 
-/// A URL fit for error messages and logs: any password replaced by `***`.
+/// A URL fit for error messages and logs: every password replaced by `***`:
+/// the one in the user info (`user:PASSWORD@host`, up to the last `@`, so
+/// also with an unencoded `/`, `?` or `@` in it) and the value of every query
+/// parameter whose name (percent-decoded, any case) contains `password`
+/// (`?password=`, `sslpassword=`).
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_string() };
-    let authority_start = scheme_end + 3;
-    let authority_end = url[authority_start..].find(['/', '?']).map_or(url.len(), |i| authority_start + i);
-    let authority = &url[authority_start..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!("{}{}:***{}", &url[..authority_start], &authority[..colon], &url[authority_start + at..])
+    let (head, rest) = url.split_at(scheme_end + 3);
+    // A ':' before the first '@' is in the user info: the password runs
+    // from it to the last '@' (a password may hold an unencoded '@', '/' or
+    // '?'). When a query also holds an '@', more than the password is
+    // hidden, never less.
+    let rest = match (rest.find(':'), rest.find('@'), rest.rfind('@')) {
+        (Some(colon), Some(first_at), Some(last_at)) if colon < first_at => {
+            format!("{}:***{}", &rest[..colon], &rest[last_at..])
         }
-        _ => url.to_string(),
+        _ => rest.to_string(),
+    };
+    let Some(q) = rest.find('?') else { return format!("{head}{rest}") };
+    let (before, query) = rest.split_at(q + 1);
+    let (query, fragment) = match query.find('#') {
+        Some(h) => query.split_at(h),
+        None => (query, ""),
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|param| match param.split_once('=') {
+            Some((key, _)) if percent_decoded(key).to_ascii_lowercase().contains("password") => format!("{key}=***"),
+            _ => param.to_string(),
+        })
+        .collect();
+    format!("{head}{before}{}{fragment}", params.join("&"))
+}
+
+/// `%XX` escapes decoded (bytes that are not UTF-8 become U+FFFD).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Makes a record storable the same way in both databases: time truncated
@@ -283,6 +422,43 @@ mod tests {
         assert_eq!(redact_url("postgres://bob@db/x"), "postgres://bob@db/x");
         assert_eq!(redact_url("mysql://a:b@c"), "mysql://a:***@c");
         assert_eq!(redact_url("nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn every_form_of_a_password_is_redacted() {
+        for (url, shown) in [
+            ("postgres://bob@db/x?password=s3cret", "postgres://bob@db/x?password=***"),
+            (
+                "postgres://db/x?sslmode=require&password=s3cret&user=bob",
+                "postgres://db/x?sslmode=require&password=***&user=bob",
+            ),
+            ("postgres://db/x?PASSWORD=s3cret", "postgres://db/x?PASSWORD=***"),
+            ("postgres://db/x?pass%77ord=s3cret", "postgres://db/x?pass%77ord=***"),
+            ("postgres://db/x?sslpassword=s3cret", "postgres://db/x?sslpassword=***"),
+            ("postgres://bob:s3cret@db/x?password=two", "postgres://bob:***@db/x?password=***"),
+            ("postgres://:s3cret@db/x", "postgres://:***@db/x"),
+            ("postgres://bob:s3/cr?et@db/x", "postgres://bob:***@db/x"),
+            ("postgres://bob:s3@cret@db:5432/x", "postgres://bob:***@db:5432/x"),
+            ("postgres://db/x?password=s3cret#frag", "postgres://db/x?password=***#frag"),
+            ("postgres://db/x?user=bob", "postgres://db/x?user=bob"),
+            ("sqlite://audit.db?mode=rwc", "sqlite://audit.db?mode=rwc"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn audit_keys_are_long_enough_and_never_shown() {
+        assert!(AuditKey::from_secret("short").is_err());
+        let key = AuditKey::from_secret(&"k".repeat(32)).unwrap();
+        assert!(!format!("{key:?}").contains("kkkk"));
+        assert_ne!(key.mac(&"0".repeat(64)), AuditKey::from_secret(&"j".repeat(32)).unwrap().mac(&"0".repeat(64)));
+        // RFC 4231, test case 6: HMAC-SHA256 as anyone re-checking a MAC computes it.
+        let rfc = AuditKey(vec![0xaa; 131]);
+        assert_eq!(
+            rfc.mac("Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the two SQL stores share, written once and generic over the database:
 //! reading a row into a [`RawRecord`], the filtered SELECT, `head`, the paged
-//! `verify` walk, and the read-the-tail-then-INSERT step of `append`.
+//! `verify` walk, the read-the-tail-then-INSERT step of `append`, and the
+//! schema check of a read-only open.
 //!
 //! What differs is small: the bind placeholders and how the `time` column is
 //! stored are [`Dialect`]; connecting, how appends are serialized (a mutex and
@@ -10,7 +11,7 @@
 //! encoding or the hash ([`super::chain`]).
 
 use super::chain::{self, ChainWalk, RawRecord, GENESIS_PREV_HASH};
-use super::{AuditError, AuditRecord, Filter, NewRecord, Verification};
+use super::{AuditError, AuditKey, AuditRecord, Filter, NewRecord, Verification, VerifyOptions, VerifyReport};
 use chrono::{DateTime, Utc};
 use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
@@ -20,7 +21,7 @@ use std::marker::PhantomData;
 const VERIFY_PAGE: i64 = 2_000;
 
 const COLUMNS: &str = "seq, time, kind, actor_id, actor_name, guild_id, channel_id, message_id, author_id, \
-     content_sha256, rules_version, verdict, findings, text, reason, roles, prev_hash, hash";
+     content_sha256, rules_version, verdict, findings, text, reason, roles, prev_hash, hash, mac";
 
 /// What differs in the SQL itself: the bind placeholders, and the one column
 /// whose type differs (SQLite keeps `time` as RFC 3339 text, PostgreSQL as
@@ -114,6 +115,34 @@ fn placeholders<DB: Dialect>(count: usize) -> String {
     (1..=count).map(DB::placeholder).collect::<Vec<_>>().join(", ")
 }
 
+/// Whether every migration of `migrator` has been applied to the database
+/// behind `pool` (read only: what the read-side stores check instead of migrating).
+pub(crate) async fn check_schema<DB>(
+    pool: &sqlx::Pool<DB>,
+    migrator: &sqlx::migrate::Migrator,
+) -> Result<(), AuditError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .map_err(|_| AuditError::Schema("no SafeTweet audit log in this database (no schema yet)".into()))?;
+    let applied: Vec<i64> = rows.iter().filter_map(|r| r.try_get("version").ok()).collect();
+    if migrator.iter().any(|m| !applied.contains(&m.version)) {
+        return Err(AuditError::Schema(
+            "the audit log's schema is older than this SafeTweet; start the bot (safetweet serve) once to upgrade it"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The `audit_records` table of a database of dialect `DB` (only associated
 /// functions: the stores own their pools and transactions).
 pub(crate) struct Records<DB>(PhantomData<DB>);
@@ -147,6 +176,7 @@ where
             roles: row.try_get("roles")?,
             prev_hash: row.try_get("prev_hash")?,
             hash: row.try_get("hash")?,
+            mac: row.try_get("mac")?,
         })
     }
 
@@ -157,9 +187,13 @@ where
     }
 
     /// Appends `record` (already [`check_storable`](super::check_storable))
-    /// after the current tail, inside the caller's transaction. The caller
-    /// holds the append lock and commits.
-    pub async fn append_in(conn: &mut DB::Connection, record: NewRecord) -> Result<AuditRecord, AuditError> {
+    /// after the current tail, inside the caller's transaction, with its MAC
+    /// when there is a key. The caller holds the append lock and commits.
+    pub async fn append_in(
+        conn: &mut DB::Connection,
+        record: NewRecord,
+        key: Option<&AuditKey>,
+    ) -> Result<AuditRecord, AuditError> {
         let tail = sqlx::query("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
@@ -170,7 +204,8 @@ where
         let hash = chain::record_hash(seq, &record, &prev_hash);
         let stored = AuditRecord { seq, record, prev_hash, hash };
         let raw = RawRecord::from_record(&stored);
-        let insert = format!("INSERT INTO audit_records ({COLUMNS}) VALUES ({})", placeholders::<DB>(18));
+        let mac = key.map(|k| k.mac(&stored.hash));
+        let insert = format!("INSERT INTO audit_records ({COLUMNS}) VALUES ({})", placeholders::<DB>(19));
         sqlx::query(&insert)
             .bind(raw.seq)
             .bind(DB::time_value(&stored.record.time))
@@ -190,6 +225,7 @@ where
             .bind(raw.roles)
             .bind(raw.prev_hash)
             .bind(raw.hash)
+            .bind(mac)
             .execute(&mut *conn)
             .await?;
         Ok(stored)
@@ -220,13 +256,19 @@ where
 
     /// Walks the whole chain on `conn`, [`VERIFY_PAGE`] records per query. The
     /// caller begins a transaction that reads one snapshot (so a concurrent
-    /// append cannot show a half-chain) and ends it.
-    pub async fn verify_in(conn: &mut DB::Connection) -> Result<Verification, AuditError> {
+    /// append cannot show a half-chain, and the head reported is the one
+    /// walked) and ends it.
+    pub async fn verify_in(conn: &mut DB::Connection, options: &VerifyOptions) -> Result<VerifyReport, AuditError> {
+        let broken = |seq, problem| VerifyReport {
+            verification: Verification::Broken { seq, problem },
+            head: None,
+            authenticated_from: None,
+        };
         let page = format!(
             "SELECT {COLUMNS} FROM audit_records WHERE seq > {} ORDER BY seq LIMIT {VERIFY_PAGE}",
             DB::placeholder(1)
         );
-        let mut walk = ChainWalk::new();
+        let mut walk = ChainWalk::with(options.clone());
         let mut after = 0i64;
         loop {
             let rows = sqlx::query(&page).bind(after).fetch_all(&mut *conn).await?;
@@ -236,12 +278,10 @@ where
                 let seq: i64 = row.try_get("seq")?;
                 let raw = match Self::raw_from_row(row) {
                     Ok(raw) => raw,
-                    Err(e) => {
-                        return Ok(Verification::Broken { seq, problem: format!("unreadable record: {e}") });
-                    }
+                    Err(e) => return Ok(broken(seq, format!("unreadable record: {e}"))),
                 };
                 if let Err((seq, problem)) = walk.step(raw) {
-                    return Ok(Verification::Broken { seq, problem });
+                    return Ok(broken(seq, problem));
                 }
             }
         }

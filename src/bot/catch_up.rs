@@ -18,7 +18,10 @@
 //!
 //! The drafts are handed, oldest first, to the same idempotent path as
 //! MESSAGE_CREATE ([`Bot::on_message`], under the per-draft lock), so a live
-//! event for the same message is never reviewed twice. A reviewed draft on
+//! event for the same message is never reviewed twice. So are the answers
+//! to the bot's questions given while it was away (not yet handled): applied
+//! if their question is still open, else the manager is told. Other replies
+//! to the bot are not drafts. A reviewed draft on
 //! the pages read whose text no longer has the hash of its last review was
 //! edited while the bot was away: it goes to the edit path
 //! ([`Bot::on_history_edit`]) and is reviewed again (an approval of the old
@@ -42,7 +45,7 @@ const PAGE: u8 = 100;
 struct Tally {
     pages: u16,
     scanned: usize,
-    /// Drafts without a `submitted` record (and answers to a pending request).
+    /// Drafts without a `submitted` record (and answers not handled yet).
     unreviewed: usize,
     handed_over: usize,
     /// Reviewed drafts whose text changed since their last review.
@@ -90,23 +93,44 @@ pub(crate) async fn run(bot: &Bot, http: &Http) {
     }
 }
 
-/// In history, a reply to one of the bot's messages (e.g. a manager's reason
-/// for a rejection, already applied) is not a draft.
-fn replies_to_bot(msg: &Message) -> bool {
-    msg.referenced_message.as_ref().is_some_and(|r| r.author.bot)
+/// What a reply in history is.
+enum Reply {
+    /// Not a reply to the bot: a draft like any other.
+    NotToBot,
+    /// The replier's answer to the bot's question to them, not handled yet
+    /// (given while the bot was away): handed over, to be applied or told.
+    Answer,
+    /// A reply to one of the bot's messages (or another bot's) otherwise: no draft.
+    Other,
 }
 
-/// Whether `msg` answers the open request for a reason from its author (an
-/// answer given while the bot was away): then it is handed over too.
-async fn answers_pending(bot: &Bot, msg: &Message) -> bool {
-    let referenced = msg.message_reference.as_ref().and_then(|r| r.message_id).map(|m| m.get());
-    match bot.db.pending(msg.channel_id.get(), msg.author.id.get()).await {
-        Ok(Some(p)) => p.prompt_message_id != 0 && referenced == Some(p.prompt_message_id),
-        Ok(None) => false,
+async fn reply_kind(bot: &Bot, msg: &Message) -> Reply {
+    let Some(referenced) = msg.message_reference.as_ref().and_then(|r| r.message_id).map(|m| m.get()) else {
+        return Reply::NotToBot;
+    };
+    let asked = match bot.db.prompt_actor(referenced).await {
+        Ok(asked) => asked,
         Err(e) => {
-            warn!(message_id = msg.id.get(), error = %e, "catch-up: pending-reason lookup failed");
-            false
+            warn!(message_id = msg.id.get(), error = %e, "catch-up: prompt lookup failed");
+            return Reply::Other;
         }
+    };
+    // Questions asked before prompts were kept are known by the open question.
+    let asked = match asked {
+        Some(actor) => Some(actor),
+        None => match bot.db.pending(msg.channel_id.get(), msg.author.id.get()).await {
+            Ok(Some(p)) if p.prompt_message_id == referenced => Some(p.actor_id),
+            _ => None,
+        },
+    };
+    match asked {
+        Some(actor) if actor == msg.author.id.get() => match bot.db.answer_noted(msg.id.get()).await {
+            Ok(false) => Reply::Answer,
+            _ => Reply::Other,
+        },
+        Some(_) => Reply::Other,
+        None if msg.referenced_message.as_ref().is_some_and(|r| r.author.bot) => Reply::Other,
+        None => Reply::NotToBot,
     }
 }
 
@@ -212,8 +236,17 @@ async fn collect(
     let (mut reviewed, mut fresh) = (0, 0);
     for msg in page {
         let id = msg.id.get();
-        if id <= floor || !bot.may_be_draft(msg) || (replies_to_bot(msg) && !answers_pending(bot, msg).await) {
+        if id <= floor || !bot.may_be_draft(msg) {
             continue;
+        }
+        match reply_kind(bot, msg).await {
+            Reply::NotToBot => {}
+            Reply::Other => continue,
+            Reply::Answer => {
+                fresh += 1;
+                found.unreviewed.push(msg.clone());
+                continue;
+            }
         }
         match bot.state_of(id).await? {
             Some(state) => {

@@ -143,7 +143,11 @@ pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
 }
 
 fn caller(cmd: &CommandInteraction) -> Actor {
-    let roles = cmd.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default();
+    // A bot's roles never make it a manager (it cannot run commands today; if it ever can, it stays no reviewer).
+    let roles = match &cmd.member {
+        Some(m) if !cmd.user.bot => m.roles.iter().map(|r| r.get()).collect(),
+        _ => Vec::new(),
+    };
     let nick = cmd.member.as_ref().and_then(|m| m.nick.as_deref());
     Actor { id: cmd.user.id.get(), name: display_name(nick, &cmd.user), roles }
 }

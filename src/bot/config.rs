@@ -1,6 +1,6 @@
 //! Everything `serve` needs before it connects: `bot.toml` (the [`BotConfig`])
 //! and the environment (the [`Env`]: `DISCORD_TOKEN`, `DATABASE_URL`,
-//! `DISCORD_API_URL`).
+//! `DISCORD_API_URL`, `SAFETWEET_AUDIT_KEY`).
 //!
 //! Pure parsing: reads no files and no process environment itself (the caller
 //! passes the text and a lookup function), so every error path is unit-tested.
@@ -295,6 +295,40 @@ fn key_on_line(text: &str, offset: usize) -> Option<String> {
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')).then(|| key.to_string())
 }
 
+/// Splits `scheme://[user@]host[:port][/…]` into its scheme and host (an
+/// IPv6 host keeps its brackets; no port). `None` when it is not such a URL
+/// or holds whitespace.
+pub fn split_url(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme.is_empty() || url.contains(char::is_whitespace) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.split_inclusive(']').next().unwrap_or(host_port)
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    Some((scheme, host))
+}
+
+/// Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether the bot may send its token to a gateway at `url`: `wss://`, or
+/// `ws://` on a loopback address (a proxy or a test fake on this machine).
+pub fn is_safe_gateway(url: &str) -> bool {
+    match split_url(url) {
+        Some((scheme, host)) if scheme.eq_ignore_ascii_case("wss") => !host.is_empty(),
+        Some((scheme, host)) if scheme.eq_ignore_ascii_case("ws") => is_loopback_host(host),
+        _ => false,
+    }
+}
+
 /// The bot token. Its `Debug` and `Display` never show it.
 #[derive(Clone)]
 pub struct Token(String);
@@ -324,6 +358,8 @@ pub struct Env {
     /// Another base URL for Discord's REST API and gateway discovery (a
     /// rate-limiting proxy, or a test fake). Normalised without a trailing `/`.
     pub api_url: Option<String>,
+    /// `SAFETWEET_AUDIT_KEY`: every audit record gets a MAC under it.
+    pub audit_key: Option<crate::audit::AuditKey>,
 }
 
 /// A setting that stops `serve` before it connects. Exit code 2.
@@ -365,19 +401,32 @@ impl Env {
             None => None,
             Some(u) => {
                 let u = u.trim_end_matches('/').to_string();
-                let rest = u.strip_prefix("http://").or_else(|| u.strip_prefix("https://"));
-                match rest {
-                    Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Some(u),
+                let bad = |message: &str| SetupError::Env { var: "DISCORD_API_URL", message: message.into() };
+                match split_url(&u) {
+                    Some((scheme, host)) if scheme.eq_ignore_ascii_case("https") && !host.is_empty() => Some(u),
+                    // The token goes in every request's headers: plain HTTP only on this machine.
+                    Some((scheme, host)) if scheme.eq_ignore_ascii_case("http") && is_loopback_host(host) => Some(u),
+                    Some((scheme, host)) if scheme.eq_ignore_ascii_case("http") && !host.is_empty() => {
+                        return Err(bad("plain http:// would send the bot token unencrypted; use https:// \
+                             (http:// is accepted only for a loopback address: 127.0.0.1, [::1], localhost)"))
+                    }
                     _ => {
-                        return Err(SetupError::Env {
-                            var: "DISCORD_API_URL",
-                            message: "expected a base URL like http://127.0.0.1:8080 (scheme and host, no path)".into(),
-                        })
+                        return Err(bad(
+                            "expected a base URL like https://proxy.example:8443 or http://127.0.0.1:8080 \
+                             (scheme and host, no path)",
+                        ))
                     }
                 }
             }
         };
-        Ok(Env { token: Token::new(token), database_url, api_url })
+        let audit_key = match get("SAFETWEET_AUDIT_KEY") {
+            None => None,
+            Some(k) => Some(
+                crate::audit::AuditKey::from_secret(&k)
+                    .map_err(|message| SetupError::Env { var: "SAFETWEET_AUDIT_KEY", message })?,
+            ),
+        };
+        Ok(Env { token: Token::new(token), database_url, api_url, audit_key })
     }
 }
 
@@ -589,6 +638,49 @@ allow_overrides = true
         assert!(e.to_string().contains("DISCORD_API_URL"), "{e}");
         let none = env(&[("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "sqlite://x.db")]).unwrap();
         assert!(none.api_url.is_none());
+    }
+
+    #[test]
+    fn api_url_must_be_https_unless_loopback() {
+        let with = |url: &str| {
+            env(&[("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "sqlite://x.db"), ("DISCORD_API_URL", url)])
+                .map(|e| e.api_url)
+        };
+        for ok in [
+            "https://proxy.internal:8443",
+            "https://discord.com",
+            "http://127.0.0.1:9",
+            "http://127.8.9.10:9",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+            "HTTP://LOCALHOST",
+        ] {
+            assert!(with(ok).is_ok(), "{ok}: {:?}", with(ok));
+        }
+        for bad in
+            ["http://proxy.internal:8080", "http://10.0.0.5", "http://localhost.evil.com", "http://127.0.0.1.nip.io"]
+        {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(e.contains("DISCORD_API_URL") && e.contains("https://"), "{bad}: {e}");
+        }
+        assert!(is_loopback_host("127.0.0.1") && is_loopback_host("[::1]") && is_loopback_host("localhost"));
+        assert!(!is_loopback_host("::1x") && !is_loopback_host("128.0.0.1") && !is_loopback_host(""));
+        assert!(is_safe_gateway("wss://gateway.discord.gg") && is_safe_gateway("ws://127.0.0.1:4000/ws"));
+        assert!(!is_safe_gateway("ws://gateway.discord.gg") && !is_safe_gateway("http://127.0.0.1"));
+        assert!(!is_safe_gateway("ws://127.0.0.1@evil.example/ws"), "userinfo is not the host");
+    }
+
+    #[test]
+    fn an_audit_key_is_optional_but_must_be_long_enough() {
+        let base = [("DISCORD_TOKEN", "abc"), ("DATABASE_URL", "sqlite://x.db")];
+        assert!(env(&base).unwrap().audit_key.is_none());
+        let long = "0123456789abcdef0123456789abcdef";
+        let with = |k: &str| env(&[base[0], base[1], ("SAFETWEET_AUDIT_KEY", k)]);
+        assert!(with(long).unwrap().audit_key.is_some());
+        let e = with("short-key").unwrap_err();
+        assert!(matches!(e, SetupError::Env { var: "SAFETWEET_AUDIT_KEY", .. }), "{e}");
+        assert!(!e.to_string().contains("short-key"), "{e}");
+        assert!(!format!("{:?}", with(long).unwrap()).contains(long));
     }
 
     #[test]

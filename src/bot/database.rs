@@ -4,7 +4,8 @@
 //! for a written reason (reject / override) about which text (its hash, the
 //! draft's revision, when, and whether an edit or a rejection has closed the
 //! question since), and below which message each review channel's history is
-//! older than the bot (the catch-up floor).
+//! older than the bot (the catch-up floor), which messages are the bot's
+//! questions (and whom they asked), and which answers were handled.
 //!
 //! These are bookkeeping, not evidence: the audit log stays the record of
 //! what happened, and this module never touches its tables. Tables are
@@ -19,7 +20,7 @@ use std::time::Duration;
 use super::workflow::{Asked, Purpose};
 use chrono::{DateTime, Utc};
 
-const SCHEMA: [&str; 4] = [
+const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS safetweet_bot_reply (
         draft_message_id BIGINT PRIMARY KEY,
         channel_id BIGINT NOT NULL,
@@ -44,6 +45,20 @@ const SCHEMA: [&str; 4] = [
     "CREATE TABLE IF NOT EXISTS safetweet_bot_catch_up_floor (
         channel_id BIGINT PRIMARY KEY,
         floor_message_id BIGINT NOT NULL
+    )",
+    // Every question the bot posted, and whom it asked: a reply to one is
+    // an answer (applied or told why not), never a draft.
+    "CREATE TABLE IF NOT EXISTS safetweet_bot_prompt (
+        prompt_message_id BIGINT PRIMARY KEY,
+        channel_id BIGINT NOT NULL,
+        actor_id BIGINT NOT NULL,
+        draft_message_id BIGINT NOT NULL
+    )",
+    // Answers already handled (applied, or told why not): a replay or a
+    // later catch-up leaves them alone.
+    "CREATE TABLE IF NOT EXISTS safetweet_bot_answer (
+        answer_message_id BIGINT PRIMARY KEY,
+        channel_id BIGINT NOT NULL
     )",
 ];
 
@@ -108,7 +123,9 @@ impl BotDb {
     /// Opens (and if needed creates) the tables in the database a URL names.
     pub async fn open(url: &str) -> Result<BotDb, sqlx::Error> {
         let pool = if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)?
+            let opts = SqliteConnectOptions::from_str(url)?;
+            crate::audit::sqlite::create_owner_only(url, &opts).map_err(sqlx::Error::Io)?;
+            let opts = opts
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // Bookkeeping, not evidence: losing the last write to a power
@@ -117,7 +134,8 @@ impl BotDb {
                 .busy_timeout(Duration::from_secs(30));
             Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?)
         } else {
-            Pool::Postgres(PgPoolOptions::new().max_connections(4).connect(url).await?)
+            let opts = crate::audit::postgres::connect_options(url)?;
+            Pool::Postgres(PgPoolOptions::new().max_connections(4).connect_with(opts).await?)
         };
         let this = BotDb { pool };
         for stmt in SCHEMA {
@@ -248,6 +266,56 @@ impl BotDb {
         self.execute(sqlx::query(Q).bind(a.0).bind(a.1), sqlx::query(Q).bind(a.0).bind(a.1)).await
     }
 
+    /// Remembers a question the bot posted (`prompt_message_id`) and whom it asked.
+    pub async fn set_prompt(
+        &self,
+        prompt_message_id: u64,
+        channel_id: u64,
+        actor_id: u64,
+        draft_message_id: u64,
+    ) -> Result<(), sqlx::Error> {
+        const Q: &str = "INSERT INTO safetweet_bot_prompt (prompt_message_id, channel_id, actor_id, draft_message_id)
+            VALUES ($1, $2, $3, $4) ON CONFLICT (prompt_message_id) DO NOTHING";
+        let a = (db(prompt_message_id), db(channel_id), db(actor_id), db(draft_message_id));
+        self.execute(
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3),
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3),
+        )
+        .await
+    }
+
+    /// Whom the bot's question `prompt_message_id` asked (`None`: not a question of the bot's).
+    pub async fn prompt_actor(&self, prompt_message_id: u64) -> Result<Option<u64>, sqlx::Error> {
+        const Q: &str = "SELECT actor_id FROM safetweet_bot_prompt WHERE prompt_message_id = $1";
+        let row: Option<(i64,)> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(db(prompt_message_id)).fetch_optional(p).await?,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(db(prompt_message_id)).fetch_optional(p).await?,
+        };
+        Ok(row.map(|(a,)| id(a)))
+    }
+
+    /// Notes that an answer was handled; `false` when it had been already.
+    pub async fn note_answer(&self, answer_message_id: u64, channel_id: u64) -> Result<bool, sqlx::Error> {
+        const Q: &str = "INSERT INTO safetweet_bot_answer (answer_message_id, channel_id) VALUES ($1, $2)
+            ON CONFLICT (answer_message_id) DO NOTHING";
+        let a = (db(answer_message_id), db(channel_id));
+        let done = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query(Q).bind(a.0).bind(a.1).execute(p).await?.rows_affected(),
+            Pool::Postgres(p) => sqlx::query(Q).bind(a.0).bind(a.1).execute(p).await?.rows_affected(),
+        };
+        Ok(done > 0)
+    }
+
+    /// Whether an answer was handled already.
+    pub async fn answer_noted(&self, answer_message_id: u64) -> Result<bool, sqlx::Error> {
+        const Q: &str = "SELECT answer_message_id FROM safetweet_bot_answer WHERE answer_message_id = $1";
+        let row: Option<(i64,)> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(db(answer_message_id)).fetch_optional(p).await?,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(db(answer_message_id)).fetch_optional(p).await?,
+        };
+        Ok(row.is_some())
+    }
+
     pub async fn clear_pending(&self, channel_id: u64, actor_id: u64) -> Result<(), sqlx::Error> {
         const Q: &str = "DELETE FROM safetweet_bot_reason_question WHERE channel_id = $1 AND actor_id = $2";
         self.execute(
@@ -347,6 +415,23 @@ mod tests {
         }
         let db = BotDb::open(&url).await.unwrap();
         assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn prompts_and_handled_answers_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        {
+            let db = BotDb::open(&url).await.unwrap();
+            db.set_prompt(901, 3000, 2001, 777).await.unwrap();
+            assert!(db.note_answer(950, 3000).await.unwrap());
+            assert!(!db.note_answer(950, 3000).await.unwrap(), "noted once");
+        }
+        let db = BotDb::open(&url).await.unwrap();
+        assert_eq!(db.prompt_actor(901).await.unwrap(), Some(2001));
+        assert_eq!(db.prompt_actor(902).await.unwrap(), None);
+        assert!(db.answer_noted(950).await.unwrap());
+        assert!(!db.answer_noted(951).await.unwrap());
     }
 
     #[tokio::test]

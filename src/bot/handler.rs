@@ -25,8 +25,8 @@ use crate::engine::{review, Attachment, Draft, Review, RuleSet};
 use chrono::Utc;
 use serenity::all::{
     ChannelId, Context, CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage, EditMessage, EmojiId,
-    EventHandler, Http, Interaction, Message, MessageId, MessageType, MessageUpdateEvent, Reaction, ReactionType,
-    Ready, UserId,
+    EventHandler, GuildId, Http, Interaction, Message, MessageId, MessageType, MessageUpdateEvent, Reaction,
+    ReactionType, Ready, UserId,
 };
 use serenity::all::{HttpError, Nonce};
 use std::collections::{HashMap, HashSet};
@@ -216,7 +216,8 @@ impl Bot {
     // ----- events -------------------------------------------------------
 
     /// Whether a message may be a draft: a person's regular message (or
-    /// inline reply) in a review channel.
+    /// inline reply) in a review channel. Nothing else is handled at all:
+    /// a bot's reply to a question for a reason is no answer either.
     pub(crate) fn may_be_draft(&self, msg: &Message) -> bool {
         self.config.is_review_channel(msg.channel_id.get())
             && !msg.author.bot
@@ -239,32 +240,9 @@ impl Bot {
             name: display_name(msg.member.as_ref().and_then(|m| m.nick.as_deref()), &msg.author),
             roles: msg.member.as_ref().map(|m| m.roles.iter().map(|r| r.get()).collect()).unwrap_or_default(),
         };
-        // A reply to our request for a reason is an answer, not a draft.
+        // A reply to one of the bot's messages is an answer or a remark, not a draft.
         if let Some(referenced) = msg.message_reference.as_ref().and_then(|r| r.message_id) {
-            match self.pending_answered_by(channel, author.id, referenced.get()).await {
-                Ok(Some(p)) => {
-                    let asked = Some(p.asked());
-                    let outcome =
-                        self.on_reason(http, author, p.draft_message_id, p.purpose, asked, msg.content.clone()).await;
-                    if outcome.is_err() {
-                        warn!(message_id = msg.id.get(), "reason not applied");
-                    }
-                    return;
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    warn!(channel_id = channel, error = %e, "pending-reason lookup failed");
-                    if origin == Origin::CatchUp {
-                        return;
-                    }
-                }
-            }
-            // In history, a reply to one of the bot's messages is most likely
-            // an answer already applied (or a remark to the bot), not a draft
-            // (`catch_up` leaves these out already; this guards the path).
-            let to_bot = msg.referenced_message.as_ref().is_some_and(|r| r.author.bot);
-            if origin == Origin::CatchUp && to_bot {
-                debug!(message_id = msg.id.get(), "catch-up: a reply to the bot is not a draft");
+            if self.on_reply(http, &msg, author.clone(), referenced.get(), origin).await {
                 return;
             }
         }
@@ -313,6 +291,101 @@ impl Bot {
             total_us = started.elapsed().as_micros() as u64,
             "draft handled"
         );
+    }
+
+    /// A reply (to `referenced`) in a review channel. Returns `true` when it
+    /// is no draft: a reply to one of the bot's messages (or another bot's)
+    /// is a remark, or an answer to a question for a reason. An answer to
+    /// the replier's own question is applied while the question is open,
+    /// else they are told it was not recorded; either way only once (a
+    /// replay or a later catch-up leaves a handled answer alone). Answers
+    /// read from history (given while the bot was away) carry no roles: the
+    /// member is looked up.
+    async fn on_reply(&self, http: &Http, msg: &Message, author: Actor, referenced: u64, origin: Origin) -> bool {
+        let (channel, message_id) = (msg.channel_id.get(), msg.id.get());
+        let asked = self.db.prompt_actor(referenced).await.unwrap_or_else(|e| {
+            warn!(message_id, error = %e, "prompt lookup failed");
+            None
+        });
+        let to_bot = asked.is_some() || msg.referenced_message.as_ref().is_some_and(|r| r.author.bot);
+        let open = match self.pending_answered_by(channel, author.id, referenced).await {
+            Ok(open) => open,
+            Err(e) => {
+                warn!(channel_id = channel, error = %e, "pending-reason lookup failed");
+                return to_bot || origin == Origin::CatchUp;
+            }
+        };
+        if open.is_none() && asked != Some(author.id) {
+            if to_bot {
+                debug!(message_id, "a reply to the bot is not a draft");
+            }
+            return to_bot;
+        }
+        // An answer to the replier's own question.
+        match self.db.answer_noted(message_id).await {
+            Ok(false) => {}
+            Ok(true) => {
+                debug!(message_id, "answer handled already");
+                return true;
+            }
+            Err(e) => {
+                warn!(message_id, error = %e, "answer lookup failed; not handled now");
+                return true;
+            }
+        }
+        let place = Place { guild_id: msg.guild_id.map(|g| g.get()), channel_id: channel, message_id };
+        let away = if origin == Origin::CatchUp { ", given while the bot was away," } else { "" };
+        let author = match origin {
+            Origin::CatchUp if msg.member.is_none() => self.as_member(http, place, author).await,
+            _ => Some(author),
+        };
+        match (author, open) {
+            (None, _) => {
+                let line = format!(
+                    "<@{}> your reason{away} was not recorded: your roles could not be checked. Please answer again.",
+                    msg.author.id.get()
+                );
+                self.say(http, place, &line, Some(msg.author.id.get())).await;
+            }
+            (Some(author), Some(p)) => {
+                let outcome = self
+                    .on_reason(http, author, p.draft_message_id, p.purpose, Some(p.asked()), msg.content.clone())
+                    .await;
+                if outcome.is_err() {
+                    warn!(message_id, "reason not applied");
+                }
+            }
+            (Some(author), None) => {
+                info!(message_id, actor_id = author.id, "answer to a question no longer open");
+                let line = format!(
+                    "<@{}> your reason{away} was not recorded: that question is no longer open (it was answered, \
+                     or replaced by a newer question). React again on the draft if it still needs you.",
+                    author.id
+                );
+                self.say(http, place, &line, Some(author.id)).await;
+            }
+        }
+        if let Err(e) = self.db.note_answer(message_id, channel).await {
+            warn!(message_id, error = %e, "cannot note the answer as handled");
+        }
+        true
+    }
+
+    /// `actor` with their display name and roles as a member of the draft's
+    /// guild now (`None` when they cannot be read; a bot has no roles here).
+    async fn as_member(&self, http: &Http, place: Place, actor: Actor) -> Option<Actor> {
+        let guild = GuildId::new(place.guild_id?);
+        match retrying("read member", place.message_id, || http.get_member(guild, UserId::new(actor.id))).await {
+            Ok(m) => Some(Actor {
+                id: actor.id,
+                name: display_name(m.nick.as_deref(), &m.user),
+                roles: if m.user.bot { Vec::new() } else { m.roles.iter().map(|r| r.get()).collect() },
+            }),
+            Err(e) => {
+                warn!(message_id = place.message_id, error = %e, "cannot read the member's roles");
+                None
+            }
+        }
     }
 
     /// The open request for a reason that a reply to `referenced` answers.
@@ -404,7 +477,10 @@ impl Bot {
             return;
         }
         let Some(user) = r.user_id.map(|u| u.get()) else { return };
-        if user == self.policy.bot_id {
+        // Our own reactions, and other bots' (an integration holding a
+        // manager role is still not a person who reviewed the draft).
+        if user == self.policy.bot_id || r.member.as_ref().is_some_and(|m| m.user.bot) {
+            debug!(message_id = r.message_id.get(), user_id = user, "reaction by a bot ignored");
             return;
         }
         let decision = if emoji_is(&self.config.approve_emoji, &r.emoji) {
@@ -618,7 +694,11 @@ impl Bot {
                         Ok(()) => match self.say(http, place, &text, Some(actor_id)).await {
                             Some(prompt) => {
                                 pending.prompt_message_id = prompt;
-                                self.db.set_pending(&pending).await.map_err(|e| e.to_string())
+                                let kept = self.db.set_prompt(prompt, place.channel_id, actor_id, place.message_id);
+                                match kept.await {
+                                    Ok(()) => self.db.set_pending(&pending).await.map_err(|e| e.to_string()),
+                                    Err(e) => Err(e.to_string()),
+                                }
                             }
                             None => Ok(()),
                         },

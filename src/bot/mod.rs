@@ -67,7 +67,13 @@ pub struct Stores {
 impl Stores {
     /// Opens both stores from one `DATABASE_URL`.
     pub async fn open(database_url: &str) -> Result<Stores, BotError> {
-        let audit = crate::audit::open(database_url).await.map_err(BotError::Audit)?;
+        Stores::open_with_key(database_url, None).await
+    }
+
+    /// Like [`Stores::open`]; with `SAFETWEET_AUDIT_KEY`, every audit
+    /// record carries its MAC.
+    pub async fn open_with_key(database_url: &str, key: Option<crate::audit::AuditKey>) -> Result<Stores, BotError> {
+        let audit = crate::audit::open_with_key(database_url, key).await.map_err(BotError::Audit)?;
         let bot = BotDb::open(database_url).await.map_err(BotError::Database)?;
         Ok(Stores { audit, bot })
     }
@@ -87,6 +93,11 @@ pub enum BotError {
     Unreachable { url: String, message: String },
     #[error("gateway error: {0}")]
     Gateway(String),
+    #[error(
+        "gateway discovery through DISCORD_API_URL answered {0}, which would send the bot token unencrypted; \
+         only wss:// is accepted (ws:// only on a loopback address: 127.0.0.1, [::1], localhost)"
+    )]
+    InsecureGateway(String),
     #[error("{0}")]
     Audit(AuditError),
     #[error("bot database error: {0}")]
@@ -95,10 +106,10 @@ pub enum BotError {
 
 impl BotError {
     /// Exit code for the CLI: 2 for configuration problems (a rejected token
-    /// or intents), 1 otherwise.
+    /// or intents, a plain-text gateway elsewhere), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            BotError::TokenRejected(_) | BotError::IntentsRejected => 2,
+            BotError::TokenRejected(_) | BotError::IntentsRejected | BotError::InsecureGateway(_) => 2,
             _ => 1,
         }
     }
@@ -142,8 +153,15 @@ pub async fn serve(
     // Serenity falls back to the real gateway when discovery fails; behind a
     // proxy (or a test fake) that would be wrong, so fail here instead.
     if settings.api_url.is_some() {
-        if let Err(e) = http.get_gateway().await {
-            return Err(BotError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() });
+        match http.get_gateway().await {
+            Err(e) => {
+                return Err(BotError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() })
+            }
+            // IDENTIFY carries the token: never over plain text to another host.
+            Ok(gateway) if !config::is_safe_gateway(&gateway.url) => {
+                return Err(BotError::InsecureGateway(crate::audit::redact_url(&gateway.url)))
+            }
+            Ok(_) => {}
         }
     }
     tracing::info!(bot_user = me.id.get(), "token accepted");

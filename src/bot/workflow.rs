@@ -118,6 +118,18 @@ pub struct DraftState {
     /// refused approval changes nothing). A question asked at one revision
     /// is void at any other.
     pub revision: i64,
+    /// The approvals refused since the last state change, oldest first:
+    /// what repeated refusals are throttled against.
+    pub refusals: Vec<Refused>,
+}
+
+/// An `approval-refused` record, as the throttle sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub actor_id: u64,
+    /// The record's reason ([`Refusal::as_str`]).
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 impl DraftState {
@@ -139,6 +151,7 @@ impl DraftState {
                         rules_version: r.rules_version.clone(),
                         status: Status::Pending,
                         revision: *seq,
+                        refusals: Vec::new(),
                     });
                 }
                 continue;
@@ -159,11 +172,23 @@ impl DraftState {
                 }
                 RecordKind::Rejected => s.status = Status::Rejected { by: r.actor_id },
                 RecordKind::Revoked => s.status = Status::Pending,
-                RecordKind::ApprovalRefused => continue,
+                RecordKind::ApprovalRefused => {
+                    let reason = r.reason.clone().unwrap_or_default();
+                    s.refusals.push(Refused { actor_id: r.actor_id, reason, at: r.time });
+                    continue;
+                }
             }
             s.revision = *seq;
+            s.refusals.clear();
         }
         state
+    }
+
+    /// Whether `actor_id` was refused for `why` at this revision less than
+    /// [`REFUSAL_QUIET_MINUTES`] before `now`.
+    pub fn refused_lately(&self, actor_id: u64, why: Refusal, now: DateTime<Utc>) -> bool {
+        let since = now - TimeDelta::minutes(REFUSAL_QUIET_MINUTES);
+        self.refusals.iter().any(|r| r.actor_id == actor_id && r.reason == why.as_str() && r.at > since && r.at <= now)
     }
 
     /// Whether the current content carries an approval.
@@ -204,6 +229,12 @@ impl Purpose {
 
 /// How long a question for a written reason stays open.
 pub const QUESTION_TTL_HOURS: i64 = 24;
+
+/// For how long a refused approval is not recorded or answered again when
+/// the same person reacts again and is refused for the same reason (their
+/// reaction is still taken off): a ✅ clicked over and over by someone who
+/// may not approve does not flood the channel and the audit log.
+pub const REFUSAL_QUIET_MINUTES: i64 = 10;
 
 /// A draft's text as the handler has just read it from Discord, and its
 /// review: what an approval is checked against at the moment it is made.
@@ -338,6 +369,12 @@ impl Refusal {
     /// The one short line the bot posts.
     pub fn line(self, actor_id: u64) -> String {
         format!("<@{actor_id}> approval not recorded: {}", self.why())
+    }
+
+    /// Whether a repeat of this refusal is throttled: refusals that stay
+    /// the same until the draft changes (not "try again" or one-off ones).
+    pub fn is_throttled(self) -> bool {
+        matches!(self, Refusal::NotManager | Refusal::OwnDraft | Refusal::Blocked | Refusal::Rejected)
     }
 
     /// The line for a rejection reason that no longer counts.
@@ -482,7 +519,21 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
             let Some(s) = state else { return Outcome::nothing() };
             let reason = reason.trim().to_string();
             if !policy.is_manager(&actor) {
-                return Outcome::nothing();
+                // Asked as a manager, no longer one (or an answer read from
+                // history whose roles did not come back): say so.
+                return match asked {
+                    None => Outcome::nothing(),
+                    Some(_) => Outcome {
+                        records: vec![],
+                        effects: vec![
+                            Effect::ClearPending { actor_id: actor.id },
+                            Effect::Say(format!(
+                                "<@{}> reason not recorded: only members with a manager role can decide on drafts.",
+                                actor.id
+                            )),
+                        ],
+                    },
+                };
             }
             if reason.is_empty() {
                 return Outcome {
@@ -589,10 +640,15 @@ fn approve(s: &DraftState, actor: &Actor, current: Option<&Current>, policy: &Po
         None
     };
     if let Some(why) = refusal {
+        let remove = Effect::RemoveReaction { decision: Decision::Approve, user_id: actor.id };
+        if unseen.is_none() && why.is_throttled() && s.refused_lately(actor.id, why, now) {
+            // Recorded and said a moment ago: only take the reaction off.
+            return Outcome { records: vec![], effects: vec![remove] };
+        }
         let latest = unseen.map_or(s.content_sha256.as_str(), |r| r.content_sha256.as_str());
         let (record, say) = refuse(s, latest, actor, why, now);
         out.records.push(record);
-        out.effects.push(Effect::RemoveReaction { decision: Decision::Approve, user_id: actor.id });
+        out.effects.push(remove);
         out.effects.push(say);
         return out;
     }
@@ -1054,6 +1110,17 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_from_someone_no_longer_a_manager_is_said_not_recorded() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        sim.react(manager(), Decision::Reject);
+        let out = sim.answer(actor(MANAGER, &[]), Purpose::Reject, "tone");
+        assert!(out.records.is_empty());
+        assert!(says(&out, &[&format!("<@{MANAGER}>"), "not recorded", "manager role"]), "{out:?}");
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+    }
+
+    #[test]
     fn override_needs_the_setting_and_a_reason() {
         let mut sim = Sim::new(true);
         sim.post("Call 555-201-8834", Verdict::Block);
@@ -1313,6 +1380,62 @@ mod tests {
         });
         assert_eq!(out.records[0].kind, RecordKind::Rejected);
         assert_eq!(out.records[0].content_sha256, content_sha256("v2"));
+    }
+
+    /// Issue 9, item 19: a repeated ✅ that is refused for the same reason is
+    /// taken off again, but not recorded and not answered again within
+    /// REFUSAL_QUIET_MINUTES.
+    #[test]
+    fn repeated_refusals_are_throttled_per_person_reason_and_revision() {
+        let quiet = TimeDelta::minutes(REFUSAL_QUIET_MINUTES);
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        let staff = || actor(STAFF, &[]);
+        let first = sim.react(staff(), Decision::Approve);
+        assert_refused_and_removed(&first, "not a manager", STAFF);
+        assert!(says(&first, &["not recorded"]));
+        for later in [TimeDelta::seconds(1), quiet - TimeDelta::seconds(1)] {
+            sim.now = now() + later;
+            let again = sim.react(staff(), Decision::Approve);
+            assert_eq!(
+                again,
+                Outcome {
+                    records: vec![],
+                    effects: vec![Effect::RemoveReaction { decision: Decision::Approve, user_id: STAFF }]
+                },
+                "{later}"
+            );
+        }
+        // Someone else is told; after the quiet time, the same person too.
+        assert_eq!(refused_reason(&sim.react(actor(STAFF + 1, &[]), Decision::Approve)), Some("not a manager"));
+        sim.now = now() + quiet;
+        assert_eq!(refused_reason(&sim.react(staff(), Decision::Approve)), Some("not a manager"));
+        // A change of the draft (a new revision) starts afresh.
+        sim.now += TimeDelta::seconds(1);
+        sim.edit("b", Verdict::Ok);
+        assert_eq!(refused_reason(&sim.react(staff(), Decision::Approve)), Some("not a manager"));
+        assert_eq!(sim.kinds().iter().filter(|k| **k == RecordKind::ApprovalRefused).count(), 4);
+        // A manager's repeated ✅ on a blocked draft is throttled the same way…
+        let mut blocked = Sim::new(false);
+        blocked.post("x", Verdict::Block);
+        blocked.on_discord = "x".into();
+        let out = blocked.apply(Event::Reacted {
+            actor: manager(),
+            decision: Decision::Approve,
+            current: Some(current("x", Verdict::Block)),
+        });
+        assert_eq!(refused_reason(&out), Some("draft is blocked"));
+        let out = blocked.apply(Event::Reacted {
+            actor: manager(),
+            decision: Decision::Approve,
+            current: Some(current("x", Verdict::Block)),
+        });
+        assert!(out.records.is_empty() && !says(&out, &["not recorded"]), "{out:?}");
+        // …but a draft that could not be read is always said (trying again is the advice).
+        let out = blocked.apply(Event::Reacted { actor: manager(), decision: Decision::Approve, current: None });
+        assert_eq!(refused_reason(&out), Some("draft could not be read to check its text"));
+        let out = blocked.apply(Event::Reacted { actor: manager(), decision: Decision::Approve, current: None });
+        assert_eq!(refused_reason(&out), Some("draft could not be read to check its text"));
     }
 
     #[test]

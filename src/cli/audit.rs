@@ -2,11 +2,14 @@
 //! log. Read-only: these commands open an existing store and never append.
 //!
 //! The database is `--database URL`, else `DATABASE_URL` from the environment,
-//! else `DATABASE_URL` from `.env`. Exit codes: 0 done (verify: intact),
+//! else `DATABASE_URL` from `./.env` (or `--env-file FILE`; never a parent
+//! directory's). Exit codes: 0 done (verify: intact),
 //! 1 verify found a broken chain / show found nothing, 2 usage, config or
 //! database errors.
 
-use crate::audit::{self, chain, export, AuditError, AuditRecord, Filter, RecordKind, Verification};
+use crate::audit::{
+    self, chain, export, AuditError, AuditKey, AuditRecord, Filter, RecordKind, Verification, VerifyOptions,
+};
 use crate::bot::render::truncate;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::io::Write;
@@ -30,7 +33,15 @@ pub enum AuditCommand {
     /// Export records for compliance archives (JSON Lines or CSV, RFC 4180).
     Export(ExportArgs),
     /// Walk the whole hash chain: exit 0 with a count when intact, 1 naming the first bad record.
-    Verify,
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A record noted down earlier (from a previous verify): it must still be there with this hash, so a log
+    /// cut after it is noticed. Repeatable.
+    #[arg(long = "anchor", value_name = "SEQ:HASH", value_parser = parse_anchor)]
+    pub anchors: Vec<(i64, String)>,
 }
 
 /// Filters shared by `list` and `export`. Every one narrows.
@@ -86,6 +97,10 @@ pub struct ExportArgs {
     /// Write to this file (replaced whole, only once the export is complete) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// CSV for spreadsheets: a cell starting with =, +, -, @, tab or CR gets a leading ' so it is never run
+    /// as a formula (values are then no longer exactly as stored).
+    #[arg(long)]
+    pub csv_safe: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -94,8 +109,8 @@ pub struct ExportArgs {
 const APPROVER_KINDS: [RecordKind; 4] =
     [RecordKind::Approved, RecordKind::Override, RecordKind::ApprovalRefused, RecordKind::Rejected];
 
-pub async fn run(args: AuditArgs) -> i32 {
-    let url = match database_url(args.database) {
+pub async fn run(args: AuditArgs, env_file: Option<&Path>) -> i32 {
+    let url = match database_url(args.database, env_file) {
         Ok(url) => url,
         Err(message) => {
             eprintln!("safetweet audit: {message}");
@@ -113,7 +128,13 @@ pub async fn run(args: AuditArgs) -> i32 {
         AuditCommand::List(a) => list(store.as_ref(), &a.filter).await,
         AuditCommand::Show(a) => show(store.as_ref(), a.message_id).await,
         AuditCommand::Export(a) => export_records(store.as_ref(), &a).await,
-        AuditCommand::Verify => verify(store.as_ref()).await,
+        AuditCommand::Verify(a) => match audit_key(env_file) {
+            Ok(key) => verify(store.as_ref(), VerifyOptions::full(key, a.anchors)).await,
+            Err(message) => {
+                eprintln!("safetweet audit verify: {message}");
+                return 2;
+            }
+        },
     };
     match result {
         Ok(code) => code,
@@ -147,18 +168,42 @@ impl From<std::io::Error> for CliError {
     }
 }
 
-/// `--database`, else `DATABASE_URL` from the environment, else from `.env`.
-pub fn database_url(arg: Option<String>) -> Result<String, String> {
+/// `--database`, else `DATABASE_URL` from the environment, else from
+/// `./.env` (or `--env-file`).
+pub fn database_url(arg: Option<String>, env_file: Option<&Path>) -> Result<String, String> {
     if let Some(url) = arg.filter(|u| !u.trim().is_empty()) {
         return Ok(url);
     }
-    super::load_dotenv("audit");
+    super::load_dotenv("audit", env_file)?;
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Ok(url),
         _ => Err("no audit database given: pass --database URL or set DATABASE_URL \
                   (in the environment or .env), e.g. DATABASE_URL=sqlite://safetweet-audit.db"
             .to_string()),
     }
+}
+
+/// `SAFETWEET_AUDIT_KEY` from the environment or `./.env` (or `--env-file`):
+/// `verify` checks every record's MAC with it when it is set.
+fn audit_key(env_file: Option<&Path>) -> Result<Option<AuditKey>, String> {
+    super::load_dotenv("audit", env_file)?;
+    match std::env::var("SAFETWEET_AUDIT_KEY") {
+        Ok(k) if !k.trim().is_empty() => {
+            AuditKey::from_secret(&k).map(Some).map_err(|e| format!("SAFETWEET_AUDIT_KEY: {e}"))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `SEQ:HASH`, as `verify` prints them.
+fn parse_anchor(s: &str) -> Result<(i64, String), String> {
+    let (seq, hash) = s.split_once(':').ok_or("expected SEQ:HASH, e.g. 1234:9f86d081…")?;
+    let seq: i64 = seq.trim().parse().ok().filter(|&n| n >= 1).ok_or("SEQ must be a record number (1 or more)")?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("HASH must be the record's 64 hex digits".into());
+    }
+    Ok((seq, hash))
 }
 
 fn describe_open_error(e: &AuditError, url: &str) -> String {
@@ -255,8 +300,13 @@ async fn show(store: &dyn audit::AuditStore, message_id: u64) -> Result<i32, Cli
 }
 
 async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Result<i32, CliError> {
+    if args.csv_safe && args.format != ExportFormat::Csv {
+        eprintln!("safetweet audit export: --csv-safe is for --format csv");
+        return Ok(2);
+    }
     let records = fetch(store, &args.filter).await?;
     let format = args.format;
+    let row = if args.csv_safe { export::csv_row_safe } else { export::csv_row };
     let write = |out: &mut dyn Write| -> std::io::Result<()> {
         match format {
             ExportFormat::Jsonl => {
@@ -267,7 +317,7 @@ async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Res
             ExportFormat::Csv => {
                 out.write_all(export::csv_header().as_bytes())?;
                 for r in &records {
-                    out.write_all(export::csv_row(r).as_bytes())?;
+                    out.write_all(row(r).as_bytes())?;
                 }
             }
         }
@@ -283,18 +333,20 @@ async fn export_records(store: &dyn audit::AuditStore, args: &ExportArgs) -> Res
     Ok(0)
 }
 
-/// Writes a file completely or not at all: a temp file beside it, synced, then renamed.
+/// Writes a file completely or not at all: a temp file beside it, synced, then
+/// renamed over `path`. The temp file is created new and owner-only (0600):
+/// `create_new` never follows a symlink planted under its name (another name
+/// is tried instead), and the export, which holds drafts, is not readable by
+/// other users.
 fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is not a file name", path.display()))
     })?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".partial-{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
+    let (tmp, file) = create_temp_beside(dir, name)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))?;
     let written = (|| {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut file = std::io::BufWriter::new(file);
         write(&mut file)?;
         file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)
@@ -305,28 +357,112 @@ fn write_whole(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Resul
     written.map_err(|e| std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
 }
 
-async fn verify(store: &dyn audit::AuditStore) -> Result<i32, CliError> {
-    match store.verify().await? {
+/// A new owner-only file `.NAME.partial-PID-N` in `dir` (the first free N).
+fn create_temp_beside(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<(PathBuf, std::fs::File)> {
+    const TRIES: u32 = 1000;
+    for n in 0..TRIES {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".partial-{}-{n}", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name for the temporary file"))
+}
+
+async fn verify(store: &dyn audit::AuditStore, options: VerifyOptions) -> Result<i32, CliError> {
+    let keyed = options.key.is_some();
+    let anchors = options.anchors.len();
+    let report = store.verify_with(&options).await?;
+    let mut out = std::io::stdout().lock();
+    match report.verification {
         Verification::Intact { records } => {
-            let mut out = std::io::stdout().lock();
             write!(out, "audit log intact: {records} record{}", if records == 1 { "" } else { "s" })?;
-            if let Some(head) = store.head().await? {
-                write!(out, "; last record {} has hash {}", head.seq, head.hash)?;
+            if let Some((seq, hash)) = &report.head {
+                write!(out, "; last record {seq} has hash {hash}")?;
             }
             writeln!(out)?;
+            if anchors > 0 {
+                writeln!(out, "anchors: {anchors} checked")?;
+            }
+            match (keyed, report.authenticated_from, &report.head) {
+                (true, Some(1), _) => writeln!(out, "MACs: every record carries a valid SAFETWEET_AUDIT_KEY MAC")?,
+                (true, Some(from), _) => writeln!(
+                    out,
+                    "MACs: records {from} to the last carry a valid SAFETWEET_AUDIT_KEY MAC; records 1 to {} were \
+                     written before the key was set",
+                    from - 1
+                )?,
+                (true, None, _) => writeln!(out, "MACs: the log is empty")?,
+                (false, _, _) => writeln!(
+                    out,
+                    "MACs: not checked (set SAFETWEET_AUDIT_KEY to tell the bot's records from inserted ones)"
+                )?,
+            }
+            if let Some((seq, hash)) = &report.head {
+                writeln!(out, "note this down outside the database as an anchor: --anchor {seq}:{hash}")?;
+            }
             Ok(0)
         }
         Verification::Broken { seq, problem } => {
-            println!("audit log BROKEN: first bad record is seq {seq}: {problem}");
+            writeln!(out, "audit log BROKEN: first bad record is seq {seq}: {problem}")?;
             Ok(1)
         }
     }
 }
 
-/// Control characters (ANSI escapes…) shown as escapes, so stored text cannot
-/// drive the terminal.
+/// Control characters (ANSI escapes…), format characters (bidi overrides
+/// and isolates, zero-width and invisible characters, tag characters) and
+/// line/paragraph separators shown as escapes (`\u{202e}`), so stored text
+/// (a display name, a reason) can neither drive the terminal nor reorder or
+/// hide what a line shows.
 fn printable(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || is_format_or_separator(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Unicode's format characters (general category Cf, as of Unicode 15.1)
+/// and the line and paragraph separators (Zl, Zp).
+fn is_format_or_separator(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// At most `max` characters of `s`, [`printable`].
@@ -457,8 +593,43 @@ mod tests {
     #[test]
     fn control_characters_cannot_reach_the_terminal() {
         assert_eq!(printable("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(printable("Ri\u{202E}yel\u{2066}R\u{2069}"), "Ri\\u{202e}yel\\u{2066}R\\u{2069}");
+        assert_eq!(printable("a\u{200B}b\u{2028}c\u{E0041}"), "a\\u{200b}b\\u{2028}c\\u{e0041}");
+        assert_eq!(printable("Zoë O'Neil 🎉 مرحبا"), "Zoë O'Neil 🎉 مرحبا", "letters and emoji stay");
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip("🎉🎉", 4), "🎉🎉");
+    }
+
+    /// Issue 9, item 11: the temp file beside the export is created new, so a
+    /// symlink planted under its name is never followed.
+    #[cfg(unix)]
+    #[test]
+    fn an_export_never_writes_through_a_planted_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        // The temp names to be tried first (and the one used before they were created new).
+        let pid = std::process::id();
+        let planted =
+            (0..64).map(|n| format!(".out.jsonl.partial-{pid}-{n}")).chain([format!(".out.jsonl.partial-{pid}")]);
+        for name in planted {
+            std::os::unix::fs::symlink(&victim, dir.path().join(name)).unwrap();
+        }
+        let out = dir.path().join("out.jsonl");
+        write_whole(&out, |w| w.write_all(b"exported\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "exported\n");
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn anchors_parse_as_verify_prints_them() {
+        let hash = "AB".repeat(32);
+        assert_eq!(parse_anchor(&format!("12:{hash}")), Ok((12, "ab".repeat(32))));
+        for bad in ["12", "0:ab", "x:ab", &format!("12:{}", "a".repeat(63)), &format!("12:{}", "g".repeat(64))] {
+            assert!(parse_anchor(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

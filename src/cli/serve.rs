@@ -1,7 +1,7 @@
 //! `safetweet serve [--config DIR]`: runs the Discord bot.
 //!
-//! Reads `.env` and the environment (`DISCORD_TOKEN`, `DATABASE_URL`,
-//! optional `DISCORD_API_URL`, `RUST_LOG`), `DIR/bot.toml` (default
+//! Reads `./.env` (or `--env-file`) and the environment (`DISCORD_TOKEN`, `DATABASE_URL`,
+//! optional `DISCORD_API_URL`, `SAFETWEET_AUDIT_KEY`, `RUST_LOG`), `DIR/bot.toml` (default
 //! `./config/bot.toml`) and `DIR/rules.toml` (the built-in rules when the
 //! folder has none), opens the audit log, and hands over to
 //! [`crate::bot::serve`] until SIGINT or SIGTERM.
@@ -11,6 +11,7 @@
 //! token or intents Discord rejects; 1 for anything else (Discord or the
 //! database unreachable).
 
+use crate::audit::AuditKey;
 use crate::bot::{self, BotError, Env, Settings, SetupError, Stores};
 use crate::engine::RuleSet;
 use std::path::{Path, PathBuf};
@@ -23,15 +24,19 @@ pub struct ServeArgs {
     pub check_config: bool,
 }
 
-pub async fn run(args: ServeArgs, config: Option<PathBuf>) -> i32 {
-    super::load_dotenv("serve");
+/// `env_file`: `--env-file`, read instead of `./.env`.
+pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Path>) -> i32 {
+    if let Err(e) = super::load_dotenv("serve", env_file) {
+        eprintln!("safetweet serve: {e}");
+        return 2;
+    }
     init_tracing();
     match setup(config.as_deref()) {
         Err(e) => {
             eprintln!("safetweet serve: {e}");
             2
         }
-        Ok((settings, database_url, rules)) => {
+        Ok((settings, database_url, audit_key, rules)) => {
             if args.check_config {
                 println!(
                     "configuration OK: {} review channel(s), {} manager role(s), overrides {}, rules {}, \
@@ -44,7 +49,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>) -> i32 {
                 );
                 return 0;
             }
-            let stores = match Stores::open(&database_url).await {
+            let stores = match Stores::open_with_key(&database_url, audit_key).await {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("safetweet serve: cannot open the audit log (DATABASE_URL): {e}");
@@ -67,7 +72,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>) -> i32 {
 
 /// Reads and checks every setting, in the order a person would fix them:
 /// the token, bot.toml, rules.toml, then the other variables.
-fn setup(config: Option<&Path>) -> Result<(Settings, String, RuleSet), SetupError> {
+fn setup(config: Option<&Path>) -> Result<(Settings, String, Option<AuditKey>, RuleSet), SetupError> {
     let env = Env::from_lookup(|k| std::env::var(k).ok());
     if let Err(e @ SetupError::Env { var: "DISCORD_TOKEN", .. }) = &env {
         return Err(e.clone());
@@ -87,25 +92,49 @@ fn setup(config: Option<&Path>) -> Result<(Settings, String, RuleSet), SetupErro
     let rules = if dir.join("rules.toml").exists() { RuleSet::from_dir(&dir)? } else { RuleSet::builtin()? };
     let env = env?;
     let settings = Settings { token: env.token, api_url: env.api_url, bot: bot_config };
-    Ok((settings, env.database_url, rules))
+    Ok((settings, env.database_url, env.audit_key, rules))
 }
 
 /// Logs to stderr, filtered by RUST_LOG (default `info`). Serenity logs a
 /// gateway payload it cannot parse, and request bodies in span fields: those
 /// targets are quieted unless RUST_LOG names them, so draft text stays out of
-/// the logs.
+/// the logs. Serenity's spans are held out entirely (see
+/// [`keeps_serenity_spans`]): their fields are whole dispatches (a
+/// MESSAGE_CREATE with the draft's text), and a warning inside one (e.g.
+/// "Sequence off" after a lost dispatch) prints them at the default level.
 fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{filter, fmt, EnvFilter, Layer};
     let spec = std::env::var("RUST_LOG").unwrap_or_default();
     let mut spec = if spec.trim().is_empty() { "info".to_string() } else { spec };
+    let spans = keeps_serenity_spans(&spec);
     if !spec.contains("serenity::gateway::ws") {
         spec.push_str(",serenity::gateway::ws=error");
     }
     if !spec.contains("serenity::http") {
         spec.push_str(",serenity::http=warn");
     }
-    let filter = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let levels = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
+    let no_serenity_spans = filter::filter_fn(move |meta| spans || !(meta.is_span() && is_serenity(meta.target())));
+    let layer = fmt::layer().with_writer(std::io::stderr).with_filter(levels).with_filter(no_serenity_spans);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+fn is_serenity(target: &str) -> bool {
+    target == "serenity" || target.starts_with("serenity::")
+}
+
+/// Whether serenity's spans are logged: only when RUST_LOG has a directive
+/// for the target `serenity` itself (`RUST_LOG=info,serenity=debug`), which
+/// is for debugging serenity with test data, never with real drafts. A
+/// directive for one of its modules (`serenity::gateway::ws=warn`) does not
+/// bring the spans back.
+pub fn keeps_serenity_spans(rust_log: &str) -> bool {
+    rust_log.split(',').any(|directive| {
+        let target = directive.split(['=', '[']).next().unwrap_or("").trim();
+        target == "serenity"
+    })
 }
 
 async fn shutdown_signal() {
@@ -133,4 +162,20 @@ async fn shutdown_signal() {
         }
     }
     tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serenity_spans_come_back_only_when_serenity_itself_is_named() {
+        assert!(!keeps_serenity_spans("info"));
+        assert!(!keeps_serenity_spans("info,serenity::gateway::ws=warn"));
+        assert!(!keeps_serenity_spans("serenity::gateway::shard=info"));
+        assert!(!keeps_serenity_spans("serenity_like=debug"));
+        assert!(keeps_serenity_spans("info,serenity=debug"));
+        assert!(keeps_serenity_spans("serenity[handle_event]=trace"));
+        assert!(is_serenity("serenity::gateway::shard") && is_serenity("serenity") && !is_serenity("serenityx"));
+    }
 }

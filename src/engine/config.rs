@@ -152,7 +152,7 @@ struct RawLexiconRule {
     patterns: Vec<Spanned<String>>,
     #[serde(default)]
     exceptions: Vec<String>,
-    message: String,
+    message: Spanned<String>,
     #[serde(default)]
     suggestion: Option<String>,
     what: String,
@@ -337,6 +337,16 @@ impl RuleSet {
                     "a lexicon rule needs at least one phrase or pattern".into(),
                 ));
             }
+            // The message is what a finding says (an embed field Discord refuses empty).
+            if r.message.get_ref().trim().is_empty() {
+                return Err(err(
+                    key("message"),
+                    Some(r.message.span()),
+                    "a lexicon rule needs a non-empty message (what the finding says; {match} is the matched \
+                     text, masked)"
+                        .into(),
+                ));
+            }
             let mut patterns = Vec::with_capacity(r.patterns.len());
             for (j, p) in r.patterns.iter().enumerate() {
                 let compiled = super::lexicon::compile_pattern(p.get_ref()).map_err(|e| {
@@ -364,7 +374,7 @@ impl RuleSet {
                 phrases: r.phrases,
                 patterns,
                 exceptions: r.exceptions,
-                message: r.message,
+                message: r.message.into_inner(),
                 suggestion: r.suggestion,
             });
         }
@@ -537,6 +547,17 @@ example = "e"
         let rs = RuleSet::builtin().expect("built-in rules parse");
         assert!(!rs.rules().is_empty());
         assert!(rs.version.contains('+'));
+    }
+
+    #[test]
+    fn an_empty_message_names_file_key_and_line() {
+        for empty in ["\"\"", "\"  \""] {
+            let text = RULE.replace("message = \"m\"", &format!("message = {empty}"));
+            let e = RuleSet::from_toml(&text, "x/rules.toml").unwrap_err();
+            assert_eq!(e.key.as_deref(), Some("lexicon[0].message"), "{e}");
+            assert_eq!(e.line, Some(7), "{e}");
+            assert!(e.to_string().starts_with("x/rules.toml:7"), "{e}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! `(?-u:\b)`, which keeps the regex engine on its fast path when drafts hold
 //! emoji (Unicode `\b` costs ~30x there).
 
-use super::{Input, Sink};
+use super::{Category, Input, Sink};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
@@ -22,7 +22,7 @@ pub struct LexiconRule {
     pub phrases: Vec<String>,
     pub patterns: Vec<Regex>,
     pub exceptions: Vec<String>,
-    /// `{match}` is replaced by the matched text.
+    /// `{match}` is replaced by the matched text, masked ([`shown_match`]).
     pub message: String,
     pub suggestion: Option<String>,
 }
@@ -181,6 +181,30 @@ impl Lexicon {
     }
 }
 
+/// The matched text as a message may show it (`{match}`): a reply, a log or
+/// a report must not repeat what a rule may have matched verbatim. For the
+/// PHI and patient-reference categories every letter and digit is masked
+/// (only the shape stays); for the others each word keeps its first letter,
+/// enough to find it in the draft ("cures cancer" → "c**** c*****"), and
+/// digits are always masked (they may be an identifier).
+pub fn shown_match(matched: &str, category: Category) -> String {
+    if matches!(category, Category::Phi | Category::PatientReference) {
+        return super::mask::mask_all(matched);
+    }
+    let mut out = String::with_capacity(matched.len());
+    let mut at_word_start = true;
+    for c in matched.chars() {
+        if c.is_alphanumeric() {
+            out.push(if at_word_start && c.is_alphabetic() { c } else { '*' });
+            at_word_start = false;
+        } else {
+            out.push(c);
+            at_word_start = true;
+        }
+    }
+    out
+}
+
 /// Runs every lexicon rule over a draft.
 pub fn detect(input: &Input<'_>, rules: &super::RuleSet, sink: &mut Sink<'_>) {
     let lex = &rules.lexicon;
@@ -190,8 +214,12 @@ pub fn detect(input: &Input<'_>, rules: &super::RuleSet, sink: &mut Sink<'_>) {
             continue;
         }
         let span = input.norm.span(s, e);
-        let matched = &input.text[span.start..span.end];
-        let message = rule.message.replace("{match}", matched);
+        let message = if rule.message.contains("{match}") {
+            let category = rules.category_of(&rule.id).unwrap_or(Category::Phi);
+            rule.message.replace("{match}", &shown_match(&input.text[span.start..span.end], category))
+        } else {
+            rule.message.clone()
+        };
         sink.push(&rule.id, Some(span), message, rule.suggestion.clone(), None);
     }
 }
@@ -225,6 +253,34 @@ mod tests {
         let l = lex(&["patient"], &[], &["patient portal"]);
         assert!(l.matches("log in to the patient portal").is_empty());
         assert_eq!(l.matches("patient portal and my patient").len(), 1);
+    }
+
+    /// A custom rule whose message pastes `{match}`.
+    fn rules_with(category: &str, pattern: &str) -> crate::engine::RuleSet {
+        let text = format!(
+            "[[lexicon]]\nid = \"custom.rule\"\ncategory = \"{category}\"\nseverity = \"error\"\n\
+             patterns = ['{pattern}']\nmessage = \"found {{match}} here\"\nwhat = \"w\"\nwhy = \"y\"\nexample = \"e\"\n"
+        );
+        crate::engine::RuleSet::from_toml(&text, "custom/rules.toml").unwrap()
+    }
+
+    fn custom_message(rules: &crate::engine::RuleSet, draft: &str) -> String {
+        let review = crate::engine::review(&crate::engine::Draft::new(draft), rules);
+        review.findings.iter().find(|f| f.rule == "custom.rule").map(|f| f.message.clone()).expect("custom finding")
+    }
+
+    #[test]
+    fn match_is_masked_in_messages_and_fully_for_phi_categories() {
+        let draft = "Ward note: badge CASE-7731 Jane Roe, ok";
+        for category in ["phi", "patient-reference"] {
+            let m = custom_message(&rules_with(category, r"CASE-\d+ \w+ \w+"), draft);
+            assert_eq!(m, "found ****-**** **** *** here", "{category}");
+        }
+        let m = custom_message(&rules_with("health-claim", r"CASE-\d+ \w+ \w+"), draft);
+        assert_eq!(m, "found C***-**** J*** R** here");
+        for secret in ["7731", "Jane", "Roe"] {
+            assert!(!m.contains(secret), "{m}");
+        }
     }
 
     #[test]

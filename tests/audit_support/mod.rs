@@ -162,7 +162,12 @@ pub fn record(kind: RecordKind, message_id: u64, i: u64) -> NewRecord {
         channel_id: 300 + (i % 2),
         message_id,
         author_id: 1_000 + (i % 3),
-        content_sha256: format!("{:064x}", i + 1),
+        // The text's own hash where the record keeps the exact text (what `verify` checks), else a stand-in.
+        content_sha256: if matches!(kind, RecordKind::Submitted | RecordKind::Approved | RecordKind::Override) {
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()))
+        } else {
+            format!("{:064x}", i + 1)
+        },
         rules_version: "2026.11-test".into(),
         verdict: matches!(kind, RecordKind::Submitted | RecordKind::ReReviewed).then(|| "warn".to_string()),
         findings: if matches!(kind, RecordKind::Submitted | RecordKind::ReReviewed) {

@@ -60,6 +60,10 @@ pub struct FakeConfig {
     /// Echo the bot's own messages, edits and reactions back as dispatches,
     /// as Discord does.
     pub echo_own_events: bool,
+    /// What gateway discovery (`GET /gateway`) answers instead of the
+    /// fake's own `ws://127.0.0.1:PORT/ws` (e.g. a plain-text gateway on
+    /// another host).
+    pub discovered_gateway: Option<String>,
 }
 
 impl FakeConfig {
@@ -71,6 +75,7 @@ impl FakeConfig {
             heartbeat_interval_ms: 5_000,
             validate_dispatches: true,
             echo_own_events: true,
+            discovered_gateway: None,
         }
     }
 }
@@ -210,8 +215,22 @@ struct Conn {
 
 struct Session {
     id: String,
-    /// Every dispatch of the session, in order; `s` is index + 1.
-    events: Vec<String>,
+    /// Every dispatch of the session, in order, with its `s`.
+    events: Vec<(u64, String)>,
+    /// The `s` of the next dispatch (above the last one's after a gap).
+    next_seq: u64,
+}
+
+impl Session {
+    fn new(id: String) -> Session {
+        Session { id, events: Vec::new(), next_seq: 1 }
+    }
+    /// Takes the next sequence number.
+    fn seq(&mut self) -> u64 {
+        let s = self.next_seq;
+        self.next_seq += 1;
+        s
+    }
 }
 
 #[derive(Default)]
@@ -270,7 +289,7 @@ impl Shared {
         let Some(session) = inner.session.as_mut() else {
             return Err(format!("fake discord: no gateway session yet; wait_ready() before injecting {t}"));
         };
-        let seq = session.events.len() + 1;
+        let seq = session.seq();
         let frame = json!({"op": 0, "t": t, "s": seq, "d": d});
         if self.config.validate_dispatches {
             // serenity drops a dispatch it cannot parse with only a warn!: say so loudly here.
@@ -281,7 +300,7 @@ impl Shared {
             }
         }
         let frame = frame.to_string();
-        session.events.push(frame.clone());
+        session.events.push((seq, frame.clone()));
         if let Some(conn) = &inner.conn {
             let _ = conn.tx.send(Control::Text(frame));
         }
@@ -567,6 +586,20 @@ fn interaction_json(id: u64, command_id: u64, channel: u64, user: &Person, name:
 }
 
 /// A full message object (what REST returns and MESSAGE_CREATE carries).
+/// An inline reply (type 19) to `reply_to`, carrying the message it refers to.
+fn reply_json(inner: &Inner, id: u64, channel: u64, author: &Person, content: &str, reply_to: u64) -> Value {
+    let mut message = message_json(id, channel, author, content, vec![]);
+    message["type"] = json!(19);
+    message["message_reference"] = json!({
+        "type": 0,
+        "message_id": reply_to.to_string(),
+        "channel_id": channel.to_string(),
+        "guild_id": GUILD_ID.to_string(),
+    });
+    message["referenced_message"] = inner.messages.get(&reply_to).cloned().unwrap_or(Value::Null);
+    message
+}
+
 fn message_json(id: u64, channel: u64, author: &Person, content: &str, attachments: Vec<Value>) -> Value {
     json!({
         "id": id.to_string(),
@@ -680,22 +713,26 @@ impl FakeDiscord {
     /// A message by `author` that replies to `reply_to` (Discord's inline reply, type 19).
     pub fn message_create_reply(&self, channel: u64, author: &Person, content: &str, reply_to: u64) -> u64 {
         let id = self.shared.new_id();
-        let mut message = message_json(id, channel, author, content, vec![]);
-        message["type"] = json!(19);
-        message["message_reference"] = json!({
-            "type": 0,
-            "message_id": reply_to.to_string(),
-            "channel_id": channel.to_string(),
-            "guild_id": GUILD_ID.to_string(),
-        });
         let mut inner = self.shared.lock();
-        message["referenced_message"] = inner.messages.get(&reply_to).cloned().unwrap_or(Value::Null);
+        let message = reply_json(&inner, id, channel, author, content, reply_to);
         let mut d = message.clone();
         d["member"] = partial_member_json(author);
         inner.members.insert(author.id, author.clone());
         inner.messages.insert(id, message);
         inner.injected_at.insert(id, Instant::now());
         self.dispatch(&mut inner, "MESSAGE_CREATE", d);
+        id
+    }
+
+    /// A reply posted while no bot was connected (see [`Self::message_in_history`]).
+    pub fn message_in_history_reply(&self, channel: u64, author: &Person, content: &str, reply_to: u64) -> u64 {
+        let id = self.shared.new_id();
+        let mut inner = self.shared.lock();
+        let message = reply_json(&inner, id, channel, author, content, reply_to);
+        inner.members.insert(author.id, author.clone());
+        inner.messages.insert(id, message);
+        drop(inner);
+        self.shared.changed();
         id
     }
 
@@ -804,6 +841,17 @@ impl FakeDiscord {
     /// `path_prefix` (below `/api/v10`) fail with `status` (e.g. 500 or 503).
     pub fn fail_next(&self, method: &str, path_prefix: &str, status: u16, times: usize) {
         self.shared.lock().faults.push((method.to_string(), path_prefix.to_string(), status, times));
+    }
+
+    /// Skips `n` sequence numbers: the next dispatch's `s` is `n` above the
+    /// one the client expects, as when Discord loses dispatches (serenity
+    /// then logs "Sequence off").
+    pub fn skip_sequence(&self, n: u64) {
+        let mut inner = self.shared.lock();
+        match inner.session.as_mut() {
+            Some(session) => session.next_seq += n,
+            None => panic!("fake discord: no gateway session yet; wait_ready() before skip_sequence"),
+        }
     }
 
     /// Drops the attached gateway connection (no-op when none is attached).
@@ -1047,15 +1095,18 @@ fn identify(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender
             let _ = tx.send(Control::Close(4004));
         } else {
             let session_id = format!("session-{}", shared.new_id());
-            let ready = json!({"op": 0, "t": "READY", "s": 1, "d": ready_json(shared, &session_id)}).to_string();
-            let mut events = vec![ready.clone()];
+            let mut session = Session::new(session_id.clone());
+            let seq = session.seq();
+            let ready = json!({"op": 0, "t": "READY", "s": seq, "d": ready_json(shared, &session_id)}).to_string();
+            session.events.push((seq, ready.clone()));
             let _ = tx.send(Control::Text(ready));
             if shared.config.guild_create {
-                let gc = json!({"op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild_json(&shared.config)}).to_string();
-                events.push(gc.clone());
+                let seq = session.seq();
+                let gc = json!({"op": 0, "t": "GUILD_CREATE", "s": seq, "d": guild_json(&shared.config)}).to_string();
+                session.events.push((seq, gc.clone()));
                 let _ = tx.send(Control::Text(gc));
             }
-            inner.session = Some(Session { id: session_id, events });
+            inner.session = Some(session);
             if let Some(old) = inner.conn.replace(Conn { id: conn_id, tx: tx.clone() }) {
                 let _ = old.tx.send(Control::Close(4000));
             }
@@ -1069,7 +1120,7 @@ fn identify(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender
 /// RESUMED; an unknown session gets op 9 (not resumable).
 fn resume(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender<Control>) {
     let token_ok = d["token"].as_str().is_some_and(|t| shared.token_ok(t));
-    let after = d["seq"].as_u64().unwrap_or(0) as usize;
+    let after = d["seq"].as_u64().unwrap_or(0);
     {
         let mut inner = shared.lock();
         let session = inner.session.as_mut().filter(|s| Some(s.id.as_str()) == d["session_id"].as_str());
@@ -1077,12 +1128,12 @@ fn resume(shared: &Shared, d: &Value, conn_id: u64, tx: &mpsc::UnboundedSender<C
             let _ = tx.send(Control::Text(json!({"op": 9, "s": null, "t": null, "d": false}).to_string()));
             return;
         };
-        for frame in session.events.iter().skip(after) {
+        for (_, frame) in session.events.iter().filter(|(s, _)| *s > after) {
             let _ = tx.send(Control::Text(frame.clone()));
         }
-        let seq = session.events.len() + 1;
+        let seq = session.seq();
         let resumed = json!({"op": 0, "t": "RESUMED", "s": seq, "d": {}}).to_string();
-        session.events.push(resumed.clone());
+        session.events.push((seq, resumed.clone()));
         let _ = tx.send(Control::Text(resumed));
         if let Some(old) = inner.conn.replace(Conn { id: conn_id, tx: tx.clone() }) {
             let _ = old.tx.send(Control::Close(4000));
@@ -1199,7 +1250,8 @@ fn answer(
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     // Gateway discovery needs no token in real Discord either.
     if method == Method::GET && segs == ["gateway"] {
-        return Json(json!({"url": shared.ws_url()})).into_response();
+        let url = shared.config.discovered_gateway.clone().unwrap_or_else(|| shared.ws_url());
+        return Json(json!({"url": url})).into_response();
     }
     if !authorized {
         return error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized");
