@@ -36,6 +36,9 @@ const MAGIC: &[u8; 8] = b"STWMODEL";
 
 /// The least push (log-odds) one word must give a label for it to be found.
 pub const MIN_EVIDENCE: f32 = 0.25;
+
+/// The fewest words (handles, links and emails aside) the model judges.
+pub const MIN_WORDS: usize = 3;
 const FORMAT_VERSION: u32 = 1;
 
 /// The model compiled into the binary (`config/model.bin`).
@@ -348,6 +351,16 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         return;
     }
     let p = model.predict(features::featurize(input, findings, &rules.context));
+    let words = p
+        .features
+        .tokens
+        .iter()
+        .filter(|t| t.form.chars().any(char::is_alphabetic) && !t.form.starts_with('<'))
+        .count();
+    if words < MIN_WORDS {
+        // too little language to judge ("hello", a bare link)
+        return;
+    }
     let patient = model.fires(&p, PATIENT);
     let phi = model.fires(&p, PHI);
 
