@@ -747,7 +747,11 @@ fn is_recent(message_id: u64) -> bool {
 
 fn attachments(list: &[serenity::all::Attachment]) -> Vec<Attachment> {
     list.iter()
-        .map(|a| Attachment { filename: a.filename.clone(), content_type: a.content_type.clone().unwrap_or_default() })
+        .map(|a| Attachment {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone().unwrap_or_default(),
+            extracted: None,
+        })
         .collect()
 }
 
