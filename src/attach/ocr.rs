@@ -34,7 +34,9 @@ pub struct Pass {
 }
 
 /// The readings tried, in order. A pass starts only while the deadline
-/// allows; the best finished reading is kept.
+/// allows; the best finished reading is kept. The inverted pass runs only
+/// on mostly dark images (light text on dark: films, monitors), where
+/// dark-on-light is what Tesseract was trained on.
 pub const PASSES: &[Pass] =
     &[Pass { invert: false, psm: 3 }, Pass { invert: false, psm: 11 }, Pass { invert: true, psm: 11 }];
 
@@ -93,10 +95,11 @@ impl Tesseract {
     /// the reading that reads best.
     pub fn read(&self, img: &GrayImage, deadline: Instant) -> Result<Reading, OcrError> {
         let img = prepare(img);
+        let dark = mean(&img) < 110;
         let mut best: Option<Reading> = None;
         let mut failed = None;
         let mut cut = false;
-        for pass in PASSES {
+        for pass in PASSES.iter().filter(|p| dark || !p.invert) {
             if Instant::now() >= deadline {
                 cut = true;
                 break;
@@ -149,6 +152,11 @@ impl Tesseract {
     }
 }
 
+fn mean(img: &GrayImage) -> u64 {
+    let raw = img.as_raw();
+    raw.iter().map(|&p| u64::from(p)).sum::<u64>() / (raw.len() as u64).max(1)
+}
+
 /// Scales small images up (Tesseract wants letters 20+ pixels high; corner
 /// text on a 512-pixel film is smaller) and very large ones down.
 fn prepare(img: &GrayImage) -> GrayImage {
@@ -163,7 +171,12 @@ fn prepare(img: &GrayImage) -> GrayImage {
     };
     let nw = ((f64::from(w) * scale).round() as u32).max(1);
     let nh = ((f64::from(h) * scale).round() as u32).max(1);
-    image::imageops::resize(img, nw, nh, image::imageops::FilterType::Triangle)
+    // Through DynamicImage: its methods are compiled (optimised) in the image
+    // crate, where the generic imageops::resize would be compiled unoptimised
+    // into a debug build of ours.
+    image::DynamicImage::ImageLuma8(img.clone())
+        .resize_exact(nw, nh, image::imageops::FilterType::Triangle)
+        .into_luma8()
 }
 
 /// Tesseract's TSV: one row per page/block/paragraph/line/word; words are

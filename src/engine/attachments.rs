@@ -589,8 +589,7 @@ fn not_checked(nc: &NotChecked, kind: FileKind) -> (String, &'static str) {
     const LOOK: &str = "Open the attachment and check it by eye before approving.";
     match nc {
         NotChecked::NoOcr => (
-            "the text in the image was not checked: no OCR engine (Tesseract) is installed where the bot runs"
-                .to_string(),
+            "the text in the image was not checked: no OCR engine (Tesseract) was available to read it".to_string(),
             "Check the image by eye for names, dates and record numbers; ask the bot's admin to install Tesseract.",
         ),
         NotChecked::TooLarge { size, max } => (
@@ -621,8 +620,10 @@ fn megabytes(bytes: u64) -> String {
     let mb = bytes as f64 / (1024.0 * 1024.0);
     if mb >= 10.0 {
         format!("{mb:.0} MB")
-    } else {
+    } else if mb >= 1.0 {
         format!("{mb:.1} MB")
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
