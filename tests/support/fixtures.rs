@@ -144,6 +144,43 @@ pub fn flyer(width: u32, height: u32) -> GrayImage {
     img
 }
 
+/// A screenshot of a records screen: a dark title bar, a patient banner and
+/// some twenty lines of dark text on light grey (what OCR time is measured on).
+pub fn screenshot(width: u32, height: u32) -> GrayImage {
+    let (w, h) = (width as f32, height as f32);
+    let mut img = GrayImage::from_pixel(width, height, image::Luma([236]));
+    for y in 0..(height / 16) {
+        for x in 0..width {
+            img.put_pixel(x, y, image::Luma([52]));
+        }
+    }
+    let px = h * 0.022;
+    draw_text(&mut img, w * 0.02, h * 0.015, px, "Clinical Viewer - Radiology Worklist", 240);
+    draw_text(&mut img, w * 0.03, h * 0.09, px * 1.2, "DOE, MARGARET   DOB 04/17/1956   MRN 00482913", 15);
+    let body = [
+        "Exam: CHEST 2 VIEWS PA AND LATERAL",
+        "Ordering: Emergency Department",
+        "Clinical history: cough and fever for five days",
+        "Comparison: none available",
+        "Findings:",
+        "The cardiomediastinal silhouette is within normal limits.",
+        "There is patchy opacity in the right lower lobe.",
+        "No pleural effusion or pneumothorax is seen.",
+        "The visualized osseous structures are unremarkable.",
+        "Impression:",
+        "Right lower lobe pneumonia. Follow-up imaging advised",
+        "after treatment to document resolution.",
+        "Dictated by: Radiology Resident",
+        "Signed by: Attending Radiologist",
+        "Status: Final      Priority: Routine",
+        "Room: Reading Room 2     Station: RR2-WS4",
+    ];
+    for (i, line) in body.iter().enumerate() {
+        draw_text(&mut img, w * 0.03, h * 0.16 + i as f32 * px * 2.0, px, line, 30);
+    }
+    img
+}
+
 pub fn png(img: &GrayImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).expect("encode PNG");
