@@ -534,12 +534,77 @@ static OVERLAY_CUE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("overlay cue regex")
 });
 
-/// Capitalised words in film and monitor overlays that are not names.
+/// Cues that, on the name's own line, make `LAST, FIRST` a name whatever the
+/// name lists say.
+static OVERLAY_STRONG_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(dob|d\.o\.b|mrn|patient|pt|name|id|birth|born)(?-u:\b)").expect("strong cue regex")
+});
+
+/// Capitalised words in films, monitors and flyers that are not names.
 const OVERLAY_NOT_NAMES: &[&str] = &[
-    "ABDOMEN", "ACC", "ANKLE", "AP", "AXIAL", "BED", "CHEST", "COR", "CORONAL", "CT", "DOB", "ELBOW", "ERECT", "FOOT",
-    "HAND", "HEAD", "HIP", "HR", "ID", "KNEE", "LAT", "LATERAL", "LEFT", "MR", "MRI", "MRN", "NECK", "PA", "PELVIS",
-    "PORTABLE", "PRONE", "RIGHT", "ROOM", "RR", "SAG", "SAGITTAL", "SEX", "SHOULDER", "SPINE", "SPO2", "SUPINE",
-    "VIEW", "WRIST", "XR",
+    "ABDOMEN",
+    "ACC",
+    "ANKLE",
+    "AP",
+    "APRIL",
+    "AUGUST",
+    "AXIAL",
+    "BED",
+    "CHEST",
+    "COR",
+    "CORONAL",
+    "CT",
+    "DECEMBER",
+    "DOB",
+    "ELBOW",
+    "ERECT",
+    "FEBRUARY",
+    "FOOT",
+    "FRIDAY",
+    "HAND",
+    "HEAD",
+    "HIP",
+    "HR",
+    "ID",
+    "JANUARY",
+    "JULY",
+    "JUNE",
+    "KNEE",
+    "LAT",
+    "LATERAL",
+    "LEFT",
+    "MARCH",
+    "MAY",
+    "MONDAY",
+    "MR",
+    "MRI",
+    "MRN",
+    "NECK",
+    "NOVEMBER",
+    "OCTOBER",
+    "PA",
+    "PELVIS",
+    "PORTABLE",
+    "PRONE",
+    "RIGHT",
+    "ROOM",
+    "RR",
+    "SAG",
+    "SAGITTAL",
+    "SATURDAY",
+    "SEPTEMBER",
+    "SEX",
+    "SHOULDER",
+    "SPINE",
+    "SPO2",
+    "SUNDAY",
+    "SUPINE",
+    "THURSDAY",
+    "TUESDAY",
+    "VIEW",
+    "WEDNESDAY",
+    "WRIST",
+    "XR",
 ];
 
 fn is_overlay_word(w: &str) -> bool {
@@ -548,14 +613,33 @@ fn is_overlay_word(w: &str) -> bool {
     (all_caps || title) && w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2
 }
 
+/// "MARGARET" → "Margaret", as the name lists spell names.
+fn title_case(w: &str) -> String {
+    let mut out = String::with_capacity(w.len());
+    for (i, c) in w.chars().enumerate() {
+        if i == 0 {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// `LAST, FIRST` / `LAST^FIRST` in text read from an image: a name when the
+/// text is about a patient (another identifier, or a cue word) and either
+/// the DICOM caret form is used, a strong cue is on the same line (`DOB`,
+/// `MRN`, `patient`…), or the first name or surname is a known one.
 fn overlay_names(place: &str, text: &str, has_phi: bool, sink: &mut Sink<'_>) {
-    if !has_phi && !OVERLAY_CUE.is_match(text) {
+    // The caret form (DICOM person names) is a cue of its own.
+    if !has_phi && !OVERLAY_CUE.is_match(text) && !text.contains('^') {
         return;
     }
     let mut seen: Vec<String> = Vec::new();
     for line in text.lines() {
+        let strong_line = OVERLAY_STRONG_CUE.is_match(line);
         for c in OVERLAY_NAME.captures_iter(line) {
-            let (Some(last), Some(first)) = (c.get(1), c.get(2)) else { continue };
+            let (Some(whole), Some(last), Some(first)) = (c.get(0), c.get(1), c.get(2)) else { continue };
             let (last, first) = (last.as_str(), first.as_str());
             let same_case =
                 last.chars().all(|c| !c.is_ascii_lowercase()) == first.chars().all(|c| !c.is_ascii_lowercase());
@@ -564,6 +648,12 @@ fn overlay_names(place: &str, text: &str, has_phi: bool, sink: &mut Sink<'_>) {
             }
             let up = |w: &str| w.to_ascii_uppercase();
             if OVERLAY_NOT_NAMES.contains(&up(last).as_str()) || OVERLAY_NOT_NAMES.contains(&up(first).as_str()) {
+                continue;
+            }
+            let caret = whole.as_str().contains('^');
+            let known =
+                super::context::is_given_name(&title_case(first)) || super::context::is_family_name(&title_case(last));
+            if !(caret || strong_line || known) {
                 continue;
             }
             let masked = format!("{}, {}", mask::mask_words(last), mask::mask_words(first));
@@ -762,6 +852,15 @@ mod tests {
     fn overlay_names_need_a_cue_and_skip_view_labels() {
         let d = with("a.png", "image/png", image_text("CHEST, PA  PORTABLE\nHEALTH, WELLNESS"));
         assert!(detect(&d, &rules()).iter().all(|f| f.rule != RULE_OVERLAY_NAME));
+        // A flyer with a cue word but no names: weekdays and unknown words are not names.
+        let flyer = "Open Monday, Tuesday and Friday, Saturday\nFLU, COVID shots for every age\nBring your ID";
+        let d = with("a.png", "image/png", image_text(flyer));
+        assert!(detect(&d, &rules()).iter().all(|f| f.rule != RULE_OVERLAY_NAME), "{:#?}", detect(&d, &rules()));
+        // Unknown names still count in the DICOM caret form or next to a strong cue.
+        for text in ["XYZZAQ^QWERTYK", "PATIENT: XYZZAQ, QWERTYK"] {
+            let d = with("a.png", "image/png", image_text(text));
+            assert!(detect(&d, &rules()).iter().any(|f| f.rule == RULE_OVERLAY_NAME), "{text}");
+        }
         let d = with("a.png", "image/png", image_text("BED 4   SMITH, JOHN\nHR 72  SpO2 98%"));
         let f = detect(&d, &rules());
         let names: Vec<&Finding> = f.iter().filter(|f| f.rule == RULE_OVERLAY_NAME).collect();
