@@ -1335,8 +1335,8 @@ fn answer(
                 .iter()
                 .filter(|(id, m)| {
                     m["channel_id"].as_str() == Some(channel.as_str())
-                        && after.map_or(true, |a| **id > a)
-                        && before.map_or(true, |b| **id < b)
+                        && after.is_none_or(|a| **id > a)
+                        && before.is_none_or(|b| **id < b)
                 })
                 .map(|(id, m)| (*id, m.clone()))
                 .collect();
