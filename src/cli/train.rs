@@ -115,19 +115,10 @@ fn read_examples(dir: &Path, rules: &RuleSet) -> Result<(Vec<Example>, usize), S
                 (None, Some(e)) => {
                     let has = |c: &str| e.categories.iter().any(|x| x == c);
                     let may = |c: &str| e.may.iter().any(|x| x == c);
-                    [
-                        has("patient-reference") || (has("phi") && may("patient-reference")),
-                        has("clinical-advice"),
-                        has("phi"),
-                    ]
+                    [has("patient-reference") || (has("phi") && may("patient-reference")), has("clinical-advice"), has("phi")]
                 }
                 (None, None) => {
-                    eprintln!(
-                        "{}:{}: skipped: draft {:?} has neither `train` nor `expect`",
-                        f.display(),
-                        n + 1,
-                        parsed.id
-                    );
+                    eprintln!("{}:{}: skipped: draft {:?} has neither `train` nor `expect`", f.display(), n + 1, parsed.id);
                     bad += 1;
                     continue;
                 }

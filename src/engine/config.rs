@@ -235,8 +235,11 @@ impl RuleSet {
         })?;
         let mut rules = RuleSet::rules_only(&text, &name)?;
         let model_path = dir.join("model.bin");
-        rules.model =
-            Some(if model_path.exists() { std::sync::Arc::new(load_model(&model_path)?) } else { builtin_model()? });
+        rules.model = Some(if model_path.exists() {
+            std::sync::Arc::new(load_model(&model_path)?)
+        } else {
+            builtin_model()?
+        });
         Ok(rules)
     }
 

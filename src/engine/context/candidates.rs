@@ -19,26 +19,10 @@ pub struct Candidate {
     pub identifier: Identifier,
 }
 
-const STAFF_TITLES: &[&str] = &[
-    "dr",
-    "doctor",
-    "nurse",
-    "coach",
-    "prof",
-    "professor",
-    "pastor",
-    "chaplain",
-    "chef",
-    "officer",
-    "dra",
-    "doctora",
-    "enfermera",
-];
+const STAFF_TITLES: &[&str] =
+    &["dr", "doctor", "nurse", "coach", "prof", "professor", "pastor", "chaplain", "chef", "officer", "dra", "doctora", "enfermera"];
 const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "sr", "sra", "srta", "don", "dona"];
-const CREDENTIALS_AFTER: &[&str] = &[
-    "rn", "md", "do", "np", "pa", "pa-c", "lpn", "cna", "dds", "dmd", "phd", "pharmd", "crna", "aprn", "msn", "bsn",
-    "dnp", "lcsw",
-];
+const CREDENTIALS_AFTER: &[&str] = &["rn", "md", "do", "np", "pa", "pa-c", "lpn", "cna", "dds", "dmd", "phd", "pharmd", "crna", "aprn", "msn", "bsn", "dnp", "lcsw"];
 
 /// Dates and name-shaped words of a folded text, in text order.
 pub fn find(text: &str) -> Vec<Candidate> {
@@ -62,21 +46,13 @@ pub fn find(text: &str) -> Vec<Candidate> {
     let mut words: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_alphabetic()
-            && (i == 0
-                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'@' || b[i - 1] == b'#' || b[i - 1] == b'/'))
-        {
+        if b[i].is_ascii_alphabetic() && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'@' || b[i - 1] == b'#' || b[i - 1] == b'/')) {
             let s = i;
-            while i < b.len()
-                && (b[i].is_ascii_alphabetic()
-                    || ((b[i] == b'\'' || b[i] == b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
-            {
+            while i < b.len() && (b[i].is_ascii_alphabetic() || ((b[i] == b'\'' || b[i] == b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic())) {
                 i += 1;
             }
             // part of a URL, email or handle
-            if i < b.len()
-                && (b[i] == b'@' || b[i] == b'/' || (b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
-            {
+            if i < b.len() && (b[i] == b'@' || b[i] == b'/' || (b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic())) {
                 continue;
             }
             words.push((s, i));
@@ -89,11 +65,11 @@ pub fn find(text: &str) -> Vec<Candidate> {
     while k < words.len() {
         let (s, e) = words[k];
         let w = &text[s..e];
-        let cap =
-            w.as_bytes()[0].is_ascii_uppercase() && w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
+        let cap = w.as_bytes()[0].is_ascii_uppercase() && w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
         let honorific = k > 0 && HONORIFICS.contains(&lower(k - 1).as_str());
-        let name_shape =
-            cap && !NOT_FIRST_WORDS.contains(w) && (vocab::is_first_name(w) || vocab::is_surname(w) || honorific);
+        let name_shape = cap
+            && !NOT_FIRST_WORDS.contains(w)
+            && (vocab::is_first_name(w) || vocab::is_surname(w) || honorific);
         let staff_before = k > 0 && STAFF_TITLES.contains(&lower(k - 1).as_str());
         if !name_shape || staff_before {
             k += 1;
@@ -115,11 +91,10 @@ pub fn find(text: &str) -> Vec<Candidate> {
         }
         // a credential after the name: staff
         let after = text[end..].trim_start_matches([',', ' ']);
-        let cred = after.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().is_some_and(|x| {
-            CREDENTIALS_AFTER.contains(&x.to_ascii_lowercase().as_str())
-                && x.len() >= 2
-                && x.bytes().any(|c| c.is_ascii_uppercase())
-        });
+        let cred = after
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .next()
+            .is_some_and(|x| CREDENTIALS_AFTER.contains(&x.to_ascii_lowercase().as_str()) && x.len() >= 2 && x.bytes().any(|c| c.is_ascii_uppercase()));
         if !cred {
             let end = text[s..end].strip_suffix("'s").map_or(end, |x| s + x.len());
             out.push(Candidate { start: s, end, identifier: Identifier::Name });

@@ -125,9 +125,7 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
         let ct = a.content_type.to_ascii_lowercase();
         let name = a.filename.to_ascii_lowercase();
         let image = ct.starts_with("image/")
-            || [".jpg", ".jpeg", ".png", ".heic", ".gif", ".webp", ".dcm", ".tif", ".tiff"]
-                .iter()
-                .any(|e| name.ends_with(e));
+            || [".jpg", ".jpeg", ".png", ".heic", ".gif", ".webp", ".dcm", ".tif", ".tiff"].iter().any(|e| name.ends_with(e));
         f.push(hash(b'g', &[if image { "att-image" } else { "att-file" }]), NO_TOKEN);
     }
     for r in raw {
@@ -206,8 +204,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             let mut end = i;
             for (k, ch) in text[i..].char_indices() {
                 let at = i + k;
-                let inner_apostrophe =
-                    ch == '\'' && at > i && text[at + 1..].chars().next().is_some_and(char::is_alphabetic);
+                let inner_apostrophe = ch == '\'' && at > i && text[at + 1..].chars().next().is_some_and(char::is_alphabetic);
                 if ch.is_alphanumeric() || inner_apostrophe {
                     end = at + ch.len_utf8();
                 } else {
@@ -221,10 +218,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 if digits_only && word.len() >= 4 {
                     "0000+".to_string()
                 } else {
-                    word.chars()
-                        .map(|ch| if ch.is_ascii_digit() { '0' } else { ch })
-                        .flat_map(char::to_lowercase)
-                        .collect()
+                    word.chars().map(|ch| if ch.is_ascii_digit() { '0' } else { ch }).flat_map(char::to_lowercase).collect()
                 }
             } else {
                 word.chars().flat_map(char::to_lowercase).collect()

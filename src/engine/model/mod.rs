@@ -20,8 +20,8 @@
 pub mod features;
 pub mod train;
 
-use super::registry::RuleDoc;
 use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
+use super::registry::RuleDoc;
 use features::{Features, FEATURIZER_VERSION};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -291,16 +291,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     let phi = model.fires(&p, PHI);
 
     if patient && !findings.iter().any(|f| f.category == Category::PatientReference) {
-        push(
-            model,
-            &p,
-            PATIENT,
-            input,
-            rules,
-            RULE_PATIENT,
-            "Reads as a post about one specific patient or case",
-            findings,
-        );
+        push(model, &p, PATIENT, input, rules, RULE_PATIENT, "Reads as a post about one specific patient or case", findings);
     }
     if model.fires(&p, ADVICE) && !findings.iter().any(|f| f.category == Category::ClinicalAdvice) {
         push(model, &p, ADVICE, input, rules, RULE_ADVICE, "Reads as clinical advice to one person", findings);
@@ -315,7 +306,8 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
                 f.message = format!(
                     "{} — read as the organisation's, an event's or staff's own, not a patient's (model {:.2}); \
                      check it before posting",
-                    f.message, p.prob[PHI]
+                    f.message,
+                    p.prob[PHI]
                 );
             }
         }
@@ -386,13 +378,7 @@ fn push(
     let mut words: Vec<String> = Vec::new();
     for &(i, _) in &ev {
         let t = &toks[i];
-        let shown = if t.form == "@user" {
-            "@mention".to_string()
-        } else if t.showable {
-            text[t.start..t.end].to_lowercase()
-        } else {
-            continue;
-        };
+        let shown = if t.form == "@user" { "@mention".to_string() } else if t.showable { text[t.start..t.end].to_lowercase() } else { continue };
         if !words.contains(&shown) {
             words.push(shown);
         }
@@ -403,10 +389,7 @@ fn push(
     let because = if words.is_empty() {
         String::new()
     } else {
-        format!(
-            "; the words that weighed most: {}",
-            words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
-        )
+        format!("; the words that weighed most: {}", words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", "))
     };
     let suggestion = match label {
         ADVICE => "Answer in general terms and invite the person to contact their own clinician or the clinic.",

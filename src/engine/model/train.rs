@@ -76,13 +76,10 @@ pub fn fit(examples: &[&Example], cfg: &TrainConfig, data_sha256: [u8; 32]) -> M
     let mut model = Model {
         buckets_log2: cfg.buckets_log2,
         data_sha256,
-        labels: (0..LABELS.len())
-            .map(|_| LabelWeights { bias: 0.0, threshold: 0.5, weights: vec![0.0; buckets] })
-            .collect(),
+        labels: (0..LABELS.len()).map(|_| LabelWeights { bias: 0.0, threshold: 0.5, weights: vec![0.0; buckets] }).collect(),
     };
     // pre-bucket each example once
-    let rows: Vec<Vec<usize>> =
-        examples.iter().map(|e| e.features.hashes.iter().map(|&h| model.bucket(h)).collect()).collect();
+    let rows: Vec<Vec<usize>> = examples.iter().map(|e| e.features.hashes.iter().map(|&h| model.bucket(h)).collect()).collect();
     for l in 0..LABELS.len() {
         let pos = examples.iter().filter(|e| e.labels[l]).count().max(1) as f32;
         let neg = (examples.len() as f32 - pos).max(1.0);
@@ -169,8 +166,7 @@ mod tests {
 
     #[test]
     fn learns_a_separable_toy_problem_deterministically() {
-        let data: Vec<Example> =
-            (0..40).map(|i| ex(&[i % 3, if i % 2 == 0 { 1000 } else { 2000 }], i % 2 == 0)).collect();
+        let data: Vec<Example> = (0..40).map(|i| ex(&[i % 3, if i % 2 == 0 { 1000 } else { 2000 }], i % 2 == 0)).collect();
         let cfg = TrainConfig { buckets_log2: 10, folds: 4, ..TrainConfig::default() };
         let (a, scores) = train(&data, &cfg, [0; 32]);
         let (b, _) = train(&data, &cfg, [0; 32]);
