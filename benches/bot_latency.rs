@@ -9,6 +9,11 @@
 //! `cargo bench --bench bot_latency` (optionally `-- --drafts 1000`). Run it
 //! when the machine is quiet: the bot, the fake and SQLite share its cores.
 //!
+//! Also: the reply latency of a draft with one image attached (a 1000x1000
+//! screenshot, downloaded from the fake's CDN, decoded and read by
+//! Tesseract; a new attachment id each time, so nothing is cached). Without
+//! Tesseract that case says so and measures the rest.
+//!
 //! Measured 2026-11-26 on the 2-core box (release, SQLite, load ~1.5):
 //! one at a time p50 0.93 ms, p90 1.52 ms, p99 6.66 ms (n = 500);
 //! a burst of 1,000 sustained 1,043 drafts/s (p99 891 ms including queueing).
@@ -72,11 +77,12 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let drafts = arg("--drafts", if full { 1000 } else { 40 });
     let sequential = arg("--sequential", if full { 500 } else { 20 });
+    let images = arg("--images", if full { 20 } else { 2 });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    rt.block_on(run(sequential, drafts));
+    rt.block_on(run(sequential, drafts, images));
 }
 
-async fn run(sequential: usize, burst: usize) {
+async fn run(sequential: usize, burst: usize, images: usize) {
     let mut config = FakeConfig::new(TOKEN);
     config.validate_dispatches = false;
     let fake = FakeDiscord::start(config).await;
@@ -118,8 +124,23 @@ async fn run(sequential: usize, burst: usize) {
     let burst_latencies: Vec<Duration> =
         replies.iter().filter_map(|r| Some(r.at.saturating_duration_since(fake.injected_at(r.reply_to()?)?))).collect();
 
+    // One image attached, one draft at a time.
+    if support::fixtures::ocr_or_skip("bot_latency: one image attached").is_none() {
+        println!("(no Tesseract: the image case below measures download and decoding only)");
+    }
+    let png = support::fixtures::png(&support::fixtures::screenshot(1000, 1000));
+    let mut image_latencies = Vec::with_capacity(images);
+    for i in 0..images {
+        let caption = draft(i * 10 + 3);
+        let id = fake.message_create_with_files(CHANNEL, &author, &caption, &[("screen.png", "image/png", &png)]);
+        let reply = fake.wait_reply(id, within).await;
+        let sent = fake.injected_at(id).expect("injected");
+        image_latencies.push(reply.at.saturating_duration_since(sent));
+    }
+
     println!("safetweet bot through the loopback fake Discord (MESSAGE_CREATE sent → reply POST received)");
     summary("one at a time", latencies);
+    summary("one 1000x1000 image attached", image_latencies);
     summary(&format!("burst of {burst} (incl. queueing)"), burst_latencies);
     println!(
         "{:<34} {burst} drafts in {:.2} s = {:.0} drafts/s",

@@ -220,9 +220,18 @@ impl World {
     }
 
     async fn start_with(config: FakeConfig) -> World {
+        Self::start_full(config, &[]).await
+    }
+
+    /// With extra environment variables for the bot.
+    async fn start_env(extra_env: &[(&str, Option<&str>)]) -> World {
+        Self::start_full(FakeConfig::new(TOKEN), extra_env).await
+    }
+
+    async fn start_full(config: FakeConfig, extra_env: &[(&str, Option<&str>)]) -> World {
         let fake = FakeDiscord::start(config).await;
         let env = BotEnv::new();
-        let mut bot = env.spawn(&fake);
+        let mut bot = env.spawn_with(&fake, extra_env);
         wait_connected(&fake, &mut bot, 1).await;
         let audit = env.audit().await;
         World { fake, env, bot, audit }
@@ -1505,4 +1514,100 @@ async fn a_5xx_on_the_reply_or_the_reaction_is_retried_and_a_4xx_is_not() {
     let log = w.bot.output();
     assert!(log.contains("trying again"), "the retries are logged:\n{log}");
     w.bot.assert_output_free_of(&[CLEAN_SECRET, "Eastside"]);
+}
+
+// ---- what is inside attachments (issue 8) ----------------------------------
+
+use support::fixtures;
+
+/// A caption with nothing identifying in it.
+const NEUTRAL_CAPTION: &str = "Our imaging team's new reading room opens on Monday.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_with_burned_in_text_is_read_and_the_reply_names_what_was_found() {
+    if fixtures::ocr_or_skip("an_image_with_burned_in_text_is_read_and_the_reply_names_what_was_found").is_none() {
+        return;
+    }
+    let w = World::start().await;
+    let png = fixtures::png(&fixtures::film(1000));
+    let id = w.fake.message_create_with_files(
+        REVIEW_CHANNEL,
+        &people::author(),
+        NEUTRAL_CAPTION,
+        &[("IMG_5521.png", "image/png", &png)],
+    );
+    let reply = w.fake.wait_reply(id, STEP).await;
+    let shown = reply.text();
+    assert!(shown.contains("In attachment 1's text"), "the reply says where:\n{shown}");
+    assert!(shown.contains("medical record number ******13"), "{shown}");
+    assert!(shown.contains("D**, M*******"), "the burned-in name, masked:\n{shown}");
+    assert!(shown.contains("Blocked"), "{shown}");
+    for s in fixtures::SECRETS {
+        assert!(!shown.contains(s), "the reply shows {s:?}:\n{shown}");
+    }
+    let submitted = w.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    let r = &submitted[0].record;
+    assert_eq!(r.verdict.as_deref(), Some("block"), "{r:?}");
+    let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"phi.mrn") && rules.contains(&"attach.overlay-name"), "{rules:?}");
+    assert_eq!(w.fake.downloads().len(), 1, "{:?}", w.fake.downloads());
+    assert!(w.fake.downloads()[0].ends_with("/IMG_5521.png"));
+
+    // An edit of the caption is reviewed again with the image's content,
+    // which is not downloaded or read a second time.
+    w.fake.message_update(id, "Our imaging team's new reading room opens on Tuesday.");
+    let rereviewed = w.audit.wait_for(id, RecordKind::ReReviewed, 1, STEP).await;
+    assert_eq!(rereviewed[0].record.verdict.as_deref(), Some("block"));
+    assert_eq!(w.fake.downloads().len(), 1, "{:?}", w.fake.downloads());
+
+    w.barrier().await;
+    assert_eq!(w.approve_reactions_on(id), 0, "a blocked draft gets no ✅");
+    let out = w.bot.output();
+    assert!(out.contains("OCR available"), "startup says OCR is available:\n{out}");
+    w.bot.assert_output_free_of(fixtures::SECRETS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dicom_file_with_a_lying_name_is_blocked_by_its_header() {
+    let w = World::start().await;
+    let dicom = fixtures::dicom(true, None);
+    let id = w.fake.message_create_with_files(
+        REVIEW_CHANNEL,
+        &people::author(),
+        NEUTRAL_CAPTION,
+        &[("reading-room.png", "image/png", &dicom)],
+    );
+    let reply = w.fake.wait_reply(id, STEP).await;
+    let shown = reply.text();
+    assert!(shown.contains("is a DICOM file (by its content"), "{shown}");
+    assert!(shown.contains("PatientName D** M*******") && shown.contains("PatientBirthDate ********"), "{shown}");
+    for s in fixtures::SECRETS {
+        assert!(!shown.contains(s), "the reply shows {s:?}:\n{shown}");
+    }
+    let submitted = w.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    assert_eq!(submitted[0].record.verdict.as_deref(), Some("block"));
+    w.bot.assert_output_free_of(fixtures::SECRETS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_tesseract_the_reply_says_the_image_was_not_checked() {
+    let w = World::start_env(&[("SAFETWEET_TESSERACT", Some("/nonexistent/tesseract"))]).await;
+    let png = fixtures::png(&fixtures::film(512));
+    let id = w.fake.message_create_with_files(
+        REVIEW_CHANNEL,
+        &people::author(),
+        NEUTRAL_CAPTION,
+        &[("scan.png", "image/png", &png)],
+    );
+    let reply = w.fake.wait_reply(id, STEP).await;
+    let shown = reply.text();
+    assert!(shown.contains("the text in the image was not checked"), "{shown}");
+    let submitted = w.audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    assert_ne!(submitted[0].record.verdict.as_deref(), Some("ok"), "a warning the manager sees");
+    assert!(w.bot.output().contains("OCR NOT available"), "{}", w.bot.output());
+    // An attachment the CDN does not have: not checked either, and said so.
+    let id =
+        w.fake.message_create_with(REVIEW_CHANNEL, &people::author(), NEUTRAL_CAPTION, &[("gone.png", "image/png")]);
+    let shown = w.fake.wait_reply(id, STEP).await.text();
+    assert!(shown.contains("could not be fetched (HTTP 404)"), "{shown}");
 }

@@ -205,7 +205,7 @@ async fn channel_catch_up(bot: &Bot, http: &Http, channel: u64) -> Result<Tally,
         // Discord returns the page newest first; don't rely on it.
         let oldest = page.iter().map(|m| m.id).min();
         let clean = reviewed > 0 && fresh == 0;
-        let below_floor = oldest.map_or(true, |m| m.get() <= floor);
+        let below_floor = oldest.is_none_or(|m| m.get() <= floor);
         if clean || below_floor || page.len() < usize::from(PAGE) {
             break;
         }

@@ -18,6 +18,11 @@
 //! commands = "guild"            # slash commands: "guild" (per guild, instant), "global" or "off"
 //! catch_up_messages = 100       # on start, a channel with no review yet: review its newest N (0-100) messages
 //! catch_up_pages = 10           # on start, read at most N pages of 100 messages per channel (0 = no catch-up)
+//!
+//! [attachments]                 # optional: reading what is inside attachments
+//! max_mb = 25                   # larger attachments are not downloaded (reported as not checked)
+//! timeout_secs = 30             # per attachment, for the download and again for reading it
+//! concurrency = 2               # attachments read (decoded, OCR) at once
 //! ```
 
 use crate::engine::config::line_of;
@@ -45,7 +50,32 @@ pub struct BotConfig {
     /// per channel while looking for the newest reviewed draft. 0 turns
     /// catch-up off.
     pub catch_up_pages: u16,
+    /// The `[attachments]` table.
+    pub attachments: AttachmentConfig,
 }
+
+/// How the bot reads attachments (`[attachments]` in `bot.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachmentConfig {
+    /// Larger attachments are not downloaded.
+    pub max_bytes: u64,
+    /// Per attachment, for the download and again for reading it.
+    pub timeout: std::time::Duration,
+    /// Attachments read at once (each OCR run takes one core).
+    pub concurrency: usize,
+}
+
+impl Default for AttachmentConfig {
+    fn default() -> Self {
+        AttachmentConfig {
+            max_bytes: crate::attach::DEFAULT_MAX_BYTES,
+            timeout: crate::attach::DEFAULT_TIMEOUT,
+            concurrency: DEFAULT_ATTACHMENT_CONCURRENCY,
+        }
+    }
+}
+
+pub const DEFAULT_ATTACHMENT_CONCURRENCY: usize = 2;
 
 /// Defaults of the catch-up settings.
 pub const DEFAULT_CATCH_UP_MESSAGES: u8 = 100;
@@ -149,11 +179,33 @@ struct RawDiscord {
     catch_up_pages: Option<Spanned<i64>>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttachments {
+    max_mb: Option<Spanned<i64>>,
+    timeout_secs: Option<Spanned<i64>>,
+    concurrency: Option<Spanned<i64>>,
+}
+
 // Other top-level tables are left to the tools that share this file; inside
-// [discord] every key must be known, so a typo is an error, not a default.
+// [discord] and [attachments] every key must be known, so a typo is an
+// error, not a default.
 #[derive(Debug, Deserialize)]
 struct RawBotToml {
     discord: Option<RawDiscord>,
+    attachments: Option<RawAttachments>,
+}
+
+/// The `[table]` whose keys are at `offset` (the last header before it).
+fn table_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    before.lines().rev().find_map(|l| {
+        let l = l.trim();
+        l.strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .filter(|t| !t.starts_with('['))
+            .map(|t| t.trim().to_string())
+    })
 }
 
 impl BotConfig {
@@ -173,8 +225,14 @@ impl BotConfig {
                 .then(|| msg.split('`').nth(1).map(str::to_string))
                 .flatten();
             let on_line = e.span().and_then(|s| key_on_line(text, s.start));
-            let key =
-                named.or(on_line).map(|k| if k == "discord" || k.contains('.') { k } else { format!("discord.{k}") });
+            let table = e.span().and_then(|s| table_at(text, s.start)).unwrap_or_else(|| "discord".into());
+            let key = named.or(on_line).map(|k| {
+                if k == "discord" || k == "attachments" || k.contains('.') {
+                    k
+                } else {
+                    format!("{table}.{k}")
+                }
+            });
             ConfigError {
                 file: file.to_string(),
                 key,
@@ -271,7 +329,32 @@ impl BotConfig {
             DEFAULT_CATCH_UP_PAGES.into(),
             MAX_CATCH_UP_PAGES.into(),
         )?;
+        let attachments = match raw.attachments {
+            None => AttachmentConfig::default(),
+            Some(a) => {
+                let d = AttachmentConfig::default();
+                let max_mb = bounded("attachments.max_mb", a.max_mb.clone(), (d.max_bytes >> 20) as i64, 500)?;
+                let secs =
+                    bounded("attachments.timeout_secs", a.timeout_secs.clone(), d.timeout.as_secs() as i64, 600)?;
+                let concurrency = bounded("attachments.concurrency", a.concurrency.clone(), d.concurrency as i64, 16)?;
+                for (key, v, span) in [
+                    ("attachments.max_mb", max_mb, a.max_mb.as_ref().map(|s| s.span())),
+                    ("attachments.timeout_secs", secs, a.timeout_secs.as_ref().map(|s| s.span())),
+                    ("attachments.concurrency", concurrency, a.concurrency.as_ref().map(|s| s.span())),
+                ] {
+                    if v < 1 {
+                        return Err(err(key, span, format!("{v} is out of range: expected at least 1")));
+                    }
+                }
+                AttachmentConfig {
+                    max_bytes: (max_mb as u64) << 20,
+                    timeout: std::time::Duration::from_secs(secs as u64),
+                    concurrency: concurrency as usize,
+                }
+            }
+        };
         Ok(BotConfig {
+            attachments,
             review_channels,
             manager_roles,
             approve_emoji,
@@ -481,6 +564,31 @@ allow_overrides = true
             let e = BotConfig::from_toml(&format!("{base}{line}\n"), "bot.toml").unwrap_err();
             assert_eq!(e.key.as_deref(), Some(key), "{line}: {e}");
             assert_eq!(e.line, Some(4), "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn attachment_settings_have_defaults_bounds_and_named_errors() {
+        let base = "[discord]\nreview_channels = [1]\nmanager_roles = [2]\n";
+        let c = BotConfig::from_toml(base, "b").unwrap();
+        assert_eq!(c.attachments, AttachmentConfig::default());
+        assert_eq!(c.attachments.max_bytes, 25 << 20);
+        let c =
+            BotConfig::from_toml(&format!("{base}[attachments]\nmax_mb = 8\ntimeout_secs = 5\nconcurrency = 1\n"), "b")
+                .unwrap();
+        assert_eq!(c.attachments.max_bytes, 8 << 20);
+        assert_eq!(c.attachments.timeout, std::time::Duration::from_secs(5));
+        assert_eq!(c.attachments.concurrency, 1);
+        for (line, key) in [
+            ("max_mb = 0", "attachments.max_mb"),
+            ("max_mb = 501", "attachments.max_mb"),
+            ("timeout_secs = -3", "attachments.timeout_secs"),
+            ("concurrency = 17", "attachments.concurrency"),
+            ("concurency = 2", "attachments.concurency"),
+        ] {
+            let e = BotConfig::from_toml(&format!("{base}[attachments]\n{line}\n"), "bot.toml").unwrap_err();
+            assert_eq!(e.key.as_deref(), Some(key), "{line}: {e}");
+            assert_eq!(e.line, Some(5), "{line}: {e}");
         }
     }
 

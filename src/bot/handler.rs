@@ -6,6 +6,12 @@
 //! carries out the effects. Events about one draft are serialised by a
 //! per-message lock, so a replayed or concurrent event never doubles a review.
 //!
+//! A draft's attachments are read (downloaded from Discord's CDN, DICOM
+//! header, text in images, metadata) by the [`crate::attach::Reader`] before
+//! the review, under the draft's lock: OCR runs on tokio's blocking pool,
+//! a few at a time, never on the gateway's event loop, and a draft without
+//! attachments does not wait for anything.
+//!
 //! Logs carry ids, rule ids and verdicts only: never draft text, reasons or
 //! identifiers. All REST calls go through the plain `Http` client (not the
 //! cache), so Discord itself decides permissions. The review reply and the
@@ -44,6 +50,8 @@ pub(crate) struct Bot {
     pub(crate) rules: Arc<RuleSet>,
     pub(crate) audit: Arc<dyn AuditStore>,
     pub(crate) db: BotDb,
+    /// Reads what is inside attachments.
+    reader: crate::attach::Reader,
     http: OnceLock<Arc<Http>>,
     approve: ReactionType,
     reject: ReactionType,
@@ -131,7 +139,14 @@ fn emoji_is(e: &Emoji, r: &ReactionType) -> bool {
 }
 
 impl Bot {
-    pub(crate) fn new(settings: &Settings, stores: Stores, rules: Arc<RuleSet>, bot_id: u64, bot_name: String) -> Bot {
+    pub(crate) fn new(
+        settings: &Settings,
+        stores: Stores,
+        rules: Arc<RuleSet>,
+        reader: crate::attach::Reader,
+        bot_id: u64,
+        bot_name: String,
+    ) -> Bot {
         let config = settings.bot.clone();
         Bot {
             policy: Policy {
@@ -146,6 +161,7 @@ impl Bot {
             rules,
             audit: stores.audit,
             db: stores.bot,
+            reader,
             http: OnceLock::new(),
             locks: DraftLocks::default(),
             seen: Mutex::new(HashSet::new()),
@@ -191,11 +207,16 @@ impl Bot {
 
     /// The draft as it is on Discord now (`GET` the message), reviewed:
     /// what an approval is checked against. `None` when it cannot be read.
-    async fn read_current(&self, http: &Http, place: Place) -> Option<(Current, Review)> {
+    /// Its attachments are read only when the text is not the one last
+    /// reviewed (`reviewed_sha256`): only then is this review shown.
+    async fn read_current(&self, http: &Http, place: Place, reviewed_sha256: &str) -> Option<(Current, Review)> {
         let (channel, message) = (ChannelId::new(place.channel_id), MessageId::new(place.message_id));
         match retrying("read draft", place.message_id, || http.get_message(channel, message)).await {
             Ok(m) => {
-                let draft = Draft { text: m.content, attachments: attachments(&m.attachments) };
+                let mut draft = Draft { text: m.content, attachments: attachments(&m.attachments) };
+                if workflow::content_sha256(&draft.text) != reviewed_sha256 {
+                    draft.attachments = self.read_attachments(&m.attachments).await;
+                }
                 let review = review(&draft, &self.rules);
                 let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
                 Some((Current { text: draft.text, reviewed }, review))
@@ -247,7 +268,7 @@ impl Bot {
             }
         }
         let place = Place { guild_id: msg.guild_id.map(|g| g.get()), channel_id: channel, message_id: msg.id.get() };
-        let draft = Draft { text: msg.content, attachments: attachments(&msg.attachments) };
+        let mut draft = Draft { text: msg.content, attachments: attachments(&msg.attachments) };
         let hash = workflow::content_sha256(&draft.text);
         self.note_seen(place.message_id);
 
@@ -279,6 +300,10 @@ impl Bot {
             }
         }
         let looked_up = started.elapsed();
+        if !msg.attachments.is_empty() {
+            draft.attachments = self.read_attachments(&msg.attachments).await;
+        }
+        let read = started.elapsed();
         let review = review(&draft, &self.rules);
         let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
         let reviewed_at = started.elapsed();
@@ -287,7 +312,8 @@ impl Bot {
         debug!(
             message_id = place.message_id,
             lookup_us = looked_up.as_micros() as u64,
-            review_us = (reviewed_at - looked_up).as_micros() as u64,
+            attachments_us = (read - looked_up).as_micros() as u64,
+            review_us = (reviewed_at - read).as_micros() as u64,
             total_us = started.elapsed().as_micros() as u64,
             "draft handled"
         );
@@ -416,14 +442,14 @@ impl Bot {
             return;
         }
         let place = Place { guild_id: ev.guild_id.map(|g| g.get()), channel_id: channel, message_id: ev.id.get() };
-        let draft =
-            Draft { text: content, attachments: ev.attachments.as_deref().map(attachments).unwrap_or_default() };
+        let files = ev.attachments.clone().unwrap_or_default();
+        let draft = Draft { text: content, attachments: attachments(&files) };
         let author = ev.author.as_ref().map(|a| Actor {
             id: a.id.get(),
             name: display_name(ev.member.as_ref().and_then(|m| m.as_ref()).and_then(|m| m.nick.as_deref()), a),
             roles: Vec::new(),
         });
-        self.on_edited(http, place, draft, author).await;
+        self.on_edited(http, place, draft, &files, author).await;
     }
 
     /// A draft in the channel history whose text differs from its last
@@ -443,11 +469,19 @@ impl Bot {
             roles: Vec::new(),
         };
         let draft = Draft { text: msg.content, attachments: attachments(&msg.attachments) };
-        self.on_edited(http, place, draft, Some(author)).await;
+        self.on_edited(http, place, draft, &msg.attachments, Some(author)).await;
     }
 
-    /// A draft's new text (an edit event, or an edit found in history).
-    async fn on_edited(&self, http: &Http, place: Place, draft: Draft, author: Option<Actor>) {
+    /// A draft's new text (an edit event, or an edit found in history), with
+    /// its attachments as Discord lists them (`files`).
+    async fn on_edited(
+        &self,
+        http: &Http,
+        place: Place,
+        mut draft: Draft,
+        files: &[serenity::all::Attachment],
+        author: Option<Actor>,
+    ) {
         let hash = workflow::content_sha256(&draft.text);
         self.note_seen(place.message_id);
 
@@ -464,6 +498,9 @@ impl Bot {
         }
         if state.is_none() && author.is_none() {
             return;
+        }
+        if !files.is_empty() {
+            draft.attachments = self.read_attachments(files).await;
         }
         let review = review(&draft, &self.rules);
         let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
@@ -523,7 +560,7 @@ impl Bot {
         // An approval is checked against the text on Discord now, not the
         // last text the bot happened to see.
         let (current, review) = match decision {
-            Decision::Approve => match self.read_current(http, state.place).await {
+            Decision::Approve => match self.read_current(http, state.place, &state.content_sha256).await {
                 Some((current, review)) => (Some(current), Some(review)),
                 None => (None, None),
             },
@@ -552,7 +589,7 @@ impl Bot {
         };
         // An override approves: checked against the text on Discord now.
         let (current, review) = match purpose {
-            Purpose::Override => match self.read_current(http, state.place).await {
+            Purpose::Override => match self.read_current(http, state.place, &state.content_sha256).await {
                 Some((current, review)) => (Some(current), Some(review)),
                 None => (None, None),
             },
@@ -825,9 +862,33 @@ fn is_recent(message_id: u64) -> bool {
     now.saturating_sub(created) < 10_000 && created <= now.saturating_add(10_000)
 }
 
+impl Bot {
+    /// The attachments with what is inside them (cached by attachment id,
+    /// so an edit of the caption does not download or read them again).
+    async fn read_attachments(&self, list: &[serenity::all::Attachment]) -> Vec<Attachment> {
+        let sources: Vec<crate::attach::Source> = list
+            .iter()
+            .map(|a| crate::attach::Source {
+                id: a.id.get(),
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone().unwrap_or_default(),
+                url: a.url.clone(),
+                size: u64::from(a.size),
+            })
+            .collect();
+        self.reader.read_all(&sources).await
+    }
+}
+
+/// The attachments' names and declared types only (what the engine knows
+/// before their content is read).
 fn attachments(list: &[serenity::all::Attachment]) -> Vec<Attachment> {
     list.iter()
-        .map(|a| Attachment { filename: a.filename.clone(), content_type: a.content_type.clone().unwrap_or_default() })
+        .map(|a| Attachment {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone().unwrap_or_default(),
+            extracted: None,
+        })
         .collect()
 }
 

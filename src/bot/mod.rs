@@ -123,6 +123,33 @@ fn make_http(settings: &Settings) -> serenity::http::Http {
     }
 }
 
+/// The attachment reader of `[attachments]`, with Tesseract probed once:
+/// the log says whether text in images will be read.
+fn attachment_reader(settings: &Settings) -> crate::attach::Reader {
+    let a = settings.bot.attachments;
+    let limits = crate::attach::Limits { max_bytes: a.max_bytes, timeout: a.timeout };
+    // Runs `tesseract --version` once, before any event is taken.
+    let inspector = crate::attach::Inspector::from_env(limits);
+    let (max_mb, timeout_secs) = (a.max_bytes >> 20, a.timeout.as_secs());
+    match inspector.ocr() {
+        Ok(t) => tracing::info!(
+            ocr = t.version(),
+            max_mb,
+            timeout_secs,
+            concurrency = a.concurrency,
+            "attachments: OCR available, text in images is checked"
+        ),
+        Err(why) => tracing::warn!(
+            reason = why,
+            max_mb,
+            timeout_secs,
+            "attachments: OCR NOT available: text in images will be reported as not checked \
+             (install tesseract-ocr and tesseract-ocr-eng, or set SAFETWEET_TESSERACT)"
+        ),
+    }
+    crate::attach::Reader::new(inspector, settings.api_url.as_deref(), a.concurrency)
+}
+
 fn http_status(e: &serenity::Error) -> Option<u16> {
     match e {
         serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => Some(r.status_code.as_u16()),
@@ -165,13 +192,14 @@ pub async fn serve(
         }
     }
     tracing::info!(bot_user = me.id.get(), "token accepted");
+    let reader = attachment_reader(&settings);
     // Compile the engine's lazily built matchers now, not on the first draft.
     let _ = crate::engine::review(
         &crate::engine::Draft::new("Warm-up: call 555-0100, see https://example.org #health"),
         &rules,
     );
 
-    let bot = Arc::new(handler::Bot::new(&settings, stores, rules, me.id.get(), me.name.clone()));
+    let bot = Arc::new(handler::Bot::new(&settings, stores, rules, reader, me.id.get(), me.name.clone()));
     let mut client = serenity::client::ClientBuilder::new_with_http(make_http(&settings), intents())
         .event_handler_arc(Arc::new(handler::Handler::new(bot.clone())))
         .await

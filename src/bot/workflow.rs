@@ -848,7 +848,7 @@ mod tests {
                     }
                     Effect::CloseQuestions { only, .. } => {
                         for (purpose, asked) in self.questions.values_mut() {
-                            if only.map_or(true, |p| p == *purpose) {
+                            if only.is_none_or(|p| p == *purpose) {
                                 asked.closed = true;
                             }
                         }

@@ -518,7 +518,7 @@ pub fn render_table(records: &[AuditRecord]) -> String {
             }
             l.push_str(cell);
             if i + 1 < cells.len() {
-                l.extend(std::iter::repeat(' ').take(w.saturating_sub(cell.chars().count())));
+                l.extend(std::iter::repeat_n(' ', w.saturating_sub(cell.chars().count())));
             }
         }
         out.push_str(l.trim_end());

@@ -5,8 +5,15 @@
 //! order, and an `{"line": N, "error": …}` line for a malformed one while the
 //! rest go on. Exit codes: 0 none blocked, 1 some draft blocked, 2 usage or
 //! config error.
+//!
+//! Attachments: `--attach PATH` (and `"path"` in a JSONL draft's attachment)
+//! reads a local file through the attachment adapter ([`crate::attach`]):
+//! its real type, DICOM header, EXIF metadata and burned-in text (OCR) are
+//! reviewed. `--attach NAME:TYPE` (and attachments without `"path"`) stay
+//! metadata only, as before.
 
-use crate::engine::{review, Attachment, Draft, Review, RuleSet, Severity, Verdict};
+use crate::attach::{Inspector, Limits};
+use crate::engine::{review, Attachment, Draft, Extracted, Review, RuleSet, Severity, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
@@ -30,8 +37,10 @@ pub struct CheckArgs {
     /// Output format for a single draft.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Treat the draft as having this attachment (FILENAME:CONTENT_TYPE); repeatable.
-    #[arg(long = "attach", value_name = "FILENAME:CONTENT_TYPE")]
+    /// An attachment: a file to read (PATH: its content is checked: DICOM
+    /// header, text in the image, metadata), or FILENAME:CONTENT_TYPE for its
+    /// name and type only; repeatable.
+    #[arg(long = "attach", value_name = "PATH | FILENAME:CONTENT_TYPE")]
     pub attachments: Vec<String>,
 }
 
@@ -56,7 +65,77 @@ struct JsonDraft {
     id: String,
     text: String,
     #[serde(default)]
-    attachments: Vec<Attachment>,
+    attachments: Vec<JsonAttachment>,
+}
+
+/// An attachment in a JSONL draft: its name and declared type, and
+/// optionally a local file to read (relative to the JSONL file's folder).
+#[derive(Debug, Deserialize)]
+struct JsonAttachment {
+    #[serde(default)]
+    filename: String,
+    #[serde(default)]
+    content_type: String,
+    #[serde(default)]
+    path: Option<PathBuf>,
+}
+
+/// Reads attachment files for `check`: one [`Inspector`] (Tesseract probed
+/// once, on first use), paths resolved against `base`.
+pub struct AttachmentFiles {
+    base: Option<PathBuf>,
+    inspector: Option<Inspector>,
+}
+
+impl AttachmentFiles {
+    /// `base`: the folder relative paths start from (`None`: the working directory).
+    pub fn new(base: Option<PathBuf>) -> AttachmentFiles {
+        AttachmentFiles { base, inspector: None }
+    }
+
+    fn inspector(&mut self) -> &Inspector {
+        self.inspector.get_or_insert_with(|| {
+            let i = Inspector::from_env(Limits::default());
+            if let Err(why) = i.ocr() {
+                eprintln!(
+                    "safetweet check: note: no OCR ({why}): text in images is not checked \
+                     (install tesseract-ocr and tesseract-ocr-eng; see the README)"
+                );
+            }
+            i
+        })
+    }
+
+    /// Reads the file at `path`; a file that cannot be read is reported in
+    /// the review (content not checked) and on stderr, never dropped.
+    pub fn read(&mut self, path: &Path) -> Extracted {
+        let full = match &self.base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.to_path_buf(),
+        };
+        match self.inspector().inspect_file(&full) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("safetweet check: cannot read attachment {}: {e}", full.display());
+                Extracted::not_read(crate::engine::attachments::NotChecked::NotFetched(format!(
+                    "cannot read the file: {e}"
+                )))
+            }
+        }
+    }
+
+    fn attachment(&mut self, a: JsonAttachment) -> Attachment {
+        let Some(path) = a.path else {
+            return Attachment { filename: a.filename, content_type: a.content_type, extracted: None };
+        };
+        let extracted = self.read(&path);
+        let filename = if a.filename.is_empty() { file_name(&path) } else { a.filename };
+        Attachment { filename, content_type: a.content_type, extracted: Some(extracted) }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The JSON form of a review (the `check --jsonl` contract).
@@ -94,7 +173,9 @@ pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
             Ok(reader) => {
                 let stdout = io::stdout();
                 let mut out = BufWriter::new(stdout.lock());
-                match check_jsonl(reader, rules, &mut out) {
+                let base = if path.as_os_str() == "-" { None } else { path.parent().map(Path::to_path_buf) };
+                let mut files = AttachmentFiles::new(base);
+                match check_jsonl_with(reader, rules, &mut out, &mut files) {
                     Ok(blocked) => i32::from(blocked > 0),
                     Err(e) => {
                         eprintln!("safetweet check: {e}");
@@ -116,8 +197,23 @@ pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
         return 2;
     }
     let mut draft = Draft::new(text);
+    let mut files = AttachmentFiles::new(None);
     for a in &args.attachments {
+        let as_path = Path::new(a);
+        if as_path.is_file() {
+            let extracted = files.read(as_path);
+            let content_type = extracted.kind.mime().to_string();
+            draft.attachments.push(Attachment {
+                filename: file_name(as_path),
+                content_type,
+                extracted: Some(extracted),
+            });
+            continue;
+        }
         let (filename, content_type) = a.split_once(':').unwrap_or((a.as_str(), ""));
+        if !a.contains(':') {
+            eprintln!("safetweet check: note: no file {a:?}; reviewing the attachment's name only");
+        }
         draft = draft.with_attachment(filename, content_type);
     }
     let r = review(&draft, rules);
@@ -144,8 +240,19 @@ fn open_input(path: &Path) -> io::Result<Box<dyn BufRead>> {
 }
 
 /// Reviews a JSONL stream; returns how many drafts were blocked. A malformed
-/// line is reported in place and the rest go on.
-pub fn check_jsonl(mut reader: impl BufRead, rules: &RuleSet, out: &mut impl Write) -> io::Result<usize> {
+/// line is reported in place and the rest go on. Attachment paths are
+/// relative to the working directory.
+pub fn check_jsonl(reader: impl BufRead, rules: &RuleSet, out: &mut impl Write) -> io::Result<usize> {
+    check_jsonl_with(reader, rules, out, &mut AttachmentFiles::new(None))
+}
+
+/// [`check_jsonl`] reading attachment files through `files`.
+pub fn check_jsonl_with(
+    mut reader: impl BufRead,
+    rules: &RuleSet,
+    out: &mut impl Write,
+    files: &mut AttachmentFiles,
+) -> io::Result<usize> {
     let mut blocked = 0;
     let mut buf = Vec::new();
     let mut line_no = 0usize;
@@ -167,7 +274,8 @@ pub fn check_jsonl(mut reader: impl BufRead, rules: &RuleSet, out: &mut impl Wri
         }
         match serde_json::from_str::<JsonDraft>(line) {
             Ok(d) => {
-                let draft = Draft { text: d.text, attachments: d.attachments };
+                let attachments = d.attachments.into_iter().map(|a| files.attachment(a)).collect();
+                let draft = Draft { text: d.text, attachments };
                 let r = review(&draft, rules);
                 if r.verdict == Verdict::Block {
                     blocked += 1;

@@ -38,14 +38,25 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
         }
         Ok((settings, database_url, audit_key, rules)) => {
             if args.check_config {
+                let a = settings.bot.attachments;
+                let inspector = crate::attach::Inspector::from_env(crate::attach::Limits {
+                    max_bytes: a.max_bytes,
+                    timeout: a.timeout,
+                });
+                let ocr = match inspector.ocr() {
+                    Ok(t) => t.version().to_string(),
+                    Err(why) => format!("NOT available ({why}; text in images will be reported as not checked)"),
+                };
                 println!(
                     "configuration OK: {} review channel(s), {} manager role(s), overrides {}, rules {}, \
-                     Discord at {}",
+                     Discord at {}, attachments up to {} MB / {} s, OCR {ocr}",
                     settings.bot.review_channels.len(),
                     settings.bot.manager_roles.len(),
                     if settings.bot.allow_overrides { "allowed" } else { "not allowed" },
                     rules.version,
                     settings.api_url.as_deref().unwrap_or("https://discord.com"),
+                    a.max_bytes >> 20,
+                    a.timeout.as_secs(),
                 );
                 return 0;
             }

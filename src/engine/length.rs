@@ -232,7 +232,7 @@ fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
         if ascii_uniform
             && b.is_ascii()
             && !matches!(b, b'#' | b'*' | b'0'..=b'9')
-            && !next_url.peek().is_some_and(|u| u.span.start == i)
+            && next_url.peek().is_none_or(|u| u.span.start != i)
         {
             total += ascii_weight;
             i += 1;

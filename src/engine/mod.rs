@@ -14,8 +14,12 @@
 //! - [`registry`]: the code rules (ids, categories, default severities and
 //!   their What / Why / Example docs).
 //! - [`mask`]: masking of identifiers before they appear in any message.
+//! - [`attachments`]: findings from what the attachment adapter read inside
+//!   an attachment (DICOM header, text in the image, metadata), handed over
+//!   as [`Extracted`]; the engine itself never reads bytes.
 //! - detector modules: one per family of checks.
 
+pub mod attachments;
 pub mod config;
 pub mod context;
 pub mod length;
@@ -30,15 +34,21 @@ pub mod registry;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use attachments::Extracted;
 pub use config::{ConfigError, RuleSet};
 pub use normalize::Normalized;
 
-/// One attachment's metadata: the engine never sees the bytes.
+/// One attachment: its name and declared type, and what the attachment
+/// adapter read from its bytes. The engine never sees the bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Attachment {
     pub filename: String,
     #[serde(default)]
     pub content_type: String,
+    /// `None`: only the name and declared type are known (the bytes were not
+    /// read). Never serialized: JSON drafts carry metadata only.
+    #[serde(skip)]
+    pub extracted: Option<Extracted>,
 }
 
 /// A draft post under review.
@@ -53,7 +63,11 @@ impl Draft {
         Draft { text: text.into(), attachments: Vec::new() }
     }
     pub fn with_attachment(mut self, filename: &str, content_type: &str) -> Self {
-        self.attachments.push(Attachment { filename: filename.into(), content_type: content_type.into() });
+        self.attachments.push(Attachment {
+            filename: filename.into(),
+            content_type: content_type.into(),
+            extracted: None,
+        });
         self
     }
 }
@@ -355,6 +369,10 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     let mut findings = sink.into_findings();
     if let Some(m) = &rules.model {
         model::apply(m, &input, rules, &mut findings);
+    }
+    // After the model, which reads the draft's own text only.
+    if draft.attachments.iter().any(|a| a.extracted.is_some()) {
+        findings.extend(attachments::detect(draft, rules));
     }
     dedup_overlapping(&mut findings);
     findings.sort_by(|a, b| {

@@ -41,5 +41,10 @@ pub struct RuleInfo {
 
 /// Every code rule the engine knows.
 pub fn code_rules() -> impl Iterator<Item = &'static RuleDoc> {
-    super::phi::RULES.iter().chain(super::context::RULES).chain(super::model::RULES).chain(super::posting::RULES)
+    super::phi::RULES
+        .iter()
+        .chain(super::context::RULES)
+        .chain(super::model::RULES)
+        .chain(super::posting::RULES)
+        .chain(super::attachments::RULES)
 }

@@ -10,6 +10,10 @@
 //!   RESUME with replay of missed dispatches, and a way to drop the socket.
 //! - Injection: tests create messages, edits and reactions as other users; the
 //!   fake remembers messages and members so `GET` routes can answer later.
+//! - Attachments: a message's attachment URLs point at the fake itself
+//!   (`GET /attachments/{id}/{filename}`, the CDN's path shape), which serves
+//!   the bytes a test gave (404 for attachments given by name only) and
+//!   counts the downloads.
 //!
 //! Waiting is always bounded: the `wait_*` helpers take a timeout and panic
 //! with a summary of what the fake has seen when it runs out.
@@ -251,6 +255,10 @@ struct Inner {
     /// When a message was injected (MESSAGE_CREATE handed to the socket task).
     injected_at: HashMap<u64, Instant>,
     commands: HashMap<String, Vec<Value>>,
+    /// Attachment bytes by attachment id.
+    files: HashMap<u64, Vec<u8>>,
+    /// Paths of attachment downloads, in order.
+    downloads: Vec<String>,
 }
 
 struct Shared {
@@ -537,16 +545,20 @@ fn ready_json_for(ws_url: &str, session_id: &str) -> Value {
     })
 }
 
-fn attachment_json(id: u64, filename: &str, content_type: &str) -> Value {
+/// An attachment served by the fake at `base` (`http://127.0.0.1:PORT`).
+fn attachment_json(base: &str, id: u64, filename: &str, content_type: &str, size: usize) -> Value {
     json!({
         "id": id.to_string(),
         "filename": filename,
-        "size": 1024,
-        "url": format!("https://cdn.example.invalid/attachments/{id}/{filename}"),
-        "proxy_url": format!("https://media.example.invalid/attachments/{id}/{filename}"),
+        "size": size,
+        "url": format!("{base}/attachments/{REVIEW_CDN_CHANNEL}/{id}/{filename}"),
+        "proxy_url": format!("{base}/attachments/{REVIEW_CDN_CHANNEL}/{id}/{filename}?proxy=1"),
         "content_type": content_type,
     })
 }
+
+/// The channel segment of attachment URLs (the CDN puts one there).
+const REVIEW_CDN_CHANNEL: u64 = 3000;
 
 /// An INTERACTION_CREATE for a slash command with string options.
 fn interaction_json(id: u64, command_id: u64, channel: u64, user: &Person, name: &str, options: Vec<Value>) -> Value {
@@ -669,7 +681,8 @@ impl FakeDiscord {
         self.message_create_with(channel, author, content, &[])
     }
 
-    /// A new message with attachments (`(filename, content_type)`); returns its id.
+    /// A new message with attachments (`(filename, content_type)`) whose bytes
+    /// the fake does not have (their download gets a 404); returns its id.
     pub fn message_create_with(
         &self,
         channel: u64,
@@ -677,9 +690,40 @@ impl FakeDiscord {
         content: &str,
         attachments: &[(&str, &str)],
     ) -> u64 {
+        let files: Vec<(&str, &str, Option<&[u8]>)> = attachments.iter().map(|(n, k)| (*n, *k, None)).collect();
+        self.message_create_files(channel, author, content, &files)
+    }
+
+    /// A new message with attachments `(filename, content_type, bytes)` that
+    /// the fake serves; returns its id.
+    pub fn message_create_with_files(
+        &self,
+        channel: u64,
+        author: &Person,
+        content: &str,
+        files: &[(&str, &str, &[u8])],
+    ) -> u64 {
+        let files: Vec<(&str, &str, Option<&[u8]>)> = files.iter().map(|(n, k, b)| (*n, *k, Some(*b))).collect();
+        self.message_create_files(channel, author, content, &files)
+    }
+
+    fn message_create_files(
+        &self,
+        channel: u64,
+        author: &Person,
+        content: &str,
+        files: &[(&str, &str, Option<&[u8]>)],
+    ) -> u64 {
         let id = self.shared.new_id();
-        let attachments =
-            attachments.iter().map(|(name, kind)| attachment_json(self.shared.new_id(), name, kind)).collect();
+        let base = self.base_url();
+        let mut attachments = Vec::new();
+        for (name, kind, bytes) in files {
+            let file_id = self.shared.new_id();
+            attachments.push(attachment_json(&base, file_id, name, kind, bytes.map_or(1024, <[u8]>::len)));
+            if let Some(b) = bytes {
+                self.shared.lock().files.insert(file_id, b.to_vec());
+            }
+        }
         let message = message_json(id, channel, author, content, attachments);
         let mut d = message.clone();
         d["member"] = partial_member_json(author);
@@ -867,6 +911,11 @@ impl FakeDiscord {
     }
 
     // ---- observation --------------------------------------------------
+
+    /// Attachment downloads so far (paths), in order.
+    pub fn downloads(&self) -> Vec<String> {
+        self.shared.lock().downloads.clone()
+    }
 
     pub fn requests(&self) -> Vec<RestRequest> {
         self.shared.lock().requests.clone()
@@ -1200,6 +1249,20 @@ async fn rest(
     body: Bytes,
 ) -> Response {
     let raw_path = uri.path();
+    if let Some(rest) = raw_path.strip_prefix("/attachments/") {
+        // The CDN: /attachments/{channel}/{attachment id}/{filename}.
+        let id = rest.split('/').nth(1).and_then(|i| i.parse::<u64>().ok());
+        let bytes = {
+            let mut inner = shared.lock();
+            inner.downloads.push(raw_path.to_string());
+            id.and_then(|i| inner.files.get(&i).cloned())
+        };
+        shared.changed();
+        return match bytes {
+            Some(b) if method == Method::GET => (StatusCode::OK, b).into_response(),
+            _ => error(StatusCode::NOT_FOUND, 0, "404: Not Found"),
+        };
+    }
     let Some(path) = raw_path.strip_prefix("/api/v10") else {
         eprintln!("fake discord: request outside /api/v10: {method} {raw_path}");
         return error(StatusCode::NOT_FOUND, 0, "404: Not Found");
@@ -1324,8 +1387,8 @@ fn answer(
                 .iter()
                 .filter(|(id, m)| {
                     m["channel_id"].as_str() == Some(channel.as_str())
-                        && after.map_or(true, |a| **id > a)
-                        && before.map_or(true, |b| **id < b)
+                        && after.is_none_or(|a| **id > a)
+                        && before.is_none_or(|b| **id < b)
                 })
                 .map(|(id, m)| (*id, m.clone()))
                 .collect();
@@ -1487,7 +1550,13 @@ pub fn check_payloads_against_serenity() {
     use serenity::model::prelude::*;
     let config = FakeConfig::new("t");
     let author = Person::new(10, "Ana", &[4000]);
-    let mut msg = message_json(1, 3000, &author, "hi", vec![attachment_json(2, "a.png", "image/png")]);
+    let mut msg = message_json(
+        1,
+        3000,
+        &author,
+        "hi",
+        vec![attachment_json("http://127.0.0.1:1", 2, "a.png", "image/png", 1024)],
+    );
     msg["member"] = partial_member_json(&author);
     let m: Message = serde_json::from_value(msg.clone()).expect("MESSAGE_CREATE as Message");
     assert_eq!(m.member.as_ref().map(|m| m.roles.len()), Some(1));

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fake_discord;
+pub mod fixtures;
 
 use fake_discord::FakeDiscord;
 use safetweet::audit::{AuditRecord, AuditStore, Filter, RecordKind};

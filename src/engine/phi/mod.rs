@@ -1158,7 +1158,7 @@ impl<'t> Scan<'t> {
         if d >= 5 {
             for m in MBI_SHAPE.find_iter(text) {
                 if validate::mbi(m.as_str())
-                    && !self.after(m.end()).is_some_and(|c| c == b'-')
+                    && self.after(m.end()).is_none_or(|c| c != b'-')
                     && !self.is_excluded(m.start(), m.end())
                 {
                     let noun = "Medicare Beneficiary Identifier";
