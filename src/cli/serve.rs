@@ -126,6 +126,12 @@ fn init_tracing() {
     if !spec.contains("serenity::http") {
         spec.push_str(",serenity::http=warn");
     }
+    // sqlx warns of a statement slower than 1 s with the statement in the
+    // event: on a loaded disk that is an fsync, not a fault, and SQL text has
+    // no place in the default log.
+    if !spec.contains("sqlx::query") {
+        spec.push_str(",sqlx::query=error");
+    }
     let levels = EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new("info"));
     let no_serenity_spans = filter::filter_fn(move |meta| spans || !(meta.is_span() && is_serenity(meta.target())));
     let layer = fmt::layer().with_writer(std::io::stderr).with_filter(levels).with_filter(no_serenity_spans);
