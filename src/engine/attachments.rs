@@ -370,8 +370,8 @@ pub fn detect(draft: &Draft, rules: &RuleSet) -> Vec<Finding> {
     for (i, a) in draft.attachments.iter().enumerate() {
         let Some(x) = &a.extracted else { continue };
         let n = i + 1;
-        let label =
-            if a.filename.is_empty() { format!("Attachment {n}") } else { format!("Attachment {n} ({})", a.filename) };
+        // By number only: a file name can itself carry a name ("DOE_M_xray.png").
+        let label = format!("Attachment {n}");
         if x.kind == FileKind::Dicom {
             let by_content = !looks_like_dicom_by_name(&a.filename, &a.content_type);
             sink.push(
@@ -772,6 +772,17 @@ mod tests {
     }
 
     #[test]
+    fn file_names_are_never_echoed() {
+        let mut x = Extracted::of(FileKind::Dicom);
+        x.unreadable = Some("its DICOM structure is damaged or cut short".into());
+        x.not_checked = vec![NotChecked::NoOcr];
+        let d = with("DOE_MARGARET_chest.dcm", "application/dicom", x);
+        for f in detect(&d, &rules()) {
+            assert!(!f.message.contains("MARGARET") && !f.message.contains("DOE"), "{}", f.message);
+        }
+    }
+
+    #[test]
     fn dicom_with_an_empty_header_is_still_a_clinical_image() {
         let d = with("study.bin", "application/octet-stream", Extracted::of(FileKind::Dicom));
         let f = detect(&d, &rules());
@@ -880,7 +891,7 @@ mod tests {
         assert!(f[0].message.contains("GPS position"));
         assert!(f[1].message.contains("******56"), "{}", f[1].message);
         assert!(f[2].message.contains("not checked") && f[2].severity == Severity::Warning);
-        assert!(f[2].message.starts_with("Attachment 1 (photo.jpg)"), "{}", f[2].message);
+        assert!(f[2].message.starts_with("Attachment 1: "), "{}", f[2].message);
     }
 
     #[test]
