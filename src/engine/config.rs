@@ -225,15 +225,7 @@ impl RuleSet {
 
     /// Loads `DIR/rules.toml`.
     pub fn from_dir(dir: &Path) -> Result<RuleSet, ConfigError> {
-        let path: PathBuf = dir.join("rules.toml");
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
-            file: name.clone(),
-            key: None,
-            line: None,
-            message: format!("cannot read: {e}"),
-        })?;
-        let mut rules = RuleSet::rules_only(&text, &name)?;
+        let mut rules = RuleSet::without_model(Some(dir))?;
         let model_path = dir.join("model.bin");
         rules.model =
             Some(if model_path.exists() { std::sync::Arc::new(load_model(&model_path)?) } else { builtin_model()? });

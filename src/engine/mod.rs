@@ -359,14 +359,7 @@ impl<'r> Sink<'r> {
 /// Reviews one draft against a rule set. Pure and deterministic.
 pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
     let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
-    let mut sink = Sink::new(rules);
-    let parsed = length::parse(&draft.text);
-    phi::detect(&input, rules, &parsed, &mut sink);
-    context::detect(&input, rules, &mut sink);
-    lexicon::detect(&input, rules, &mut sink);
-    let weighted_length = parsed.weighted_length;
-    posting::detect(&input, rules, &parsed, &mut sink);
-    let mut findings = sink.into_findings();
+    let (mut findings, weighted_length) = detect_structured(&input, rules);
     if let Some(m) = &rules.model {
         model::apply(m, &input, rules, &mut findings);
     }
@@ -389,13 +382,21 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
 /// `safetweet train` learns from. The rule set's own model is not used.
 pub fn model_features(draft: &Draft, rules: &RuleSet) -> model::features::Features {
     let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
+    let (findings, _) = detect_structured(&input, rules);
+    model::features::featurize(&input, &findings, &rules.context)
+}
+
+/// The structured detectors (identifier shapes, context rules, lexicon,
+/// posting rules) over one draft: their findings and the weighted length.
+/// What [`review`] starts from and what the model reads as features.
+fn detect_structured(input: &Input<'_>, rules: &RuleSet) -> (Vec<Finding>, usize) {
     let mut sink = Sink::new(rules);
-    let parsed = length::parse(&draft.text);
-    phi::detect(&input, rules, &parsed, &mut sink);
-    context::detect(&input, rules, &mut sink);
-    lexicon::detect(&input, rules, &mut sink);
-    posting::detect(&input, rules, &parsed, &mut sink);
-    model::features::featurize(&input, sink.findings(), &rules.context)
+    let parsed = length::parse(input.text);
+    phi::detect(input, rules, &parsed, &mut sink);
+    context::detect(input, rules, &mut sink);
+    lexicon::detect(input, rules, &mut sink);
+    posting::detect(input, rules, &parsed, &mut sink);
+    (sink.into_findings(), parsed.weighted_length)
 }
 
 /// Drops findings that say nothing new, without ever shrinking the text they

@@ -7,7 +7,7 @@
 //! (`phi`), reports the candidates the context rules left alone. Staff
 //! (`Dr. Ruiz`, `Kelly Chen, RN`) are never candidates.
 
-use super::dates::{classify, DATE};
+use super::dates::dates_in;
 use super::vocab::{self, NOT_FIRST_WORDS};
 use crate::engine::Identifier;
 
@@ -44,18 +44,7 @@ const CREDENTIALS_AFTER: &[&str] = &[
 pub fn find(text: &str) -> Vec<Candidate> {
     let mut out = Vec::new();
     let b = text.as_bytes();
-    for m in DATE.find_iter(text) {
-        let raw = m.as_str();
-        let trimmed = raw.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-        let (s, e) = (m.start(), m.start() + trimmed.len());
-        if classify(trimmed).is_none() {
-            continue;
-        }
-        if (e < b.len() && matches!(b[e], b'-' | b'/' | b'.') && e + 1 < b.len() && b[e + 1].is_ascii_digit())
-            || (s > 0 && matches!(b[s - 1], b'-' | b'/' | b'.' | b'#'))
-        {
-            continue;
-        }
+    for (s, e, _) in dates_in(text) {
         out.push(Candidate { start: s, end: e, identifier: Identifier::Date });
     }
     // words: ASCII letters with inner ' or -

@@ -30,7 +30,7 @@ const DAY: &str = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?";
 const NAMED_DAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december)";
 const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
 
-pub(super) static DATE: LazyLock<Regex> = LazyLock::new(|| {
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
         r"(?i-u)(?-u:\b)(?:{MONTH}[ -]{DAY}(?:,? ?|-){YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|{DAY} of {MONTH}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY})(?-u:\b)"
     );
@@ -48,7 +48,7 @@ pub(super) enum Kind {
 }
 
 /// Classifies a match, or rejects it (`13/45/2020`, `2.0-3.0`).
-pub(super) fn classify(m: &str) -> Option<Kind> {
+fn classify(m: &str) -> Option<Kind> {
     let nums: Vec<&str> = m.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
     // ordinal suffixes and "of" have two letters; a month name has three or more
     if m.split(|c: char| !c.is_ascii_alphabetic()).any(|w| w.len() >= 3) {
@@ -67,6 +67,22 @@ pub(super) fn classify(m: &str) -> Option<Kind> {
     }
 }
 
+/// Every date of a folded text more specific than a year, as `(start, end,
+/// kind)`, whoever it belongs to: not the parts of a longer number run
+/// (`555-201-8834`, `1.2.3.4`) or a hashtag.
+pub(super) fn dates_in(text: &str) -> impl Iterator<Item = (usize, usize, Kind)> + '_ {
+    let b = text.as_bytes();
+    DATE.find_iter(text).filter_map(move |m| {
+        let trimmed = m.as_str().trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        let (s, e) = (m.start(), m.start() + trimmed.len());
+        let kind = classify(trimmed)?;
+        let in_run =
+            (e < b.len() && matches!(b[e], b'-' | b'/' | b'.') && e + 1 < b.len() && b[e + 1].is_ascii_digit())
+                || (s > 0 && matches!(b[s - 1], b'-' | b'/' | b'.' | b'#'));
+        (!in_run).then_some((s, e, kind))
+    })
+}
+
 /// Reports the person-related dates of a draft.
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, sink: &mut Sink<'_>) {
     let text = ctx.text;
@@ -75,18 +91,7 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
     if !case && !ctx.has(role::DATE_STRONG) {
         return;
     }
-    for m in DATE.find_iter(text) {
-        let raw = m.as_str();
-        let trimmed = raw.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-        let (s, e) = (m.start(), m.start() + trimmed.len());
-        let Some(kind) = classify(trimmed) else { continue };
-        // part of a longer number run ("555-201-8834", "1.2.3.4")
-        let b = text.as_bytes();
-        if (e < b.len() && matches!(b[e], b'-' | b'/' | b'.') && e + 1 < b.len() && b[e + 1].is_ascii_digit())
-            || (s > 0 && matches!(b[s - 1], b'-' | b'/' | b'.' | b'#'))
-        {
-            continue;
-        }
+    for (s, e, kind) in dates_in(text) {
         let s0 = sentence_start(text, s);
         let s1 = sentence_end(text, e);
         let before = s.saturating_sub(90).max(s0);

@@ -27,9 +27,26 @@ pub struct Token {
     /// The normalised form features are made of (lower case, digits as `0`,
     /// `@user`, `<url>`, `<email>`).
     pub form: String,
+}
+
+impl Token {
     /// Whether it may be shown to a person as evidence: a plain lower-case
-    /// word, not a name, a number or a handle.
-    pub showable: bool,
+    /// word, never a capitalised word (a name the lists may not know), a
+    /// given name or surname in lower case, a number, a code or a handle.
+    /// Asked only for the few words a finding names, not for every token.
+    pub fn showable(&self, text: &str) -> bool {
+        if self.form.starts_with(['<', '@']) {
+            return false;
+        }
+        let word = &text[self.start..self.end];
+        if word.len() < 2 || !word.chars().all(|ch| ch.is_lowercase() || ch == '\'') {
+            return false;
+        }
+        let mut chars = word.chars();
+        let mut cap: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+        cap.push_str(chars.as_str());
+        !(crate::engine::context::is_given_name(&cap) || crate::engine::context::is_family_name(&cap))
+    }
 }
 
 /// The hashed features of one draft.
@@ -70,6 +87,17 @@ fn hash(kind: u8, parts: &[&str]) -> u64 {
     h
 }
 
+/// [`hash`] of one part given as bytes (a character n-gram): the same value
+/// as `hash(kind, &[part])`, without making a `str` of it.
+fn hash_bytes(kind: u8, part: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in std::iter::once(&kind).chain(part).chain(std::iter::once(&0xff)) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// Builds the features of a draft from its folded view, its attachments and
 /// the findings of the structured detectors (before the model ran).
 pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> Features {
@@ -77,6 +105,7 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     let mut f = Features { tokens: tokenize(text), ..Features::default() };
 
     let mut prev: &str = "<s>";
+    let mut padded: Vec<u8> = Vec::with_capacity(32);
     let tokens = std::mem::take(&mut f.tokens);
     for (i, t) in tokens.iter().enumerate() {
         let i = i as u32;
@@ -94,17 +123,13 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
             }
         }
         if t.form.len() >= 3 && t.form.bytes().all(|b| b.is_ascii_lowercase() || b == b'\'') {
-            let padded = format!("<{}>", t.form);
-            let b = padded.as_bytes();
+            padded.clear();
+            padded.push(b'<');
+            padded.extend_from_slice(t.form.as_bytes());
+            padded.push(b'>');
             for n in 3..=4 {
-                if b.len() < n {
-                    continue;
-                }
-                for w in b.windows(n) {
-                    // `padded` is ASCII here, so every window is a str
-                    if let Ok(s) = std::str::from_utf8(w) {
-                        f.push(hash(b'c', &[s]), i);
-                    }
+                for w in padded.windows(n) {
+                    f.push(hash_bytes(b'c', w), i);
                 }
             }
         }
@@ -171,7 +196,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
         {
             let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
-            out.push(Token { start: i, end, form: "<url>".into(), showable: false });
+            out.push(Token { start: i, end, form: "<url>".into() });
             i = end;
             continue;
         }
@@ -180,7 +205,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
                 end += 1;
             }
-            out.push(Token { start: i, end, form: "@user".into(), showable: false });
+            out.push(Token { start: i, end, form: "@user".into() });
             i = end;
             continue;
         }
@@ -196,7 +221,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     .unwrap_or(rest.len());
                 if rest[..len].contains('.') {
                     let e = local + 1 + len;
-                    out.push(Token { start: i, end: e, form: "<email>".into(), showable: false });
+                    out.push(Token { start: i, end: e, form: "<email>".into() });
                     i = e;
                     continue;
                 }
@@ -229,15 +254,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             } else {
                 word.chars().flat_map(char::to_lowercase).collect()
             };
-            // only plain lower-case words are ever shown to a person: never a
-            // capitalised word (a name the lists may not know), a number or a code
-            let showable = word.len() > 1 && word.chars().all(|ch| ch.is_lowercase() || ch == '\'') && {
-                let mut chars = word.chars();
-                let mut cap: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-                cap.push_str(chars.as_str());
-                !(crate::engine::context::is_given_name(&cap) || crate::engine::context::is_family_name(&cap))
-            };
-            out.push(Token { start: i, end, form, showable });
+            out.push(Token { start: i, end, form });
             i = end;
             continue;
         }
@@ -264,9 +281,17 @@ mod tests {
 
     #[test]
     fn names_and_numbers_are_not_shown_as_evidence() {
-        let t = tokenize("Tyler said stop 20mg");
-        let shown: Vec<bool> = t.iter().map(|t| t.showable).collect();
+        let text = "Tyler said stop 20mg";
+        let t = tokenize(text);
+        let shown: Vec<bool> = t.iter().map(|t| t.showable(text)).collect();
         assert_eq!(shown, [false, true, true, false]);
+    }
+
+    #[test]
+    fn byte_hash_is_the_str_hash() {
+        for p in ["<ab", "abc>", "'s>"] {
+            assert_eq!(hash_bytes(b'c', p.as_bytes()), hash(b'c', &[p]));
+        }
     }
 
     #[test]

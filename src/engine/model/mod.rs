@@ -21,7 +21,7 @@ pub mod features;
 pub mod train;
 
 use super::registry::RuleDoc;
-use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
+use super::{Category, Finding, Identifier, Input, RuleSet, Severity};
 use features::{Features, FEATURIZER_VERSION};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -350,17 +350,13 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         // model has nothing to go on, and the structured detectors decide alone
         return;
     }
-    let p = model.predict(features::featurize(input, findings, &rules.context));
-    let words = p
-        .features
-        .tokens
-        .iter()
-        .filter(|t| t.form.chars().any(char::is_alphabetic) && !t.form.starts_with('<'))
-        .count();
+    let f = features::featurize(input, findings, &rules.context);
+    let words = f.tokens.iter().filter(|t| t.form.chars().any(char::is_alphabetic) && !t.form.starts_with('<')).count();
     if words < MIN_WORDS {
         // too little language to judge ("hello", a bare link)
         return;
     }
+    let p = model.predict(f);
     let patient = model.fires(&p, PATIENT);
     let phi = model.fires(&p, PHI);
 
@@ -464,7 +460,7 @@ fn push(
         let t = &toks[i];
         let shown = if t.form == "@user" {
             "@mention".to_string()
-        } else if t.showable {
+        } else if t.showable(text) {
             text[t.start..t.end].to_lowercase()
         } else {
             continue;
@@ -492,10 +488,10 @@ fn push(
         rule: rule.to_string(),
         category,
         severity,
-        span: span.map(|s: Span| s),
+        span,
         message: format!("{what} (model {:.2}{because})", p.prob[label]),
         suggestion: Some(suggestion.to_string()),
-        identifier: None::<Identifier>,
+        identifier: None,
     });
 }
 
