@@ -242,7 +242,7 @@ proptest! {
             if i + 1 < chars.len() {
                 for &(at, inv, times) in &inserts {
                     if at % (chars.len() - 1) == i {
-                        evasive.extend(std::iter::repeat(inv).take(times));
+                        evasive.extend(std::iter::repeat_n(inv, times));
                     }
                 }
             }
