@@ -53,7 +53,7 @@ fn chain_of(n: u64) -> Vec<AuditRecord> {
     (1..=n)
         .map(|seq| {
             let r = record(RecordKind::ALL[(seq % 7) as usize], seq / 3, seq);
-            let r = AuditRecord { seq: seq as i64, hash: String::new(), prev_hash: prev.clone(), record: r };
+            let r = AuditRecord { seq: seq as i64, hash: String::new(), prev_hash: prev.clone(), record: r, mac: None };
             let mut r = r;
             r.record.time = chain::chain_time(r.record.time).unwrap();
             r.hash = chain::recompute(&r);

@@ -188,6 +188,65 @@ async fn show_tells_a_drafts_whole_history() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+#[tokio::test]
+async fn sealed_exact_texts_open_only_with_the_officers_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("officer.key");
+    let o = audit_cmd(dir.path(), &["seal-keygen", "--out", key_file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let public = stdout(&o).trim().strip_prefix("SAFETWEET_SEAL_KEY=").expect("the public key line").to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let secret = std::fs::read_to_string(&key_file).unwrap();
+    assert!(!stdout(&o).contains(secret.trim()) && !stderr(&o).contains(secret.trim()));
+    // Never over an existing key (that would erase every text sealed to it).
+    let again = audit_cmd(dir.path(), &["seal-keygen", "--out", key_file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), secret);
+
+    let db = TestDb::sqlite();
+    let exact = "Thanks to our patient Ana Ruiz, DOB 03/14/1962";
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(exact.as_bytes()));
+    let store = audit::open(db.url()).await.unwrap();
+    let mut submitted = record(RecordKind::Submitted, 601, 1);
+    submitted.content_sha256 = sha.clone();
+    submitted.text = Some("Thanks to our patient *** ****, DOB **/**/****".into());
+    let mut approved = record(RecordKind::Approved, 601, 2);
+    approved.content_sha256 = sha;
+    approved.text = submitted.text.clone();
+    approved.sealed_text = Some(audit::seal::SealKey::parse(&public).unwrap().seal(exact));
+    store.append(submitted).await.unwrap();
+    store.append(approved).await.unwrap();
+    drop(store);
+
+    let o = audit_cmd(dir.path(), &["--database", db.url(), "show", "601"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("Ana Ruiz") && stdout(&o).contains("sealed"), "{}", stdout(&o));
+    let key = key_file.to_str().unwrap();
+    let o = audit_cmd(dir.path(), &["--database", db.url(), "show", "601", "--unseal-key-file", key]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(exact), "{}", stdout(&o));
+    let o = audit_cmd(dir.path(), &["--database", db.url(), "verify", "--unseal-key-file", key]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // Someone else's key: verify names the record it cannot open.
+    let other = dir.path().join("other.key");
+    assert_eq!(audit_cmd(dir.path(), &["seal-keygen", "--out", other.to_str().unwrap()]).status.code(), Some(0));
+    let o = audit_cmd(dir.path(), &["--database", db.url(), "verify", "--unseal-key-file", other.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(format!("{}{}", stdout(&o), stderr(&o)).contains("does not open"));
+    // The public key file is refused where the secret one is expected.
+    let public_file = dir.path().join("public.key");
+    std::fs::write(&public_file, &public).unwrap();
+    let o = audit_cmd(
+        dir.path(),
+        &["--database", db.url(), "show", "601", "--unseal-key-file", public_file.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
 /// Rebuilds a record from an export line and recomputes its hash with the
 /// documented canonical encoding: an archive can be re-verified on its own.
 fn rehash_from_json(v: &Value) -> String {
@@ -216,6 +275,7 @@ fn rehash_from_json(v: &Value) -> String {
             })
             .collect(),
         text: opt("text"),
+        sealed_text: opt("sealed_text"),
         reason: opt("reason"),
         roles: v["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().parse().unwrap()).collect(),
     };
@@ -307,18 +367,20 @@ async fn csv_export_to_a_file_is_rfc_4180() {
     let rows = parse_csv(&csv);
     assert_eq!(rows[0], export::COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>());
     assert_eq!(rows.len(), 11);
+    let col = |name: &str| export::COLUMNS.iter().position(|c| *c == name).expect(name);
     for (row, r) in rows[1..].iter().zip(&records) {
         assert_eq!(row.len(), export::COLUMNS.len());
-        assert_eq!(row[0], r.seq.to_string());
-        assert_eq!(row[2], r.record.kind.as_str());
-        assert_eq!(row[7], r.record.message_id.to_string());
+        assert_eq!(row[col("seq")], r.seq.to_string());
+        assert_eq!(row[col("kind")], r.record.kind.as_str());
+        assert_eq!(row[col("message_id")], r.record.message_id.to_string());
         // Text with a newline, quotes and a comma comes back exactly.
-        assert_eq!(row[13], r.record.text.clone().unwrap_or_default());
-        assert_eq!(row[14], r.record.reason.clone().unwrap_or_default());
-        assert_eq!(row[17], r.hash);
+        assert_eq!(row[col("text")], r.record.text.clone().unwrap_or_default());
+        assert_eq!(row[col("reason")], r.record.reason.clone().unwrap_or_default());
+        assert_eq!(row[col("hash")], r.hash);
+        assert_eq!(row[col("mac")], "", "written without a key");
     }
-    assert_eq!(rows[1][12], "claims.cure (claim); phi.mrn (phi)");
-    assert_eq!(rows[3][15], format!("{}; 77", u64::MAX));
+    assert_eq!(rows[1][col("findings")], "claims.cure (claim); phi.mrn (phi)");
+    assert_eq!(rows[3][col("roles")], format!("{}; 77", u64::MAX));
     // No temp file is left behind.
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, vec![std::ffi::OsString::from("audit.csv")]);

@@ -808,7 +808,10 @@ async fn with_overrides_allowed_a_manager_approves_a_blocked_draft_with_a_writte
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
     let env =
         BotEnv::with_bot_toml(&support::DEFAULT_BOT_TOML.replace("allow_overrides = false", "allow_overrides = true"));
-    let mut bot = env.spawn(&fake);
+    // The compliance officer's key pair: the bot holds the public half only.
+    let officer = safetweet::audit::seal::UnsealKey::generate();
+    let public = officer.public().to_string();
+    let mut bot = env.spawn_with(&fake, &[("SAFETWEET_SEAL_KEY", Some(public.as_str()))]);
     wait_connected(&fake, &mut bot, 1).await;
     let audit = env.audit().await;
     let manager = people::manager();
@@ -829,7 +832,17 @@ async fn with_overrides_allowed_a_manager_approves_a_blocked_draft_with_a_writte
     let overridden = audit.wait_for(id, RecordKind::Override, 1, STEP).await;
     let r = &overridden[0].record;
     assert_eq!((r.actor_id, r.reason.as_deref()), (manager.id, Some(reason)));
-    assert_eq!(r.text.as_deref(), Some(PHI_DRAFT), "an override keeps the exact text it approved");
+    // The log keeps the hash of the exact text, the masked text of its review, and the exact text only
+    // sealed to the officer's key.
+    assert_eq!(r.content_sha256, sha256_hex(PHI_DRAFT));
+    let submitted = audit.wait_for(id, RecordKind::Submitted, 1, STEP).await;
+    assert_eq!(r.text, submitted[0].record.text, "the override keeps the review's masked text");
+    let kept = r.text.as_deref().expect("a text");
+    assert!(PHI_SECRETS.iter().all(|s| !kept.contains(s)), "identifiers kept verbatim: {kept}");
+    let sealed = r.sealed_text.as_deref().expect("the exact text, sealed");
+    assert!(PHI_SECRETS.iter().all(|s| !sealed.contains(s)));
+    assert_eq!(officer.unseal(sealed).expect("opens with the officer's key"), PHI_DRAFT);
+    assert!(safetweet::audit::seal::UnsealKey::generate().unseal(sealed).is_err());
     assert!(r.roles.contains(&MANAGER_ROLE));
     bot.assert_output_free_of(PHI_SECRETS);
 }
@@ -885,7 +898,10 @@ async fn ask_override(fake: &FakeDiscord, draft: u64, manager: &Person) -> u64 {
 async fn an_override_reason_given_after_an_edit_does_not_approve_the_new_text() {
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
     let env = overrides_env("");
-    let mut bot = env.spawn(&fake);
+    // The compliance officer's key pair: the bot holds the public half only.
+    let officer = safetweet::audit::seal::UnsealKey::generate();
+    let public = officer.public().to_string();
+    let mut bot = env.spawn_with(&fake, &[("SAFETWEET_SEAL_KEY", Some(public.as_str()))]);
     wait_connected(&fake, &mut bot, 1).await;
     let audit = env.audit().await;
     let manager = people::manager();
@@ -1406,6 +1422,7 @@ async fn drafts_older_than_the_newest_reviewed_one_are_caught_up_across_pages() 
             verdict: Some("ok".into()),
             findings: vec![],
             text: Some(text.into()),
+            sealed_text: None,
             reason: None,
             roles: vec![],
         })

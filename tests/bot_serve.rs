@@ -25,6 +25,7 @@ fn settings(fake: &FakeDiscord, token: &str) -> Settings {
         token: Token::new(token),
         api_url: Some(fake.base_url()),
         bot: BotConfig::from_toml(DEFAULT_BOT_TOML, "bot.toml").expect("bot.toml"),
+        seal_key: None,
     }
 }
 
@@ -197,6 +198,7 @@ async fn bookkeeping_beside_the_audit_store(url: &str) {
         verdict: Some("ok".into()),
         findings: vec![],
         text: Some("a draft".into()),
+        sealed_text: None,
         reason: None,
         roles: vec![],
     };

@@ -13,7 +13,8 @@
 //!  "actor_id":"…","actor_name":"…","guild_id":"…"|null,"channel_id":"…",
 //!  "message_id":"…","author_id":"…","content_sha256":"…","rules_version":"…",
 //!  "verdict":"…"|null,"findings":[{"rule":"…","category":"…"},…],
-//!  "text":"…"|null,"reason":"…"|null,"roles":["…",…],"prev_hash":"…"}
+//!  "text":"…"|null,["sealed_text":"…",]"reason":"…"|null,"roles":["…",…],
+//!  "prev_hash":"…"}
 //! ```
 //!
 //! - `v` is the encoding version (1); `seq` a JSON integer.
@@ -25,6 +26,9 @@
 //! - Strings are escaped as RFC 8259 requires and no more: `\"`, `\\`, the
 //!   short forms `\b \f \n \r \t`, other characters below U+0020 as `\u00xx`
 //!   (lowercase hex); everything else, including non-ASCII, is literal UTF-8.
+//! - `sealed_text` is present only in a record that has one (a sealed copy
+//!   of the exact approved text, see [`super::seal`]); a record without one
+//!   encodes exactly as it did before the field existed.
 //! - `prev_hash` is the previous record's `hash`; the first record's is
 //!   [`GENESIS_PREV_HASH`] (64 zeros).
 
@@ -90,6 +94,9 @@ pub fn canonical_encoding(seq: i64, record: &NewRecord, prev_hash: &str) -> Stri
     }
     out.push(']');
     field_opt(&mut out, "text", record.text.as_deref());
+    if let Some(sealed) = &record.sealed_text {
+        field_str(&mut out, "sealed_text", sealed);
+    }
     field_opt(&mut out, "reason", record.reason.as_deref());
     out.push_str(",\"roles\":[");
     for (i, r) in record.roles.iter().enumerate() {
@@ -173,6 +180,7 @@ pub(crate) struct RawRecord {
     pub verdict: Option<String>,
     pub findings: String,
     pub text: Option<String>,
+    pub sealed_text: Option<String>,
     pub reason: Option<String>,
     pub roles: String,
     pub prev_hash: String,
@@ -208,11 +216,12 @@ impl RawRecord {
             // Serializing plain strings cannot fail.
             findings: serde_json::to_string(&r.record.findings).unwrap_or_else(|_| "[]".into()),
             text: r.record.text.clone(),
+            sealed_text: r.record.sealed_text.clone(),
             reason: r.record.reason.clone(),
             roles: serde_json::to_string(&roles).unwrap_or_else(|_| "[]".into()),
             prev_hash: r.prev_hash.clone(),
             hash: r.hash.clone(),
-            mac: None,
+            mac: r.mac.clone(),
         }
     }
 
@@ -245,11 +254,13 @@ impl RawRecord {
                 verdict: self.verdict,
                 findings,
                 text: self.text,
+                sealed_text: self.sealed_text,
                 reason: self.reason,
                 roles,
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
+            mac: self.mac,
         })
     }
 }
@@ -288,6 +299,9 @@ pub(crate) struct ChainWalk {
     latest: Option<DateTime<Utc>>,
     authenticated_from: Option<i64>,
     last_has_mac: bool,
+    /// Per draft message, the content hash and text of its latest review:
+    /// what an approval's masked text must be.
+    reviewed: std::collections::HashMap<u64, (String, Option<String>)>,
 }
 
 impl ChainWalk {
@@ -306,6 +320,7 @@ impl ChainWalk {
             latest: None,
             authenticated_from: None,
             last_has_mac: false,
+            reviewed: std::collections::HashMap::new(),
         }
     }
 
@@ -319,9 +334,29 @@ impl ChainWalk {
         }
         if self.options.content {
             let r = &record.record;
-            if let (RecordKind::Approved | RecordKind::Override, Some(text)) = (r.kind, &r.text) {
-                if hex::encode(Sha256::digest(text.as_bytes())) != r.content_sha256 {
-                    return Err("its text does not hash to its content_sha256".to_string());
+            match (r.kind, &r.text) {
+                (RecordKind::Submitted | RecordKind::ReReviewed, _) => {
+                    self.reviewed.insert(r.message_id, (r.content_sha256.clone(), r.text.clone()));
+                }
+                (RecordKind::Approved | RecordKind::Override, Some(text)) => {
+                    let exact = hex::encode(Sha256::digest(text.as_bytes())) == r.content_sha256;
+                    // A masked text is the one the review of that content kept.
+                    let masked = self
+                        .reviewed
+                        .get(&r.message_id)
+                        .is_some_and(|(sha, t)| *sha == r.content_sha256 && t.as_deref() == Some(text.as_str()));
+                    if !exact && !masked {
+                        return Err("its text neither hashes to its content_sha256 nor is the masked text of the \
+                                    review of that content"
+                            .to_string());
+                    }
+                }
+                _ => {}
+            }
+            if let (Some(sealed), Some(officer)) = (&r.sealed_text, &self.options.unseal) {
+                let exact = officer.unseal(sealed).map_err(|e| format!("its sealed text {e}"))?;
+                if hex::encode(Sha256::digest(exact.as_bytes())) != r.content_sha256 {
+                    return Err("its sealed text does not hash to its content_sha256".to_string());
                 }
             }
             if self.latest.is_some_and(|t| r.time < t - chrono::TimeDelta::seconds(TIME_SKEW_SECONDS)) {
@@ -458,6 +493,7 @@ mod tests {
             verdict: None,
             findings: vec![FindingRef { rule: "phi.mrn".into(), category: "phi".into() }],
             text: Some("line\nbreak\u{1} é 🎉".into()),
+            sealed_text: None,
             reason: None,
             roles: vec![1, 2],
         }
@@ -574,7 +610,7 @@ mod tests {
                 let mut r = sample();
                 r.message_id = seq as u64;
                 let hash = record_hash(seq, &r, &prev);
-                let rec = AuditRecord { seq, record: r, prev_hash: prev.clone(), hash: hash.clone() };
+                let rec = AuditRecord { seq, record: r, prev_hash: prev.clone(), hash: hash.clone(), mac: None };
                 prev = hash;
                 rec
             })
@@ -708,7 +744,7 @@ mod tests {
                 r.time += chrono::Duration::minutes(seq);
                 r.content_sha256 = hex::encode(Sha256::digest(r.text.as_deref().unwrap_or("").as_bytes()));
                 let hash = record_hash(seq, &r, &prev);
-                let rec = AuditRecord { seq, record: r, prev_hash: prev.clone(), hash: hash.clone() };
+                let rec = AuditRecord { seq, record: r, prev_hash: prev.clone(), hash: hash.clone(), mac: None };
                 prev = hash;
                 let mut raw = RawRecord::from_record(&rec);
                 raw.mac = key.map(|k| k.mac(&rec.hash));
@@ -793,6 +829,75 @@ mod tests {
         let (seq, problem) = broken(walk_raw(swapped, full));
         assert_eq!(seq, 2);
         assert!(problem.contains("content_sha256"), "{problem}");
+    }
+
+    /// A draft submitted with its identifiers masked, then approved: the
+    /// approval keeps the masked text and the exact text sealed to `officer`.
+    fn masked_approval(officer: &crate::audit::seal::UnsealKey, exact: &str, sealed_of: &str) -> Vec<RawRecord> {
+        let mut prev = GENESIS_PREV_HASH.to_string();
+        let sha = hex::encode(Sha256::digest(exact.as_bytes()));
+        [RecordKind::Submitted, RecordKind::Approved]
+            .into_iter()
+            .zip(1..)
+            .map(|(kind, seq)| {
+                let mut r = sample();
+                r.kind = kind;
+                r.time += chrono::Duration::minutes(seq);
+                r.content_sha256 = sha.clone();
+                r.text = Some("Call Dana at ***-***-**** about her MRI.".into());
+                if kind == RecordKind::Approved {
+                    r.sealed_text = Some(officer.public().seal(sealed_of));
+                }
+                let hash = record_hash(seq, &r, &prev);
+                let rec = AuditRecord { seq, record: r, prev_hash: prev.clone(), hash: hash.clone(), mac: None };
+                prev = hash;
+                RawRecord::from_record(&rec)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn masked_approvals_verify_against_their_review_and_sealed_texts_against_their_hash() {
+        use crate::audit::seal::UnsealKey;
+        let officer = UnsealKey::generate();
+        let exact = "Call Dana at 617-555-0199 about her MRI.";
+        let full = VerifyOptions::full(None, vec![]);
+        let with_officer = VerifyOptions { unseal: Some(officer.clone()), ..full.clone() };
+        let honest = masked_approval(&officer, exact, exact);
+        assert_eq!(walk_raw(honest.clone(), full.clone()).verification, Verification::Intact { records: 2 });
+        assert_eq!(walk_raw(honest.clone(), with_officer.clone()).verification, Verification::Intact { records: 2 });
+        // The sealed column is hashed: a sealed text swapped for another is an edit.
+        let mut swapped = honest.clone();
+        swapped[1].sealed_text = masked_approval(&officer, exact, exact)[1].sealed_text.clone();
+        assert!(matches!(walk_raw(swapped, full.clone()).verification, Verification::Broken { seq: 2, .. }));
+        // An approval whose readable text is neither the exact text nor its review's masked one.
+        let mut other = honest.clone();
+        other[1].text = Some("Call *** at 617-555-0199 about her MRI.".into());
+        rehash_from(&mut other, 1);
+        let (seq, problem) = broken(walk_raw(other, full.clone()));
+        assert_eq!(seq, 2);
+        assert!(problem.contains("masked text"), "{problem}");
+        // A sealed text of another draft (re-hashed by someone who can write the table).
+        let forged = masked_approval(&officer, exact, "Call Dana at 617-555-0100 about her MRI.");
+        assert_eq!(walk_raw(forged.clone(), full).verification, Verification::Intact { records: 2 });
+        let (seq, problem) = broken(walk_raw(forged, with_officer));
+        assert_eq!(seq, 2);
+        assert!(problem.contains("sealed text does not hash"), "{problem}");
+        // Another officer's key cannot open it: named, not skipped.
+        let stranger = VerifyOptions { unseal: Some(UnsealKey::generate()), ..VerifyOptions::full(None, vec![]) };
+        let (_, problem) = broken(walk_raw(honest, stranger));
+        assert!(problem.contains("does not open"), "{problem}");
+    }
+
+    #[test]
+    fn a_record_without_a_sealed_text_encodes_as_before_the_field_existed() {
+        let r = sample();
+        assert!(!canonical_encoding(1, &r, GENESIS_PREV_HASH).contains("sealed_text"));
+        let mut sealed = r.clone();
+        sealed.sealed_text = Some(format!("{}00", crate::audit::seal::SEALED_PREFIX));
+        let enc = canonical_encoding(1, &sealed, GENESIS_PREV_HASH);
+        assert!(enc.contains(",\"sealed_text\":\"sealed-"), "{enc}");
+        assert_ne!(record_hash(1, &r, GENESIS_PREV_HASH), record_hash(1, &sealed, GENESIS_PREV_HASH));
     }
 
     #[test]

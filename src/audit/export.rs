@@ -4,7 +4,11 @@
 //! Both carry every field of a record, in the same order; ids are decimal
 //! strings, `time` is RFC 3339 UTC with microseconds, absent values are `null`
 //! (JSONL) or empty (CSV). In CSV, `findings` is `rule (category)` items and
-//! `roles` role ids, each joined with `; `. Field values are written exactly as
+//! `roles` role ids, each joined with `; `. `sealed_text` (see
+//! [`super::seal`]) is part of the hashed encoding only when present; `mac`
+//! (HMAC of `hash` under `SAFETWEET_AUDIT_KEY`, null for records written
+//! without the key) is not hashed, so an export can be re-checked with the
+//! key away from the database. Field values are written exactly as
 //! stored (no formula escaping), so `content_sha256` still matches `text`;
 //! [`csv_row_safe`] is the formula-safe variant for spreadsheets.
 
@@ -13,7 +17,7 @@ use super::AuditRecord;
 use serde_json::{json, Value};
 
 /// The column names, in export order.
-pub const COLUMNS: [&str; 18] = [
+pub const COLUMNS: [&str; 20] = [
     "seq",
     "time",
     "kind",
@@ -28,10 +32,12 @@ pub const COLUMNS: [&str; 18] = [
     "verdict",
     "findings",
     "text",
+    "sealed_text",
     "reason",
     "roles",
     "prev_hash",
     "hash",
+    "mac",
 ];
 
 /// One record as a JSON object (one JSONL line, without the newline).
@@ -52,10 +58,12 @@ pub fn to_json(r: &AuditRecord) -> Value {
         "verdict": n.verdict,
         "findings": n.findings.iter().map(|f| json!({"rule": f.rule, "category": f.category})).collect::<Vec<_>>(),
         "text": n.text,
+        "sealed_text": n.sealed_text,
         "reason": n.reason,
         "roles": n.roles.iter().map(u64::to_string).collect::<Vec<_>>(),
         "prev_hash": r.prev_hash,
         "hash": r.hash,
+        "mac": r.mac,
     })
 }
 
@@ -95,7 +103,7 @@ pub fn formula_safe(cell: &str) -> String {
     }
 }
 
-fn csv_cells(r: &AuditRecord) -> [String; 18] {
+fn csv_cells(r: &AuditRecord) -> [String; 20] {
     let n = &r.record;
     let findings: Vec<String> = n.findings.iter().map(|f| format!("{} ({})", f.rule, f.category)).collect();
     let roles: Vec<String> = n.roles.iter().map(u64::to_string).collect();
@@ -114,10 +122,12 @@ fn csv_cells(r: &AuditRecord) -> [String; 18] {
         n.verdict.clone().unwrap_or_default(),
         findings.join("; "),
         n.text.clone().unwrap_or_default(),
+        n.sealed_text.clone().unwrap_or_default(),
         n.reason.clone().unwrap_or_default(),
         roles.join("; "),
         r.prev_hash.clone(),
         r.hash.clone(),
+        r.mac.clone().unwrap_or_default(),
     ]
 }
 

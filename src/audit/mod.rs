@@ -19,6 +19,7 @@
 pub mod chain;
 pub mod export;
 pub mod postgres;
+pub mod seal;
 mod sql;
 pub mod sqlite;
 
@@ -93,9 +94,15 @@ pub struct NewRecord {
     pub verdict: Option<String>,
     /// `submitted`/`re-reviewed`: the findings (rule ids + categories).
     pub findings: Vec<FindingRef>,
-    /// The draft text: exact for `approved`/`override`; for `submitted` with
-    /// identifiers masked when the verdict is block.
+    /// The draft text, with every identifier a finding names masked
+    /// (whatever the verdict): the exact text only when no finding named an
+    /// identifier. `approved`/`override` keep the same (masked) text as the
+    /// review they approve.
     pub text: Option<String>,
+    /// `approved`/`override` of a draft whose identifiers were masked: the
+    /// exact text sealed to the compliance officer's key ([`seal`]), when the
+    /// bot has `SAFETWEET_SEAL_KEY`; `None` otherwise (only the hash is kept).
+    pub sealed_text: Option<String>,
     /// `approval-refused`, `rejected`, `revoked`, `override`: why.
     pub reason: Option<String>,
     /// `approved`/`override`: the approver's role ids.
@@ -109,6 +116,9 @@ pub struct AuditRecord {
     pub record: NewRecord,
     pub prev_hash: String,
     pub hash: String,
+    /// HMAC-SHA256 of `hash` under `SAFETWEET_AUDIT_KEY`, when the record was
+    /// written with the key (not part of the hash).
+    pub mac: Option<String>,
 }
 
 /// Which records to list. Every field narrows; none means all.
@@ -183,15 +193,19 @@ pub struct VerifyOptions {
     /// that hash, so a log cut after an anchor is noticed.
     pub anchors: Vec<(i64, String)>,
     /// Content checks: an `approved` or `override` record's text must hash
-    /// to its `content_sha256`, and no record's time may be more than
+    /// to its `content_sha256` or be the (masked) text of the review of that
+    /// content, and no record's time may be more than
     /// [`chain::TIME_SKEW_SECONDS`] before an earlier record's.
     pub content: bool,
+    /// The compliance officer's key: every sealed text must open with it
+    /// and hash to its record's `content_sha256`.
+    pub unseal: Option<seal::UnsealKey>,
 }
 
 impl VerifyOptions {
     /// Everything `safetweet audit verify` checks, with this key and these anchors.
     pub fn full(key: Option<AuditKey>, anchors: Vec<(i64, String)>) -> VerifyOptions {
-        VerifyOptions { key, anchors, content: true }
+        VerifyOptions { key, anchors, content: true, unseal: None }
     }
 }
 
@@ -393,11 +407,16 @@ pub(crate) fn check_storable(mut record: NewRecord) -> Result<NewRecord, AuditEr
         record.verdict.as_ref(),
         record.text.as_ref(),
         record.reason.as_ref(),
+        record.sealed_text.as_ref(),
     ];
     let nul_in_findings = record.findings.iter().any(|f| f.rule.contains('\0') || f.category.contains('\0'));
     if nul_in_findings || texts.into_iter().flatten().any(|t| t.contains('\0')) {
         // PostgreSQL text cannot hold U+0000; refuse it everywhere so both stores agree.
         return Err(AuditError::InvalidRecord("text fields may not contain the NUL character (U+0000)".into()));
+    }
+    if record.sealed_text.as_deref().is_some_and(|s| !s.starts_with(seal::SEALED_PREFIX)) {
+        // Never a plaintext in the sealed column.
+        return Err(AuditError::InvalidRecord("sealed_text is not a sealed text".into()));
     }
     Ok(record)
 }

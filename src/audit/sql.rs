@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 const VERIFY_PAGE: i64 = 2_000;
 
 const COLUMNS: &str = "seq, time, kind, actor_id, actor_name, guild_id, channel_id, message_id, author_id, \
-     content_sha256, rules_version, verdict, findings, text, reason, roles, prev_hash, hash, mac";
+     content_sha256, rules_version, verdict, findings, text, reason, roles, prev_hash, hash, mac, sealed_text";
 
 /// What differs in the SQL itself: the bind placeholders, and the one column
 /// whose type differs (SQLite keeps `time` as RFC 3339 text, PostgreSQL as
@@ -172,6 +172,7 @@ where
             verdict: row.try_get("verdict")?,
             findings: row.try_get("findings")?,
             text: row.try_get("text")?,
+            sealed_text: row.try_get("sealed_text")?,
             reason: row.try_get("reason")?,
             roles: row.try_get("roles")?,
             prev_hash: row.try_get("prev_hash")?,
@@ -202,10 +203,10 @@ where
             None => (1, GENESIS_PREV_HASH.to_string()),
         };
         let hash = chain::record_hash(seq, &record, &prev_hash);
-        let stored = AuditRecord { seq, record, prev_hash, hash };
+        let mac = key.map(|k| k.mac(&hash));
+        let stored = AuditRecord { seq, record, prev_hash, hash, mac };
         let raw = RawRecord::from_record(&stored);
-        let mac = key.map(|k| k.mac(&stored.hash));
-        let insert = format!("INSERT INTO audit_records ({COLUMNS}) VALUES ({})", placeholders::<DB>(19));
+        let insert = format!("INSERT INTO audit_records ({COLUMNS}) VALUES ({})", placeholders::<DB>(20));
         sqlx::query(&insert)
             .bind(raw.seq)
             .bind(DB::time_value(&stored.record.time))
@@ -225,7 +226,8 @@ where
             .bind(raw.roles)
             .bind(raw.prev_hash)
             .bind(raw.hash)
-            .bind(mac)
+            .bind(raw.mac)
+            .bind(raw.sealed_text)
             .execute(&mut *conn)
             .await?;
         Ok(stored)

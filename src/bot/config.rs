@@ -443,6 +443,8 @@ pub struct Env {
     pub api_url: Option<String>,
     /// `SAFETWEET_AUDIT_KEY`: every audit record gets a MAC under it.
     pub audit_key: Option<crate::audit::AuditKey>,
+    /// `SAFETWEET_SEAL_KEY`: the public key exact approved texts are sealed to.
+    pub seal_key: Option<crate::audit::seal::SealKey>,
 }
 
 /// A setting that stops `serve` before it connects. Exit code 2.
@@ -509,7 +511,14 @@ impl Env {
                     .map_err(|message| SetupError::Env { var: "SAFETWEET_AUDIT_KEY", message })?,
             ),
         };
-        Ok(Env { token: Token::new(token), database_url, api_url, audit_key })
+        let seal_key = match get("SAFETWEET_SEAL_KEY") {
+            None => None,
+            Some(k) => Some(
+                crate::audit::seal::SealKey::parse(&k)
+                    .map_err(|message| SetupError::Env { var: "SAFETWEET_SEAL_KEY", message })?,
+            ),
+        };
+        Ok(Env { token: Token::new(token), database_url, api_url, audit_key, seal_key })
     }
 }
 

@@ -67,6 +67,8 @@ pub(crate) struct Bot {
     pub(crate) catch_up: tokio::sync::Mutex<()>,
     /// Makes each review reply's nonce unique (see [`Bot::post_reply`]).
     nonces: AtomicU32,
+    /// Seals the exact text of approvals whose record text is masked.
+    seal: Option<crate::audit::seal::SealKey>,
 }
 
 /// Where a message came from.
@@ -170,6 +172,7 @@ impl Bot {
             // Seeded from the clock so a restarted bot does not reuse the
             // nonces of the one before (Discord dedupes them for minutes).
             nonces: AtomicU32::new(Utc::now().timestamp_subsec_micros()),
+            seal: settings.seal_key.clone(),
         }
     }
 
@@ -308,7 +311,7 @@ impl Bot {
         let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
         let reviewed_at = started.elapsed();
         let out = workflow::step(state.as_ref(), place, Event::Posted { author, reviewed }, &self.policy, Utc::now());
-        self.carry_out(http, place, out, Some(&review)).await;
+        self.carry_out(http, place, out, Some(&review), None).await;
         debug!(
             message_id = place.message_id,
             lookup_us = looked_up.as_micros() as u64,
@@ -505,7 +508,7 @@ impl Bot {
         let review = review(&draft, &self.rules);
         let reviewed = Reviewed::new(&draft, &review, &self.rules.version);
         let out = workflow::step(state.as_ref(), place, Event::Edited { author, reviewed }, &self.policy, Utc::now());
-        self.carry_out(http, place, out, Some(&review)).await;
+        self.carry_out(http, place, out, Some(&review), None).await;
     }
 
     async fn on_reaction(&self, http: &Http, r: Reaction) {
@@ -566,9 +569,10 @@ impl Bot {
             },
             Decision::Reject => (None, None),
         };
+        let exact = current.as_ref().map(|c| c.text.clone());
         let event = Event::Reacted { actor, decision, current };
         let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        self.carry_out(http, state.place, out, review.as_ref()).await;
+        self.carry_out(http, state.place, out, review.as_ref(), exact.as_deref()).await;
     }
 
     /// A manager's written reason (a reply, or `/reject`), answering the
@@ -595,6 +599,7 @@ impl Bot {
             },
             Purpose::Reject => (None, None),
         };
+        let exact = current.as_ref().map(|c| c.text.clone());
         let event = Event::Reason { actor, purpose, reason, current, asked };
         let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
         let kind = out
@@ -602,7 +607,7 @@ impl Bot {
             .iter()
             .map(|r| r.kind)
             .find(|k| !matches!(k, crate::audit::RecordKind::ReReviewed | crate::audit::RecordKind::Revoked));
-        if self.carry_out(http, state.place, out, review.as_ref()).await {
+        if self.carry_out(http, state.place, out, review.as_ref(), exact.as_deref()).await {
             Ok(kind)
         } else {
             Err("the audit log could not be written".into())
@@ -611,11 +616,34 @@ impl Bot {
 
     // ----- effects ------------------------------------------------------
 
+    /// An approval whose record text is masked keeps the exact text only
+    /// sealed to the compliance officer's key (when the bot has one), and
+    /// only if it is the very text the record's hash names.
+    fn seal_exact(&self, rec: &mut crate::audit::NewRecord, exact: Option<&str>) {
+        use crate::audit::RecordKind;
+        let (Some(key), Some(exact)) = (&self.seal, exact) else { return };
+        if matches!(rec.kind, RecordKind::Approved | RecordKind::Override)
+            && rec.text.as_deref() != Some(exact)
+            && workflow::content_sha256(exact) == rec.content_sha256
+        {
+            rec.sealed_text = Some(key.seal(exact));
+        }
+    }
+
     /// Appends the records, then performs the effects. Returns `false` when
     /// the audit log refused a record (then nothing is done on Discord but
-    /// a short notice).
-    pub(crate) async fn carry_out(&self, http: &Http, place: Place, out: Outcome, review: Option<&Review>) -> bool {
-        for rec in out.records {
+    /// a short notice). `exact`: the exact text an approval in `out` was
+    /// checked against, sealed into the record when its text is masked.
+    pub(crate) async fn carry_out(
+        &self,
+        http: &Http,
+        place: Place,
+        out: Outcome,
+        review: Option<&Review>,
+        exact: Option<&str>,
+    ) -> bool {
+        for mut rec in out.records {
+            self.seal_exact(&mut rec, exact);
             let kind = rec.kind;
             let verdict = rec.verdict.clone();
             let rules: Vec<String> = rec.findings.iter().map(|f| f.rule.clone()).collect();

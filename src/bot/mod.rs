@@ -54,6 +54,9 @@ pub struct Settings {
     /// Serenity's own rate limiter is then off: the proxy must rate-limit.
     pub api_url: Option<String>,
     pub bot: BotConfig,
+    /// `SAFETWEET_SEAL_KEY`: the compliance officer's public key; approvals
+    /// of masked drafts keep the exact text sealed to it.
+    pub seal_key: Option<crate::audit::seal::SealKey>,
 }
 
 /// Where the bot keeps what it knows: the audit log (the evidence) and its

@@ -356,10 +356,11 @@ mod tests {
             verdict: None,
             findings: vec![],
             text: Some("secret draft text".into()),
+            sealed_text: None,
             reason: None,
             roles: vec![4000],
         };
-        let recs = vec![AuditRecord { seq: 5, record: rec, prev_hash: String::new(), hash: String::new() }];
+        let recs = vec![AuditRecord { seq: 5, record: rec, prev_hash: String::new(), hash: String::new(), mac: None }];
         let t = audit_text(&recs, 2000);
         assert!(t.contains("#5 · 2026-11-26 14:02 UTC · approved by <@2001> · draft by <@1001>"), "{t}");
         assert!(t.contains("https://discord.com/channels/1/3000/777"));

@@ -56,25 +56,24 @@ pub struct Reviewed {
     pub content_sha256: String,
     pub verdict: Verdict,
     pub findings: Vec<FindingRef>,
-    /// The text for the record: exact, or with identifiers masked when the
-    /// draft is blocked (a blocked draft's PHI must not be kept verbatim).
+    /// The text for the record: exact, or with the spans masked of every
+    /// finding that names an identifier or a patient, whatever the verdict
+    /// (a PHI rule set to `warning` must not keep identifiers verbatim
+    /// either). Approvals of this content keep the same text; the exact
+    /// text is then only hashed, or sealed (`SAFETWEET_SEAL_KEY`).
     pub text: String,
     pub rules_version: String,
 }
 
 impl Reviewed {
     pub fn new(draft: &Draft, review: &Review, rules_version: &str) -> Reviewed {
-        let text = if review.verdict == Verdict::Block {
-            let spans: Vec<_> = review
-                .findings
-                .iter()
-                .filter(|f| f.identifier.is_some() || matches!(f.category, Category::Phi | Category::PatientReference))
-                .filter_map(|f| f.span)
-                .collect();
-            mask::redact(&draft.text, &spans)
-        } else {
-            draft.text.clone()
-        };
+        let spans: Vec<_> = review
+            .findings
+            .iter()
+            .filter(|f| f.identifier.is_some() || matches!(f.category, Category::Phi | Category::PatientReference))
+            .filter_map(|f| f.span)
+            .collect();
+        let text = if spans.is_empty() { draft.text.clone() } else { mask::redact(&draft.text, &spans) };
         Reviewed {
             content_sha256: content_sha256(&draft.text),
             verdict: review.verdict,
@@ -240,7 +239,7 @@ pub const REFUSAL_QUIET_MINUTES: i64 = 10;
 /// review: what an approval is checked against at the moment it is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Current {
-    /// The exact text (kept in an `override` record).
+    /// The exact text (sealed in an approval record when its review masked it).
     pub text: String,
     pub reviewed: Reviewed,
 }
@@ -465,6 +464,7 @@ impl Rec<'_> {
             verdict: None,
             findings: Vec::new(),
             text: None,
+            sealed_text: None,
             reason: None,
             roles: Vec::new(),
         }
@@ -744,7 +744,8 @@ fn overrule(
     let mut r = rec.make(RecordKind::Override, actor.id, &actor.name, &s.content_sha256);
     r.reason = Some(reason.clone());
     r.roles = actor.roles.clone();
-    r.text = current.map(|c| c.text.clone());
+    // The reviewed (masked) text: the exact one is the hash, or sealed by the handler.
+    r.text = current.map(|c| c.reviewed.text.clone());
     out.records.push(r);
     out.effects.push(Effect::Say(format!(
         "⚠️ Override: approved by <@{}> at {} despite blocking findings. Reason: {reason}",
@@ -826,6 +827,7 @@ mod tests {
                     record: r.clone(),
                     prev_hash: String::new(),
                     hash: String::new(),
+                    mac: None,
                 });
                 // (The test reviews never mask, so a record's text is the text.)
                 if let (RecordKind::Submitted | RecordKind::ReReviewed, Some(text)) = (r.kind, &r.text) {
@@ -1179,9 +1181,37 @@ mod tests {
         assert_eq!(rv.content_sha256, content_sha256(text), "the hash is of the exact text");
         assert_eq!(rv.findings, vec![FindingRef { rule: "phi.phone".into(), category: "phi".into() }]);
         assert_eq!(rv.rules_version, "v1");
-        // the same finding as a warning (not blocked) keeps the exact text
+        // the same finding as a warning (a PHI rule configured as `warning`) is masked all the same
         let revise = Review { verdict: Verdict::Revise, weighted_length: 40, findings: vec![phone] };
-        assert_eq!(Reviewed::new(&draft, &revise, "v1").text, text);
+        assert_eq!(Reviewed::new(&draft, &revise, "v1").text, "Call Dana at ***-***-**** about her MRI.");
+        // no finding names an identifier: the exact text
+        let clean = Review { verdict: Verdict::Ok, weighted_length: 40, findings: vec![] };
+        assert_eq!(Reviewed::new(&draft, &clean, "v1").text, text);
+    }
+
+    #[test]
+    fn approvals_of_masked_drafts_keep_the_masked_text_never_the_exact_one() {
+        use crate::engine::{Finding, Identifier, Severity, Span};
+        let text = "Call Dana at 617-555-0199 about her MRI.";
+        let phone = Finding {
+            rule: "phi.phone".into(),
+            category: Category::Phi,
+            severity: Severity::Warning,
+            span: Some(Span::new(13, 25)),
+            message: "phone number ***-***-0199".into(),
+            suggestion: None,
+            identifier: Some(Identifier::Phone),
+        };
+        let review = Review { verdict: Verdict::Revise, weighted_length: 40, findings: vec![phone] };
+        let reviewed = Reviewed::new(&Draft::new(text), &review, "v1");
+        let mut sim = Sim::new(false);
+        sim.apply(Event::Posted { author: actor(AUTHOR, &[]), reviewed: reviewed.clone() });
+        let current = Current { text: text.to_string(), reviewed: reviewed.clone() };
+        let out = sim.apply(Event::Reacted { actor: manager(), decision: Decision::Approve, current: Some(current) });
+        let approved = out.records.iter().find(|r| r.kind == RecordKind::Approved).expect("approved");
+        assert_eq!(approved.text.as_deref(), Some("Call Dana at ***-***-**** about her MRI."));
+        assert_eq!(approved.content_sha256, content_sha256(text));
+        assert!(approved.sealed_text.is_none(), "sealing is the handler's, with the officer's key");
     }
 
     // ---- approval integrity: every approval is bound to the text's hash ----

@@ -7,6 +7,7 @@
 //! 1 verify found a broken chain / show found nothing, 2 usage, config or
 //! database errors.
 
+use crate::audit::seal::UnsealKey;
 use crate::audit::{
     self, chain, export, AuditError, AuditKey, AuditRecord, Filter, RecordKind, Verification, VerifyOptions,
 };
@@ -34,6 +35,16 @@ pub enum AuditCommand {
     Export(ExportArgs),
     /// Walk the whole hash chain: exit 0 with a count when intact, 1 naming the first bad record.
     Verify(VerifyArgs),
+    /// Make the compliance officer's key pair for sealed approved texts: the secret key goes to --out (kept by
+    /// the officer, off the bot host), the public key is printed (SAFETWEET_SEAL_KEY on the bot).
+    SealKeygen(SealKeygenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SealKeygenArgs {
+    /// Where to write the secret key (a new file, readable by its owner only).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +53,10 @@ pub struct VerifyArgs {
     /// cut after it is noticed. Repeatable.
     #[arg(long = "anchor", value_name = "SEQ:HASH", value_parser = parse_anchor)]
     pub anchors: Vec<(i64, String)>,
+    /// The compliance officer's secret key file (`audit seal-keygen`): every sealed exact text must open with
+    /// it and hash to its record's content_sha256.
+    #[arg(long, value_name = "FILE")]
+    pub unseal_key_file: Option<PathBuf>,
 }
 
 /// Filters shared by `list` and `export`. Every one narrows.
@@ -81,6 +96,10 @@ pub struct ShowArgs {
     /// The draft's Discord message id.
     #[arg(value_name = "MESSAGE_ID")]
     pub message_id: u64,
+    /// The compliance officer's secret key file (`audit seal-keygen`): show the exact approved texts sealed
+    /// in the records.
+    #[arg(long, value_name = "FILE")]
+    pub unseal_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,6 +129,21 @@ const APPROVER_KINDS: [RecordKind; 4] =
     [RecordKind::Approved, RecordKind::Override, RecordKind::ApprovalRefused, RecordKind::Rejected];
 
 pub async fn run(args: AuditArgs, env_file: Option<&Path>) -> i32 {
+    if let AuditCommand::SealKeygen(a) = &args.command {
+        return seal_keygen(&a.out);
+    }
+    let unseal_file = match &args.command {
+        AuditCommand::Show(ShowArgs { unseal_key_file, .. })
+        | AuditCommand::Verify(VerifyArgs { unseal_key_file, .. }) => unseal_key_file.clone(),
+        _ => None,
+    };
+    let unseal = match unseal_file.as_deref().map(read_unseal_key).transpose() {
+        Ok(k) => k,
+        Err(message) => {
+            eprintln!("safetweet audit: {message}");
+            return 2;
+        }
+    };
     let url = match database_url(args.database, env_file) {
         Ok(url) => url,
         Err(message) => {
@@ -126,15 +160,16 @@ pub async fn run(args: AuditArgs, env_file: Option<&Path>) -> i32 {
     };
     let result = match args.command {
         AuditCommand::List(a) => list(store.as_ref(), &a.filter).await,
-        AuditCommand::Show(a) => show(store.as_ref(), a.message_id).await,
+        AuditCommand::Show(a) => show(store.as_ref(), a.message_id, unseal.as_ref()).await,
         AuditCommand::Export(a) => export_records(store.as_ref(), &a).await,
         AuditCommand::Verify(a) => match audit_key(env_file) {
-            Ok(key) => verify(store.as_ref(), VerifyOptions::full(key, a.anchors)).await,
+            Ok(key) => verify(store.as_ref(), VerifyOptions { unseal, ..VerifyOptions::full(key, a.anchors) }).await,
             Err(message) => {
                 eprintln!("safetweet audit verify: {message}");
                 return 2;
             }
         },
+        AuditCommand::SealKeygen(_) => unreachable!("handled before the database is opened"),
     };
     match result {
         Ok(code) => code,
@@ -193,6 +228,38 @@ fn audit_key(env_file: Option<&Path>) -> Result<Option<AuditKey>, String> {
         }
         _ => Ok(None),
     }
+}
+
+/// `audit seal-keygen --out FILE`: a new key pair; the secret key to a new
+/// 0600 file (never over an existing one), the public key to stdout.
+fn seal_keygen(out: &Path) -> i32 {
+    let officer = UnsealKey::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(out).and_then(|mut f| {
+        writeln!(f, "{}", officer.to_secret_string())?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        eprintln!("safetweet audit seal-keygen: cannot write {}: {e} (it must not exist yet)", out.display());
+        return 2;
+    }
+    println!("SAFETWEET_SEAL_KEY={}", officer.public());
+    eprintln!(
+        "The secret key is in {}: give it to the compliance officer and keep it OFF the bot's host. Set the \
+         line above in the bot's environment. Whoever holds the secret key can read every sealed approved \
+         text; destroying every copy of it erases them for good.",
+        out.display()
+    );
+    0
+}
+
+/// The officer's secret key from a file written by [`seal_keygen`].
+fn read_unseal_key(path: &Path) -> Result<UnsealKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    UnsealKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `SEQ:HASH`, as `verify` prints them.
@@ -284,7 +351,7 @@ async fn list(store: &dyn audit::AuditStore, args: &FilterArgs) -> Result<i32, C
     Ok(0)
 }
 
-async fn show(store: &dyn audit::AuditStore, message_id: u64) -> Result<i32, CliError> {
+async fn show(store: &dyn audit::AuditStore, message_id: u64, unseal: Option<&UnsealKey>) -> Result<i32, CliError> {
     let records = store.query(&Filter { message: Some(message_id), ..Filter::default() }).await?;
     if records.is_empty() {
         eprintln!("safetweet audit: no records for message {message_id}");
@@ -294,6 +361,24 @@ async fn show(store: &dyn audit::AuditStore, message_id: u64) -> Result<i32, Cli
     writeln!(out, "message {message_id}: {} record{}", records.len(), if records.len() == 1 { "" } else { "s" })?;
     for r in &records {
         out.write_all(render_record(r).as_bytes())?;
+        if let (Some(sealed), Some(officer)) = (&r.record.sealed_text, unseal) {
+            let opened = officer.unseal(sealed).map(|exact| {
+                let ok = crate::bot::workflow::content_sha256(&exact) == r.record.content_sha256;
+                (exact, ok)
+            });
+            match opened {
+                Ok((exact, ok)) => {
+                    for (i, l) in exact.split('\n').enumerate() {
+                        let name = if i == 0 { "exact" } else { "" };
+                        writeln!(out, "  {name:<10} | {}", printable(l))?;
+                    }
+                    if !ok {
+                        writeln!(out, "  {:<10} the unsealed text does NOT hash to content_sha256", "WARNING")?;
+                    }
+                }
+                Err(e) => writeln!(out, "  {:<10} sealed text {e}", "exact")?,
+            }
+        }
     }
     out.flush()?;
     Ok(0)
@@ -562,6 +647,9 @@ pub fn render_record(r: &AuditRecord) -> String {
         for (i, l) in text.split('\n').enumerate() {
             field(if i == 0 { "text" } else { "" }, format!("| {}", printable(l)));
         }
+    }
+    if n.sealed_text.is_some() {
+        field("sealed", "exact text sealed to the compliance officer's key (--unseal-key-file to read)".into());
     }
     field("hash", r.hash.clone());
     field("prev", r.prev_hash.clone());

@@ -102,7 +102,7 @@ fn setup(config: Option<&Path>) -> Result<(Settings, String, Option<AuditKey>, R
     let bot_config = bot::config::BotConfig::from_toml(&text, &name)?;
     let rules = if dir.join("rules.toml").exists() { RuleSet::from_dir(&dir)? } else { RuleSet::builtin()? };
     let env = env?;
-    let settings = Settings { token: env.token, api_url: env.api_url, bot: bot_config };
+    let settings = Settings { token: env.token, api_url: env.api_url, bot: bot_config, seal_key: env.seal_key };
     Ok((settings, env.database_url, env.audit_key, rules))
 }
 

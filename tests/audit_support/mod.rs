@@ -179,6 +179,7 @@ pub fn record(kind: RecordKind, message_id: u64, i: u64) -> NewRecord {
             vec![]
         },
         text: matches!(kind, RecordKind::Submitted | RecordKind::Approved | RecordKind::Override).then_some(text),
+        sealed_text: None,
         reason: matches!(
             kind,
             RecordKind::ApprovalRefused | RecordKind::Rejected | RecordKind::Revoked | RecordKind::Override
