@@ -375,8 +375,14 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     if model.fires(&p, ADVICE) && !findings.iter().any(|f| f.category == Category::ClinicalAdvice) {
         push(model, &p, ADVICE, input, rules, RULE_ADVICE, "Reads as clinical advice to one person", findings);
     }
-    if phi && patient {
-        report_candidates(&p.features, input, rules, findings);
+    if patient {
+        // A post about one patient: a first name alone is that person's
+        // (POLICY: "a first name alone counts when the post is about that
+        // person's care"), whatever the identifier head reads; dates only
+        // when it reads the identifiers as the patient's too. (A name is
+        // reported only in a draft already blocked as a patient post, so
+        // this never blocks a draft by itself.)
+        report_candidates(&p.features, input, rules, findings, phi);
     }
     if !phi && !patient {
         for f in findings.iter_mut() {
@@ -396,8 +402,11 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
 
 /// Reports the names and dates the context rules left alone, in a draft the
 /// model reads as tying identifiers to a patient.
-fn report_candidates(f: &Features, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
+fn report_candidates(f: &Features, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>, dates: bool) {
     for c in &f.candidates {
+        if c.identifier == Identifier::Date && !dates {
+            continue;
+        }
         let span = input.norm.span(c.start, c.end);
         if findings.iter().any(|x| x.category == Category::Phi && x.span.is_some_and(|s| s.overlaps(&span))) {
             continue;

@@ -22,7 +22,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { buckets_log2: 18, epochs: 8, learning_rate: 0.5, l2: 3e-3, folds: 5, seed: 7, recall_weight: 2.0 }
+        TrainConfig { buckets_log2: 18, epochs: 8, learning_rate: 0.5, l2: 1e-3, folds: 5, seed: 7, recall_weight: 2.0 }
     }
 }
 
@@ -74,6 +74,8 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     idx
 }
 
+/// (l2 = 1e-3 was chosen by the writer-held-out cross-validation over 3e-3, 3e-4 and 1e-4: fewest
+/// `recall_weight * misses + false alarms` for the patient and phi heads on the 17-file corpus.)
 /// Fits weights on `examples` (thresholds left at 0.5).
 pub fn fit(examples: &[&Example], cfg: &TrainConfig, data_sha256: [u8; 32]) -> Model {
     let buckets = 1usize << cfg.buckets_log2;

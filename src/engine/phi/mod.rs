@@ -556,7 +556,8 @@ static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?
 static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1,3}\d){8,10}"));
 static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|telefono|llame|llamar|llamo|llamenos|llamen|celular|marque|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
+        // (the word boundary after each word, not after `#` or `no.`: "his # is" has none)
+        r"(?i-u)\b(?:(?:phone|phones|phoned|ph|tel|telephone|telefono|llame|llamar|llamo|llamenos|llamen|celular|marque|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing)\b|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number\b|no\b\.?|#))",
     )
 });
 

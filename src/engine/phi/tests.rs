@@ -683,6 +683,11 @@ fn evasions_map_back_to_original_spans() {
     // spaced phone digits
     let t = "call 6 1 7 5 5 5 0 1 4 3 tonight";
     assert_hit(t, "phi.phone");
+    // "#" for "number" ("her # is …"), far from any other phone word
+    assert_hit("the daughter of the man in the corner room asked again. her # is 6 1 7 5 5 5 0 1 4 3", "phi.phone");
+    assert_hit("Front desk note for later: my # is 6175550143 if anything changes", "phi.phone");
+    assert_hit("Her no. is 6175550143", "phi.phone");
+    assert_clean("Our team ran 6175550143 steps this year");
     // one digit at a time, with dashes the normalizer leaves alone
     assert_rule("call 5 5 5 - 2 0 1 - 8 8 3 4 now", "phi.phone", "5 5 5 - 2 0 1 - 8 8 3 4");
     assert_rule("SSN 1 2 3 - 4 5 - 6 7 8 9", "phi.ssn", "1 2 3 - 4 5 - 6 7 8 9");
