@@ -201,7 +201,7 @@ fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Bars<'_>) -> Resu
         SegmentValue::CenterOf(p) | SegmentValue::Exact(p) if *p < m => {
             let j = (m - 1 - p) as usize;
             if j % k == 0 {
-                rows.get(j / k).map(|s| printable(s)).unwrap_or_default()
+                rows.get(j / k).map(|s| format!("{}  ", printable(s))).unwrap_or_default()
             } else {
                 String::new()
             }
@@ -211,6 +211,7 @@ fn bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, b: &Bars<'_>) -> Resu
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .y_labels(m as usize)
         .y_label_formatter(&row_label)
         .x_label_formatter(&|v| (b.value_label)(*v))

@@ -77,12 +77,13 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:62em;color:#1f2328;\
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:76em;color:#1f2328;\
 padding:0 1em}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #d0d7de}\
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}\
 table{border-collapse:collapse;margin:.8em 0}th,td{border:1px solid #d0d7de;padding:.2em .6em;text-align:right}\
 th:first-child,td:first-child{text-align:left}thead th{background:#f6f8fa}.broken{color:#cf222e;font-weight:bold}\
-.intact{color:#1a7f37;font-weight:bold}svg{max-width:100%;height:auto}figure{margin:0}";
+.intact{color:#1a7f37;font-weight:bold}svg{max-width:100%;height:auto}figure{margin:0}\
+.pair{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}.pair figure{flex:0 1 680px}";
 
 /// The whole page.
 pub fn page(r: &Report) -> String {
@@ -134,7 +135,11 @@ pub fn page(r: &Report) -> String {
     };
 
     // Drafts per day.
-    let _ = write!(h, "<section id=\"per-day\">\n<h2>Drafts per day by verdict</h2>\n<figure>{}</figure>\n", svg(0));
+    let _ = write!(
+        h,
+        "<section id=\"per-day\">\n<h2>Drafts per day by verdict</h2>\n<div class=\"pair\"><figure>{}</figure>\n",
+        svg(0)
+    );
     let mut t = Table::new("per-day-table", &["day (UTC)", "ok", "revise", "block", "total"]);
     for d in &r.per_day {
         t.row(&[d.day.to_string(), d.ok.to_string(), d.revise.to_string(), d.block.to_string(), d.total().to_string()]);
@@ -145,7 +150,11 @@ pub fn page(r: &Report) -> String {
     h.push_str("<p>One draft per <code>submitted</code> record, by the verdict of its first review.</p>\n</section>\n");
 
     // Findings.
-    let _ = write!(h, "<section id=\"findings\">\n<h2>Findings by category</h2>\n<figure>{}</figure>\n", svg(1));
+    let _ = write!(
+        h,
+        "<section id=\"findings\">\n<h2>Findings by category</h2>\n<div class=\"pair\"><figure>{}</figure>\n",
+        svg(1)
+    );
     let mut t = Table::new("findings-table", &["category", "findings"]);
     for c in &r.findings {
         t.row(&[escape(&c.category), c.count.to_string()]);
@@ -158,7 +167,7 @@ pub fn page(r: &Report) -> String {
     // Decision times.
     let _ = write!(
         h,
-        "<section id=\"decision-times\">\n<h2>Time from submission to decision</h2>\n<figure>{}</figure>\n",
+        "<section id=\"decision-times\">\n<h2>Time from submission to decision</h2>\n<div class=\"pair\"><figure>{}</figure>\n",
         svg(2)
     );
     let mut t = Table::new("decision-times-table", &["decision", "count", "median", "p90", "median (s)", "p90 (s)"]);
@@ -189,7 +198,7 @@ pub fn page(r: &Report) -> String {
     // Content mix.
     let _ = write!(
         h,
-        "<section id=\"content-mix\">\n<h2>Content mix of approved posts</h2>\n<figure>{}</figure>\n",
+        "<section id=\"content-mix\">\n<h2>Content mix of approved posts</h2>\n<div class=\"pair\"><figure>{}</figure>\n",
         svg(3)
     );
     let mut t = Table::new("content-mix-table", &["kind", "approved posts", "share", "recommended"]);
@@ -216,7 +225,7 @@ pub fn page(r: &Report) -> String {
     );
 
     // Approvers.
-    h.push_str("<section id=\"approvers\">\n<h2>Decisions by approver</h2>\n");
+    h.push_str("<section id=\"approvers\">\n<h2>Decisions by approver</h2>\n<div class=\"pair\">\n");
     let mut t = Table::new("approvers-table", &["approver", "user id", "approved", "override", "rejected", "refused"]);
     for a in &r.approvers {
         t.row(&[
@@ -240,7 +249,8 @@ fn inline_svg(svg: &str) -> String {
     format!("\n{}", svg[start..].trim_end())
 }
 
-/// A table with a header row; cells are already escaped.
+/// A table with a header row, closing the `pair` block it sits in (with its
+/// chart); cells are already escaped.
 struct Table {
     html: String,
 }
@@ -264,7 +274,7 @@ impl Table {
     }
 
     fn finish(mut self) -> String {
-        self.html.push_str("</tbody>\n</table>\n");
+        self.html.push_str("</tbody>\n</table>\n</div>\n");
         self.html
     }
 }
