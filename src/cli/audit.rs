@@ -57,11 +57,6 @@ pub struct ReportArgs {
     pub png: Option<PathBuf>,
 }
 
-/// How far before `--since` the report reads the log: a draft decided in
-/// the period was submitted at most this long before it (or its time to
-/// decision is left out, and counted as such in the report).
-pub const REPORT_LOOKBACK_DAYS: u64 = 30;
-
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     /// A record noted down earlier (from a previous verify): it must still be there with this hash, so a log
@@ -411,8 +406,8 @@ fn create_temp_beside(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<(Pa
     Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name for the temporary file"))
 }
 
-/// `audit report`: reads the period (and [`REPORT_LOOKBACK_DAYS`] before
-/// it), walks the whole chain with every check `verify` makes, and writes
+/// `audit report`: reads the period (and [`crate::report::LOOKBACK_DAYS`]
+/// before it), walks the whole chain with every check `verify` makes, and writes
 /// the HTML (and PNG). A broken chain is shown in the report's header and
 /// on stderr, and the exit code is 1, but the report is still written: it
 /// is what an officer needs to look into the break.
@@ -428,8 +423,8 @@ async fn report(
         return Ok(2);
     }
     let period = crate::report::Period { since: args.since, until };
-    let read_from = args.since.checked_sub_days(chrono::Days::new(REPORT_LOOKBACK_DAYS)).unwrap_or(args.since);
-    let records = store.query(&Filter { since: Some(read_from), until: Some(until), ..Filter::default() }).await?;
+    let filter = Filter { since: Some(period.read_from()), until: Some(until), ..Filter::default() };
+    let records = store.query(&filter).await?;
     let verification = store.verify_with(&VerifyOptions::full(key, Vec::new())).await?.verification;
     let broken = matches!(verification, Verification::Broken { .. });
     if let Verification::Broken { seq, problem } = &verification {

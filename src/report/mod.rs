@@ -58,6 +58,11 @@ pub const RECOMMENDED_MIX: [(ContentKind, f64); 5] = [
 /// still counted in every other table).
 pub const MAX_DAYS: usize = 366;
 
+/// How far before the period a report's caller reads the log: a draft
+/// decided in the period was submitted at most this long before it, or its
+/// time to decision is left out (and counted as left out).
+pub const LOOKBACK_DAYS: u64 = 30;
+
 /// The period a report covers, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
@@ -68,6 +73,13 @@ pub struct Period {
 impl Period {
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
         self.since <= t && t <= self.until
+    }
+
+    /// Where to start reading the log for this period's report
+    /// ([`LOOKBACK_DAYS`] before `since`): pass `Filter { since:
+    /// Some(period.read_from()), until: Some(period.until), .. }`.
+    pub fn read_from(&self) -> DateTime<Utc> {
+        self.since.checked_sub_days(chrono::Days::new(LOOKBACK_DAYS)).unwrap_or(self.since)
     }
 }
 
@@ -167,7 +179,7 @@ pub enum ReportError {
 
 impl Report {
     /// Counts the report from `records`. Pass at least the period's records;
-    /// earlier ones (say the 30 days before) only serve to find the
+    /// earlier ones (from [`Period::read_from`]) only serve to find the
     /// submission of a draft decided in the period and the text of an
     /// approved draft. Records after the period are ignored.
     pub fn new(records: &[AuditRecord], period: Period, now: DateTime<Utc>) -> Report {

@@ -134,3 +134,16 @@ fn durations_read_like_people_write_them() {
     assert_eq!(human_duration(5400), "1.5 h");
     assert_eq!(human_duration(3 * 86_400), "3.0 d");
 }
+
+#[test]
+fn a_long_period_tables_its_last_366_days_and_reads_30_days_before() {
+    let since = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let now = at(5, 0, 0);
+    let p = Period { since, until: Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() };
+    let r = Report::new(&[submitted(1, at(4, 9, 0), 1, "ok", "hi")], p, now);
+    assert_eq!(r.per_day.len(), MAX_DAYS);
+    let last = r.per_day.last().unwrap();
+    assert_eq!((last.day, last.ok), (now.date_naive(), 0), "an open period ends today");
+    assert_eq!(r.per_day[MAX_DAYS - 2].ok, 1);
+    assert_eq!(p.read_from(), Utc.with_ymd_and_hms(2023, 12, 2, 0, 0, 0).unwrap());
+}
