@@ -123,6 +123,19 @@ fn text_of(doc: &roxmltree::Document<'_>, id: &str) -> String {
 #[tokio::test]
 async fn the_report_holds_the_numbers_of_a_known_log() {
     let db = TestDb::sqlite();
+    report_of_the_known_log(&db).await;
+}
+
+/// The same report from PostgreSQL (skipped loudly without
+/// SAFETWEET_TEST_POSTGRES_URL; CI sets it).
+#[tokio::test]
+async fn the_report_reads_postgres_too() {
+    let Some(db) = TestDb::postgres("report").await else { return };
+    report_of_the_known_log(&db).await;
+    db.cleanup().await;
+}
+
+async fn report_of_the_known_log(db: &TestDb) {
     populate(db.url()).await;
     let out = tempfile::tempdir().unwrap();
     let html_path = out.path().join("report.html");
