@@ -195,6 +195,139 @@ pub fn audit_text(records: &[AuditRecord], max: usize) -> String {
     out
 }
 
+// ----- the bot's lines ----------------------------------------------------
+//
+// Every sentence the bot says outside a review lives here or in
+// `workflow` (the workflow's own answers); the effects, event paths,
+// commands and interactions only choose among them.
+
+/// What a person sees of an internal error (the log gets the detail).
+pub const INTERNAL_ERROR: &str = "An internal error occurred; nothing was recorded. Please try again shortly.";
+/// Said in the channel when an audit record could not be appended.
+pub const AUDIT_WRITE_FAILED: &str =
+    "⚠️ The audit log could not be written, so nothing was recorded. Please try again shortly.";
+/// Said in reply to a draft that could not be reviewed.
+pub const AUDIT_UNAVAILABLE: &str =
+    "⚠️ The audit log is unavailable, so this draft was not reviewed. Please post it again shortly.";
+
+/// The question for a written reason (the reaction path's flow).
+pub fn ask_reason(actor_id: u64, purpose: crate::bot::workflow::Purpose) -> String {
+    match purpose {
+        crate::bot::workflow::Purpose::Reject => format!(
+            "<@{actor_id}> why is this draft rejected? Reply to this message with the reason, or use `/reject reason:`."
+        ),
+        crate::bot::workflow::Purpose::Override => format!(
+            "<@{actor_id}> this draft is blocked. To approve it anyway, reply to this message with the reason for the override."
+        ),
+    }
+}
+
+/// An answer whose writer's roles could not be read.
+pub fn reason_roles_unknown(actor_id: u64, away: bool) -> String {
+    let away = if away { ", given while the bot was away," } else { "" };
+    format!("<@{actor_id}> your reason{away} was not recorded: your roles could not be checked. Please answer again.")
+}
+
+/// An answer to a question that is no longer open.
+pub fn reason_question_closed(actor_id: u64, away: bool) -> String {
+    let away = if away { ", given while the bot was away," } else { "" };
+    format!(
+        "<@{actor_id}> your reason{away} was not recorded: that question is no longer open (it was answered, \
+         or replaced by a newer question). React again on the draft if it still needs you."
+    )
+}
+
+// Slash commands.
+pub const UNKNOWN_COMMAND: &str = "Unknown command.";
+pub const AUDIT_MANAGERS_ONLY: &str = "Only members with a manager role can read the audit log.";
+pub const REJECT_MANAGERS_ONLY: &str = "Only members with a manager role can reject drafts.";
+pub const QUEUE_MANAGERS_ONLY: &str =
+    "Only members with a manager role can see the whole queue; `/queue mine:True` lists your own drafts.";
+pub const SINCE_FORMAT: &str = "`since` should look like 7d, 24h or 2026-11-01.";
+pub const DRAFT_REF_FORMAT: &str = "`draft` should be a message id or a message link.";
+pub const REJECTED_WITH_REASON: &str = "Rejected; the reason is in the audit log.";
+pub const NO_SUCH_DRAFT: &str = "No reviewed draft with that id, or a reason is missing.";
+
+/// `/reject` without a draft and without a ❌ first.
+pub fn reject_needs_draft(reject_emoji: &str) -> String {
+    format!("React {reject_emoji} on a draft first, or pass `draft:` with its message id or link.")
+}
+
+// Buttons and forms on the review reply.
+pub const BUTTON_APPROVE: &str = "Approve";
+pub const BUTTON_REJECT: &str = "Reject";
+pub const BUTTON_OVERRIDE: &str = "Override";
+pub const FORM_REJECT_TITLE: &str = "Reject this draft";
+pub const FORM_OVERRIDE_TITLE: &str = "Approve a blocked draft (override)";
+pub const FORM_REJECT_LABEL: &str = "Why is it rejected?";
+pub const FORM_OVERRIDE_LABEL: &str = "Why is the override justified?";
+pub const FORM_REASON_PLACEHOLDER: &str = "Kept in the audit log. No patient details, please.";
+/// The longest reason a form (or `/reject`) takes, in characters.
+pub const REASON_MAX: usize = 1000;
+/// A button that is not (or no longer) on a review reply of this bot.
+pub const NOT_A_REVIEW: &str = "That button does not belong to a draft under review here.";
+/// A click on a draft whose decision is already made.
+pub const NOTHING_TO_DECIDE: &str =
+    "Nothing was recorded: this draft is already decided. If it is edited, the new version can be decided again.";
+/// A click by someone who may not decide.
+pub const DECIDE_MANAGERS_ONLY: &str = "Only members with a manager role can decide on drafts.";
+/// Override on a draft that is not blocked.
+pub const OVERRIDE_NOT_BLOCKED: &str = "This draft is not blocked: use Approve. Nothing was recorded.";
+pub const REASON_EMPTY: &str = "A written reason is needed: the form was empty (spaces only). Nothing was recorded.";
+pub const FORM_UNKNOWN: &str =
+    "This form does not match a question the bot asked you; click the button on the review again.";
+/// The private answer to a form whose reason was recorded.
+pub const REASON_RECORDED: &str = "Recorded; the reason is in the audit log.";
+
+/// A reason over [`REASON_MAX`] characters.
+pub fn reason_too_long(chars: usize) -> String {
+    format!("The reason is {chars} characters long; at most {REASON_MAX} are kept. Nothing was recorded.")
+}
+
+/// `/queue`: one line per waiting draft, oldest first, within `max` characters.
+pub fn queue_text(waiting: &[crate::bot::queue::Waiting], now: chrono::DateTime<chrono::Utc>, max: usize) -> String {
+    if waiting.is_empty() {
+        return "Nothing is waiting for a decision.".to_string();
+    }
+    let mut out = String::new();
+    for (k, w) in waiting.iter().enumerate() {
+        let verdict = match w.verdict {
+            Verdict::Ok => "✅ ready",
+            Verdict::Revise => "⚠️ second look",
+            Verdict::Block => "⛔ blocked (needs an edit or an override)",
+        };
+        let link = match w.place.guild_id {
+            Some(g) => format!("https://discord.com/channels/{g}/{}/{}", w.place.channel_id, w.place.message_id),
+            None => format!("https://discord.com/channels/@me/{}/{}", w.place.channel_id, w.place.message_id),
+        };
+        let line = format!(
+            "{}. {verdict} · <@{}> · waiting {} · [jump]({link})\n",
+            k + 1,
+            w.author_id,
+            age(now - w.submitted_at)
+        );
+        if out.chars().count() + line.chars().count() > max.saturating_sub(40) {
+            out.push_str(&format!("… and {} more.", waiting.len() - k));
+            break;
+        }
+        out.push_str(&line);
+    }
+    out.trim_end().to_string()
+}
+
+/// "3d 4h", "5h 12m", "7m" (never negative).
+pub fn age(d: chrono::TimeDelta) -> String {
+    let m = d.num_minutes().max(0);
+    let (days, hours, mins) = (m / 1440, (m / 60) % 24, m % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {mins}m")
+    } else {
+        format!("{mins}m")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
