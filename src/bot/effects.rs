@@ -199,9 +199,9 @@ impl Bot {
                     self.say(http, place, &text, None).await;
                     Ok(())
                 }
-                Effect::Tell { actor_id, text, again } => {
+                Effect::Tell { text, again, .. } => {
                     if !again {
-                        self.say(http, place, &text, Some(actor_id)).await;
+                        self.say(http, place, &text, None).await;
                     }
                     Ok(())
                 }

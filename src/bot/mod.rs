@@ -1,15 +1,34 @@
 //! The Discord adapter: turns gateway events into drafts, runs the engine,
 //! renders the review, runs the approval workflow and writes the audit log.
 //!
+//! # Layout
+//!
+//! Pure (no Discord, no I/O):
 //! - [`config`]: `bot.toml` and the environment (pure parsing, clear errors).
 //! - [`workflow`]: the approval state machine (state from audit records +
-//!   event → records + effects). Pure; no Discord, no I/O.
-//! - [`render`]: reviews, `/rules` and `/audit` as plain text views.
+//!   event → records + effects), and the lines it answers with.
+//! - [`render`]: reviews, `/rules`, `/audit`, `/queue` as plain text views,
+//!   and every other sentence the bot says.
+//! - [`queue`]: the drafts waiting for a decision, from the audit log.
+//! - `components`: the review reply's buttons and the reason form, and
+//!   their custom ids (parsed strictly; checked server-side).
+//!
+//! Talking to Discord and the stores:
+//! - `state`: the bot's shared state (like ferrisbot's `Data`): settings,
+//!   stores, per-draft locks, the shutdown gate. Depends on no event path.
+//! - `effects`: carrying out an outcome (records first, then the reply,
+//!   reactions, lines, questions), retries, the embed.
+//! - `error`: `BotError { User, Internal }`, the one place that decides
+//!   what a person sees of an error.
+//! - `drafts`: the event paths of a draft (message, edit, reaction, written
+//!   reason) and the decision shared by reactions and buttons.
+//! - `interactions`: buttons and reason forms; `commands`: the slash
+//!   commands; `catch_up`: on READY, reviews the drafts posted while no
+//!   gateway session was open. They depend on state, effects and drafts.
+//! - `handler`: the serenity event handler; it only dispatches, and nothing
+//!   depends on it.
 //! - [`database`]: the bot's bookkeeping tables (reply ids, pending reasons),
 //!   beside the audit log in the same database.
-//! - `handler`: the serenity event handler, the only place that talks to
-//!   Discord; `commands`: the slash commands; `catch_up`: on READY, reviews
-//!   the drafts posted while no gateway session was open.
 //!
 //! [`serve`] takes its settings, stores, rules and shutdown signal as
 //! arguments, so it runs the same from `safetweet serve` and in-process
