@@ -29,7 +29,7 @@ use serenity::all::{ChannelId, GuildId, Http, Message, MessageId, MessageType, M
 use tracing::{debug, error, info, warn};
 
 /// What a decision (a reaction, a click, a written reason) came to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Default)]
 pub(crate) struct Decided {
     /// The kind of the deciding record appended (approved, override,
     /// rejected, approval-refused), if any.
@@ -38,6 +38,25 @@ pub(crate) struct Decided {
     pub private: Private,
     /// The draft is unknown to the audit log (never reviewed).
     pub unknown: bool,
+    /// For [`Via::Private`]: the effects still to carry out once the person
+    /// is answered (Discord wants an answer within 3 seconds; the records
+    /// are appended already), under the draft's lock.
+    pub rest: Option<Rest>,
+}
+
+/// Effects left to carry out on Discord, holding the draft's lock.
+pub(crate) struct Rest {
+    place: Place,
+    effects: Vec<workflow::Effect>,
+    review: Option<Review>,
+    _lock: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Bot {
+    /// Carries out the effects a decision left (see [`Decided::rest`]).
+    pub(crate) async fn finish_rest(&self, http: &Http, rest: Rest) {
+        self.perform(http, rest.place, rest.effects, rest.review.as_ref()).await;
+    }
 }
 
 impl Bot {
@@ -372,7 +391,7 @@ impl Bot {
     ) -> Result<Decided, BotError> {
         let seen = self.was_seen(message_id);
         let mut attempts = 0;
-        let (_lock, state) = loop {
+        let (lock, state) = loop {
             let lock = self.locks.lock(message_id).await;
             match self.state_of(message_id).await {
                 Ok(Some(s)) => break (lock, s),
@@ -403,29 +422,41 @@ impl Bot {
         let actor_id = actor.id;
         let event = Event::Reacted { actor, decision, current };
         let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        self.finish(http, state.place, out, review.as_ref(), actor_id, via).await
+        self.finish(http, state.place, out, review, actor_id, via, lock).await
     }
 
-    /// Carries out a decision's outcome; see [`Decided`].
+    /// Carries out a decision's outcome; see [`Decided`]. For
+    /// [`Via::Private`] only the records: the effects are left in
+    /// [`Decided::rest`] with the lock.
+    #[allow(clippy::too_many_arguments)]
     async fn finish(
         &self,
         http: &Http,
         place: Place,
         mut out: workflow::Outcome,
-        review: Option<&Review>,
+        review: Option<Review>,
         actor_id: u64,
         via: Via,
+        lock: tokio::sync::OwnedMutexGuard<()>,
     ) -> Result<Decided, BotError> {
         let kind =
             out.records.iter().map(|r| r.kind).find(|k| !matches!(k, RecordKind::ReReviewed | RecordKind::Revoked));
-        let private = match via {
-            Via::Private => Private::take(&mut out, actor_id),
-            Via::Channel => Private::default(),
-        };
-        if self.carry_out(http, place, out, review).await {
-            Ok(Decided { kind, private, unknown: false })
-        } else {
-            Err(BotError::internal("audit append", "the audit log could not be written"))
+        let failed = || BotError::internal("audit append", "the audit log could not be written");
+        match via {
+            Via::Channel => {
+                if !self.carry_out(http, place, out, review.as_ref()).await {
+                    return Err(failed());
+                }
+                Ok(Decided { kind, ..Decided::default() })
+            }
+            Via::Private => {
+                let private = Private::take(&mut out, actor_id);
+                if !self.append(http, place, out.records).await {
+                    return Err(failed());
+                }
+                let rest = Rest { place, effects: out.effects, review, _lock: lock };
+                Ok(Decided { kind, private, unknown: false, rest: Some(rest) })
+            }
         }
     }
 
@@ -444,7 +475,7 @@ impl Bot {
         reason: String,
         via: Via,
     ) -> Result<Decided, BotError> {
-        let _lock = self.locks.lock(draft_message_id).await;
+        let lock = self.locks.lock(draft_message_id).await;
         let state = self.state_of(draft_message_id).await.map_err(|e| BotError::internal("audit query", e))?;
         let Some(state) = state else {
             return Ok(Decided { unknown: true, ..Decided::default() });
@@ -460,6 +491,6 @@ impl Bot {
         let actor_id = actor.id;
         let event = Event::Reason { actor, purpose, reason, current, asked };
         let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        self.finish(http, state.place, out, review.as_ref(), actor_id, via).await
+        self.finish(http, state.place, out, review, actor_id, via, lock).await
     }
 }

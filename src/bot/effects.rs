@@ -14,6 +14,7 @@ use super::database::PendingReason;
 use super::render::{self, review_view, ReplyView};
 use super::state::Bot;
 use super::workflow::{Decision, Effect, Outcome, Place, Purpose};
+use crate::audit::NewRecord;
 use crate::engine::Review;
 use serenity::all::{
     ChannelId, CreateAllowedMentions, CreateEmbed, CreateEmbedFooter, CreateMessage, EditMessage, Http, HttpError,
@@ -112,7 +113,17 @@ impl Bot {
     /// the audit log refused a record (then nothing is done on Discord but
     /// a short notice).
     pub(crate) async fn carry_out(&self, http: &Http, place: Place, out: Outcome, review: Option<&Review>) -> bool {
-        for rec in out.records {
+        if !self.append(http, place, out.records).await {
+            return false;
+        }
+        self.perform(http, place, out.effects, review).await;
+        true
+    }
+
+    /// Appends the records in order. Returns `false` (after a short notice
+    /// in the channel) when the audit log refused one.
+    pub(crate) async fn append(&self, http: &Http, place: Place, records: Vec<NewRecord>) -> bool {
+        for rec in records {
             let kind = rec.kind;
             let verdict = rec.verdict.clone();
             let rules: Vec<String> = rec.findings.iter().map(|f| f.rule.clone()).collect();
@@ -136,9 +147,14 @@ impl Bot {
                 }
             }
         }
+        true
+    }
+
+    /// Performs the effects on Discord, in order (after the records are in).
+    pub(crate) async fn perform(&self, http: &Http, place: Place, effects: Vec<Effect>, review: Option<&Review>) {
         let channel = ChannelId::new(place.channel_id);
         let message = MessageId::new(place.message_id);
-        for effect in out.effects {
+        for effect in effects {
             let result = match effect {
                 Effect::Reply { add_approve } => {
                     if matches!(self.db.reply_for(place.message_id).await, Ok(Some(_))) {
@@ -275,7 +291,6 @@ impl Bot {
                 warn!(message_id = place.message_id, error = %e, "Discord call failed");
             }
         }
-        true
     }
 
     /// The buttons of the review reply of the draft at `place`.

@@ -20,6 +20,7 @@
 //! ignored. Logs carry ids only, never reasons or draft text.
 
 use super::components::{parse_button, Button, Form, REASON_INPUT};
+use super::drafts::Rest;
 use super::effects::Via;
 use super::error::BotError;
 use super::render;
@@ -61,7 +62,8 @@ pub(crate) async fn on_click(bot: &Bot, http: &Http, click: ComponentInteraction
         debug!(user_id = click.user.id.get(), "click by a bot ignored");
         return;
     }
-    let reply = match click_reply(bot, http, &click).await {
+    let mut rest = None;
+    let reply = match click_reply(bot, http, &click, &mut rest).await {
         Ok(reply) => reply,
         Err(e) => Reply::Private(e.shown()),
     };
@@ -73,9 +75,19 @@ pub(crate) async fn on_click(bot: &Bot, http: &Http, click: ComponentInteraction
     if let Err(e) = click.create_response(http, response).await {
         warn!(message_id = click.message.id.get(), error = %e, "answering the click failed");
     }
+    // The records are in; the reply's status line and the channel's lines
+    // follow the answer (Discord wants it within 3 seconds).
+    if let Some(rest) = rest {
+        bot.finish_rest(http, rest).await;
+    }
 }
 
-async fn click_reply(bot: &Bot, http: &Http, click: &ComponentInteraction) -> Result<Reply, BotError> {
+async fn click_reply(
+    bot: &Bot,
+    http: &Http,
+    click: &ComponentInteraction,
+    rest: &mut Option<Rest>,
+) -> Result<Reply, BotError> {
     let not_ours = || BotError::user(render::NOT_A_REVIEW);
     let (button, draft) = parse_button(&click.data.custom_id).ok_or_else(not_ours)?;
     if !bot.config.is_review_channel(click.channel_id.get()) {
@@ -102,7 +114,8 @@ async fn click_reply(bot: &Bot, http: &Http, click: &ComponentInteraction) -> Re
             return Err(BotError::user(render::OVERRIDE_NOT_BLOCKED));
         }
     }
-    let decided = bot.decide(http, draft, actor, decision, Via::Private).await?;
+    let mut decided = bot.decide(http, draft, actor, decision, Via::Private).await?;
+    *rest = decided.rest.take();
     if decided.unknown {
         return Err(not_ours());
     }
@@ -124,13 +137,17 @@ pub(crate) async fn on_form(bot: &Bot, http: &Http, form: ModalInteraction) {
         debug!(user_id = form.user.id.get(), "form by a bot ignored");
         return;
     }
-    let text = match form_reply(bot, http, &form).await {
+    let mut rest = None;
+    let text = match form_reply(bot, http, &form, &mut rest).await {
         Ok(text) => text,
         Err(e) => e.shown(),
     };
     let response = CreateInteractionResponse::Message(private(text));
     if let Err(e) = form.create_response(http, response).await {
         warn!(error = %e, "answering the form failed");
+    }
+    if let Some(rest) = rest {
+        bot.finish_rest(http, rest).await;
     }
 }
 
@@ -159,7 +176,12 @@ pub(crate) fn form_reason(components: &[serenity::all::ActionRow]) -> Result<Str
     }
 }
 
-async fn form_reply(bot: &Bot, http: &Http, submitted: &ModalInteraction) -> Result<String, BotError> {
+async fn form_reply(
+    bot: &Bot,
+    http: &Http,
+    submitted: &ModalInteraction,
+    rest: &mut Option<Rest>,
+) -> Result<String, BotError> {
     let form = Form::parse(&submitted.data.custom_id).ok_or_else(|| BotError::user(render::FORM_UNKNOWN))?;
     if !bot.config.is_review_channel(submitted.channel_id.get()) {
         return Err(BotError::user(render::FORM_UNKNOWN));
@@ -178,7 +200,8 @@ async fn form_reply(bot: &Bot, http: &Http, submitted: &ModalInteraction) -> Res
         at: Utc::now(),
         closed: false,
     };
-    let decided = bot.on_reason(http, actor, form.draft, form.purpose, Some(asked), reason, Via::Private).await?;
+    let mut decided = bot.on_reason(http, actor, form.draft, form.purpose, Some(asked), reason, Via::Private).await?;
+    *rest = decided.rest.take();
     if decided.unknown {
         return Err(BotError::user(render::FORM_UNKNOWN));
     }

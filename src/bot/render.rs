@@ -499,4 +499,31 @@ mod tests {
         assert!(!t.contains("secret draft text"));
         assert_eq!(audit_text(&[], 100), "No approvals match.");
     }
+
+    #[test]
+    fn queue_lines_show_verdict_author_age_and_a_jump_link_within_the_limit() {
+        use crate::bot::queue::Waiting;
+        use crate::bot::workflow::Place;
+        use chrono::{TimeDelta, TimeZone, Utc};
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).single().unwrap();
+        let waiting = |k: u64, verdict| Waiting {
+            place: Place { guild_id: Some(1), channel_id: 3000, message_id: 700 + k },
+            author_id: 9,
+            verdict,
+            submitted_at: now - TimeDelta::minutes(60 * 26 + 5),
+        };
+        let t = queue_text(&[waiting(1, Verdict::Block), waiting(2, Verdict::Ok)], now, 4000);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 2, "{t}");
+        assert!(lines[0].starts_with("1. ⛔ blocked") && lines[0].contains("<@9>"), "{t}");
+        assert!(lines[0].contains("waiting 1d 2h") && lines[0].contains("https://discord.com/channels/1/3000/701"));
+        assert!(lines[1].starts_with("2. ✅ ready"), "{t}");
+        let many: Vec<Waiting> = (0..200).map(|k| waiting(k, Verdict::Revise)).collect();
+        let t = queue_text(&many, now, 1000);
+        assert!(t.chars().count() <= 1000 && t.ends_with("more."), "{t}");
+        assert_eq!(queue_text(&[], now, 100), "Nothing is waiting for a decision.");
+        assert_eq!(age(TimeDelta::minutes(7)), "7m");
+        assert_eq!(age(TimeDelta::minutes(125)), "2h 5m");
+        assert_eq!(age(TimeDelta::minutes(-5)), "0m");
+    }
 }
