@@ -12,6 +12,8 @@
 //!   [`audit::AuditStore`] trait, with SQLite and PostgreSQL implementations.
 //! - [`bot`]: the Discord adapter (serenity): turns gateway events into drafts,
 //!   renders reviews, runs the approval workflow and writes audit records.
+//! - [`report`]: the review desk's report (tables, PNG and SVG charts, one
+//!   HTML page) counted from audit records; pure, no Discord or database.
 //! - [`cli`]: the command-line front ends (`check`, `rules`, `audit`, `serve`).
 
 pub mod attach;
@@ -19,3 +21,4 @@ pub mod audit;
 pub mod bot;
 pub mod cli;
 pub mod engine;
+pub mod report;

@@ -72,8 +72,11 @@ fn main() -> ExitCode {
                         "safetweet: DISCORD_TOKEN is not set, so the bot is not started; \
                          reviewing the built-in sample drafts offline instead (see README)."
                     );
-                    let mut out = std::io::stdout().lock();
-                    match check::check_jsonl(SAMPLE_DRAFTS.as_bytes(), rules, &mut out) {
+                    use std::io::IsTerminal;
+                    let stdout = std::io::stdout();
+                    let format = check::SampleOutput::for_stdout(stdout.is_terminal());
+                    let mut out = std::io::BufWriter::new(stdout.lock());
+                    match check::review_samples(SAMPLE_DRAFTS, rules, format, &mut out) {
                         Ok(_) => 0,
                         Err(e) => {
                             eprintln!("safetweet: {e}");

@@ -219,3 +219,31 @@ fn run_without_token_reviews_sample_drafts() {
     assert!(lines.iter().any(|l| l["verdict"] == "block"));
     assert!(lines.iter().any(|l| l["verdict"] == "ok"));
 }
+
+/// On a terminal, `run` without a token prints the readable report (colour,
+/// one block per draft, a summary line), not JSON lines. The terminal is a
+/// real pseudo-terminal from util-linux's `script` (Essential in Debian).
+#[test]
+fn run_without_token_on_a_terminal_prints_the_readable_report() {
+    if Command::new("script").arg("--version").output().is_err() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n!!!!! SKIPPED run_without_token_on_a_terminal_prints_the_readable_report: no `script` (util-linux) !!!!!\n"
+        );
+        return;
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = Command::new("script")
+        .args(["-q", "-e", "-c", &format!("'{BIN}' run"), "/dev/null"])
+        .current_dir(elsewhere.path())
+        .env_remove("DISCORD_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("\x1b[1;31mBLOCK\x1b[0m"), "colour on a terminal: {out}");
+    assert!(out.contains("tip-walk: "), "one block per sample draft: {out}");
+    assert!(out.contains("sample drafts: \x1b[1;31m"), "a summary line: {out}");
+    assert!(!out.lines().any(|l| l.trim_start().starts_with('{')), "no JSON lines on a terminal: {out}");
+}

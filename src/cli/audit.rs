@@ -1,16 +1,18 @@
-//! `safetweet audit list|show|export|verify`: the compliance side of the audit
-//! log. Read-only: these commands open an existing store and never append.
+//! `safetweet audit list|show|export|verify|report`: the compliance side of
+//! the audit log. Read-only: these commands open an existing store and never
+//! append.
 //!
 //! The database is `--database URL`, else `DATABASE_URL` from the environment,
 //! else `DATABASE_URL` from `./.env` (or `--env-file FILE`; never a parent
 //! directory's). Exit codes: 0 done (verify: intact),
-//! 1 verify found a broken chain / show found nothing, 2 usage, config or
+//! 1 verify or report found a broken chain / show found nothing, 2 usage, config or
 //! database errors.
 
 use crate::audit::{
     self, chain, export, AuditError, AuditKey, AuditRecord, Filter, RecordKind, Verification, VerifyOptions,
 };
 use crate::bot::render::truncate;
+use crate::report::printable;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,7 +36,31 @@ pub enum AuditCommand {
     Export(ExportArgs),
     /// Walk the whole hash chain: exit 0 with a count when intact, 1 naming the first bad record.
     Verify(VerifyArgs),
+    /// Write the review report for a period: one self-contained HTML file (charts and the tables behind them),
+    /// and optionally the charts as one PNG.
+    Report(ReportArgs),
 }
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// From this time on: RFC 3339 (2026-11-01T00:00:00Z) or a UTC date (2026-11-01).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: DateTime<Utc>,
+    /// Up to this time: RFC 3339, or a UTC date (that whole day included). Default: now.
+    #[arg(long, value_name = "DATE", value_parser = parse_until)]
+    pub until: Option<DateTime<Utc>>,
+    /// Write the HTML report to this file (owner-only, replaced whole once complete).
+    #[arg(long, value_name = "FILE", required_unless_present = "png")]
+    pub out: Option<PathBuf>,
+    /// Also write the charts as one PNG image to this file.
+    #[arg(long, value_name = "FILE")]
+    pub png: Option<PathBuf>,
+}
+
+/// How far before `--since` the report reads the log: a draft decided in
+/// the period was submitted at most this long before it (or its time to
+/// decision is left out, and counted as such in the report).
+pub const REPORT_LOOKBACK_DAYS: u64 = 30;
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
@@ -132,6 +158,13 @@ pub async fn run(args: AuditArgs, env_file: Option<&Path>) -> i32 {
             Ok(key) => verify(store.as_ref(), VerifyOptions::full(key, a.anchors)).await,
             Err(message) => {
                 eprintln!("safetweet audit verify: {message}");
+                return 2;
+            }
+        },
+        AuditCommand::Report(a) => match audit_key(env_file) {
+            Ok(key) => report(store.as_ref(), &a, key, Utc::now()).await,
+            Err(message) => {
+                eprintln!("safetweet audit report: {message}");
                 return 2;
             }
         },
@@ -378,6 +411,50 @@ fn create_temp_beside(dir: &Path, name: &std::ffi::OsStr) -> std::io::Result<(Pa
     Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free name for the temporary file"))
 }
 
+/// `audit report`: reads the period (and [`REPORT_LOOKBACK_DAYS`] before
+/// it), walks the whole chain with every check `verify` makes, and writes
+/// the HTML (and PNG). A broken chain is shown in the report's header and
+/// on stderr, and the exit code is 1, but the report is still written: it
+/// is what an officer needs to look into the break.
+async fn report(
+    store: &dyn audit::AuditStore,
+    args: &ReportArgs,
+    key: Option<AuditKey>,
+    now: DateTime<Utc>,
+) -> Result<i32, CliError> {
+    let until = args.until.unwrap_or(now);
+    if until < args.since {
+        eprintln!("safetweet audit report: --until is before --since");
+        return Ok(2);
+    }
+    let period = crate::report::Period { since: args.since, until };
+    let read_from = args.since.checked_sub_days(chrono::Days::new(REPORT_LOOKBACK_DAYS)).unwrap_or(args.since);
+    let records = store.query(&Filter { since: Some(read_from), until: Some(until), ..Filter::default() }).await?;
+    let verification = store.verify_with(&VerifyOptions::full(key, Vec::new())).await?.verification;
+    let broken = matches!(verification, Verification::Broken { .. });
+    if let Verification::Broken { seq, problem } = &verification {
+        eprintln!("safetweet audit report: the audit log is BROKEN at record {seq}: {}", printable(problem));
+    }
+    let report = crate::report::Report::new(&records, period, now).with_verification(verification);
+    if let Some(path) = &args.out {
+        let html = report.html();
+        write_whole(path, |w| w.write_all(html.as_bytes()))?;
+        eprintln!("wrote the report ({} records in the period) to {}", report.records_in_period(), path.display());
+    }
+    if let Some(path) = &args.png {
+        let png = match report.png() {
+            Ok(png) => png,
+            Err(e) => {
+                eprintln!("safetweet audit report: {e}");
+                return Ok(2);
+            }
+        };
+        write_whole(path, |w| w.write_all(&png))?;
+        eprintln!("wrote the charts to {}", path.display());
+    }
+    Ok(i32::from(broken))
+}
+
 async fn verify(store: &dyn audit::AuditStore, options: VerifyOptions) -> Result<i32, CliError> {
     let keyed = options.key.is_some();
     let anchors = options.anchors.len();
@@ -417,52 +494,6 @@ async fn verify(store: &dyn audit::AuditStore, options: VerifyOptions) -> Result
             Ok(1)
         }
     }
-}
-
-/// Control characters (ANSI escapes…), format characters (bidi overrides
-/// and isolates, zero-width and invisible characters, tag characters) and
-/// line/paragraph separators shown as escapes (`\u{202e}`), so stored text
-/// (a display name, a reason) can neither drive the terminal nor reorder or
-/// hide what a line shows.
-fn printable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() || is_format_or_separator(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Unicode's format characters (general category Cf, as of Unicode 15.1)
-/// and the line and paragraph separators (Zl, Zp).
-fn is_format_or_separator(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{0600}'..='\u{0605}'
-            | '\u{061C}'
-            | '\u{06DD}'
-            | '\u{070F}'
-            | '\u{0890}'..='\u{0891}'
-            | '\u{08E2}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{110BD}'
-            | '\u{110CD}'
-            | '\u{13430}'..='\u{1343F}'
-            | '\u{1BCA0}'..='\u{1BCA3}'
-            | '\u{1D173}'..='\u{1D17A}'
-            | '\u{E0001}'
-            | '\u{E0020}'..='\u{E007F}'
-    )
 }
 
 /// At most `max` characters of `s`, [`printable`].

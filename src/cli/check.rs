@@ -291,6 +291,76 @@ pub fn check_jsonl_with(
     Ok(blocked)
 }
 
+/// How `safetweet run` without a token shows the sample drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleOutput {
+    /// The readable report `check` prints, in colour, one block per draft
+    /// and a summary line: for a person at a terminal.
+    Text,
+    /// One JSON line per draft (the `check --jsonl` contract): for a pipe.
+    Jsonl,
+}
+
+impl SampleOutput {
+    /// Text on a terminal, JSON lines when stdout is piped or redirected.
+    pub fn for_stdout(is_terminal: bool) -> SampleOutput {
+        if is_terminal {
+            SampleOutput::Text
+        } else {
+            SampleOutput::Jsonl
+        }
+    }
+}
+
+/// Reviews the sample drafts (JSONL, as shipped in `samples/drafts.jsonl`)
+/// and writes them as `format` says; returns how many were blocked.
+pub fn review_samples(jsonl: &str, rules: &RuleSet, format: SampleOutput, out: &mut impl Write) -> io::Result<usize> {
+    if format == SampleOutput::Jsonl {
+        return check_jsonl(jsonl.as_bytes(), rules, out);
+    }
+    let colour = true;
+    let paint = |code: &str, s: String| if colour { format!("\x1b[{code}m{s}\x1b[0m") } else { s };
+    let (mut blocked, mut revise, mut ok) = (0usize, 0usize, 0usize);
+    for (i, line) in jsonl.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let d: JsonDraft = match serde_json::from_str(line) {
+            Ok(d) => d,
+            Err(e) => {
+                writeln!(out, "line {}: malformed draft: {e}\n", i + 1)?;
+                continue;
+            }
+        };
+        let mut draft = Draft::new(d.text);
+        for a in d.attachments {
+            draft = draft.with_attachment(&a.filename, &a.content_type);
+        }
+        let r = review(&draft, rules);
+        match r.verdict {
+            Verdict::Block => blocked += 1,
+            Verdict::Revise => revise += 1,
+            Verdict::Ok => ok += 1,
+        }
+        out.write_all(render_text(&d.id, &draft.text, &r, colour).as_bytes())?;
+        writeln!(out)?;
+    }
+    let total = blocked + revise + ok;
+    writeln!(
+        out,
+        "{total} sample drafts: {}, {}, {}",
+        paint("1;31", format!("{blocked} blocked")),
+        paint("1;33", format!("{revise} to revise")),
+        paint("1;32", format!("{ok} ok"))
+    )?;
+    writeln!(
+        out,
+        "Review your own: safetweet check draft.txt (or --jsonl FILE). Piped, this prints one JSON line per draft."
+    )?;
+    out.flush()?;
+    Ok(blocked)
+}
+
 /// Line and column (1-based, in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -386,6 +456,28 @@ mod tests {
         assert_eq!(lines[1]["line"], 2);
         assert!(lines[1]["error"].as_str().unwrap().contains("malformed"));
         assert_eq!(lines[2]["id"], "b");
+    }
+
+    #[test]
+    fn samples_are_text_on_a_terminal_and_json_lines_when_piped() {
+        assert_eq!(SampleOutput::for_stdout(true), SampleOutput::Text);
+        assert_eq!(SampleOutput::for_stdout(false), SampleOutput::Jsonl);
+        let rules = RuleSet::builtin().unwrap();
+        let samples =
+            "{\"id\":\"a\",\"text\":\"Call me at 555-201-8834\"}\n{\"id\":\"b\",\"text\":\"Tip: drink water.\"}\n";
+        let mut text = Vec::new();
+        assert_eq!(review_samples(samples, &rules, SampleOutput::Text, &mut text).unwrap(), 1);
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with("a: \x1b[1;31mBLOCK\x1b[0m"), "{text}");
+        assert!(text.contains("\nb: "), "one block per draft: {text}");
+        assert!(text.contains("2 sample drafts: \x1b[1;31m1 blocked"), "{text}");
+        assert!(!text.contains("555-201-8834"), "identifiers stay masked: {text}");
+        let mut json = Vec::new();
+        assert_eq!(review_samples(samples, &rules, SampleOutput::Jsonl, &mut json).unwrap(), 1);
+        let lines: Vec<Value> =
+            String::from_utf8(json).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["verdict"], "block");
     }
 
     #[test]

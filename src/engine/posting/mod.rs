@@ -33,6 +33,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use std::sync::LazyLock;
 
+pub mod content_kind;
+pub use content_kind::{content_kind, ContentKind};
+
 pub const LENGTH_OVER_LIMIT: &str = "length.over-limit";
 pub const LINKS_INSECURE: &str = "links.insecure";
 pub const LINKS_UNCITED_RESEARCH: &str = "links.uncited-research";
