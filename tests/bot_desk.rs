@@ -370,3 +370,40 @@ async fn queue_lists_the_waiting_drafts_oldest_first() {
     assert!(!denied.text().contains(&link(first)));
     d.bot.assert_output_free_of(PHI_SECRETS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_answers_managers_with_a_png_attachment() {
+    let d = Desk::start(false).await;
+    let manager = people::manager();
+    let (id, reply) = d.draft(&people::author(), CLEAN_DRAFT).await;
+    d.draft(&people::other_staff(), PHI_DRAFT).await;
+    d.click(&manager, reply, "approve", id).await;
+    d.audit.wait_for(id, RecordKind::Approved, 1, STEP).await;
+
+    let asked = d.fake.interaction_create(REVIEW_CHANNEL, &manager, "report", &[("since", "7d")]);
+    let answer = d.callback(asked).await;
+    assert_eq!(answer.callback_type(), Some(4));
+    assert!(answer.is_ephemeral(), "{}", answer.body);
+    assert_eq!(answer.files.len(), 1, "one attachment: {:?}", answer.files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    let (name, png) = &answer.files[0];
+    assert_eq!(name, "report.png");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG signature");
+    assert_eq!(&png[12..16], b"IHDR");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1400, 1000));
+    assert!(png.len() > 10_000, "a drawn chart, not an empty image: {} bytes", png.len());
+    let embed = &answer.body["data"]["embeds"][0];
+    assert_eq!(embed["image"]["url"], "attachment://report.png", "{embed}");
+    assert!(answer.text().contains("2 drafts"), "{}", answer.text());
+
+    // Managers only; a bad `since` is explained.
+    let denied = d.fake.interaction_create(REVIEW_CHANNEL, &people::author(), "report", &[]);
+    let denied = d.callback(denied).await;
+    assert!(denied.is_ephemeral() && denied.text().contains("manager") && denied.files.is_empty());
+    let bad = d.fake.interaction_create(REVIEW_CHANNEL, &manager, "report", &[("since", "last spring")]);
+    let bad = d.callback(bad).await;
+    assert!(bad.text().contains("7d") && bad.files.is_empty(), "{}", bad.body);
+    d.bot.assert_output_free_of(&[CLEAN_SECRET]);
+    d.bot.assert_output_free_of(PHI_SECRETS);
+}

@@ -2,7 +2,8 @@
 //! logged beyond ids), `/audit [user] [since]` (managers only: recent
 //! approvals), `/rules` (the active rules), `/reject reason: [draft:]`.
 //! `/queue [mine:]` (the drafts waiting for a decision: all of them for
-//! managers, your own with `mine:True`).
+//! managers, your own with `mine:True`), `/report [since]` (managers only:
+//! the review report's charts as a PNG attachment).
 //!
 //! Every answer is ephemeral (only the caller sees it). Errors go through
 //! [`BotError::shown`]. Registration happens on READY, per guild or
@@ -18,8 +19,8 @@ use crate::audit::{Filter, RecordKind};
 use crate::engine::{review, Draft};
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
 use serenity::all::{
-    Command, CommandDataOptionValue, CommandInteraction, CommandOptionType, CreateCommand, CreateCommandOption,
-    CreateEmbed, CreateInteractionResponse, CreateInteractionResponseMessage, GuildId, Http,
+    Command, CommandDataOptionValue, CommandInteraction, CommandOptionType, CreateAttachment, CreateCommand,
+    CreateCommandOption, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseMessage, GuildId, Http,
 };
 use tracing::{info, warn};
 
@@ -56,6 +57,13 @@ pub fn definitions() -> Vec<CreateCommand> {
                 "draft",
                 "The draft's message id or link (default: the one you reacted ❌ to here)",
             )),
+        CreateCommand::new("report").description("The review report's charts as a picture (managers only)").add_option(
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                "since",
+                "How far back: 7d, 24h or a date like 2026-11-01 (default 30d)",
+            ),
+        ),
         CreateCommand::new("queue")
             .description("Drafts waiting for a decision, oldest first (managers; mine:True for your own)")
             .add_option(CreateCommandOption::new(CommandOptionType::Boolean, "mine", "Only your own drafts")),
@@ -128,6 +136,12 @@ pub fn parse_message_ref(s: &str) -> Option<u64> {
 enum Answer {
     Text(String),
     Embed(Box<CreateEmbed>),
+    /// An embed showing a PNG attached as `name`.
+    Picture {
+        embed: Box<CreateEmbed>,
+        png: Vec<u8>,
+        name: &'static str,
+    },
 }
 
 pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
@@ -145,6 +159,7 @@ pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
         "audit" => audit(bot, &cmd).await,
         "reject" => reject(bot, http, &cmd).await,
         "queue" => queue(bot, &cmd).await,
+        "report" => report(bot, &cmd).await,
         _ => Err(BotError::user(render::UNKNOWN_COMMAND)),
     };
     let answer = answer.unwrap_or_else(|e| Answer::Text(e.shown()));
@@ -152,6 +167,9 @@ pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
     let msg = match answer {
         Answer::Text(t) => msg.content(super::render::truncate(&t, 2000)),
         Answer::Embed(e) => msg.embed(*e),
+        Answer::Picture { embed, png, name } => {
+            msg.embed(embed.image(format!("attachment://{name}"))).add_file(CreateAttachment::bytes(png, name))
+        }
     };
     if let Err(e) = cmd.create_response(http, CreateInteractionResponse::Message(msg)).await {
         warn!(command = %name, error = %e, "answering the command failed");
@@ -199,6 +217,47 @@ async fn audit(bot: &Bot, cmd: &CommandInteraction) -> Result<Answer, BotError> 
             .colour(0x455A64),
     )))
 }
+
+/// `/report [since]`: the review report of the period from `since` (default
+/// 30 days) to now, drawn as one PNG and attached to the (private) answer.
+/// The audit log is read from 30 days before `since`, so a decision in the
+/// period finds its submission. Counting and drawing run off the event loop.
+async fn report(bot: &Bot, cmd: &CommandInteraction) -> Result<Answer, BotError> {
+    if !bot.policy.is_manager(&caller(cmd)) {
+        return Err(BotError::user(render::REPORT_MANAGERS_ONLY));
+    }
+    let now = Utc::now();
+    let since = match opt_str(cmd, "since") {
+        None => now - ChronoDuration::days(30),
+        Some(s) => parse_since(s, now).ok_or_else(|| BotError::user(render::SINCE_FORMAT))?,
+    };
+    if since > now {
+        return Err(BotError::user(render::SINCE_FORMAT));
+    }
+    let lookback = ChronoDuration::days(REPORT_LOOKBACK_DAYS);
+    let from = since.checked_sub_signed(lookback).unwrap_or(since);
+    let records = bot
+        .audit
+        .query(&Filter { since: Some(from), ..Filter::default() })
+        .await
+        .map_err(|e| BotError::internal("audit query for /report", e))?;
+    let period = crate::report::Period { since, until: now };
+    let drawn = tokio::task::spawn_blocking(move || {
+        let report = crate::report::Report::new(&records, period, now);
+        report.png().map(|png| (png, report.drafts(), report.records_in_period()))
+    })
+    .await
+    .map_err(|e| BotError::internal("drawing /report", e))?;
+    let (png, drafts, records) = drawn.map_err(|e| BotError::internal("drawing /report", e))?;
+    let embed = CreateEmbed::new()
+        .title(format!("Review report since {}", since.format("%Y-%m-%d %H:%M UTC")))
+        .description(render::report_summary(drafts, records))
+        .colour(0x455A64);
+    Ok(Answer::Picture { embed: Box::new(embed), png, name: "report.png" })
+}
+
+/// Days before `/report`'s `since` read to pair decisions with submissions.
+pub const REPORT_LOOKBACK_DAYS: i64 = 30;
 
 /// How far back `/queue` looks for drafts still waiting.
 pub const QUEUE_DAYS: i64 = 30;
@@ -287,6 +346,6 @@ mod tests {
     fn definitions_are_valid_json() {
         let v = serde_json::to_value(definitions()).unwrap();
         let names: Vec<&str> = v.as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
-        assert_eq!(names, vec!["review", "audit", "rules", "reject", "queue"]);
+        assert_eq!(names, vec!["review", "audit", "rules", "reject", "report", "queue"]);
     }
 }

@@ -241,6 +241,7 @@ pub fn reason_question_closed(actor_id: u64, away: bool) -> String {
 pub const UNKNOWN_COMMAND: &str = "Unknown command.";
 pub const AUDIT_MANAGERS_ONLY: &str = "Only members with a manager role can read the audit log.";
 pub const REJECT_MANAGERS_ONLY: &str = "Only members with a manager role can reject drafts.";
+pub const REPORT_MANAGERS_ONLY: &str = "Only members with a manager role can see the review report.";
 pub const QUEUE_MANAGERS_ONLY: &str =
     "Only members with a manager role can see the whole queue; `/queue mine:True` lists your own drafts.";
 pub const SINCE_FORMAT: &str = "`since` should look like 7d, 24h or 2026-11-01.";
@@ -313,6 +314,14 @@ pub fn queue_text(waiting: &[crate::bot::queue::Waiting], now: chrono::DateTime<
         out.push_str(&line);
     }
     out.trim_end().to_string()
+}
+
+/// The line under `/report`'s picture.
+pub fn report_summary(drafts: usize, records: usize) -> String {
+    format!(
+        "{drafts} drafts submitted, {records} audit records in the period. For the tables behind the charts, \
+         run `safetweet audit report --since DATE --out report.html`."
+    )
 }
 
 /// "3d 4h", "5h 12m", "7m" (never negative).

@@ -98,6 +98,8 @@ pub struct RestRequest {
     pub authorized: bool,
     /// The id of the message this request created (`POST …/messages`).
     pub created: Option<u64>,
+    /// The files of a multipart body: (file name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl RestRequest {
@@ -1305,6 +1307,33 @@ fn body_json(headers: &HeaderMap, body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The file parts of a multipart body (`Content-Disposition: form-data;
+/// name="files[0]"; filename="…"`), byte for byte.
+fn multipart_files(headers: &HeaderMap, body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(boundary) = ctype.split("boundary=").nth(1) else { return Vec::new() };
+    let delimiter = format!("--{}", boundary.trim_matches('"')).into_bytes();
+    let mut files = Vec::new();
+    let mut rest = body;
+    while let Some(at) = find(rest, &delimiter) {
+        rest = &rest[at + delimiter.len()..];
+        let part = &rest[..find(rest, &delimiter).unwrap_or(rest.len())];
+        if let Some(end) = find(part, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&part[..end]);
+            let content = &part[end + 4..];
+            let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+            if let Some(name) = head.split("filename=\"").nth(1).and_then(|r| r.split('"').next()) {
+                files.push((name.to_string(), content.to_vec()));
+            }
+        }
+    }
+    files
+}
+
 fn error(status: StatusCode, code: u64, message: &str) -> Response {
     (status, Json(json!({"message": message, "code": code}))).into_response()
 }
@@ -1341,6 +1370,7 @@ async fn rest(
     };
     let path = percent_decode(path);
     let authorized = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|t| shared.token_ok(t));
+    let files = multipart_files(&headers, &body);
     let body = body_json(&headers, &body);
     let request = RestRequest {
         method: method.to_string(),
@@ -1350,6 +1380,7 @@ async fn rest(
         at: Instant::now(),
         authorized,
         created: None,
+        files,
     };
     let mut request = request;
     let query = request.query.clone();
