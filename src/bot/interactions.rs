@@ -193,7 +193,11 @@ async fn form_reply(
     // completed from the draft's hash now only if it starts with the
     // form's prefix; otherwise it matches nothing and the workflow refuses.
     let state = bot.state_of(form.draft).await.map_err(|e| BotError::internal("audit query", e))?;
-    let Some(state) = state else { return Err(BotError::user(render::FORM_UNKNOWN)) };
+    // The form was opened from the draft's reply, so it comes back in the
+    // draft's channel; a form naming a draft elsewhere is not one we opened.
+    let Some(state) = state.filter(|s| s.place.channel_id == submitted.channel_id.get()) else {
+        return Err(BotError::user(render::FORM_UNKNOWN));
+    };
     let asked = Asked {
         content_sha256: form.asked_sha256(&state.content_sha256),
         revision: form.revision,
