@@ -154,7 +154,7 @@ pub(crate) async fn handle(bot: &Bot, http: &Http, cmd: CommandInteraction) {
             Ok(Answer::Embed(Box::new(embed(&bot.view(&r)))))
         }
         "rules" => Ok(Answer::Embed(Box::new(
-            CreateEmbed::new().title("Active review rules").description(rules_text(&bot.rules, 4000)).colour(0x455A64),
+            CreateEmbed::new().title(render::RULES_TITLE).description(rules_text(&bot.rules, 4000)).colour(0x455A64),
         ))),
         "audit" => audit(bot, &cmd).await,
         "reject" => reject(bot, http, &cmd).await,
@@ -211,10 +211,7 @@ async fn audit(bot: &Bot, cmd: &CommandInteraction) -> Result<Answer, BotError> 
     found.dedup_by_key(|r| r.seq);
     found.truncate(50);
     Ok(Answer::Embed(Box::new(
-        CreateEmbed::new()
-            .title(format!("Approvals since {}", since.format("%Y-%m-%d %H:%M UTC")))
-            .description(audit_text(&found, 4000))
-            .colour(0x455A64),
+        CreateEmbed::new().title(render::audit_title(since)).description(audit_text(&found, 4000)).colour(0x455A64),
     )))
 }
 
@@ -250,7 +247,7 @@ async fn report(bot: &Bot, cmd: &CommandInteraction) -> Result<Answer, BotError>
     .map_err(|e| BotError::internal("drawing /report", e))?;
     let (png, drafts, records) = drawn.map_err(|e| BotError::internal("drawing /report", e))?;
     let embed = CreateEmbed::new()
-        .title(format!("Review report since {}", since.format("%Y-%m-%d %H:%M UTC")))
+        .title(render::report_title(since))
         .description(render::report_summary(drafts, records))
         .colour(0x455A64);
     Ok(Answer::Picture { embed: Box::new(embed), png, name: "report.png" })
@@ -279,10 +276,9 @@ async fn queue(bot: &Bot, cmd: &CommandInteraction) -> Result<Answer, BotError> 
         .map_err(|e| BotError::internal("audit query for /queue", e))?;
     let guild = cmd.guild_id.map(|g| g.get());
     let waiting = super::queue::waiting(&records, guild, mine.then_some(actor.id));
-    let title = if mine { "Your drafts waiting for a decision" } else { "Drafts waiting for a decision" };
     Ok(Answer::Embed(Box::new(
         CreateEmbed::new()
-            .title(format!("{title} ({})", waiting.len()))
+            .title(render::queue_title(mine, waiting.len()))
             .description(queue_text(&waiting, now, 4000))
             .colour(0x455A64),
     )))

@@ -249,6 +249,22 @@ pub const DRAFT_REF_FORMAT: &str = "`draft` should be a message id or a message 
 pub const REJECTED_WITH_REASON: &str = "Rejected; the reason is in the audit log.";
 pub const NO_SUCH_DRAFT: &str = "No reviewed draft with that id, or a reason is missing.";
 
+pub const RULES_TITLE: &str = "Active review rules";
+
+pub fn audit_title(since: chrono::DateTime<chrono::Utc>) -> String {
+    format!("Approvals since {}", since.format("%Y-%m-%d %H:%M UTC"))
+}
+
+pub fn report_title(since: chrono::DateTime<chrono::Utc>) -> String {
+    format!("Review report since {}", since.format("%Y-%m-%d %H:%M UTC"))
+}
+
+/// `/queue`'s title, with how many drafts wait.
+pub fn queue_title(mine: bool, n: usize) -> String {
+    let whose = if mine { "Your drafts" } else { "Drafts" };
+    format!("{whose} waiting for a decision ({n})")
+}
+
 /// `/reject` without a draft and without a ❌ first.
 pub fn reject_needs_draft(reject_emoji: &str) -> String {
     format!("React {reject_emoji} on a draft first, or pass `draft:` with its message id or link.")
