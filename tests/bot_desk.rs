@@ -308,8 +308,10 @@ async fn a_form_submitted_after_an_edit_is_refused_and_says_why() {
 
     // A form id forged to name another draft (with this draft's hash) decides nothing there.
     let (other, other_reply) = d.draft(&author, PHI_DRAFT).await;
-    let fresh = d.click(&manager, reply, "override", id).await;
+    // (Approve on a blocked draft, with overrides allowed, opens the same override form.)
+    let fresh = d.click(&manager, reply, "approve", id).await;
     let (fresh_id, input) = form_ids(&fresh);
+    assert!(fresh_id.starts_with(&format!("st:form:o:{id}:")), "{fresh_id}");
     let forged = fresh_id.replacen(&format!(":{id}:"), &format!(":{other}:"), 1);
     let interaction = d.fake.submit_modal(REVIEW_CHANNEL, &manager, other_reply, &forged, &input, "ok");
     let answer = d.callback(interaction).await;
