@@ -95,8 +95,15 @@ async fn click_reply(
     }
     // The clicked message must be the bot's own review reply for the draft
     // the button names: a crafted custom id cannot reach another draft.
-    let reply = bot.db.reply_for(draft).await.map_err(|e| BotError::internal("reply lookup", e))?;
-    if reply != Some(click.message.id.get()) {
+    let clicked = Some(click.message.id.get());
+    let mut reply = bot.db.reply_for(draft).await.map_err(|e| BotError::internal("reply lookup", e))?;
+    if reply != clicked {
+        // The reply's id is kept right after Discord created it, under the
+        // draft's lock: a click that quick waits for that, then looks again.
+        drop(bot.locks.lock(draft).await);
+        reply = bot.db.reply_for(draft).await.map_err(|e| BotError::internal("reply lookup", e))?;
+    }
+    if reply != clicked {
         return Err(not_ours());
     }
     let actor = actor(&click.user, click.member.as_ref());
