@@ -14,6 +14,12 @@
 //! Tesseract; a new attachment id each time, so nothing is cached). Without
 //! Tesseract that case says so and measures the rest.
 //!
+//! Also (issue 10): a manager's click on Approve under a review reply, from
+//! the INTERACTION_CREATE handed to the gateway to the interaction's answer
+//! (the callback POST) arriving at the fake; Discord wants it within 3 s.
+//! The approval reads the draft back from Discord (the fake) and appends
+//! its record before answering.
+//!
 //! Measured 2026-11-26 on the 2-core box (release, SQLite, load ~1.5):
 //! one at a time p50 0.93 ms, p90 1.52 ms, p99 6.66 ms (n = 500);
 //! a burst of 1,000 sustained 1,043 drafts/s (p99 891 ms including queueing).
@@ -78,11 +84,12 @@ fn main() {
     let drafts = arg("--drafts", if full { 1000 } else { 40 });
     let sequential = arg("--sequential", if full { 500 } else { 20 });
     let images = arg("--images", if full { 20 } else { 2 });
+    let clicks = arg("--clicks", if full { 200 } else { 5 });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    rt.block_on(run(sequential, drafts, images));
+    rt.block_on(run(sequential, drafts, images, clicks));
 }
 
-async fn run(sequential: usize, burst: usize, images: usize) {
+async fn run(sequential: usize, burst: usize, images: usize, clicks: usize) {
     let mut config = FakeConfig::new(TOKEN);
     config.validate_dispatches = false;
     let fake = FakeDiscord::start(config).await;
@@ -138,10 +145,23 @@ async fn run(sequential: usize, burst: usize, images: usize) {
         image_latencies.push(reply.at.saturating_duration_since(sent));
     }
 
+    // A manager's click on Approve, one at a time, each on a fresh clean draft.
+    let manager = people::manager();
+    let mut click_latencies = Vec::with_capacity(clicks);
+    for i in 0..clicks {
+        let id = fake.message_create(CHANNEL, &author, &format!("{} ({i})", draft(7)));
+        let reply = fake.wait_reply(id, within).await.created.expect("reply id");
+        let sent = Instant::now();
+        let interaction = fake.click(CHANNEL, &manager, reply, &format!("st:approve:{id}"));
+        let answer = fake.wait_request(within, "the click's answer", |r| r.is_interaction_callback(interaction)).await;
+        click_latencies.push(answer.at.saturating_duration_since(sent));
+    }
+
     println!("safetweet bot through the loopback fake Discord (MESSAGE_CREATE sent → reply POST received)");
     summary("one at a time", latencies);
     summary("one 1000x1000 image attached", image_latencies);
     summary(&format!("burst of {burst} (incl. queueing)"), burst_latencies);
+    summary("Approve click → interaction answer", click_latencies);
     println!(
         "{:<34} {burst} drafts in {:.2} s = {:.0} drafts/s",
         "sustained",

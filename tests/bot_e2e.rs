@@ -7,7 +7,7 @@
 
 mod support;
 
-use safetweet::audit::{AuditRecord, RecordKind};
+use safetweet::audit::{AuditRecord, Filter, RecordKind};
 use std::time::Duration;
 use support::fake_discord::{self, FakeConfig, FakeDiscord, GatewayDrop, Person, RestRequest};
 use support::{people, BotEnv, BotProcess, APPROVE, MANAGER_ROLE, REVIEW_CHANNEL, TOKEN};
@@ -1212,7 +1212,11 @@ async fn a_link_preview_is_not_an_edit() {
     w.fake.message_unfurl(id, "https://example.org/allergies");
     w.barrier().await;
     assert_eq!(kinds(&w.audit.for_message(id).await), vec!["submitted", "approved"]);
-    assert!(!w.fake.requests().iter().any(|r| r.method == "PATCH"), "the reply was not re-rendered");
+    // (The approval itself edits the reply's status line and buttons, not its review.)
+    assert!(
+        !w.fake.requests().iter().any(|r| r.method == "PATCH" && r.body.get("embeds").is_some()),
+        "the reply was not re-rendered"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1627,4 +1631,47 @@ async fn without_tesseract_the_reply_says_the_image_was_not_checked() {
         w.fake.message_create_with(REVIEW_CHANNEL, &people::author(), NEUTRAL_CAPTION, &[("gone.png", "image/png")]);
     let shown = w.fake.wait_reply(id, STEP).await.text();
     assert!(shown.contains("could not be fetched (HTTP 404)"), "{shown}");
+}
+
+// ---- audit checkpoints (issue 9, item 17): anchors posted outside the database --------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_posts_audit_checkpoints_to_the_audit_channel() {
+    const AUDIT_CHANNEL: u64 = 3999;
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    let env = BotEnv::with_bot_toml(&format!(
+        "{}audit_channel = {AUDIT_CHANNEL}\ncheckpoint_every_records = 2\n",
+        support::DEFAULT_BOT_TOML
+    ));
+    let mut bot = env.spawn(&fake);
+    wait_connected(&fake, &mut bot, 1).await;
+    let audit = env.audit().await;
+    let checkpoints = |fake: &FakeDiscord| {
+        fake.requests().into_iter().filter(|r| r.message_post_channel() == Some(AUDIT_CHANNEL)).collect::<Vec<_>>()
+    };
+
+    let first = fake.message_create(REVIEW_CHANNEL, &people::author(), CLEAN_DRAFT);
+    fake.wait_reply(first, STEP).await;
+    audit.wait_for(first, RecordKind::Submitted, 1, STEP).await;
+    assert!(checkpoints(&fake).is_empty(), "one record: no checkpoint yet");
+
+    let second = fake.message_create(
+        REVIEW_CHANNEL,
+        &people::author(),
+        "Flu shots on Saturday from 9 to 1, no appointment needed.",
+    );
+    audit.wait_for(second, RecordKind::Submitted, 1, STEP).await;
+    let post = fake
+        .wait_until(STEP, "the audit checkpoint", |v| {
+            v.requests().iter().find(|r| r.message_post_channel() == Some(AUDIT_CHANNEL)).cloned()
+        })
+        .await;
+    let all = audit.records(Filter::default()).await;
+    let head = all.last().expect("records");
+    assert_eq!(head.seq, 2);
+    let text = post.body["content"].as_str().expect("content");
+    assert!(text.contains(&format!("--anchor {}:{}", head.seq, head.hash)), "{text}");
+    assert!(!text.contains("Flu shots"), "a checkpoint carries no draft text: {text}");
+    assert_eq!(checkpoints(&fake).len(), 1);
+    bot.assert_output_free_of(&["Flu shots"]);
 }

@@ -11,7 +11,7 @@ mod support;
 
 use safetweet::audit::{AuditStore, Filter, RecordKind, Verification};
 use safetweet::bot::config::{BotConfig, Token};
-use safetweet::bot::{self, BotError, Settings, Stores};
+use safetweet::bot::{self, ServeError, Settings, Stores};
 use safetweet::engine::RuleSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +35,7 @@ struct Running {
     _dir: tempfile::TempDir,
     audit: Arc<dyn AuditStore>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    bot: tokio::task::JoinHandle<Result<(), BotError>>,
+    bot: tokio::task::JoinHandle<Result<(), ServeError>>,
 }
 
 /// A fresh temp dir and the stores of its SQLite audit file.
@@ -62,7 +62,7 @@ async fn start(fake: &FakeDiscord) -> Running {
 impl Running {
     /// Sends the shutdown signal and returns what `serve` returned (bounded).
     /// The temp dir lives on with `self`, so the audit file can still be read.
-    async fn stop(&mut self) -> Result<(), BotError> {
+    async fn stop(&mut self) -> Result<(), ServeError> {
         self.stop.take().expect("stopped once").send(()).expect("bot still running");
         tokio::time::timeout(Duration::from_secs(45), &mut self.bot).await.expect("serve returned").expect("join")
     }
@@ -122,7 +122,7 @@ async fn a_rejected_token_is_an_error_before_the_gateway() {
     .await
     .expect("serve gave up by itself");
     match result {
-        Err(e @ BotError::TokenRejected(_)) => {
+        Err(e @ ServeError::TokenRejected(_)) => {
             assert_eq!(e.exit_code(), 2);
             assert!(!e.to_string().contains("not-it"), "{e}");
         }

@@ -31,7 +31,8 @@
 //! Logs carry counts and ids only. This module may not touch the engine or
 //! the audit records beyond what `on_message` does.
 
-use super::handler::{retrying, Bot, Origin};
+use super::effects::retrying;
+use super::state::{Bot, Origin};
 use super::workflow::content_sha256;
 use crate::audit::{Filter, RecordKind};
 use serenity::all::{Channel, ChannelId, GuildId, Http, Message, MessageId, MessagePagination};

@@ -52,7 +52,20 @@ pub struct BotConfig {
     pub catch_up_pages: u16,
     /// The `[attachments]` table.
     pub attachments: AttachmentConfig,
+    /// Where the bot posts audit checkpoints (the newest record's `seq` and
+    /// hash, an anchor for `audit verify --anchor`): outside the database,
+    /// so a log cut or rewritten after a checkpoint is visible. `None`: off.
+    pub audit_channel: Option<u64>,
+    /// A checkpoint after this many records since the last one…
+    pub checkpoint_every_records: u32,
+    /// …or at the first record this many hours after it.
+    pub checkpoint_every_hours: u32,
 }
+
+/// Default of `checkpoint_every_records`.
+pub const DEFAULT_CHECKPOINT_RECORDS: u32 = 100;
+/// Default of `checkpoint_every_hours`.
+pub const DEFAULT_CHECKPOINT_HOURS: u32 = 24;
 
 /// How the bot reads attachments (`[attachments]` in `bot.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +190,9 @@ struct RawDiscord {
     commands: Option<Spanned<String>>,
     catch_up_messages: Option<Spanned<i64>>,
     catch_up_pages: Option<Spanned<i64>>,
+    audit_channel: Option<Spanned<RawId>>,
+    checkpoint_every_records: Option<Spanned<i64>>,
+    checkpoint_every_hours: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,6 +345,53 @@ impl BotConfig {
             DEFAULT_CATCH_UP_PAGES.into(),
             MAX_CATCH_UP_PAGES.into(),
         )?;
+        let audit_channel = match d.audit_channel {
+            None => None,
+            Some(id) => {
+                let at = id.span();
+                let parsed = match id.into_inner() {
+                    RawId::Int(n) if n > 0 => Some(n as u64),
+                    RawId::Int(_) => None,
+                    RawId::Str(s) => s.trim().parse::<u64>().ok().filter(|&n| n > 0),
+                };
+                match parsed {
+                    Some(n) if review_channels.contains(&n) => {
+                        return Err(err(
+                            "discord.audit_channel",
+                            Some(at),
+                            "must not be a review channel (checkpoints are not drafts)".into(),
+                        ))
+                    }
+                    Some(n) => Some(n),
+                    None => {
+                        return Err(err(
+                            "discord.audit_channel",
+                            Some(at),
+                            "not a Discord channel id (a positive integer, e.g. 1234567890123456789)".into(),
+                        ))
+                    }
+                }
+            }
+        };
+        let every = |key: &str, v: &Option<Spanned<i64>>, default: u32, max: i64| -> Result<u32, ConfigError> {
+            let n = bounded(key, v.clone(), default.into(), max)?;
+            if n < 1 {
+                return Err(err(
+                    key,
+                    v.as_ref().map(|s| s.span()),
+                    format!("{n} is out of range: expected 1 to {max}"),
+                ));
+            }
+            Ok(u32::try_from(n).unwrap_or(default))
+        };
+        let checkpoint_every_records = every(
+            "discord.checkpoint_every_records",
+            &d.checkpoint_every_records,
+            DEFAULT_CHECKPOINT_RECORDS,
+            100_000,
+        )?;
+        let checkpoint_every_hours =
+            every("discord.checkpoint_every_hours", &d.checkpoint_every_hours, DEFAULT_CHECKPOINT_HOURS, 24 * 90)?;
         let attachments = match raw.attachments {
             None => AttachmentConfig::default(),
             Some(a) => {
@@ -355,6 +418,9 @@ impl BotConfig {
         };
         Ok(BotConfig {
             attachments,
+            audit_channel,
+            checkpoint_every_records,
+            checkpoint_every_hours,
             review_channels,
             manager_roles,
             approve_emoji,
@@ -555,6 +621,30 @@ allow_overrides = true
         assert_eq!(c.approve_emoji.to_string(), "✅");
         assert_eq!(c.reject_emoji.to_string(), "❌");
         assert_eq!((c.catch_up_messages, c.catch_up_pages), (DEFAULT_CATCH_UP_MESSAGES, DEFAULT_CATCH_UP_PAGES));
+    }
+
+    #[test]
+    fn audit_checkpoints_are_off_by_default_and_checked() {
+        let base = "[discord]\nreview_channels = [1]\nmanager_roles = [2]\n";
+        let c = BotConfig::from_toml(base, "b").unwrap();
+        assert_eq!(c.audit_channel, None);
+        assert_eq!((c.checkpoint_every_records, c.checkpoint_every_hours), (100, 24));
+        let c = BotConfig::from_toml(
+            &format!("{base}audit_channel = \"77\"\ncheckpoint_every_records = 5\ncheckpoint_every_hours = 1\n"),
+            "b",
+        )
+        .unwrap();
+        assert_eq!((c.audit_channel, c.checkpoint_every_records, c.checkpoint_every_hours), (Some(77), 5, 1));
+        for (extra, key) in [
+            ("audit_channel = 1", "discord.audit_channel"),
+            ("audit_channel = -3", "discord.audit_channel"),
+            ("checkpoint_every_records = 0", "discord.checkpoint_every_records"),
+            ("checkpoint_every_hours = 100000", "discord.checkpoint_every_hours"),
+        ] {
+            let e = BotConfig::from_toml(&format!("{base}{extra}\n"), "b").unwrap_err();
+            assert_eq!(e.key.as_deref(), Some(key), "{extra}: {e}");
+            assert_eq!(e.line, Some(4), "{extra}: {e}");
+        }
     }
 
     #[test]

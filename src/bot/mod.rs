@@ -1,15 +1,34 @@
 //! The Discord adapter: turns gateway events into drafts, runs the engine,
 //! renders the review, runs the approval workflow and writes the audit log.
 //!
+//! # Layout
+//!
+//! Pure (no Discord, no I/O):
 //! - [`config`]: `bot.toml` and the environment (pure parsing, clear errors).
 //! - [`workflow`]: the approval state machine (state from audit records +
-//!   event → records + effects). Pure; no Discord, no I/O.
-//! - [`render`]: reviews, `/rules` and `/audit` as plain text views.
+//!   event → records + effects), and the lines it answers with.
+//! - [`render`]: reviews, `/rules`, `/audit`, `/queue` as plain text views,
+//!   and every other sentence the bot says.
+//! - [`queue`]: the drafts waiting for a decision, from the audit log.
+//! - `components`: the review reply's buttons and the reason form, and
+//!   their custom ids (parsed strictly; checked server-side).
+//!
+//! Talking to Discord and the stores:
+//! - `state`: the bot's shared state (like ferrisbot's `Data`): settings,
+//!   stores, per-draft locks, the shutdown gate. Depends on no event path.
+//! - `effects`: carrying out an outcome (records first, then the reply,
+//!   reactions, lines, questions), retries, the embed.
+//! - `error`: `BotError { User, Internal }`, the one place that decides
+//!   what a person sees of an error.
+//! - `drafts`: the event paths of a draft (message, edit, reaction, written
+//!   reason) and the decision shared by reactions and buttons.
+//! - `interactions`: buttons and reason forms; `commands`: the slash
+//!   commands; `catch_up`: on READY, reviews the drafts posted while no
+//!   gateway session was open. They depend on state, effects and drafts.
+//! - `handler`: the serenity event handler; it only dispatches, and nothing
+//!   depends on it.
 //! - [`database`]: the bot's bookkeeping tables (reply ids, pending reasons),
 //!   beside the audit log in the same database.
-//! - `handler`: the serenity event handler, the only place that talks to
-//!   Discord; `commands`: the slash commands; `catch_up`: on READY, reviews
-//!   the drafts posted while no gateway session was open.
 //!
 //! [`serve`] takes its settings, stores, rules and shutdown signal as
 //! arguments, so it runs the same from `safetweet serve` and in-process
@@ -20,10 +39,17 @@
 
 mod catch_up;
 mod commands;
+mod components;
 pub mod config;
 pub mod database;
+mod drafts;
+mod effects;
+mod error;
 mod handler;
+mod interactions;
+pub mod queue;
 pub mod render;
+mod state;
 pub mod workflow;
 
 use crate::audit::{AuditError, AuditStore};
@@ -69,22 +95,22 @@ pub struct Stores {
 
 impl Stores {
     /// Opens both stores from one `DATABASE_URL`.
-    pub async fn open(database_url: &str) -> Result<Stores, BotError> {
+    pub async fn open(database_url: &str) -> Result<Stores, ServeError> {
         Stores::open_with_key(database_url, None).await
     }
 
     /// Like [`Stores::open`]; with `SAFETWEET_AUDIT_KEY`, every audit
     /// record carries its MAC.
-    pub async fn open_with_key(database_url: &str, key: Option<crate::audit::AuditKey>) -> Result<Stores, BotError> {
-        let audit = crate::audit::open_with_key(database_url, key).await.map_err(BotError::Audit)?;
-        let bot = BotDb::open(database_url).await.map_err(BotError::Database)?;
+    pub async fn open_with_key(database_url: &str, key: Option<crate::audit::AuditKey>) -> Result<Stores, ServeError> {
+        let audit = crate::audit::open_with_key(database_url, key).await.map_err(ServeError::Audit)?;
+        let bot = BotDb::open(database_url).await.map_err(ServeError::Database)?;
         Ok(Stores { audit, bot })
     }
 }
 
 /// Why the bot stopped (or never started).
 #[derive(Debug, thiserror::Error)]
-pub enum BotError {
+pub enum ServeError {
     #[error("Discord rejected DISCORD_TOKEN ({0}); check the bot token in the developer portal")]
     TokenRejected(String),
     #[error(
@@ -107,12 +133,12 @@ pub enum BotError {
     Database(sqlx::Error),
 }
 
-impl BotError {
+impl ServeError {
     /// Exit code for the CLI: 2 for configuration problems (a rejected token
     /// or intents, a plain-text gateway elsewhere), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            BotError::TokenRejected(_) | BotError::IntentsRejected | BotError::InsecureGateway(_) => 2,
+            ServeError::TokenRejected(_) | ServeError::IntentsRejected | ServeError::InsecureGateway(_) => 2,
             _ => 1,
         }
     }
@@ -168,7 +194,7 @@ pub async fn serve(
     stores: Stores,
     rules: Arc<RuleSet>,
     shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), BotError> {
+) -> Result<(), ServeError> {
     let base = settings.api_url.clone().unwrap_or_else(|| "https://discord.com".to_string());
     let http = make_http(&settings);
 
@@ -176,20 +202,20 @@ pub async fn serve(
     let me = match http.get_current_user().await {
         Ok(me) => me,
         Err(e) if http_status(&e) == Some(401) => {
-            return Err(BotError::TokenRejected("HTTP 401 on GET /api/v10/users/@me".into()))
+            return Err(ServeError::TokenRejected("HTTP 401 on GET /api/v10/users/@me".into()))
         }
-        Err(e) => return Err(BotError::Unreachable { url: base, message: e.to_string() }),
+        Err(e) => return Err(ServeError::Unreachable { url: base, message: e.to_string() }),
     };
     // Serenity falls back to the real gateway when discovery fails; behind a
     // proxy (or a test fake) that would be wrong, so fail here instead.
     if settings.api_url.is_some() {
         match http.get_gateway().await {
             Err(e) => {
-                return Err(BotError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() })
+                return Err(ServeError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() })
             }
             // IDENTIFY carries the token: never over plain text to another host.
             Ok(gateway) if !config::is_safe_gateway(&gateway.url) => {
-                return Err(BotError::InsecureGateway(crate::audit::redact_url(&gateway.url)))
+                return Err(ServeError::InsecureGateway(crate::audit::redact_url(&gateway.url)))
             }
             Ok(_) => {}
         }
@@ -202,11 +228,11 @@ pub async fn serve(
         &rules,
     );
 
-    let bot = Arc::new(handler::Bot::new(&settings, stores, rules, reader, me.id.get(), me.name.clone()));
+    let bot = Arc::new(state::Bot::new(&settings, stores, rules, reader, me.id.get(), me.name.clone()));
     let mut client = serenity::client::ClientBuilder::new_with_http(make_http(&settings), intents())
         .event_handler_arc(Arc::new(handler::Handler::new(bot.clone())))
         .await
-        .map_err(|e| BotError::Gateway(e.to_string()))?;
+        .map_err(|e| ServeError::Gateway(e.to_string()))?;
     bot.set_http(client.http.clone());
     let shard_manager = client.shard_manager.clone();
 
@@ -220,13 +246,13 @@ pub async fn serve(
         Some(Ok(())) => Ok(()),
         Some(Err(e)) => Err(match e {
             serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {
-                BotError::TokenRejected("gateway closed with 4004 Authentication failed".into())
+                ServeError::TokenRejected("gateway closed with 4004 Authentication failed".into())
             }
             serenity::Error::Gateway(
                 serenity::gateway::GatewayError::DisallowedGatewayIntents
                 | serenity::gateway::GatewayError::InvalidGatewayIntents,
-            ) => BotError::IntentsRejected,
-            other => BotError::Gateway(other.to_string()),
+            ) => ServeError::IntentsRejected,
+            other => ServeError::Gateway(other.to_string()),
         }),
         None => {
             tracing::info!("shutting down: finishing reviews and audit writes in flight");

@@ -195,6 +195,173 @@ pub fn audit_text(records: &[AuditRecord], max: usize) -> String {
     out
 }
 
+// ----- the bot's lines ----------------------------------------------------
+//
+// Every sentence the bot says outside a review lives here or in
+// `workflow` (the workflow's own answers); the effects, event paths,
+// commands and interactions only choose among them.
+
+/// What a person sees of an internal error (the log gets the detail).
+pub const INTERNAL_ERROR: &str = "An internal error occurred; nothing was recorded. Please try again shortly.";
+/// Said in the channel when an audit record could not be appended.
+/// The audit checkpoint posted to `audit_channel`: the newest record's
+/// number and hash, to note down outside the database.
+pub fn checkpoint_text(seq: i64, hash: &str) -> String {
+    format!(
+        "🔒 Audit checkpoint: record {seq} has hash `{hash}`. A later `safetweet audit verify --anchor {seq}:{hash}` \
+         shows whether the log was cut or rewritten after it."
+    )
+}
+
+pub const AUDIT_WRITE_FAILED: &str =
+    "⚠️ The audit log could not be written, so nothing was recorded. Please try again shortly.";
+/// Said in reply to a draft that could not be reviewed.
+pub const AUDIT_UNAVAILABLE: &str =
+    "⚠️ The audit log is unavailable, so this draft was not reviewed. Please post it again shortly.";
+
+/// The question for a written reason (the reaction path's flow).
+pub fn ask_reason(actor_id: u64, purpose: crate::bot::workflow::Purpose) -> String {
+    match purpose {
+        crate::bot::workflow::Purpose::Reject => format!(
+            "<@{actor_id}> why is this draft rejected? Reply to this message with the reason, or use `/reject reason:`."
+        ),
+        crate::bot::workflow::Purpose::Override => format!(
+            "<@{actor_id}> this draft is blocked. To approve it anyway, reply to this message with the reason for the override."
+        ),
+    }
+}
+
+/// An answer whose writer's roles could not be read.
+pub fn reason_roles_unknown(actor_id: u64, away: bool) -> String {
+    let away = if away { ", given while the bot was away," } else { "" };
+    format!("<@{actor_id}> your reason{away} was not recorded: your roles could not be checked. Please answer again.")
+}
+
+/// An answer to a question that is no longer open.
+pub fn reason_question_closed(actor_id: u64, away: bool) -> String {
+    let away = if away { ", given while the bot was away," } else { "" };
+    format!(
+        "<@{actor_id}> your reason{away} was not recorded: that question is no longer open (it was answered, \
+         or replaced by a newer question). React again on the draft if it still needs you."
+    )
+}
+
+// Slash commands.
+pub const UNKNOWN_COMMAND: &str = "Unknown command.";
+pub const AUDIT_MANAGERS_ONLY: &str = "Only members with a manager role can read the audit log.";
+pub const REJECT_MANAGERS_ONLY: &str = "Only members with a manager role can reject drafts.";
+pub const REPORT_MANAGERS_ONLY: &str = "Only members with a manager role can see the review report.";
+pub const QUEUE_MANAGERS_ONLY: &str =
+    "Only members with a manager role can see the whole queue; `/queue mine:True` lists your own drafts.";
+pub const SINCE_FORMAT: &str = "`since` should look like 7d, 24h or 2026-11-01.";
+pub const DRAFT_REF_FORMAT: &str = "`draft` should be a message id or a message link.";
+pub const REJECTED_WITH_REASON: &str = "Rejected; the reason is in the audit log.";
+pub const NO_SUCH_DRAFT: &str = "No reviewed draft with that id, or a reason is missing.";
+
+pub const RULES_TITLE: &str = "Active review rules";
+
+pub fn audit_title(since: chrono::DateTime<chrono::Utc>) -> String {
+    format!("Approvals since {}", since.format("%Y-%m-%d %H:%M UTC"))
+}
+
+pub fn report_title(since: chrono::DateTime<chrono::Utc>) -> String {
+    format!("Review report since {}", since.format("%Y-%m-%d %H:%M UTC"))
+}
+
+/// `/queue`'s title, with how many drafts wait.
+pub fn queue_title(mine: bool, n: usize) -> String {
+    let whose = if mine { "Your drafts" } else { "Drafts" };
+    format!("{whose} waiting for a decision ({n})")
+}
+
+/// `/reject` without a draft and without a ❌ first.
+pub fn reject_needs_draft(reject_emoji: &str) -> String {
+    format!("React {reject_emoji} on a draft first, or pass `draft:` with its message id or link.")
+}
+
+// Buttons and forms on the review reply.
+pub const BUTTON_APPROVE: &str = "Approve";
+pub const BUTTON_REJECT: &str = "Reject";
+pub const BUTTON_OVERRIDE: &str = "Override";
+pub const FORM_REJECT_TITLE: &str = "Reject this draft";
+pub const FORM_OVERRIDE_TITLE: &str = "Approve a blocked draft (override)";
+pub const FORM_REJECT_LABEL: &str = "Why is it rejected?";
+pub const FORM_OVERRIDE_LABEL: &str = "Why is the override justified?";
+pub const FORM_REASON_PLACEHOLDER: &str = "Kept in the audit log. No patient details, please.";
+/// The longest reason a form (or `/reject`) takes, in characters.
+pub const REASON_MAX: usize = 1000;
+/// A button that is not (or no longer) on a review reply of this bot.
+pub const NOT_A_REVIEW: &str = "That button does not belong to a draft under review here.";
+/// A click on a draft whose decision is already made.
+pub const NOTHING_TO_DECIDE: &str =
+    "Nothing was recorded: this draft is already decided. If it is edited, the new version can be decided again.";
+/// A click by someone who may not decide.
+pub const DECIDE_MANAGERS_ONLY: &str = "Only members with a manager role can decide on drafts.";
+/// Override on a draft that is not blocked.
+pub const OVERRIDE_NOT_BLOCKED: &str = "This draft is not blocked: use Approve. Nothing was recorded.";
+pub const REASON_EMPTY: &str = "A written reason is needed: the form was empty (spaces only). Nothing was recorded.";
+pub const FORM_UNKNOWN: &str =
+    "This form does not match a question the bot asked you; click the button on the review again.";
+/// The private answer to a form whose reason was recorded.
+pub const REASON_RECORDED: &str = "Recorded; the reason is in the audit log.";
+
+/// A reason over [`REASON_MAX`] characters.
+pub fn reason_too_long(chars: usize) -> String {
+    format!("The reason is {chars} characters long; at most {REASON_MAX} are kept. Nothing was recorded.")
+}
+
+/// `/queue`: one line per waiting draft, oldest first, within `max` characters.
+pub fn queue_text(waiting: &[crate::bot::queue::Waiting], now: chrono::DateTime<chrono::Utc>, max: usize) -> String {
+    if waiting.is_empty() {
+        return "Nothing is waiting for a decision.".to_string();
+    }
+    let mut out = String::new();
+    for (k, w) in waiting.iter().enumerate() {
+        let verdict = match w.verdict {
+            Verdict::Ok => "✅ ready",
+            Verdict::Revise => "⚠️ second look",
+            Verdict::Block => "⛔ blocked (needs an edit or an override)",
+        };
+        let link = match w.place.guild_id {
+            Some(g) => format!("https://discord.com/channels/{g}/{}/{}", w.place.channel_id, w.place.message_id),
+            None => format!("https://discord.com/channels/@me/{}/{}", w.place.channel_id, w.place.message_id),
+        };
+        let line = format!(
+            "{}. {verdict} · <@{}> · waiting {} · [jump]({link})\n",
+            k + 1,
+            w.author_id,
+            age(now - w.submitted_at)
+        );
+        if out.chars().count() + line.chars().count() > max.saturating_sub(40) {
+            out.push_str(&format!("… and {} more.", waiting.len() - k));
+            break;
+        }
+        out.push_str(&line);
+    }
+    out.trim_end().to_string()
+}
+
+/// The line under `/report`'s picture.
+pub fn report_summary(drafts: usize, records: usize) -> String {
+    format!(
+        "{drafts} drafts submitted, {records} audit records in the period. For the tables behind the charts, \
+         run `safetweet audit report --since DATE --out report.html`."
+    )
+}
+
+/// "3d 4h", "5h 12m", "7m" (never negative).
+pub fn age(d: chrono::TimeDelta) -> String {
+    let m = d.num_minutes().max(0);
+    let (days, hours, mins) = (m / 1440, (m / 60) % 24, m % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {mins}m")
+    } else {
+        format!("{mins}m")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,5 +533,32 @@ mod tests {
         assert!(t.contains("https://discord.com/channels/1/3000/777"));
         assert!(!t.contains("secret draft text"));
         assert_eq!(audit_text(&[], 100), "No approvals match.");
+    }
+
+    #[test]
+    fn queue_lines_show_verdict_author_age_and_a_jump_link_within_the_limit() {
+        use crate::bot::queue::Waiting;
+        use crate::bot::workflow::Place;
+        use chrono::{TimeDelta, TimeZone, Utc};
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).single().unwrap();
+        let waiting = |k: u64, verdict| Waiting {
+            place: Place { guild_id: Some(1), channel_id: 3000, message_id: 700 + k },
+            author_id: 9,
+            verdict,
+            submitted_at: now - TimeDelta::minutes(60 * 26 + 5),
+        };
+        let t = queue_text(&[waiting(1, Verdict::Block), waiting(2, Verdict::Ok)], now, 4000);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 2, "{t}");
+        assert!(lines[0].starts_with("1. ⛔ blocked") && lines[0].contains("<@9>"), "{t}");
+        assert!(lines[0].contains("waiting 1d 2h") && lines[0].contains("https://discord.com/channels/1/3000/701"));
+        assert!(lines[1].starts_with("2. ✅ ready"), "{t}");
+        let many: Vec<Waiting> = (0..200).map(|k| waiting(k, Verdict::Revise)).collect();
+        let t = queue_text(&many, now, 1000);
+        assert!(t.chars().count() <= 1000 && t.ends_with("more."), "{t}");
+        assert_eq!(queue_text(&[], now, 100), "Nothing is waiting for a decision.");
+        assert_eq!(age(TimeDelta::minutes(7)), "7m");
+        assert_eq!(age(TimeDelta::minutes(125)), "2h 5m");
+        assert_eq!(age(TimeDelta::minutes(-5)), "0m");
     }
 }

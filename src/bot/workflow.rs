@@ -402,6 +402,23 @@ pub enum Effect {
     },
     /// One short line in reply to the draft.
     Say(String),
+    /// A line for one person about what they just tried (a refusal): said
+    /// in reply to the draft for a reaction or a reply, answered privately
+    /// for a button or a form. `again`: the same was said to them moments
+    /// ago (a reaction's repeat is not said in the channel again).
+    Tell {
+        actor_id: u64,
+        text: String,
+        again: bool,
+    },
+    /// Show the decision on the review reply: a status line (what, who,
+    /// when) and its buttons disabled. An edit of the draft (a new review)
+    /// clears it again.
+    ShowDecision {
+        settled: Settled,
+        by: u64,
+        at: DateTime<Utc>,
+    },
     /// Ask a manager for a written reason, and remember what about: the
     /// text's hash and the draft's revision, at `at`.
     AskReason {
@@ -421,6 +438,27 @@ pub enum Effect {
         only: Option<Purpose>,
         because: Closure,
     },
+}
+
+/// A decision that settles a draft (until it is edited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    Approved,
+    Overridden,
+    Rejected,
+}
+
+impl Settled {
+    /// The status line on the review reply.
+    pub fn line(self, by: u64, at: DateTime<Utc>) -> String {
+        match self {
+            Settled::Approved => format!("✅ **Approved** by <@{by}> at {}.", clock(at)),
+            Settled::Overridden => {
+                format!("⚠️ **Approved by override** by <@{by}> at {} despite blocking findings.", clock(at))
+            }
+            Settled::Rejected => format!("❌ **Rejected** by <@{by}> at {}.", clock(at)),
+        }
+    }
 }
 
 /// What a step produces.
@@ -527,10 +565,13 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
                         records: vec![],
                         effects: vec![
                             Effect::ClearPending { actor_id: actor.id },
-                            Effect::Say(format!(
-                                "<@{}> reason not recorded: only members with a manager role can decide on drafts.",
-                                actor.id
-                            )),
+                            tell(
+                                actor.id,
+                                format!(
+                                    "<@{}> reason not recorded: only members with a manager role can decide on drafts.",
+                                    actor.id
+                                ),
+                            ),
                         ],
                     },
                 };
@@ -538,7 +579,7 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
             if reason.is_empty() {
                 return Outcome {
                     records: vec![],
-                    effects: vec![Effect::Say(format!("<@{}> a written reason is needed.", actor.id))],
+                    effects: vec![tell(actor.id, format!("<@{}> a written reason is needed.", actor.id))],
                 };
             }
             match purpose {
@@ -547,6 +588,11 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
             }
         }
     }
+}
+
+/// A line for `actor_id` about what they just tried.
+fn tell(actor_id: u64, text: String) -> Effect {
+    Effect::Tell { actor_id, text, again: false }
 }
 
 /// Asks `actor_id` for a written reason about the draft as it stands.
@@ -608,7 +654,7 @@ fn refuse(
     let mut r = rec.make(RecordKind::ApprovalRefused, actor.id, &actor.name, content_sha256);
     r.reason = Some(why.as_str().to_string());
     r.roles = actor.roles.clone();
-    (r, Effect::Say(why.line(actor.id)))
+    (r, tell(actor.id, why.line(actor.id)))
 }
 
 fn approve(s: &DraftState, actor: &Actor, current: Option<&Current>, policy: &Policy, now: DateTime<Utc>) -> Outcome {
@@ -642,8 +688,10 @@ fn approve(s: &DraftState, actor: &Actor, current: Option<&Current>, policy: &Po
     if let Some(why) = refusal {
         let remove = Effect::RemoveReaction { decision: Decision::Approve, user_id: actor.id };
         if unseen.is_none() && why.is_throttled() && s.refused_lately(actor.id, why, now) {
-            // Recorded and said a moment ago: only take the reaction off.
-            return Outcome { records: vec![], effects: vec![remove] };
+            // Recorded and said a moment ago: only take the reaction off
+            // (and answer a click privately once more).
+            let again = Effect::Tell { actor_id: actor.id, text: why.line(actor.id), again: true };
+            return Outcome { records: vec![], effects: vec![remove, again] };
         }
         let latest = unseen.map_or(s.content_sha256.as_str(), |r| r.content_sha256.as_str());
         let (record, say) = refuse(s, latest, actor, why, now);
@@ -658,7 +706,10 @@ fn approve(s: &DraftState, actor: &Actor, current: Option<&Current>, policy: &Po
     r.text = s.text.clone();
     Outcome {
         records: vec![r],
-        effects: vec![Effect::Say(format!("✅ Approved by <@{}> at {}.", actor.id, clock(now)))],
+        effects: vec![
+            Effect::Say(format!("✅ Approved by <@{}> at {}.", actor.id, clock(now))),
+            Effect::ShowDecision { settled: Settled::Approved, by: actor.id, at: now },
+        ],
     }
 }
 
@@ -677,7 +728,7 @@ fn reject(s: &DraftState, actor: &Actor, reason: String, asked: Option<&Asked>, 
     if let Some(why) = void {
         return Outcome {
             records: vec![],
-            effects: vec![Effect::ClearPending { actor_id: actor.id }, Effect::Say(why.rejection_line(actor.id))],
+            effects: vec![Effect::ClearPending { actor_id: actor.id }, tell(actor.id, why.rejection_line(actor.id))],
         };
     }
     let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
@@ -691,6 +742,7 @@ fn reject(s: &DraftState, actor: &Actor, reason: String, asked: Option<&Asked>, 
     // Nobody may approve it with a reason asked for before the rejection.
     effects.push(Effect::CloseQuestions { only: Some(Purpose::Override), because: Closure::Rejected });
     effects.push(Effect::Say(format!("❌ Rejected by <@{}> at {}: {reason}", actor.id, clock(now))));
+    effects.push(Effect::ShowDecision { settled: Settled::Rejected, by: actor.id, at: now });
     Outcome { records: vec![r], effects }
 }
 
@@ -752,6 +804,7 @@ fn overrule(
         actor.id,
         clock(now)
     )));
+    out.effects.push(Effect::ShowDecision { settled: Settled::Overridden, by: actor.id, at: now });
     out
 }
 
@@ -949,7 +1002,13 @@ mod tests {
         assert_eq!(r.text.as_deref(), Some("Clinic open late on Thursday."));
         assert_eq!(r.content_sha256, content_sha256("Clinic open late on Thursday."));
         assert_eq!(r.author_id, AUTHOR);
-        assert_eq!(out.effects, vec![Effect::Say(format!("✅ Approved by <@{MANAGER}> at 14:02 UTC."))]);
+        assert_eq!(
+            out.effects,
+            vec![
+                Effect::Say(format!("✅ Approved by <@{MANAGER}> at 14:02 UTC.")),
+                Effect::ShowDecision { settled: Settled::Approved, by: MANAGER, at: now() }
+            ]
+        );
         assert!(sim.state().unwrap().is_approved());
     }
 
@@ -972,7 +1031,9 @@ mod tests {
         assert_eq!(refused_reason(&out), Some("not a manager"));
         assert_eq!(out.records[0].actor_id, STAFF);
         assert_eq!(out.effects[0], Effect::RemoveReaction { decision: Decision::Approve, user_id: STAFF });
-        assert!(matches!(&out.effects[1], Effect::Say(s) if s.contains("manager")));
+        assert!(
+            matches!(&out.effects[1], Effect::Tell { actor_id: STAFF, text, again: false } if text.contains("manager"))
+        );
         assert!(!sim.state().unwrap().is_approved());
     }
 
@@ -1223,7 +1284,10 @@ mod tests {
         actor(MANAGER2, &[ROLE_MANAGER])
     }
     fn says(out: &Outcome, words: &[&str]) -> bool {
-        out.effects.iter().any(|e| matches!(e, Effect::Say(s) if words.iter().all(|w| s.contains(w))))
+        out.effects.iter().any(|e| match e {
+            Effect::Say(s) | Effect::Tell { text: s, again: false, .. } => words.iter().all(|w| s.contains(w)),
+            _ => false,
+        })
     }
 
     #[test]
@@ -1431,7 +1495,10 @@ mod tests {
                 again,
                 Outcome {
                     records: vec![],
-                    effects: vec![Effect::RemoveReaction { decision: Decision::Approve, user_id: STAFF }]
+                    effects: vec![
+                        Effect::RemoveReaction { decision: Decision::Approve, user_id: STAFF },
+                        Effect::Tell { actor_id: STAFF, text: Refusal::NotManager.line(STAFF), again: true }
+                    ]
                 },
                 "{later}"
             );

@@ -12,7 +12,7 @@
 //! database unreachable).
 
 use crate::audit::AuditKey;
-use crate::bot::{self, BotError, Env, Settings, SetupError, Stores};
+use crate::bot::{self, Env, ServeError, Settings, SetupError, Stores};
 use crate::engine::RuleSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,7 +65,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
                 Err(e) => {
                     eprintln!("safetweet serve: cannot open the audit log (DATABASE_URL): {e}");
                     return match e {
-                        BotError::Audit(crate::audit::AuditError::UnsupportedUrl(_)) => 2,
+                        ServeError::Audit(crate::audit::AuditError::UnsupportedUrl(_)) => 2,
                         _ => 1,
                     };
                 }

@@ -98,6 +98,8 @@ pub struct RestRequest {
     pub authorized: bool,
     /// The id of the message this request created (`POST …/messages`).
     pub created: Option<u64>,
+    /// The files of a multipart body: (file name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl RestRequest {
@@ -132,6 +134,11 @@ impl RestRequest {
     /// `POST /interactions/{id}/{token}/callback` for an interaction the fake created.
     pub fn is_interaction_callback(&self, interaction: u64) -> bool {
         self.is("POST", &format!("/interactions/{interaction}/tok-{interaction}/callback"))
+    }
+    /// The interaction callback's type: 4 a message, 6 a deferred update
+    /// (an acknowledged click), 7 an update of the clicked message, 9 a modal.
+    pub fn callback_type(&self) -> Option<u64> {
+        self.body["type"].as_u64()
     }
     /// The callback's message is ephemeral (flag 64).
     pub fn is_ephemeral(&self) -> bool {
@@ -562,17 +569,18 @@ const REVIEW_CDN_CHANNEL: u64 = 3000;
 
 /// An INTERACTION_CREATE for a slash command with string options.
 fn interaction_json(id: u64, command_id: u64, channel: u64, user: &Person, name: &str, options: Vec<Value>) -> Value {
+    let data = json!({"id": command_id.to_string(), "name": name, "type": 1, "options": options});
+    interaction_base(id, 2, channel, user, data)
+}
+
+/// The fields every INTERACTION_CREATE carries in a guild channel.
+fn interaction_base(id: u64, kind: u64, channel: u64, user: &Person, data: Value) -> Value {
     let perms = if user.roles.is_empty() { 0 } else { bot_permissions() };
     json!({
         "id": id.to_string(),
         "application_id": APPLICATION_ID.to_string(),
-        "type": 2,
-        "data": {
-            "id": command_id.to_string(),
-            "name": name,
-            "type": 1,
-            "options": options,
-        },
+        "type": kind,
+        "data": data,
         "guild_id": GUILD_ID.to_string(),
         "channel_id": channel.to_string(),
         "channel": channel_json(channel),
@@ -595,6 +603,38 @@ fn interaction_json(id: u64, command_id: u64, channel: u64, user: &Person, name:
         "context": 0,
         "attachment_size_limit": 8_388_608,
     })
+}
+
+/// A MESSAGE_COMPONENT interaction (type 3): `user` clicked the button
+/// `custom_id` (component_type 2) on `message` (the full message object,
+/// as Discord sends it).
+fn component_interaction_json(id: u64, channel: u64, user: &Person, custom_id: &str, message: Value) -> Value {
+    let mut v = interaction_base(id, 3, channel, user, json!({"custom_id": custom_id, "component_type": 2}));
+    v["message"] = message;
+    v
+}
+
+/// A MODAL_SUBMIT interaction (type 5): `user` submitted the modal
+/// `custom_id` with one text input (`input_id`, type 4) holding `value`.
+/// `message`: the message whose component opened the modal.
+fn modal_submit_json(
+    id: u64,
+    channel: u64,
+    user: &Person,
+    custom_id: &str,
+    input_id: &str,
+    value: &str,
+    message: Option<Value>,
+) -> Value {
+    let data = json!({
+        "custom_id": custom_id,
+        "components": [{"type": 1, "components": [{"type": 4, "custom_id": input_id, "value": value}]}],
+    });
+    let mut v = interaction_base(id, 5, channel, user, data);
+    if let Some(m) = message {
+        v["message"] = m;
+    }
+    v
 }
 
 /// A full message object (what REST returns and MESSAGE_CREATE carries).
@@ -877,6 +917,40 @@ impl FakeDiscord {
         let d = interaction_json(id, command_id, channel, user, name, options);
         let mut inner = self.shared.lock();
         inner.members.insert(user.id, user.clone());
+        self.dispatch(&mut inner, "INTERACTION_CREATE", d);
+        id
+    }
+
+    /// `user` clicks the button `custom_id` on the bot's message `message`
+    /// (a MESSAGE_COMPONENT interaction carrying the message as the fake
+    /// holds it); returns the interaction id. The token is `tok-{id}`.
+    pub fn click(&self, channel: u64, user: &Person, message: u64, custom_id: &str) -> u64 {
+        let id = self.shared.new_id();
+        let mut inner = self.shared.lock();
+        let msg = inner.messages.get(&message).cloned().unwrap_or_else(|| panic!("no message {message} to click on"));
+        inner.members.insert(user.id, user.clone());
+        let d = component_interaction_json(id, channel, user, custom_id, msg);
+        self.dispatch(&mut inner, "INTERACTION_CREATE", d);
+        id
+    }
+
+    /// `user` submits the modal `custom_id` (opened from a button on
+    /// `message`) with `value` in its text input `input_id` (a MODAL_SUBMIT
+    /// interaction); returns the interaction id.
+    pub fn submit_modal(
+        &self,
+        channel: u64,
+        user: &Person,
+        message: u64,
+        custom_id: &str,
+        input_id: &str,
+        value: &str,
+    ) -> u64 {
+        let id = self.shared.new_id();
+        let mut inner = self.shared.lock();
+        let msg = inner.messages.get(&message).cloned();
+        inner.members.insert(user.id, user.clone());
+        let d = modal_submit_json(id, channel, user, custom_id, input_id, value, msg);
         self.dispatch(&mut inner, "INTERACTION_CREATE", d);
         id
     }
@@ -1233,6 +1307,33 @@ fn body_json(headers: &HeaderMap, body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The file parts of a multipart body (`Content-Disposition: form-data;
+/// name="files[0]"; filename="…"`), byte for byte.
+fn multipart_files(headers: &HeaderMap, body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(boundary) = ctype.split("boundary=").nth(1) else { return Vec::new() };
+    let delimiter = format!("--{}", boundary.trim_matches('"')).into_bytes();
+    let mut files = Vec::new();
+    let mut rest = body;
+    while let Some(at) = find(rest, &delimiter) {
+        rest = &rest[at + delimiter.len()..];
+        let part = &rest[..find(rest, &delimiter).unwrap_or(rest.len())];
+        if let Some(end) = find(part, b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&part[..end]);
+            let content = &part[end + 4..];
+            let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+            if let Some(name) = head.split("filename=\"").nth(1).and_then(|r| r.split('"').next()) {
+                files.push((name.to_string(), content.to_vec()));
+            }
+        }
+    }
+    files
+}
+
 fn error(status: StatusCode, code: u64, message: &str) -> Response {
     (status, Json(json!({"message": message, "code": code}))).into_response()
 }
@@ -1269,6 +1370,7 @@ async fn rest(
     };
     let path = percent_decode(path);
     let authorized = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|t| shared.token_ok(t));
+    let files = multipart_files(&headers, &body);
     let body = body_json(&headers, &body);
     let request = RestRequest {
         method: method.to_string(),
@@ -1278,6 +1380,7 @@ async fn rest(
         at: Instant::now(),
         authorized,
         created: None,
+        files,
     };
     let mut request = request;
     let query = request.query.clone();
@@ -1591,6 +1694,37 @@ pub fn check_payloads_against_serenity() {
         panic!("INTERACTION_CREATE as Interaction: {e}");
     }
     let gw: GatewayEvent = serde_json::from_value(frame("INTERACTION_CREATE", interaction)).expect("interaction");
+    assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::InteractionCreate(_))), "{gw:?}");
+    // A click on a message with buttons, and a modal submitted from it.
+    let mut with_buttons = message_json(8, 3000, &bot_person(), "", vec![]);
+    with_buttons["components"] = json!([{"type": 1, "components": [
+        {"type": 2, "style": 3, "label": "Approve", "custom_id": "st:approve:1", "disabled": false},
+        {"type": 2, "style": 4, "label": "Reject", "custom_id": "st:reject:1", "disabled": true},
+    ]}]);
+    let click = component_interaction_json(9, 3000, &author, "st:approve:1", with_buttons.clone());
+    match serde_json::from_value::<Interaction>(click.clone()) {
+        Ok(Interaction::Component(c)) => {
+            assert_eq!(c.data.custom_id, "st:approve:1");
+            assert!(matches!(c.data.kind, ComponentInteractionDataKind::Button));
+            assert_eq!(c.message.id.get(), 8);
+            assert_eq!(c.member.as_ref().map(|m| m.roles.len()), Some(1));
+        }
+        other => panic!("MESSAGE_COMPONENT as Interaction: {other:?}"),
+    }
+    let gw: GatewayEvent = serde_json::from_value(frame("INTERACTION_CREATE", click)).expect("click");
+    assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::InteractionCreate(_))), "{gw:?}");
+    let submit = modal_submit_json(10, 3000, &author, "st:form:r:1:1:ab", "reason", "why", Some(with_buttons));
+    match serde_json::from_value::<Interaction>(submit.clone()) {
+        Ok(Interaction::Modal(m)) => {
+            assert_eq!(m.data.custom_id, "st:form:r:1:1:ab");
+            match &m.data.components[0].components[0] {
+                ActionRowComponent::InputText(t) => assert_eq!(t.value.as_deref(), Some("why")),
+                other => panic!("text input: {other:?}"),
+            }
+        }
+        other => panic!("MODAL_SUBMIT as Interaction: {other:?}"),
+    }
+    let gw: GatewayEvent = serde_json::from_value(frame("INTERACTION_CREATE", submit)).expect("modal submit");
     assert!(matches!(gw, GatewayEvent::Dispatch(3, Event::InteractionCreate(_))), "{gw:?}");
     let ready = ready_json_for("ws://127.0.0.1:1/ws", "s1");
     let gw: GatewayEvent = serde_json::from_value(frame("READY", ready)).expect("ready");
