@@ -6,9 +6,13 @@
 //! - `check_jsonl/20k`: the `check --jsonl` path (parse + review + JSON out)
 //!   over the whole corpus, reported as drafts per second.
 //! - a per-draft percentile summary (median, p99) printed before criterion runs.
+//! - `adversarial/*`: drafts built to make quadratic steps show (issue 9):
+//!   `Mr. Smith `, `555-201-8834 `, `@a ` repeated and one long word, at
+//!   `check`'s 64 KiB limit (review, and review plus the text report) and at
+//!   1 MB (the engine alone; `check` refuses drafts that long).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use safetweet::cli::check::check_jsonl;
+use safetweet::cli::check::{check_jsonl, render_text, MAX_DRAFT_BYTES};
 use safetweet::engine::{review, Draft, RuleSet};
 use std::hint::black_box;
 use std::time::Instant;
@@ -106,5 +110,32 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `unit` repeated up to `len` bytes.
+fn repeated(unit: &str, len: usize) -> String {
+    let mut s = unit.repeat(len / unit.len() + 1);
+    s.truncate(len);
+    s
+}
+
+fn adversarial(c: &mut Criterion) {
+    let rules = RuleSet::builtin().expect("built-in rules");
+    let units = [("mr-smith", "Mr. Smith "), ("phone", "555-201-8834 "), ("handle", "@a "), ("word", "x")];
+    let mut g = c.benchmark_group("adversarial");
+    g.sample_size(10);
+    for (name, unit) in units {
+        let at_limit = Draft::new(repeated(unit, MAX_DRAFT_BYTES));
+        g.bench_function(format!("review_64k/{name}"), |b| b.iter(|| black_box(review(black_box(&at_limit), &rules))));
+        g.bench_function(format!("check_text_64k/{name}"), |b| {
+            b.iter(|| {
+                let r = review(black_box(&at_limit), &rules);
+                black_box(render_text("d", &at_limit.text, &r, false))
+            })
+        });
+        let mega = Draft::new(repeated(unit, 1_000_000));
+        g.bench_function(format!("review_1m/{name}"), |b| b.iter(|| black_box(review(black_box(&mega), &rules))));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, adversarial);
 criterion_main!(benches);

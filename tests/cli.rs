@@ -247,3 +247,53 @@ fn run_without_token_on_a_terminal_prints_the_readable_report() {
     assert!(out.contains("sample drafts: \x1b[1;31m"), "a summary line: {out}");
     assert!(!out.lines().any(|l| l.trim_start().starts_with('{')), "no JSON lines on a terminal: {out}");
 }
+
+/// `check` reviews at most 64 KiB of text per draft (README, "Limits"): a
+/// file or stdin over it is refused with exit code 2 and a message naming
+/// the draft and the limit; in `--jsonl` the long draft gets an error line
+/// naming its id and the rest go on.
+#[test]
+fn drafts_over_64_kib_are_refused_on_every_input_path() {
+    const LIMIT: usize = 64 * 1024;
+    let dir = config_dir(RULES);
+    let cfg = dir.path().to_str().unwrap();
+    let at_limit = "a miracle ".repeat(LIMIT / 10) + &"x".repeat(LIMIT % 10);
+    assert_eq!(at_limit.len(), LIMIT);
+    let over = format!("{at_limit}!");
+
+    let file = dir.path().join("long.txt");
+    std::fs::write(&file, &over).unwrap();
+    let o = run(&["--config", cfg, "check", file.to_str().unwrap()], "", None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("long.txt") && err.contains("65536 bytes") && err.contains("65537"), "{err}");
+    assert!(o.stdout.is_empty());
+
+    let o = run(&["--config", cfg, "check", "--format", "json", "-"], &over, None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("stdin") && err.contains("65536 bytes"), "{err}");
+
+    // at the limit: reviewed (far too long for a post, and the warning rule fires)
+    let o = run(&["--config", cfg, "check", "--format", "json", "-"], &at_limit, None);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = &stdout_lines(&o)[0];
+    assert_eq!(v["verdict"], "block");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "test.warn"));
+
+    let input = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "too-long", "text": over}),
+        serde_json::json!({"id": "short", "text": "a miracle"})
+    );
+    let o = run(&["--config", cfg, "check", "--jsonl", "-"], &input, None);
+    assert_eq!(o.status.code(), Some(0), "an error line does not change the exit code");
+    let lines = stdout_lines(&o);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], "too-long");
+    assert_eq!(lines[0]["line"], 1);
+    let e = lines[0]["error"].as_str().unwrap();
+    assert!(e.contains("\"too-long\"") && e.contains("65536 bytes"), "{e}");
+    assert_eq!(lines[1]["id"], "short");
+    assert_eq!(lines[1]["verdict"], "revise");
+}

@@ -11,6 +11,11 @@
 //! its real type, DICOM header, EXIF metadata and burned-in text (OCR) are
 //! reviewed. `--attach NAME:TYPE` (and attachments without `"path"`) stay
 //! metadata only, as before.
+//!
+//! Size: a draft's text may be at most [`MAX_DRAFT_BYTES`]; a longer one is
+//! not reviewed (file and stdin: exit code 2; `--jsonl`: an error line for
+//! that draft naming its id, and the rest go on). A `--jsonl` line longer
+//! than [`MAX_LINE_BYTES`] is not even parsed.
 
 use crate::attach::{Inspector, Limits};
 use crate::engine::{review, Attachment, Draft, Extracted, Review, RuleSet, Severity, Verdict};
@@ -18,6 +23,28 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+
+/// The most text one draft may hold, in bytes of UTF-8: drafts are posts
+/// (280 weighted characters) and blog or newsletter snippets; a Discord
+/// message is at most 4,000 characters. Beyond this, `check` refuses the
+/// draft rather than spend seconds and megabytes on it.
+pub const MAX_DRAFT_BYTES: usize = 64 * 1024;
+
+/// The longest `--jsonl` line read: room for a draft at the limit with every
+/// character escaped (`\uXXXX`), plus its attachments.
+pub const MAX_LINE_BYTES: usize = 16 * MAX_DRAFT_BYTES;
+
+/// Why a draft was not reviewed: it is over [`MAX_DRAFT_BYTES`].
+fn too_long(what: &str, len: Option<usize>) -> String {
+    let size = match len {
+        Some(n) => format!("{n} bytes long"),
+        None => "longer than that".to_string(),
+    };
+    format!(
+        "{what} is not reviewed: a draft may hold at most {MAX_DRAFT_BYTES} bytes (64 KiB) of text and this one is \
+         {size}; split it into posts"
+    )
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -190,10 +217,17 @@ pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
         };
     }
     let path = args.file.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let name = if path.as_os_str() == "-" { "stdin".to_string() } else { path.display().to_string() };
     let mut text = String::new();
-    let read = open_input(&path).and_then(|mut r| r.read_to_string(&mut text));
+    // one byte over the limit is enough to know the draft is too long
+    let read = open_input(&path).and_then(|r| r.take(MAX_DRAFT_BYTES as u64 + 1).read_to_string(&mut text));
     if let Err(e) = read {
         eprintln!("safetweet check: cannot read {}: {e}", path.display());
+        return 2;
+    }
+    if text.len() > MAX_DRAFT_BYTES {
+        let len = std::fs::metadata(&path).ok().filter(|m| m.is_file()).map(|m| m.len() as usize);
+        eprintln!("safetweet check: {}", too_long(&format!("the draft in {name}"), len));
         return 2;
     }
     let mut draft = Draft::new(text);
@@ -217,7 +251,6 @@ pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
         draft = draft.with_attachment(filename, content_type);
     }
     let r = review(&draft, rules);
-    let name = if path.as_os_str() == "-" { "stdin".to_string() } else { path.display().to_string() };
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let res = match args.format {
@@ -258,10 +291,19 @@ pub fn check_jsonl_with(
     let mut line_no = 0usize;
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
+        let whole = match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES)? {
+            None => break,
+            Some(whole) => whole,
+        };
         line_no += 1;
+        if !whole {
+            let error = format!(
+                "line is over {MAX_LINE_BYTES} bytes and was not read: a draft may hold at most {MAX_DRAFT_BYTES} \
+                 bytes (64 KiB) of text"
+            );
+            writeln!(out, "{}", json!({"line": line_no, "error": error}))?;
+            continue;
+        }
         let line = match std::str::from_utf8(&buf) {
             Ok(s) => s.trim(),
             Err(e) => {
@@ -273,6 +315,10 @@ pub fn check_jsonl_with(
             continue;
         }
         match serde_json::from_str::<JsonDraft>(line) {
+            Ok(d) if d.text.len() > MAX_DRAFT_BYTES => {
+                let error = too_long(&format!("draft {:?}", d.id), Some(d.text.len()));
+                writeln!(out, "{}", json!({"line": line_no, "id": d.id, "error": error}))?;
+            }
             Ok(d) => {
                 let attachments = d.attachments.into_iter().map(|a| files.attachment(a)).collect();
                 let draft = Draft { text: d.text, attachments };
@@ -361,12 +407,65 @@ pub fn review_samples(jsonl: &str, rules: &RuleSet, format: SampleOutput, out: &
     Ok(blocked)
 }
 
-/// Line and column (1-based, in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    (line, col)
+/// Reads one line (up to and including `\n`) into `buf`, keeping at most
+/// `cap` bytes of it: `None` at the end of the input, `Some(false)` when the
+/// line was longer (the rest of it is read and dropped, never held).
+fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<Option<bool>> {
+    let mut read_any = false;
+    let mut whole = true;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(read_any.then_some(whole));
+        }
+        read_any = true;
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if whole && buf.len() + take <= cap {
+            buf.extend_from_slice(&chunk[..take]);
+        } else {
+            whole = false;
+            buf.clear();
+        }
+        reader.consume(take);
+        if done {
+            return Ok(Some(whole));
+        }
+    }
+}
+
+/// Line and column (1-based, in characters) of byte offsets into a text,
+/// found in one pass over it however many offsets are asked (a report with
+/// thousands of findings in a long draft does not rescan it per finding).
+fn line_cols(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1); offsets.len()];
+    let (mut line, mut col) = (1usize, 1usize);
+    let mut chars = text.char_indices().peekable();
+    for i in order {
+        let offset = offsets[i].min(text.len());
+        while let Some(&(at, c)) = chars.peek() {
+            if at >= offset {
+                break;
+            }
+            if c == '\n' {
+                line += 1;
+                col = 1;
+            } else {
+                col += 1;
+            }
+            chars.next();
+        }
+        out[i] = (line, col);
+    }
+    out
 }
 
 /// The readable report for one draft.
@@ -381,17 +480,16 @@ pub fn render_text(name: &str, text: &str, r: &Review, colour: bool) -> String {
     if r.findings.is_empty() {
         s.push_str("  no findings\n");
     }
+    let starts: Vec<usize> = r.findings.iter().filter_map(|f| f.span.map(|sp| sp.start)).collect();
+    let mut places = line_cols(text, &starts).into_iter();
     for f in &r.findings {
         let sev = match f.severity {
             Severity::Error => paint("31", "error  "),
             Severity::Warning => paint("33", "warning"),
             Severity::Info => paint("36", "info   "),
         };
-        let at = match f.span {
-            Some(sp) => {
-                let (l, c) = line_col(text, sp.start);
-                format!("{l}:{c}")
-            }
+        let at = match f.span.and_then(|_| places.next()) {
+            Some((l, c)) => format!("{l}:{c}"),
             None => "-".to_string(),
         };
         s.push_str(&format!("  {sev} {:<28} {:>6}  {}\n", f.rule, at, f.message));
@@ -482,6 +580,63 @@ mod tests {
 
     #[test]
     fn line_col_counts_chars() {
-        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
+        assert_eq!(line_cols("ab\ncé d", &[7]), [(2, 4)]);
+        assert_eq!(line_cols("ab\ncé d", &[7, 0, 3, 2, 99]), [(2, 4), (1, 1), (2, 1), (1, 3), (2, 5)]);
+    }
+
+    #[test]
+    fn report_places_every_finding_of_a_long_draft() {
+        // the report of a draft at the limit full of phone numbers: one line
+        // per finding, each at its own column
+        let rules = RuleSet::builtin_without_model().unwrap();
+        let text = "Call 555-201-8834 ".repeat(MAX_DRAFT_BYTES / 18);
+        let r = review(&Draft::new(text.clone()), &rules);
+        assert_eq!(r.findings.iter().filter(|f| f.rule == "phi.phone").count(), MAX_DRAFT_BYTES / 18);
+        let report = render_text("d", &text, &r, false);
+        let last = (MAX_DRAFT_BYTES / 18 - 1) * 18 + 6;
+        assert!(report.contains(&format!("1:{last} ")), "the last number's column");
+        assert!(!report.contains("555-201"), "masked");
+    }
+
+    #[test]
+    fn long_lines_are_refused_without_being_held() {
+        let big = format!("{{\"id\": \"big\", \"text\": \"{}\"}}\n", "a".repeat(MAX_LINE_BYTES));
+        let input = format!("{big}{{\"id\": \"ok\", \"text\": \"hello there\"}}\n");
+        let rules = RuleSet::builtin_without_model().unwrap();
+        let mut out = Vec::new();
+        check_jsonl(io::BufReader::with_capacity(4096, input.as_bytes()), &rules, &mut out).unwrap();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["line"], 1);
+        assert!(lines[0]["error"].as_str().unwrap().contains("over 1048576 bytes"), "{}", lines[0]);
+        assert_eq!(lines[1]["id"], "ok");
+        assert_eq!(lines[1]["verdict"], "ok");
+    }
+
+    #[test]
+    fn drafts_over_the_limit_get_an_error_line_naming_them() {
+        let rules = RuleSet::builtin_without_model().unwrap();
+        let at = "a ".repeat(MAX_DRAFT_BYTES / 2);
+        let over = format!("{at}b");
+        let input = format!(
+            "{}\n{}\n{}\n",
+            json!({"id": "at-limit", "text": at}),
+            json!({"id": "one-over", "text": over}),
+            json!({"id": "after", "text": "hello"})
+        );
+        let mut out = Vec::new();
+        check_jsonl(input.as_bytes(), &rules, &mut out).unwrap();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["id"], "at-limit");
+        assert!(lines[0]["verdict"].is_string(), "a draft at the limit is reviewed");
+        assert_eq!(lines[1]["id"], "one-over");
+        assert_eq!(lines[1]["line"], 2);
+        let error = lines[1]["error"].as_str().unwrap();
+        assert!(error.contains("\"one-over\"") && error.contains("65536 bytes") && error.contains("65537"), "{error}");
+        assert!(lines[1].get("verdict").is_none());
+        assert_eq!(lines[2]["id"], "after");
     }
 }

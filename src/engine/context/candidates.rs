@@ -73,18 +73,24 @@ pub fn find(text: &str) -> Vec<Candidate> {
             i += 1;
         }
     }
-    let lower = |k: usize| text[words[k].0..words[k].1].to_ascii_lowercase();
+    // whether the word before word k is in a list (any ASCII case; asked
+    // only of name-shaped words, without a lower-case copy)
+    let before_in = |k: usize, list: &[&str]| {
+        k > 0 && {
+            let prev = &text[words[k - 1].0..words[k - 1].1];
+            list.iter().any(|x| x.eq_ignore_ascii_case(prev))
+        }
+    };
     let mut k = 0;
     while k < words.len() {
         let (s, e) = words[k];
         let w = &text[s..e];
         let cap =
             w.as_bytes()[0].is_ascii_uppercase() && w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
-        let honorific = k > 0 && HONORIFICS.contains(&lower(k - 1).as_str());
-        let name_shape =
-            cap && !NOT_FIRST_WORDS.contains(w) && (vocab::is_first_name(w) || vocab::is_surname(w) || honorific);
-        let staff_before = k > 0 && STAFF_TITLES.contains(&lower(k - 1).as_str());
-        if !name_shape || staff_before {
+        let name_shape = cap
+            && !NOT_FIRST_WORDS.contains(w)
+            && (vocab::is_first_name(w) || vocab::is_surname(w) || before_in(k, HONORIFICS));
+        if !name_shape || before_in(k, STAFF_TITLES) {
             k += 1;
             continue;
         }

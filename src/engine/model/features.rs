@@ -19,23 +19,30 @@ use crate::engine::{Finding, Identifier, Input};
 pub const FEATURIZER_VERSION: u32 = 3;
 
 /// One token of the folded view.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Token {
     /// Byte range in the folded view.
     pub start: usize,
     pub end: usize,
-    /// The normalised form features are made of (lower case, digits as `0`,
-    /// `@user`, `<url>`, `<email>`).
-    pub form: String,
+    /// Where its normalised form lies in [`Features::forms`] (or the buffer
+    /// [`tokenize_into`] filled): one buffer for every token of a draft, not
+    /// a `String` each.
+    form: (u32, u32),
 }
 
 impl Token {
+    /// The normalised form features are made of (lower case, digits as `0`,
+    /// `@user`, `<url>`, `<email>`), from the draft's forms buffer.
+    pub fn form<'f>(&self, forms: &'f str) -> &'f str {
+        &forms[self.form.0 as usize..self.form.1 as usize]
+    }
+
     /// Whether it may be shown to a person as evidence: a plain lower-case
     /// word, never a capitalised word (a name the lists may not know), a
     /// given name or surname in lower case, a number, a code or a handle.
     /// Asked only for the few words a finding names, not for every token.
-    pub fn showable(&self, text: &str) -> bool {
-        if self.form.starts_with(['<', '@']) {
+    pub fn showable(&self, forms: &str, text: &str) -> bool {
+        if self.form(forms).starts_with(['<', '@']) {
             return false;
         }
         let word = &text[self.start..self.end];
@@ -53,6 +60,8 @@ impl Token {
 #[derive(Debug, Clone, Default)]
 pub struct Features {
     pub tokens: Vec<Token>,
+    /// The tokens' normalised forms, one after another (see [`Token::form`]).
+    pub forms: String,
     /// Feature hashes (not yet reduced to buckets).
     pub hashes: Vec<u64>,
     /// For each hash: the token it belongs to, `u32::MAX` for draft-level ones.
@@ -70,48 +79,61 @@ impl Features {
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// One byte into an FNV-1a state.
+#[inline]
+fn eat(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(FNV_PRIME)
+}
+
+/// Bytes into an FNV-1a state.
+#[inline]
+fn eat_all(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, &b| eat(h, b))
+}
+
 /// FNV-1a over a kind byte and the parts, separated.
 fn hash(kind: u8, parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    };
-    eat(kind);
-    for p in parts {
-        for &b in p.as_bytes() {
-            eat(b);
-        }
-        eat(0xff);
-    }
-    h
+    parts.iter().fold(eat(FNV_OFFSET, kind), |h, p| eat(eat_all(h, p.as_bytes()), 0xff))
 }
 
 /// [`hash`] of one part given as bytes (a character n-gram): the same value
 /// as `hash(kind, &[part])`, without making a `str` of it.
+#[cfg(test)]
 fn hash_bytes(kind: u8, part: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in std::iter::once(&kind).chain(part).chain(std::iter::once(&0xff)) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    eat(eat_all(eat(FNV_OFFSET, kind), part), 0xff)
 }
 
 /// Builds the features of a draft from its folded view, its attachments and
 /// the findings of the structured detectors (before the model ran).
 pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> Features {
     let text = input.norm.text();
-    let mut f = Features { tokens: tokenize(text), ..Features::default() };
+    let mut f = Features::default();
+    tokenize_into(text, &mut f.tokens, &mut f.forms);
+    // each token gives a unigram, a bigram and two n-grams per letter or so
+    let reserve = 2 * f.forms.len() + 3 * f.tokens.len() + raw.len() + 16;
+    f.hashes.reserve(reserve);
+    f.owner.reserve(reserve);
 
-    let mut prev: &str = "<s>";
+    // The hashes are those of `hash`: FNV-1a is a running state, so a
+    // bigram continues the state of "b, previous form, 0xff" and a 4-gram
+    // the state of the 3-gram at the same place (same values, fewer steps).
+    let bigram_after = |form: &[u8]| eat(eat_all(eat(FNV_OFFSET, b'b'), form), 0xff);
+    let mut prev = bigram_after(b"<s>");
+    let char_kind = eat(FNV_OFFSET, b'c');
+    let word_kind = eat(FNV_OFFSET, b'w');
     let mut padded: Vec<u8> = Vec::with_capacity(32);
+    let mut tri: Vec<u64> = Vec::with_capacity(32);
     let tokens = std::mem::take(&mut f.tokens);
+    let forms = std::mem::take(&mut f.forms);
     for (i, t) in tokens.iter().enumerate() {
         let i = i as u32;
-        f.push(hash(b'w', &[&t.form]), i);
-        f.push(hash(b'b', &[prev, &t.form]), i);
-        prev = &t.form;
+        let form = t.form(&forms).as_bytes();
+        f.push(eat(eat_all(word_kind, form), 0xff), i);
+        f.push(eat(eat_all(prev, form), 0xff), i);
+        prev = bigram_after(form);
         let word = &text[t.start..t.end];
         // name shape: a capitalised given name or surname, whatever it is
         let first = word.chars().next().unwrap_or(' ');
@@ -122,22 +144,28 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
                 f.push(hash(b'g', &["sname"]), i);
             }
         }
-        if t.form.len() >= 3 && t.form.bytes().all(|b| b.is_ascii_lowercase() || b == b'\'') {
+        if form.len() >= 3 && form.iter().all(|&b| b.is_ascii_lowercase() || b == b'\'') {
             padded.clear();
             padded.push(b'<');
-            padded.extend_from_slice(t.form.as_bytes());
+            padded.extend_from_slice(form);
             padded.push(b'>');
-            for n in 3..=4 {
-                for w in padded.windows(n) {
-                    f.push(hash_bytes(b'c', w), i);
-                }
+            // every 3-gram, then every 4-gram (the order training used)
+            tri.clear();
+            for w in padded.windows(3) {
+                let state = eat_all(char_kind, w);
+                tri.push(state);
+                f.push(eat(state, 0xff), i);
+            }
+            for (state, &next) in tri.iter().zip(&padded[3..]) {
+                f.push(eat(eat(*state, next), 0xff), i);
             }
         }
     }
     if !tokens.is_empty() {
-        f.push(hash(b'b', &[prev, "</s>"]), (tokens.len() - 1) as u32);
+        f.push(eat(eat_all(prev, b"</s>"), 0xff), (tokens.len() - 1) as u32);
     }
     f.tokens = tokens;
+    f.forms = forms;
 
     // draft-level features; `len` is on every draft so that, scaled like the
     // rest, it gives short drafts a bias of their own
@@ -184,83 +212,129 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
 }
 
 /// Splits the folded view into tokens: words (letters, digits, inner `'`),
-/// `@handles`, URLs and emails as one placeholder each.
-pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
+/// `@handles`, URLs and emails as one placeholder each. Their forms go into
+/// one buffer (see [`Token::form`]).
+pub fn tokenize(text: &str) -> (Vec<Token>, String) {
+    let mut tokens = Vec::new();
+    let mut forms = String::new();
+    tokenize_into(text, &mut tokens, &mut forms);
+    (tokens, forms)
+}
+
+/// [`tokenize`] into buffers the caller owns.
+pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     let b = text.as_bytes();
+    out.reserve(text.len() / 5 + 1);
+    forms.reserve(text.len());
+    let push = |out: &mut Vec<Token>, forms: &mut String, start: usize, end: usize, form: &str| {
+        let at = forms.len() as u32;
+        forms.push_str(form);
+        out.push(Token { start, end, form: (at, forms.len() as u32) });
+    };
+    let local_part = |ch: u8| ch.is_ascii_alphanumeric() || matches!(ch, b'.' | b'_' | b'-' | b'+');
+    // The end of the run of local-part characters the last word start was
+    // in: every word start inside one run finds the same end (and the same
+    // domain after it), so "a.a.a.a…" is scanned once, not once per word.
+    let mut local_run: Option<(usize, usize, Option<usize>)> = None;
     let mut i = 0;
     while i < text.len() {
-        let Some(c) = text[i..].chars().next() else { break };
+        let first = b[i];
         // a URL: up to the next space
         if (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
         {
             let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
-            out.push(Token { start: i, end, form: "<url>".into() });
+            push(out, forms, i, end, "<url>");
             i = end;
             continue;
         }
-        if c == '@' && i + 1 < b.len() && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_') {
+        if first == b'@' && i + 1 < b.len() && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_') {
             let mut end = i + 1;
             while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
                 end += 1;
             }
-            out.push(Token { start: i, end, form: "@user".into() });
+            push(out, forms, i, end, "@user");
             i = end;
             continue;
         }
-        if c.is_ascii_alphanumeric() {
+        if first.is_ascii_alphanumeric() {
             // an email: local@domain.tld, the local part with . _ - +
-            let local = text[i..]
-                .find(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-' | '+')))
-                .map_or(text.len(), |k| i + k);
-            if local < b.len() && b[local] == b'@' {
-                let rest = &text[local + 1..];
-                let len = rest
-                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '_'))
-                    .unwrap_or(rest.len());
-                if rest[..len].contains('.') {
-                    let e = local + 1 + len;
-                    out.push(Token { start: i, end: e, form: "<email>".into() });
-                    i = e;
-                    continue;
+            let email_end = match local_run {
+                Some((start, local, email_end)) if start <= i && i < local => email_end,
+                _ => {
+                    let local = b[i..].iter().position(|&ch| !local_part(ch)).map_or(b.len(), |k| i + k);
+                    let email_end = (local < b.len() && b[local] == b'@').then(|| {
+                        let rest = &b[local + 1..];
+                        let len = rest
+                            .iter()
+                            .position(|&ch| !(ch.is_ascii_alphanumeric() || ch == b'.' || ch == b'-' || ch == b'_'))
+                            .unwrap_or(rest.len());
+                        if rest[..len].contains(&b'.') {
+                            local + 1 + len
+                        } else {
+                            0
+                        }
+                    });
+                    local_run = Some((i, local, email_end));
+                    email_end
                 }
+            };
+            if let Some(e) = email_end.filter(|&e| e > 0) {
+                push(out, forms, i, e, "<email>");
+                i = e;
+                continue;
             }
         }
+        let c = if first < 0x80 {
+            first as char
+        } else {
+            let Some(c) = text[i..].chars().next() else { break };
+            c
+        };
         if c.is_alphanumeric() {
             let mut end = i;
-            for (k, ch) in text[i..].char_indices() {
-                let at = i + k;
-                let inner_apostrophe =
-                    ch == '\'' && at > i && text[at + 1..].chars().next().is_some_and(char::is_alphabetic);
-                if ch.is_alphanumeric() || inner_apostrophe {
-                    end = at + ch.len_utf8();
-                } else {
+            let mut k = i;
+            let mut ascii = true;
+            while k < b.len() {
+                let byte = b[k];
+                if byte < 0x80 {
+                    let inner_apostrophe =
+                        byte == b'\'' && k > i && text[k + 1..].chars().next().is_some_and(char::is_alphabetic);
+                    if byte.is_ascii_alphanumeric() || inner_apostrophe {
+                        k += 1;
+                        end = k;
+                        continue;
+                    }
                     break;
                 }
+                let Some(ch) = text[k..].chars().next() else { break };
+                if !ch.is_alphanumeric() {
+                    break;
+                }
+                ascii = false;
+                k += ch.len_utf8();
+                end = k;
             }
             let word = &text[i..end];
             let has_digit = word.bytes().any(|x| x.is_ascii_digit());
-            let form: String = if has_digit {
-                let digits_only = word.bytes().all(|x| x.is_ascii_digit());
-                if digits_only && word.len() >= 4 {
-                    "0000+".to_string()
-                } else {
-                    word.chars()
-                        .map(|ch| if ch.is_ascii_digit() { '0' } else { ch })
-                        .flat_map(char::to_lowercase)
-                        .collect()
-                }
+            let at = forms.len() as u32;
+            if has_digit && word.len() >= 4 && word.bytes().all(|x| x.is_ascii_digit()) {
+                forms.push_str("0000+");
+            } else if ascii {
+                forms.extend(
+                    word.bytes().map(|x| if x.is_ascii_digit() { '0' } else { x.to_ascii_lowercase() as char }),
+                );
             } else {
-                word.chars().flat_map(char::to_lowercase).collect()
-            };
-            out.push(Token { start: i, end, form });
+                forms.extend(
+                    word.chars().map(|ch| if ch.is_ascii_digit() { '0' } else { ch }).flat_map(char::to_lowercase),
+                );
+            }
+            out.push(Token { start: i, end, form: (at, forms.len() as u32) });
             i = end;
             continue;
         }
         i += c.len_utf8();
     }
-    out
 }
 
 #[cfg(test)]
@@ -268,7 +342,8 @@ mod tests {
     use super::*;
 
     fn forms(s: &str) -> Vec<String> {
-        tokenize(s).into_iter().map(|t| t.form).collect()
+        let (tokens, forms) = tokenize(s);
+        tokens.iter().map(|t| t.form(&forms).to_string()).collect()
     }
 
     #[test]
@@ -282,9 +357,117 @@ mod tests {
     #[test]
     fn names_and_numbers_are_not_shown_as_evidence() {
         let text = "Tyler said stop 20mg";
-        let t = tokenize(text);
-        let shown: Vec<bool> = t.iter().map(|t| t.showable(text)).collect();
+        let (t, forms) = tokenize(text);
+        let shown: Vec<bool> = t.iter().map(|t| t.showable(&forms, text)).collect();
         assert_eq!(shown, [false, true, true, false]);
+    }
+
+    /// The tokenizer as first written (a `String` per token, every email
+    /// candidate scanned from its own start): the faster one must agree.
+    fn reference_tokenize(text: &str) -> Vec<(usize, usize, String)> {
+        let mut out = Vec::new();
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i < text.len() {
+            let Some(c) = text[i..].chars().next() else { break };
+            // a URL: up to the next space
+            if (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            {
+                let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
+                out.push((i, end, "<url>".into()));
+                i = end;
+                continue;
+            }
+            if c == '@' && i + 1 < b.len() && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_') {
+                let mut end = i + 1;
+                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                    end += 1;
+                }
+                out.push((i, end, "@user".into()));
+                i = end;
+                continue;
+            }
+            if c.is_ascii_alphanumeric() {
+                // an email: local@domain.tld, the local part with . _ - +
+                let local = text[i..]
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-' | '+')))
+                    .map_or(text.len(), |k| i + k);
+                if local < b.len() && b[local] == b'@' {
+                    let rest = &text[local + 1..];
+                    let len = rest
+                        .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '_'))
+                        .unwrap_or(rest.len());
+                    if rest[..len].contains('.') {
+                        let e = local + 1 + len;
+                        out.push((i, e, "<email>".into()));
+                        i = e;
+                        continue;
+                    }
+                }
+            }
+            if c.is_alphanumeric() {
+                let mut end = i;
+                for (k, ch) in text[i..].char_indices() {
+                    let at = i + k;
+                    let inner_apostrophe =
+                        ch == '\'' && at > i && text[at + 1..].chars().next().is_some_and(char::is_alphabetic);
+                    if ch.is_alphanumeric() || inner_apostrophe {
+                        end = at + ch.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                let word = &text[i..end];
+                let has_digit = word.bytes().any(|x| x.is_ascii_digit());
+                let form: String = if has_digit {
+                    let digits_only = word.bytes().all(|x| x.is_ascii_digit());
+                    if digits_only && word.len() >= 4 {
+                        "0000+".to_string()
+                    } else {
+                        word.chars()
+                            .map(|ch| if ch.is_ascii_digit() { '0' } else { ch })
+                            .flat_map(char::to_lowercase)
+                            .collect()
+                    }
+                } else {
+                    word.chars().flat_map(char::to_lowercase).collect()
+                };
+                out.push((i, end, form));
+                i = end;
+                continue;
+            }
+            i += c.len_utf8();
+        }
+        out
+    }
+
+    #[test]
+    fn tokenizer_agrees_with_the_first_one() {
+        let samples = [
+            "@jen_22 Don't stop the 20mg, see https://x.org/a?b=1 or mail a.b@x.org 5551234",
+            "Ünïcödé wörds, ÉCOLE 12ème, İstanbul, ǅemal, straße STRASSE, café's 'quoted' it's",
+            "a.b.c@d e.f@g.h.i x@y @ @_a a@b.c. a-b+c@d-e.f_g dots... 1.2.3.4 555-201-8834 0000 123",
+            "www.example.org/x and xwww.y http:/ https://z 日本語のテキスト 😀 e\u{301}",
+            "o'clock 'tis rock'n'roll don''t 9'o x' 'y",
+        ];
+        let mut long = "a.".repeat(3_000);
+        long.push_str("x@y.z and b-");
+        for text in samples.iter().copied().chain([long.as_str()]) {
+            let (tokens, forms) = tokenize(text);
+            let now: Vec<(usize, usize, String)> =
+                tokens.iter().map(|t| (t.start, t.end, t.form(&forms).to_string())).collect();
+            assert_eq!(now, reference_tokenize(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn feature_hashes_are_pinned() {
+        // FNV-1a values of the first featurizer: a change here changes what
+        // the committed model reads (retrain and bump FEATURIZER_VERSION)
+        assert_eq!(hash(b'w', &["patient"]), 0xea8b_eb54_3aab_dfc8);
+        assert_eq!(hash(b'b', &["<s>", "my"]), 0x2f03_2527_f1a8_0a1e);
+        assert_eq!(hash_bytes(b'c', b"<pa"), 0xd1c3_2229_51fe_c6c6);
     }
 
     #[test]

@@ -104,10 +104,14 @@ pub struct Model {
     /// SHA-256 of the training data the weights came from.
     pub data_sha256: [u8; 32],
     pub labels: Vec<LabelWeights>,
-    /// The labels' weights interleaved by bucket: one cache line per feature
-    /// instead of one per feature and label (the table is megabytes; reading
-    /// it is most of the model's time). Built from `labels` by [`Model::index`].
-    table: Vec<[f32; 3]>,
+    /// What predictions read: the labels' weights as the file stores them
+    /// (16 bits, times `scale[label]`), interleaved by bucket, so a feature
+    /// costs one 8-byte read instead of one cache line per label, and the
+    /// table is 2 MB instead of 3 MB of f32. A weight read here is
+    /// `q as f32 * scale`, exactly the value `labels` holds for a model read
+    /// from a file. Built by [`Model::index`] or straight from the file.
+    table: Vec<[i16; 4]>,
+    scale: [f32; 3],
 }
 
 /// The model's reading of one draft.
@@ -121,23 +125,24 @@ pub struct Prediction {
 
 impl Model {
     pub fn new(buckets_log2: u32, data_sha256: [u8; 32], labels: Vec<LabelWeights>) -> Model {
-        let mut m = Model { buckets_log2, data_sha256, labels, table: Vec::new() };
+        let mut m = Model { buckets_log2, data_sha256, labels, table: Vec::new(), scale: [1.0; 3] };
         m.index();
         m
     }
 
-    /// Rebuilds the interleaved table from the per-label weights.
+    /// Rebuilds the prediction table from the per-label weights, quantized
+    /// as [`Model::to_bytes`] writes them (predictions are the saved model's).
     pub fn index(&mut self) {
         let n = self.buckets();
-        self.table = (0..n)
-            .map(|b| {
-                let mut w = [0f32; 3];
-                for (l, lw) in self.labels.iter().enumerate().take(3) {
-                    w[l] = lw.weights[b];
-                }
-                w
-            })
-            .collect();
+        let mut table = vec![[0i16; 4]; n];
+        for (l, lw) in self.labels.iter().enumerate().take(3) {
+            let scale = quantization_scale(&lw.weights);
+            self.scale[l] = scale;
+            for (row, w) in table.iter_mut().zip(&lw.weights) {
+                row[l] = (w / scale).round() as i16;
+            }
+        }
+        self.table = table;
     }
 
     pub fn buckets(&self) -> usize {
@@ -149,14 +154,16 @@ impl Model {
         ((h ^ (h >> 29) ^ (h >> 47)) as usize) & (self.buckets() - 1)
     }
 
-    /// The raw score (log-odds) of each label.
+    /// The raw score (log-odds) of each label, from the full-precision
+    /// weights: what training scores its folds with (unquantized, as they
+    /// always were, so retraining gives the same bytes).
     fn scores(&self, f: &Features) -> [f32; 3] {
         let norm = norm_of(f.hashes.len());
         let mut s = [0f32; 3];
         for &h in &f.hashes {
-            let w = &self.table[self.bucket(h)];
+            let b = self.bucket(h);
             for l in 0..3 {
-                s[l] += w[l];
+                s[l] += self.labels[l].weights[b];
             }
         }
         std::array::from_fn(|l| self.labels[l].bias + s[l] * norm)
@@ -167,7 +174,8 @@ impl Model {
         let mut s = [0f32; 3];
         let mut per_token = vec![[0f32; 3]; f.tokens.len()];
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
-            let w = &self.table[self.bucket(h)];
+            let q = &self.table[self.bucket(h)];
+            let w: [f32; 3] = std::array::from_fn(|l| q[l] as f32 * self.scale[l]);
             let slot = per_token.get_mut(o as usize);
             for l in 0..3 {
                 s[l] += w[l];
@@ -212,8 +220,7 @@ impl Model {
         for (name, lw) in LABELS.iter().zip(&self.labels) {
             out.push(name.len() as u8);
             out.extend_from_slice(name.as_bytes());
-            let max = lw.weights.iter().fold(0f32, |m, w| m.max(w.abs()));
-            let scale = if max > 0.0 { max / i16::MAX as f32 } else { 1.0 };
+            let scale = quantization_scale(&lw.weights);
             out.extend_from_slice(&lw.bias.to_le_bytes());
             out.extend_from_slice(&lw.threshold.to_le_bytes());
             out.extend_from_slice(&scale.to_le_bytes());
@@ -259,7 +266,9 @@ impl Model {
         let mut data_sha256 = [0u8; 32];
         data_sha256.copy_from_slice(r.take(32)?);
         let mut labels = Vec::with_capacity(n);
-        for want in LABELS {
+        let mut table = vec![[0i16; 4]; 1usize << buckets_log2];
+        let mut scales = [1f32; 3];
+        for (l, want) in LABELS.into_iter().enumerate() {
             let len = r.take(1)?[0] as usize;
             let name = r.take(len)?;
             if name != want.as_bytes() {
@@ -275,13 +284,20 @@ impl Model {
                 return Err(ModelError(format!("label {want}: bad bias, threshold or scale")));
             }
             let raw = r.take((1usize << buckets_log2) * 2)?;
-            let weights = raw.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as f32 * scale).collect();
+            let mut weights = Vec::with_capacity(table.len());
+            for (row, c) in table.iter_mut().zip(raw.chunks_exact(2)) {
+                let q = i16::from_le_bytes([c[0], c[1]]);
+                row[l] = q;
+                weights.push(q as f32 * scale);
+            }
+            scales[l] = scale;
             labels.push(LabelWeights { bias, threshold, weights });
         }
         if r.at != body.len() {
             return Err(bad("trailing bytes after the weights"));
         }
-        Ok(Model::new(buckets_log2, data_sha256, labels))
+        // the file's own 16-bit weights: no second quantization
+        Ok(Model { buckets_log2, data_sha256, labels, table, scale: scales })
     }
 
     /// The built-in model.
@@ -309,6 +325,17 @@ impl<'a> Reader<'a> {
     }
     fn f32(&mut self) -> Result<f32, ModelError> {
         Ok(f32::from_bits(self.u32()?))
+    }
+}
+
+/// The factor a label's weights are stored in 16 bits with: the largest
+/// weight becomes `i16::MAX`.
+fn quantization_scale(weights: &[f32]) -> f32 {
+    let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+    if max > 0.0 {
+        max / i16::MAX as f32
+    } else {
+        1.0
     }
 }
 
@@ -351,7 +378,12 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         return;
     }
     let f = features::featurize(input, findings, &rules.context);
-    let words = f.tokens.iter().filter(|t| t.form.chars().any(char::is_alphabetic) && !t.form.starts_with('<')).count();
+    let words = f
+        .tokens
+        .iter()
+        .map(|t| t.form(&f.forms))
+        .filter(|form| form.chars().any(char::is_alphabetic) && !form.starts_with('<'))
+        .count();
     if words < MIN_WORDS {
         // too little language to judge ("hello", a bare link)
         return;
@@ -467,9 +499,10 @@ fn push(
     let mut words: Vec<String> = Vec::new();
     for &(i, _) in &ev {
         let t = &toks[i];
-        let shown = if t.form == "@user" {
+        let forms = &p.features.forms;
+        let shown = if t.form(forms) == "@user" {
             "@mention".to_string()
-        } else if t.showable(text) {
+        } else if t.showable(forms, text) {
             text[t.start..t.end].to_lowercase()
         } else {
             continue;

@@ -120,3 +120,36 @@ fn a_draft_without_evidence_is_not_a_finding() {
         assert_eq!(r.verdict, Verdict::Ok, "{t}: {:?}", r.findings);
     }
 }
+
+/// Predictions read the 16-bit table; they must equal, bit for bit, the
+/// sums over the full weights the file decodes to (what predictions read
+/// before the table shrank), per label and per token.
+#[test]
+fn predictions_read_the_stored_weights_exactly() {
+    let m = Model::builtin().expect("built-in model");
+    for text in [
+        "@kayla_runs88 since the metformin upsets your stomach, take it with dinner",
+        "Join us Saturday 9am-1pm for free blood pressure checks! Call 555-201-8834",
+        "My patient Jessica Moreno is walking again three weeks after her hip replacement",
+    ] {
+        let f = crate::engine::model_features(&Draft::new(text), &RULES);
+        let norm = norm_of(f.hashes.len());
+        let mut s = [0f32; 3];
+        let mut per_token = vec![[0f32; 3]; f.tokens.len()];
+        for (&h, &o) in f.hashes.iter().zip(&f.owner) {
+            let b = m.bucket(h);
+            for l in 0..3 {
+                let w = m.labels[l].weights[b];
+                s[l] += w;
+                if let Some(slot) = per_token.get_mut(o as usize) {
+                    slot[l] += w * norm;
+                }
+            }
+        }
+        let p = m.predict(f);
+        for l in 0..3 {
+            assert_eq!(p.prob[l].to_bits(), sigmoid(m.labels[l].bias + s[l] * norm).to_bits(), "{text}");
+        }
+        assert_eq!(p.per_token, per_token, "{text}");
+    }
+}

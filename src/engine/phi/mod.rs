@@ -364,8 +364,15 @@ fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
         b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
     });
     let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    // The kept spans do not overlap, so ordered by start their ends ascend
+    // too: the one starting last before `c.end` is the only one that can
+    // reach past `c.start` (a binary search instead of a scan of all kept).
+    let mut taken: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     for c in cands {
-        if !kept.iter().any(|k| k.start < c.end && c.start < k.end) {
+        let hit = taken.range(..c.end).next_back().is_some_and(|(_, &end)| c.start < end);
+        if !hit {
+            let end = taken.entry(c.start).or_insert(c.end);
+            *end = (*end).max(c.end);
             kept.push(c);
         }
     }

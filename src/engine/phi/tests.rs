@@ -835,3 +835,45 @@ fn registry_and_doi_ids_are_not_identifiers() {
         assert_clean(t);
     }
 }
+
+/// `resolve` keeps what the pairwise rule keeps (highest priority, then
+/// longest, then earliest of any overlapping group), also on thousands of
+/// candidates, where it no longer compares each with every kept one.
+#[test]
+fn overlap_resolution_matches_the_pairwise_rule() {
+    use super::{resolve, Candidate, Kind, Masking};
+    fn pairwise(mut cands: Vec<Candidate>) -> Vec<(usize, usize)> {
+        cands.sort_by(|a, b| {
+            b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
+        });
+        let mut kept: Vec<Candidate> = Vec::new();
+        for c in cands {
+            if !kept.iter().any(|k| k.start < c.end && c.start < k.end) {
+                kept.push(c);
+            }
+        }
+        kept.iter().map(|c| (c.start, c.end)).collect()
+    }
+    let mut seed = 0x5eed_u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for n in [1usize, 2, 5, 40, 3_000] {
+        let cands: Vec<Candidate> = (0..n)
+            .map(|_| {
+                let start = next(n as u64 * 4) as usize;
+                Candidate {
+                    start,
+                    end: start + 1 + next(12) as usize,
+                    kind: Kind::Phone,
+                    noun: "phone number",
+                    priority: 60 + 10 * next(3) as u8,
+                    masking: Masking::Digits,
+                }
+            })
+            .collect();
+        let fast: Vec<(usize, usize)> = resolve(cands.clone()).iter().map(|c| (c.start, c.end)).collect();
+        assert_eq!(fast, pairwise(cands), "{n} candidates");
+    }
+}
