@@ -67,6 +67,10 @@ struct TrainLabels {
     patient: bool,
     advice: bool,
     phi: bool,
+    /// Absent in files written before the claim head: then a required
+    /// `health-claim` category is the label.
+    #[serde(default)]
+    claim: Option<bool>,
 }
 
 /// The training files, sorted by name.
@@ -113,8 +117,10 @@ fn read_examples(dir: &Path, rules: &RuleSet) -> Result<(Vec<Example>, usize), S
                     continue;
                 }
             };
+            let claim_category =
+                parsed.expect.as_ref().is_some_and(|e| e.categories.iter().any(|x| x == "health-claim"));
             let labels = match (&parsed.train, &parsed.expect) {
-                (Some(t), _) => [t.patient, t.advice, t.phi],
+                (Some(t), _) => [t.patient, t.advice, t.phi, t.claim.unwrap_or(claim_category)],
                 (None, Some(e)) => {
                     let has = |c: &str| e.categories.iter().any(|x| x == c);
                     let may = |c: &str| e.may.iter().any(|x| x == c);
@@ -122,6 +128,7 @@ fn read_examples(dir: &Path, rules: &RuleSet) -> Result<(Vec<Example>, usize), S
                         has("patient-reference") || (has("phi") && may("patient-reference")),
                         has("clinical-advice"),
                         has("phi"),
+                        claim_category,
                     ]
                 }
                 (None, None) => {

@@ -27,10 +27,14 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 
 /// The labels, in the order the weights file stores them.
-pub const LABELS: [&str; 3] = ["patient", "advice", "phi"];
+pub const LABELS: [&str; N] = ["patient", "advice", "phi", "claim"];
+/// How many labels the model has (at most 4: the prediction table keeps
+/// four 16-bit weights per bucket, one 8-byte read per feature).
+pub const N: usize = 4;
 pub const PATIENT: usize = 0;
 pub const ADVICE: usize = 1;
 pub const PHI: usize = 2;
+pub const CLAIM: usize = 3;
 
 const MAGIC: &[u8; 8] = b"STWMODEL";
 
@@ -46,6 +50,7 @@ pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../config/model.bin");
 
 pub const RULE_PATIENT: &str = "patient.model";
 pub const RULE_ADVICE: &str = "advice.model";
+pub const RULE_CLAIM: &str = "claim.model";
 
 pub const RULES: &[RuleDoc] = &[
     RuleDoc {
@@ -73,6 +78,19 @@ pub const RULES: &[RuleDoc] = &[
               record or consent, and invites them to share PHI in public.",
         example: "`@jen_22 if the lisinopril gives you a cough just stop it` → invite them to call their own \
                   clinician.",
+    },
+    RuleDoc {
+        id: RULE_CLAIM,
+        category: Category::HealthClaim,
+        severity: Severity::Warning,
+        what: "A learned classifier judges whether the draft makes a health claim it does not back: cures, \
+               guarantees, 'no side effects', prevents or reverses a disease, rapid results, 'studies show' \
+               with nothing cited, outcomes promised to everyone. It reads claims the fixed phrases of the \
+               `claim.*` rules do not name; a claim with its source linked is not one.",
+        why: "The FTC and FDA hold health claims to competent and reliable scientific evidence; an unsupported \
+              claim from a health organisation misleads patients and is the most-cited deceptive practice.",
+        example: "`Breathing exercises make kids smarter, research says` → link the study, or say what it found \
+                  and for whom.",
     },
 ];
 
@@ -111,21 +129,21 @@ pub struct Model {
     /// `q as f32 * scale`, exactly the value `labels` holds for a model read
     /// from a file. Built by [`Model::index`] or straight from the file.
     table: Vec<[i16; 4]>,
-    scale: [f32; 3],
+    scale: [f32; N],
 }
 
 /// The model's reading of one draft.
 #[derive(Debug, Clone)]
 pub struct Prediction {
-    pub prob: [f32; 3],
+    pub prob: [f32; N],
     /// Each token's summed push (log-odds) on each label.
-    per_token: Vec<[f32; 3]>,
+    per_token: Vec<[f32; N]>,
     features: Features,
 }
 
 impl Model {
     pub fn new(buckets_log2: u32, data_sha256: [u8; 32], labels: Vec<LabelWeights>) -> Model {
-        let mut m = Model { buckets_log2, data_sha256, labels, table: Vec::new(), scale: [1.0; 3] };
+        let mut m = Model { buckets_log2, data_sha256, labels, table: Vec::new(), scale: [1.0; N] };
         m.index();
         m
     }
@@ -135,7 +153,7 @@ impl Model {
     pub fn index(&mut self) {
         let n = self.buckets();
         let mut table = vec![[0i16; 4]; n];
-        for (l, lw) in self.labels.iter().enumerate().take(3) {
+        for (l, lw) in self.labels.iter().enumerate().take(N) {
             let scale = quantization_scale(&lw.weights);
             self.scale[l] = scale;
             for (row, w) in table.iter_mut().zip(&lw.weights) {
@@ -157,12 +175,12 @@ impl Model {
     /// The raw score (log-odds) of each label, from the full-precision
     /// weights: what training scores its folds with (unquantized, as they
     /// always were, so retraining gives the same bytes).
-    fn scores(&self, f: &Features) -> [f32; 3] {
+    fn scores(&self, f: &Features) -> [f32; N] {
         let norm = norm_of(f.hashes.len());
-        let mut s = [0f32; 3];
+        let mut s = [0f32; N];
         for &h in &f.hashes {
             let b = self.bucket(h);
-            for l in 0..3 {
+            for l in 0..N {
                 s[l] += self.labels[l].weights[b];
             }
         }
@@ -171,17 +189,17 @@ impl Model {
 
     pub fn predict(&self, f: Features) -> Prediction {
         let norm = norm_of(f.hashes.len());
-        let mut s = [0f32; 3];
-        let mut per_token = vec![[0f32; 3]; f.tokens.len()];
+        let mut s = [0f32; N];
+        let mut per_token = vec![[0f32; N]; f.tokens.len()];
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
             let q = &self.table[self.bucket(h)];
-            let w: [f32; 3] = std::array::from_fn(|l| q[l] as f32 * self.scale[l]);
+            let w: [f32; N] = std::array::from_fn(|l| q[l] as f32 * self.scale[l]);
             let slot = per_token.get_mut(o as usize);
-            for l in 0..3 {
+            for l in 0..N {
                 s[l] += w[l];
             }
             if let Some(slot) = slot {
-                for l in 0..3 {
+                for l in 0..N {
                     slot[l] += w[l] * norm;
                 }
             }
@@ -267,7 +285,7 @@ impl Model {
         data_sha256.copy_from_slice(r.take(32)?);
         let mut labels = Vec::with_capacity(n);
         let mut table = vec![[0i16; 4]; 1usize << buckets_log2];
-        let mut scales = [1f32; 3];
+        let mut scales = [1f32; N];
         for (l, want) in LABELS.into_iter().enumerate() {
             let len = r.take(1)?[0] as usize;
             let name = r.take(len)?;
@@ -406,6 +424,9 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     }
     if model.fires(&p, ADVICE) && !findings.iter().any(|f| f.category == Category::ClinicalAdvice) {
         push(model, &p, ADVICE, input, rules, RULE_ADVICE, "Reads as clinical advice to one person", findings);
+    }
+    if model.fires(&p, CLAIM) && !findings.iter().any(|f| f.category == Category::HealthClaim) {
+        push(model, &p, CLAIM, input, rules, RULE_CLAIM, "Reads as a health claim with nothing to back it", findings);
     }
     if patient {
         // A post about one patient: a first name alone is that person's

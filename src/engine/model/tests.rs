@@ -134,11 +134,11 @@ fn predictions_read_the_stored_weights_exactly() {
     ] {
         let f = crate::engine::model_features(&Draft::new(text), &RULES);
         let norm = norm_of(f.hashes.len());
-        let mut s = [0f32; 3];
-        let mut per_token = vec![[0f32; 3]; f.tokens.len()];
+        let mut s = [0f32; N];
+        let mut per_token = vec![[0f32; N]; f.tokens.len()];
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
             let b = m.bucket(h);
-            for l in 0..3 {
+            for l in 0..N {
                 let w = m.labels[l].weights[b];
                 s[l] += w;
                 if let Some(slot) = per_token.get_mut(o as usize) {
@@ -147,7 +147,7 @@ fn predictions_read_the_stored_weights_exactly() {
             }
         }
         let p = m.predict(f);
-        for l in 0..3 {
+        for l in 0..N {
             assert_eq!(p.prob[l].to_bits(), sigmoid(m.labels[l].bias + s[l] * norm).to_bits(), "{text}");
         }
         assert_eq!(p.per_token, per_token, "{text}");

@@ -30,7 +30,7 @@ impl Default for TrainConfig {
 #[derive(Debug, Clone)]
 pub struct Example {
     pub features: Features,
-    pub labels: [bool; 3],
+    pub labels: [bool; super::N],
     /// Which part of the corpus (one writer's file) it came from: the
     /// cross-validation folds hold out whole parts, so the scores say how
     /// the model does on a writer it has not read.
@@ -152,7 +152,7 @@ pub fn train(examples: &[Example], cfg: &TrainConfig, data_sha256: [u8; 32]) -> 
         f
     };
     let folds = if sources >= 3 { sources } else { cfg.folds };
-    let mut oof: Vec<[f32; 3]> = vec![[0.0; 3]; examples.len()];
+    let mut oof: Vec<[f32; super::N]> = vec![[0.0; super::N]; examples.len()];
     for k in 0..folds {
         let train: Vec<&Example> = order.iter().filter(|&&i| fold_of[i] != k).map(|&i| &examples[i]).collect();
         let m = fit(&train, cfg, data_sha256);
@@ -179,7 +179,7 @@ mod tests {
     fn ex(hashes: &[u64], y: bool) -> Example {
         Example {
             features: Features { hashes: hashes.to_vec(), owner: vec![u32::MAX; hashes.len()], ..Features::default() },
-            labels: [y, !y, y],
+            labels: [y, !y, y, !y],
             source: 0,
         }
     }
