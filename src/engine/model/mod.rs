@@ -180,8 +180,8 @@ impl Model {
         let mut s = [0f32; N];
         for &h in &f.hashes {
             let b = self.bucket(h);
-            for l in 0..N {
-                s[l] += self.labels[l].weights[b];
+            for (sum, lw) in s.iter_mut().zip(&self.labels) {
+                *sum += lw.weights[b];
             }
         }
         std::array::from_fn(|l| self.labels[l].bias + s[l] * norm)

@@ -147,8 +147,8 @@ fn predictions_read_the_stored_weights_exactly() {
             }
         }
         let p = m.predict(f);
-        for l in 0..N {
-            assert_eq!(p.prob[l].to_bits(), sigmoid(m.labels[l].bias + s[l] * norm).to_bits(), "{text}");
+        for ((prob, lw), sum) in p.prob.iter().zip(&m.labels).zip(s) {
+            assert_eq!(prob.to_bits(), sigmoid(lw.bias + sum * norm).to_bits(), "{text}");
         }
         assert_eq!(p.per_token, per_token, "{text}");
     }
