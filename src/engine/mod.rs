@@ -321,7 +321,10 @@ impl<'r> Sink<'r> {
     }
 
     /// Records a finding for a rule, at the rule's configured severity. A rule
-    /// that is off, or unknown to the registry and config, records nothing.
+    /// that is off records nothing. A rule id that no family registered is a
+    /// bug in the detector (a typo, or docs missing from its family's list):
+    /// debug builds (and so every test) panic on it; release builds record
+    /// nothing rather than stop a review.
     pub fn push(
         &mut self,
         rule: &str,
@@ -330,8 +333,13 @@ impl<'r> Sink<'r> {
         suggestion: Option<String>,
         identifier: Option<Identifier>,
     ) {
+        let Some(category) = self.rules.category_of(rule) else {
+            #[cfg(debug_assertions)]
+            panic!("Sink::push: rule id {rule:?} is not registered by any rule family or lexicon entry");
+            #[cfg(not(debug_assertions))]
+            return;
+        };
         let Some(severity) = self.rules.severity_of(rule) else { return };
-        let Some(category) = self.rules.category_of(rule) else { return };
         self.findings.push(Finding {
             rule: rule.to_string(),
             category,
@@ -501,6 +509,25 @@ mod tests {
         dedup_overlapping(&mut v);
         let rules: Vec<&str> = v.iter().map(|x| x.rule.as_str()).collect();
         assert_eq!(rules, ["phi.name", "patient.story", "phi.date", "disclaimer.profile"]);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "rule id \"phi.no-such-rule\" is not registered")]
+    fn push_of_an_unregistered_rule_id_panics_in_debug_builds() {
+        let rules = RuleSet::builtin_without_model().unwrap();
+        let mut sink = Sink::new(&rules);
+        sink.push("phi.no-such-rule", None, "m".into(), None, None);
+    }
+
+    #[test]
+    fn push_of_a_rule_turned_off_records_nothing() {
+        let rules = RuleSet::from_toml("[rules]\n\"phi.phone\" = \"off\"\n", "r.toml").unwrap();
+        let mut sink = Sink::new(&rules);
+        sink.push("phi.phone", None, "m".into(), None, None);
+        sink.push("phi.email", None, "m".into(), None, None);
+        let rules: Vec<&str> = sink.findings().iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["phi.email"]);
     }
 
     #[test]
