@@ -11,8 +11,12 @@
 //! - [`config`]: `config/rules.toml` (lexicon rules, hashtag catalog,
 //!   allowlist, account profile, severity overrides), compiled into a
 //!   [`RuleSet`]. The defaults are compiled into the binary.
+//! - [`check`]: the [`check::Check`] interface every rule family implements
+//!   (docs, config tables, compile, run) and [`check::FAMILIES`], the one
+//!   list of them.
+//! - [`ruleset`]: [`RuleSet`], a configuration compiled by the families.
 //! - [`registry`]: the code rules (ids, categories, default severities and
-//!   their What / Why / Example docs).
+//!   their What / Why / Example docs), gathered from the families.
 //! - [`mask`]: masking of identifiers before they appear in any message.
 //! - [`attachments`]: findings from what the attachment adapter read inside
 //!   an attachment (DICOM header, text in the image, metadata), handed over
@@ -20,6 +24,7 @@
 //! - detector modules: one per family of checks.
 
 pub mod attachments;
+pub mod check;
 pub mod config;
 pub mod context;
 pub mod length;
@@ -30,6 +35,7 @@ pub mod normalize;
 pub mod phi;
 pub mod posting;
 pub mod registry;
+pub mod ruleset;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -395,15 +401,14 @@ pub fn model_features(draft: &Draft, rules: &RuleSet) -> model::features::Featur
 }
 
 /// The structured detectors (identifier shapes, context rules, lexicon,
-/// posting rules) over one draft: their findings and the weighted length.
+/// posting rules: every family of [`check::FAMILIES`] in list order) over one draft: their findings and the weighted length.
 /// What [`review`] starts from and what the model reads as features.
 fn detect_structured(input: &Input<'_>, rules: &RuleSet) -> (Vec<Finding>, usize) {
     let mut sink = Sink::new(rules);
     let parsed = length::parse(input.text);
-    phi::detect(input, rules, &parsed, &mut sink);
-    context::detect(input, rules, &mut sink);
-    lexicon::detect(input, rules, &mut sink);
-    posting::detect(input, rules, &parsed, &mut sink);
+    for family in check::FAMILIES {
+        family.run(input, rules, &parsed, &mut sink);
+    }
     (sink.into_findings(), parsed.weighted_length)
 }
 

@@ -34,8 +34,13 @@ mod names;
 mod patient;
 mod vocab;
 
+use super::config::{ConfigError, Source};
+use super::length::Parsed;
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
 use vocab::{role, Cue};
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
@@ -124,6 +129,92 @@ pub const RULES: &[RuleDoc] = &[
                   own clinician.",
     },
 ];
+
+/// The context rules as a family: `[context.cues]` compiled into a
+/// [`Vocabulary`], then [`detect`] per draft.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "context"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES
+    }
+    fn sections(&self) -> &'static [&'static str] {
+        &["context"]
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+        let raw: ContextOnly = source.parse()?;
+        rules.context = match &raw.context.cues {
+            Some(cues) => compile_cues(cues, source)?,
+            None => builtin_cues()?,
+        };
+        Ok(())
+    }
+    fn run(&self, input: &Input<'_>, rules: &RuleSet, _parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, sink);
+    }
+}
+
+/// Role name → phrases, with spans for errors.
+type RawCues = BTreeMap<Spanned<String>, Vec<Spanned<String>>>;
+
+/// `[context]`: the vocabulary of the context rules.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    /// `[context.cues]`; when absent, the built-in file's table is used.
+    #[serde(default)]
+    cues: Option<RawCues>,
+}
+
+/// Only the `[context]` table of a file (other tables are skipped).
+#[derive(Debug, Deserialize, Default)]
+struct ContextOnly {
+    #[serde(default)]
+    context: RawContext,
+}
+
+/// Compiles `[context.cues]`: every key must name a role, every phrase must
+/// be non-empty without surrounding spaces.
+fn compile_cues(cues: &RawCues, source: &Source<'_>) -> Result<Vocabulary, ConfigError> {
+    let err = |key: String, span: std::ops::Range<usize>, message: String| source.error(Some(key), Some(span), message);
+    let mut pairs: Vec<(&str, u32)> = Vec::new();
+    for (name, phrases) in cues {
+        let Some(role) = role_by_name(name.get_ref()) else {
+            let known = ROLE_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            return Err(err(
+                format!("context.cues.{}", name.get_ref()),
+                name.span(),
+                format!("unknown role {:?}; expected one of: {known}", name.get_ref()),
+            ));
+        };
+        for (j, p) in phrases.iter().enumerate() {
+            let phrase = p.get_ref();
+            if phrase.trim().is_empty() || phrase.trim() != phrase {
+                return Err(err(
+                    format!("context.cues.{}[{j}]", name.get_ref()),
+                    p.span(),
+                    format!("cue phrase {phrase:?} must be non-empty without leading or trailing spaces"),
+                ));
+            }
+            pairs.push((phrase, role));
+        }
+    }
+    Vocabulary::build(pairs)
+        .map_err(|e| source.error(Some("context.cues".into()), None, format!("cannot build cue matcher: {e}")))
+}
+
+/// The `[context.cues]` of the built-in file, for a file without its own.
+fn builtin_cues() -> Result<Vocabulary, ConfigError> {
+    let source = Source::builtin();
+    let raw: ContextOnly = source.parse()?;
+    match &raw.context.cues {
+        Some(cues) => compile_cues(cues, &source),
+        None => Vocabulary::build([]).map_err(|e| source.error(Some("context.cues".into()), None, e)),
+    }
+}
 
 /// Runs every context rule over a draft.
 pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {

@@ -276,6 +276,22 @@ const P_SHAPE: u8 = 70; // validated shapes: SSN, card, MBI, DEA, MAC
 const P_WEAK_SHAPE: u8 = 60; // NPI, VIN, bare NANP phone
 const P_GEO: u8 = 50;
 
+/// The PHI identifier detectors as a family. They read the shared
+/// `[allowlist]` and no table of their own.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "phi"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES
+    }
+    fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, parsed, sink);
+    }
+}
+
 /// Runs every PHI detector over a draft, given its parse (done once by
 /// `engine::review`; its URLs are where numbers are never identifiers).
 pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {

@@ -25,12 +25,13 @@
 //! them. The catalog and the profile are compiled once per rule set
 //! ([`Compiled`]). Pure: no I/O, nothing outside the draft and the rule set.
 
-use super::config::{HashtagEntry, Profile};
+use super::config::{ConfigError, Source};
 use super::length::{self, Parsed, MAX_WEIGHTED_LENGTH};
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink, Span};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
 use std::sync::LazyLock;
 
 pub const LENGTH_OVER_LIMIT: &str = "length.over-limit";
@@ -156,6 +157,62 @@ pub const RULES: &[RuleDoc] = &[
 
 // ---------------------------------------------------------------------------
 // Per-rule-set compiled data.
+
+/// The posting rules as a family: the account's `[profile]` and the
+/// `[[hashtag]]` catalog compiled once, then [`detect`] per draft.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "posting"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES
+    }
+    fn sections(&self) -> &'static [&'static str] {
+        &["profile", "hashtag"]
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+        let raw: PostingOnly = source.parse()?;
+        rules.posting =
+            Compiled::build(&raw.hashtag, &raw.profile).map_err(|e| source.error(Some("hashtag".into()), None, e))?;
+        rules.hashtags = raw.hashtag;
+        Ok(())
+    }
+    fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, parsed, sink);
+    }
+}
+
+/// Only the tables of the posting rules (other tables are skipped).
+#[derive(Debug, Deserialize)]
+struct PostingOnly {
+    #[serde(default)]
+    profile: Profile,
+    #[serde(default)]
+    hashtag: Vec<HashtagEntry>,
+}
+
+/// The account the drafts are posted from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The account's profile text (bio), checked for a disclaimer.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// One entry of the community hashtag catalog.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashtagEntry {
+    pub tag: String,
+    #[serde(default)]
+    pub topic: String,
+    /// Words or phrases that put a draft on this tag's topic.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
 
 /// What this module compiles once per rule set: the hashtag catalog's
 /// keyword matcher and whether the profile carries a disclaimer.
