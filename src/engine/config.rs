@@ -37,6 +37,7 @@ use super::Severity;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -166,6 +167,23 @@ impl Source<'_> {
         })
     }
 
+    /// A data file of the configuration (`words/facility-words.txt`): the
+    /// config folder's own when it has one, else the built-in text. Returns
+    /// the text and the name errors give it.
+    pub fn data_file(&self, name: &str, builtin: &'static str) -> Result<(Cow<'static, str>, String), ConfigError> {
+        if let Some(dir) = self.dir {
+            let path = dir.join(name);
+            if path.exists() {
+                let file = path.display().to_string();
+                return match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok((Cow::Owned(text), file)),
+                    Err(e) => Err(ConfigError { file, key: None, line: None, message: format!("cannot read: {e}") }),
+                };
+            }
+        }
+        Ok((Cow::Borrowed(builtin), format!("config/{name} (built in)")))
+    }
+
     /// An error in this file, at a byte span when there is one.
     pub fn error(&self, key: Option<String>, span: Option<std::ops::Range<usize>>, message: String) -> ConfigError {
         ConfigError { file: self.file.to_string(), key, line: span.map(|s| line_of(self.text, s.start)), message }
@@ -243,6 +261,9 @@ impl RuleSet {
             }
         }
         let raw: RawCommon = source.parse()?;
+        if let Some(dir) = source.dir {
+            check_data_files(dir)?;
+        }
 
         let mut rules = RuleSet::empty(raw.allowlist).map_err(|e| source.error(None, None, e))?;
         for doc in code_rules() {
@@ -290,6 +311,34 @@ impl RuleSet {
         );
         Ok(rules)
     }
+}
+
+/// Every data file the rule families read, by its path in a config folder.
+pub fn data_files() -> impl Iterator<Item = &'static str> {
+    FAMILIES.iter().flat_map(|f| f.data_files().iter().copied())
+}
+
+/// A file in a data folder of `--config DIR` (`DIR/words/`) that no family
+/// reads is a mistake (a misspelt name would silently change nothing).
+fn check_data_files(dir: &Path) -> Result<(), ConfigError> {
+    let mut folders: Vec<&str> = data_files().filter_map(|f| f.rsplit_once('/').map(|(d, _)| d)).collect();
+    folders.dedup();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(dir.join(folder)) else { continue };
+        for entry in entries.flatten() {
+            let name = format!("{folder}/{}", entry.file_name().to_string_lossy());
+            if !data_files().any(|f| f == name) {
+                let known = data_files().collect::<Vec<_>>().join(", ");
+                return Err(ConfigError {
+                    file: entry.path().display().to_string(),
+                    key: None,
+                    line: None,
+                    message: format!("not a data file SafeTweet reads; expected one of: {known}"),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {

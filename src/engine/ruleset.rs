@@ -5,6 +5,7 @@
 //! ([`super::check::Check`]) compiles its own tables into the fields below.
 
 use super::config::{Allowlist, ConfigError};
+use super::context::words::WordLists;
 use super::context::Vocabulary;
 use super::lexicon::Lexicon;
 use super::model::Model;
@@ -26,6 +27,8 @@ pub struct RuleSet {
     pub posting: super::posting::Compiled,
     /// The cue phrases of the context rules (`[context.cues]`), compiled.
     pub context: Vocabulary,
+    /// The closed word lists of the context rules (`config/words/`).
+    pub words: WordLists,
     /// The learned classifier (`config/model.bin`, built in; `DIR/model.bin`
     /// with `--config DIR`). `None` only while training a new one.
     pub model: Option<std::sync::Arc<Model>>,
@@ -44,6 +47,7 @@ impl RuleSet {
             lexicon: Lexicon::build(Vec::new())?,
             posting: super::posting::Compiled::default(),
             context: Vocabulary::build([])?,
+            words: WordLists::builtin().map_err(|e| e.to_string())?,
             model: None,
             rules: Vec::new(),
             index: HashMap::new(),

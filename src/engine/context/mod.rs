@@ -17,8 +17,10 @@
 //! logic reads (care words, staff roles, date triggers...) are data too, in
 //! `[context.cues]` of `config/rules.toml`, compiled once per `RuleSet` into a
 //! [`Vocabulary`]: unlike a lexicon entry they report nothing on their own,
-//! they only qualify a candidate. A few closed word lists (facility words,
-//! credentials) and the given-name and surname lists stay in `vocab`. Every rule matches the folded view (`input.norm`) and maps
+//! they only qualify a candidate. The closed word lists (facility words,
+//! credentials, title words...) are data files in `config/words/`, compiled
+//! in and overridable one by one with `--config DIR` (`words`); the
+//! given-name and surname lists stay in `vocab`. Every rule matches the folded view (`input.norm`) and maps
 //! spans back to the original text. Structured identifiers (phones, emails,
 //! SSN, MRN, ages over 89...) belong to [`super::phi`], not here; this module
 //! touches nothing outside the draft it is given.
@@ -33,6 +35,7 @@ mod dates;
 mod names;
 mod patient;
 mod vocab;
+pub mod words;
 
 use super::config::{ConfigError, Source};
 use super::length::Parsed;
@@ -144,12 +147,16 @@ impl super::check::Check for Family {
     fn sections(&self) -> &'static [&'static str] {
         &["context"]
     }
+    fn data_files(&self) -> &'static [&'static str] {
+        words::FILES
+    }
     fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
         let raw: ContextOnly = source.parse()?;
         rules.context = match &raw.context.cues {
             Some(cues) => compile_cues(cues, source)?,
             None => builtin_cues()?,
         };
+        rules.words = words::WordLists::load(source)?;
         Ok(())
     }
     fn run(&self, input: &Input<'_>, rules: &RuleSet, _parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
@@ -219,7 +226,7 @@ fn builtin_cues() -> Result<Vocabulary, ConfigError> {
 /// Runs every context rule over a draft.
 pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let text = input.norm.text();
-    let ctx = Context::new(text, &rules.context);
+    let ctx = Context::new(text, &rules.context, &rules.words);
     let mut name_hits = Vec::new();
     if sink.enabled(names::RULE) || sink.enabled(dates::RULE) {
         name_hits = names::find(&ctx);
@@ -241,21 +248,23 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
 /// What one pass over the folded text found, shared by the rules.
 struct Context<'t> {
     text: &'t str,
+    /// The closed word lists of the rule set.
+    words: &'t words::WordLists,
     cues: Vec<Cue>,
     /// Union of the roles of every cue.
     roles: u32,
 }
 
 impl<'t> Context<'t> {
-    fn new(text: &'t str, vocabulary: &Vocabulary) -> Context<'t> {
+    fn new(text: &'t str, vocabulary: &Vocabulary, words: &'t words::WordLists) -> Context<'t> {
         let mut cues = vocabulary.find_cues(text);
         for c in cues.iter_mut() {
-            if c.roles & role::PATIENT != 0 && !patient::is_person_use(text, c.start, c.end) {
+            if c.roles & role::PATIENT != 0 && !patient::is_person_use(words, text, c.start, c.end) {
                 c.roles = 0;
             }
         }
         let roles = cues.iter().fold(0, |acc, c| acc | c.roles);
-        Context { text, cues, roles }
+        Context { text, words, cues, roles }
     }
 
     fn has(&self, r: u32) -> bool {

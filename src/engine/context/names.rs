@@ -44,7 +44,8 @@
 //! staff news. A name after a staff role (`our nurse Kelly Chen`) or before a
 //! credential (`Sarah Jones, RN`) is staff and is left alone.
 
-use super::vocab::{self, role, CREDENTIALS, FACILITY_WORDS, NOT_FIRST_WORDS, NOT_SURNAME_WORDS};
+use super::vocab::{self, role};
+use super::words::WordLists;
 use super::{leading_word, Context};
 use crate::engine::mask::mask_words;
 use crate::engine::{Identifier, Input, Sink};
@@ -120,7 +121,7 @@ struct Body {
     next: usize,
 }
 
-fn part_of(text: &str, t: Tok) -> Option<(Part, usize)> {
+fn part_of(wl: &WordLists, text: &str, t: Tok) -> Option<(Part, usize)> {
     let b = text.as_bytes();
     let w = &b[t.s..t.e];
     if !w[0].is_ascii_uppercase() {
@@ -132,7 +133,7 @@ fn part_of(text: &str, t: Tok) -> Option<(Part, usize)> {
     }
     if w[1..].iter().any(u8::is_ascii_lowercase) {
         let word = &text[t.s..t.e];
-        if HONORIFICS.contains(&word) || PROVIDERS.contains(&word) {
+        if wl.honorifics.contains(word) || wl.providers.contains(word) {
             return None; // a new name starts here
         }
         return Some((Part::Word, t.e));
@@ -140,12 +141,12 @@ fn part_of(text: &str, t: Tok) -> Option<(Part, usize)> {
     None
 }
 
-fn parse_body(text: &str, toks: &[Tok], i: usize, max: usize) -> Body {
+fn parse_body(wl: &WordLists, text: &str, toks: &[Tok], i: usize, max: usize) -> Body {
     let b = text.as_bytes();
     let mut parts = Vec::with_capacity(3);
     let mut j = i;
     while j < toks.len() && parts.len() < max {
-        let Some((kind, end)) = part_of(text, toks[j]) else { break };
+        let Some((kind, end)) = part_of(wl, text, toks[j]) else { break };
         if let Some(&(pk, _, pe)) = parts.last() {
             // exactly one space from the previous part; a bare initial ends a name
             let prev_bare_initial = pk == Part::Initial && b[pe - 1] != b'.';
@@ -166,64 +167,6 @@ fn parse_body(text: &str, toks: &[Tok], i: usize, max: usize) -> Body {
 fn word(text: &str, s: usize, e: usize) -> &str {
     text[s..e].strip_suffix("'s").unwrap_or(&text[s..e])
 }
-
-/// Lower-case particles of surnames ("de la Cruz", "van der Berg", "bin Salleh").
-const PARTICLES: &[&str] = &[
-    "de", "la", "del", "della", "van", "von", "der", "den", "da", "di", "du", "le", "dos", "das", "ter", "ten", "bin",
-    "binti", "al", "el",
-];
-
-const HONORIFICS: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Mister"];
-const PROVIDERS: &[&str] = &["Dr", "Doctor", "Prof", "Professor"];
-/// Words before a capitalised word that make it a place, not a person.
-const PLACE_BEFORE: &[&str] =
-    &["St", "Mt", "Saint", "Mount", "San", "Santa", "Fort", "Ft", "Lake", "Port", "Cape", "Camp"];
-/// Words after which a name-shaped run is probably a person in a case.
-const WEAK_BEFORE: &[&str] = &[
-    "for",
-    "of",
-    "like",
-    "to",
-    "is",
-    "as",
-    "re",
-    "ref",
-    "regarding",
-    "considering",
-    "about",
-    "w",
-    "case",
-    "notes",
-    "including",
-    "specifically",
-    "particularly",
-    "especially",
-    "review",
-    "patients",
-    "noting",
-    "named",
-];
-/// Words before `, Name,` that describe the patient ("a 20yo female, Anna,").
-const DESCRIPTORS: &[&str] = &[
-    "female",
-    "male",
-    "woman",
-    "man",
-    "boy",
-    "girl",
-    "child",
-    "baby",
-    "infant",
-    "toddler",
-    "teen",
-    "patient",
-    "pt",
-    "f",
-    "m",
-    "yo",
-    "lady",
-    "gentleman",
-];
 
 /// Initials with an age or sex ("J.M., 47M") or after a trigger ("pt J.M.").
 static INITIALS: LazyLock<Regex> =
@@ -283,6 +226,7 @@ fn has_initials(b: &[u8]) -> bool {
 /// The capitalised-word scan: honorifics, providers, trigger words and
 /// name-shaped runs in a care draft.
 fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
+    let wl = ctx.words;
     let text = ctx.text;
     let b = text.as_bytes();
     let care = ctx.has(role::CARE);
@@ -308,8 +252,8 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             i += 1;
             continue;
         }
-        let honorific = HONORIFICS.contains(&w);
-        let provider = PROVIDERS.contains(&w);
+        let honorific = wl.honorifics.contains(w);
+        let provider = wl.providers.contains(w);
         if honorific || provider {
             let mut after = t.e;
             if after < b.len() && b[after] == b'.' {
@@ -320,17 +264,17 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 let mut j = i + 1;
                 while j + 1 < toks.len()
                     && j < i + 3
-                    && PARTICLES.contains(&&text[toks[j].s..toks[j].e])
+                    && wl.particles.contains(&text[toks[j].s..toks[j].e])
                     && toks[j + 1].s == toks[j].e + 1
                 {
                     j += 1;
                 }
-                let body = parse_body(text, &toks, j, 3);
+                let body = parse_body(wl, text, &toks, j, 3);
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = tied_to_staff(ctx, t.s, end)
                         || (honorific && news_before(ctx, t.s))
-                        || body_is_place(text, &body.parts);
+                        || body_is_place(wl, text, &body.parts);
                     // "Don't Miss Out": a bare "Miss" needs a name after it
                     let plain_word = after == t.e && matches!(w, "Miss" | "Mister") && {
                         let (k, s0, e0) = body.parts[0];
@@ -351,7 +295,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             i += 1;
             continue;
         }
-        if BABY_WORDS.contains(&w) {
+        if wl.baby_words.contains(w) {
             // "Baby Amara Okonkwo", "Baby Girl Nwosu": a newborn's name
             if let Some((start, end, next)) = baby_name(ctx, &toks, i) {
                 hits.push(NameHit { start, end });
@@ -369,17 +313,17 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 continue;
             }
         }
-        if i > 0 && PLACE_BEFORE.contains(&&text[toks[i - 1].s..toks[i - 1].e]) && toks[i - 1].e + 2 >= t.s {
+        if i > 0 && wl.place_before.contains(&text[toks[i - 1].s..toks[i - 1].e]) && toks[i - 1].e + 2 >= t.s {
             i += 1;
             continue;
         }
-        let body = parse_body(text, &toks, i, 3);
+        let body = parse_body(wl, text, &toks, i, 3);
         if body.parts.is_empty() || body.parts[0].0 != Part::Word {
             i += 1;
             continue;
         }
         let first = word(text, body.parts[0].1, t.e);
-        if NOT_FIRST_WORDS.contains(first) || FACILITY_WORDS.contains(first) || body_is_place(text, &body.parts) {
+        if wl.not_first.contains(first) || wl.facility.contains(first) || body_is_place(wl, text, &body.parts) {
             i += 1;
             continue;
         }
@@ -406,13 +350,14 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             let dotted = b[end - 1] == b'.';
             relative && gaz
                 || match body.parts.as_slice() {
-                    [(Part::Word, ..), (Part::Initial, ..)] => gaz || dotted || weak_before(text, &toks, i),
+                    [(Part::Word, ..), (Part::Initial, ..)] => gaz || dotted || weak_before(wl, text, &toks, i),
                     [(Part::Word, ..), (Part::Initial | Part::Word, ..), ..] => {
-                        gaz || surname || (case && (apposition(text, &toks, i, end) || name_slot(text, &toks, i, end)))
+                        gaz || surname
+                            || (case && (apposition(wl, text, &toks, i, end) || name_slot(wl, text, &toks, i, end)))
                     }
                     [(Part::Word, ..)] => {
                         (gaz || (case && !looks_like_a_common_word(first)))
-                            && (apposition(text, &toks, i, end) || owns_record(text, t.e))
+                            && (apposition(wl, text, &toks, i, end) || owns_record(wl, text, t.e))
                     }
                     _ => false,
                 }
@@ -452,9 +397,10 @@ fn is_lowercase_first_name(w: &str) -> bool {
 /// A trigger word right before the name (`patient`, `named`, `baby`), or
 /// `baby girl` / `newborn boy` before it.
 fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
+    let wl = ctx.words;
     let Some(c) = ctx.cue_before(start) else { return false };
     let w = &ctx.text[c.start..c.end];
-    if BABY_WORDS.contains(&w) {
+    if wl.baby_words.contains(w) {
         return false; // capitalised "Baby ...": see `baby_name`
     }
     if c.roles & role::NAME_TRIGGER != 0 {
@@ -464,7 +410,7 @@ fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
         && ctx.cue_before(c.start).is_some_and(|p| {
             p.roles & role::NAME_TRIGGER != 0
                 && p.end + 1 == c.start
-                && !BABY_WORDS.contains(&&ctx.text[p.start..p.end])
+                && !wl.baby_words.contains(&ctx.text[p.start..p.end])
         })
 }
 
@@ -477,6 +423,7 @@ fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
 /// staff role tied to them ("little league coach Tom Reed" is a coach).
 /// Returns the name's span and the token after it.
 fn child_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize, usize)> {
+    let wl = ctx.words;
     let text = ctx.text;
     let b = text.as_bytes();
     let t = toks[i];
@@ -492,15 +439,15 @@ fn child_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize
         }
         k
     };
-    let body = parse_body(text, toks, j, 3);
+    let body = parse_body(wl, text, toks, j, 3);
     if body.parts.len() < 2 || body.parts.iter().filter(|p| p.0 == Part::Word).count() < 2 {
         return None;
     }
-    if body.parts[0].0 != Part::Word || !name_words(text, toks, &body.parts, body.next) {
+    if body.parts[0].0 != Part::Word || !name_words(wl, text, toks, &body.parts, body.next) {
         return None;
     }
     let (_, start, e0) = body.parts[0];
-    if body.parts.iter().any(|&(_, s, e)| BABY_WORDS.contains(&word(text, s, e))) || e0 - start < 2 {
+    if body.parts.iter().any(|&(_, s, e)| wl.baby_words.contains(word(text, s, e))) || e0 - start < 2 {
         return None;
     }
     let end = body.parts[body.parts.len() - 1].2;
@@ -510,21 +457,11 @@ fn child_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize
     Some((start, end, body.next))
 }
 
-/// Capitalised words that introduce a newborn's name ("Baby Amara Okonkwo").
-const BABY_WORDS: &[&str] = &["Baby", "Newborn", "Infant"];
-
-/// Capitalised words after `Baby` that make a thing, not a name.
-const BABY_THINGS: &[&str] = &[
-    "Basics", "Blues", "Book", "Books", "Boom", "Boomers", "Bottle", "Bottles", "Box", "Boxes", "Bump", "Cafe", "Club",
-    "Contest", "Days", "Expo", "Fair", "Food", "Formula", "Friendly", "Gear", "Massage", "Moments", "Photo", "Photos",
-    "Registry", "Shark", "Shower", "Showers", "Sign", "Signs", "Steps", "Story", "Stories", "Supplies", "Talk",
-    "Teeth", "Time", "Yoga",
-];
-
 /// `Baby Amara Okonkwo`, `Baby Girl Nwosu`, `Newborn Liam Tran`: the name
 /// after a capitalised baby word, when it is shaped like one. Returns the
 /// name's span and the token after it.
 fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize, usize)> {
+    let wl = ctx.words;
     let text = ctx.text;
     let b = text.as_bytes();
     let adjacent = |j: usize| j < toks.len() && toks[j].s == toks[j - 1].e + 1 && b[toks[j - 1].e] == b' ';
@@ -539,11 +476,11 @@ fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize,
             return None;
         }
     }
-    let body = parse_body(text, toks, j, 3);
-    if body.parts.is_empty() || body.parts[0].0 != Part::Word || !name_words(text, toks, &body.parts, body.next) {
+    let body = parse_body(wl, text, toks, j, 3);
+    if body.parts.is_empty() || body.parts[0].0 != Part::Word || !name_words(wl, text, toks, &body.parts, body.next) {
         return None;
     }
-    if body.parts.iter().any(|&(k, s, e)| k == Part::Word && BABY_THINGS.contains(&word(text, s, e))) {
+    if body.parts.iter().any(|&(k, s, e)| k == Part::Word && wl.baby_things.contains(word(text, s, e))) {
         return None;
     }
     let (_, s0, e0) = body.parts[0];
@@ -563,7 +500,7 @@ fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(usize, usize,
 /// Every word of the run could be part of a person's name: none is a
 /// facility, place, title or common word, and no capitalised word follows
 /// the run (a title: "Results of Sleep Apnea Study Group").
-fn name_words(text: &str, toks: &[Tok], parts: &[(Part, usize, usize)], next: usize) -> bool {
+fn name_words(wl: &WordLists, text: &str, toks: &[Tok], parts: &[(Part, usize, usize)], next: usize) -> bool {
     let b = text.as_bytes();
     for &(k, s, e) in parts {
         if k != Part::Word {
@@ -571,137 +508,28 @@ fn name_words(text: &str, toks: &[Tok], parts: &[(Part, usize, usize)], next: us
         }
         let w = word(text, s, e);
         let listed = vocab::is_first_name(w) || vocab::is_surname(w);
-        if NOT_FIRST_WORDS.contains(w)
-            || FACILITY_WORDS.contains(w)
-            || NOT_SURNAME_WORDS.contains(w)
-            || TITLE_WORDS.contains(&w)
+        if wl.not_first.contains(w)
+            || wl.facility.contains(w)
+            || wl.not_surname.contains(w)
+            || wl.title_words.contains(w)
             || (!listed && looks_like_a_title_word(w))
         {
             return false;
         }
     }
-    if body_is_place(text, parts) {
+    if body_is_place(wl, text, parts) {
         return false;
     }
     let end = parts[parts.len() - 1].2;
     !(next < toks.len() && toks[next].s == end + 1 && b[end] == b' ' && b[toks[next].s].is_ascii_uppercase())
 }
 
-/// Capitalised words of programme, event and service titles that no name
-/// holds: checked only where a name is accepted without the word lists.
-const TITLE_WORDS: &[&str] = &[
-    "Affairs",
-    "Agency",
-    "Alliance",
-    "Arena",
-    "Army",
-    "Authority",
-    "Awards",
-    "Bank",
-    "Campaign",
-    "Central",
-    "Church",
-    "Coalition",
-    "Collaborative",
-    "Cross",
-    "Department",
-    "Eastern",
-    "Fair",
-    "Festival",
-    "Food",
-    "Fund",
-    "Gala",
-    "House",
-    "Initiative",
-    "Kitchen",
-    "Library",
-    "Ministry",
-    "Mission",
-    "Mosque",
-    "Museum",
-    "Navy",
-    "Northern",
-    "Operation",
-    "Outreach",
-    "Pantry",
-    "Parade",
-    "Parenthood",
-    "Partnership",
-    "Planned",
-    "Project",
-    "Shelter",
-    "Shield",
-    "Southern",
-    "State",
-    "Sunshine",
-    "Synagogue",
-    "Temple",
-    "Trust",
-    "Union",
-    "Veterans",
-    "West",
-    "Western",
-    "Zoo",
-    "Annual",
-    "Apnea",
-    "Behavioral",
-    "Board",
-    "Challenge",
-    "Charity",
-    "Club",
-    "Committee",
-    "Council",
-    "Cessation",
-    "Fall",
-    "Fun",
-    "Genetic",
-    "Golf",
-    "Healthy",
-    "Home",
-    "Hospice",
-    "Loss",
-    "Lunch",
-    "Meals",
-    "Members",
-    "Open",
-    "Pain",
-    "Palliative",
-    "Postpartum",
-    "Prenatal",
-    "Prevention",
-    "Quality",
-    "Quarter",
-    "Race",
-    "Raffle",
-    "Report",
-    "Rounds",
-    "Run",
-    "Season",
-    "Services",
-    "Sleep",
-    "Smoking",
-    "Speech",
-    "Spring",
-    "Sports",
-    "Start",
-    "Summer",
-    "Support",
-    "Survey",
-    "Therapy",
-    "Tournament",
-    "Walk",
-    "Weight",
-    "Wheels",
-    "Winter",
-    "Wound",
-    "Year",
-];
-
 /// `<First> R.` / `<First> <Middle> R.` with strong evidence that it is a
 /// patient, whatever the word lists say: an age or sex right after it
 /// (`Ngozi R., 73,`), or a record or test in its sentence (`Priya R.: CT
 /// shows...`).
 fn initial_with_evidence(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bool {
+    let wl = ctx.words;
     let text = ctx.text;
     let parts = &body.parts;
     let n = parts.len();
@@ -709,7 +537,7 @@ fn initial_with_evidence(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body)
     // words, then initials: "Ngozi R.", "Thi Lan N.", "Ngozi A. R."
     let words = parts.iter().take_while(|p| p.0 == Part::Word).count();
     let shaped = (n == 2 || n == 3) && words >= 1 && parts[words..].iter().all(|p| p.0 == Part::Initial) && words < n;
-    if !shaped || !name_words(text, toks, &parts[..words], body.next) {
+    if !shaped || !name_words(wl, text, toks, &parts[..words], body.next) {
         return false;
     }
     if AGE_AFTER.is_match(&text[end..]) {
@@ -737,6 +565,7 @@ static AGE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// right before `for`/`of`/`on` names the patient, whether or not the name
 /// is on a list (Nguyen Thi Lan, Chukwuemeka Eze, Agnieszka Wojcik).
 fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bool {
+    let wl = ctx.words;
     let text = ctx.text;
     if i == 0 {
         return false;
@@ -763,11 +592,11 @@ fn record_for_name(ctx: &Context<'_>, toks: &[Tok], i: usize, body: &Body) -> bo
     }
     // "the summary of Anna Kowalczyk's talk": whose talk, not whose record
     let end = body.parts[body.parts.len() - 1].2;
-    if text[..end].ends_with("'s") && !owns_record(text, end) {
+    if text[..end].ends_with("'s") && !owns_record(wl, text, end) {
         return false;
     }
     let from = super::sentence_start(text, p).max(p.saturating_sub(40));
-    (labelled || ctx.has_in(role::RECORD, from, p)) && name_words(text, toks, &body.parts, body.next)
+    (labelled || ctx.has_in(role::RECORD, from, p)) && name_words(wl, text, toks, &body.parts, body.next)
 }
 
 /// A staff role or staff news tied to the name right after it: `Ms. Rivera,
@@ -790,11 +619,12 @@ fn staff_clause_after(text: &str, end: usize) -> bool {
 
 /// A staff role or staff-news word right after the name.
 fn staff_word_after(ctx: &Context<'_>, end: usize) -> bool {
+    let wl = ctx.words;
     let text = ctx.text;
     let rest = &text[end..];
     // ", our new practice manager": after a comma and a determiner, any
     // words may describe the role; otherwise only the small gap words
-    let described = rest.starts_with(", ") && DETERMINERS.contains(&leading_word(&rest[2..]));
+    let described = rest.starts_with(", ") && wl.determiners.contains(leading_word(&rest[2..]));
     let at = ctx.cues.partition_point(|c| c.start < end);
     for c in &ctx.cues[at..] {
         // "Mr. Haddad, our patient (and a retired nurse)": a patient first
@@ -807,8 +637,8 @@ fn staff_word_after(ctx: &Context<'_>, end: usize) -> bool {
             // "Alice Davis, resident of 123 Maple Street": where she lives
             !(w.eq_ignore_ascii_case("resident") && text[c.end..].starts_with(" of "))
         } else if c.roles & role::NEWS != 0 {
-            STAFF_NEWS.iter().any(|n| n.eq_ignore_ascii_case(w))
-        } else if described || GAP_WORDS.iter().any(|g| g.eq_ignore_ascii_case(w)) {
+            wl.staff_news.contains_any_case(w)
+        } else if described || wl.gap_words.contains_any_case(w) {
             continue; // "our" is a cue too; so is "95-year-old" in a description
         } else {
             return false;
@@ -823,7 +653,7 @@ fn staff_word_after(ctx: &Context<'_>, end: usize) -> bool {
         let (mut n, mut other) = (0, 0);
         for g in gap.split([' ', ',']).filter(|g| !g.is_empty()) {
             n += 1;
-            if !(g.bytes().all(|x| x.is_ascii_digit()) || GAP_WORDS.iter().any(|x| x.eq_ignore_ascii_case(g))) {
+            if !(g.bytes().all(|x| x.is_ascii_digit()) || wl.gap_words.contains_any_case(g)) {
                 other += 1;
                 // "our new MRI tech": an acronym may describe the role too
                 if !described || !g.bytes().all(|x| x.is_ascii_alphanumeric() || x == b'-') {
@@ -840,6 +670,7 @@ fn staff_word_after(ctx: &Context<'_>, end: usize) -> bool {
 /// `Happy retirement, Mrs. Okafor`, `Join Mr. Reyes for…`), in a sentence
 /// with no care word: the name is a colleague's or a host's.
 fn news_before(ctx: &Context<'_>, start: usize) -> bool {
+    let wl = ctx.words;
     let text = ctx.text;
     let mut at = start;
     // "Congrats to Ms. Huang"
@@ -849,16 +680,12 @@ fn news_before(ctx: &Context<'_>, start: usize) -> bool {
     }
     let Some(c) = ctx.cue_before(at) else { return false };
     let w = &text[c.start..c.end];
-    if !NEWS_BEFORE.iter().any(|n| n.eq_ignore_ascii_case(w)) {
+    if !wl.news_before.contains_any_case(w) {
         return false;
     }
     let (s0, s1) = (super::sentence_start(text, c.start), super::sentence_end(text, start));
     !ctx.has_in(role::CARE | role::CASE | role::PATIENT | role::RECORD, s0, s1)
 }
-
-/// Words of staff news or event hosting that address the name after them.
-const NEWS_BEFORE: &[&str] =
-    &["congrats", "congratulations", "kudos", "retirement", "retire", "anniversary", "join", "join us"];
 
 /// Words after a name that make it a colleague's: a tenure, a department,
 /// a class or team the person leads.
@@ -868,74 +695,6 @@ static STAFF_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid staff-clause pattern")
 });
-
-/// Staff-news words that tie a name right before them to a colleague.
-const STAFF_NEWS: &[&str] = &[
-    "joins",
-    "joined",
-    "joining",
-    "retire",
-    "retires",
-    "retiring",
-    "retirement",
-    "promoted",
-    "hired",
-    "award",
-    "awarded",
-    "anniversary",
-    "honored",
-    "honoured",
-    "recognized",
-    "our team",
-    "our staff",
-    "staff",
-    "employee",
-];
-
-const DETERMINERS: &[&str] = &["our", "the", "a", "an", "my"];
-
-/// Words allowed between a name and the staff word tied to it.
-const GAP_WORDS: &[&str] = &[
-    "our",
-    "the",
-    "a",
-    "an",
-    "new",
-    "newest",
-    "is",
-    "was",
-    "has",
-    "have",
-    "will",
-    "just",
-    "on",
-    "her",
-    "his",
-    "their",
-    "to",
-    "as",
-    "being",
-    "recently",
-    "officially",
-    "now",
-    "also",
-    "who",
-    "longtime",
-    "long-time",
-    "beloved",
-    "amazing",
-    "own",
-    "lead",
-    "head",
-    "senior",
-    "interim",
-    "my",
-    "this",
-    "year's",
-    "been",
-    "be",
-    "of",
-];
 
 /// A place in a race or contest right before the name (`1st place Maria
 /// Lopez`, `Winner: Ahmed Khan`, `runner-up Ana Lima`): event results name
@@ -980,7 +739,10 @@ fn public_figure(ctx: &Context<'_>, start: usize, end: usize) -> bool {
 /// found: a staff role right before it, a rank before it (a race result), a
 /// credential after it, or a staff word or clause tied to it.
 fn tied_to_staff(ctx: &Context<'_>, start: usize, end: usize) -> bool {
-    staff_before(ctx, start) || ranked(ctx.text, start) || credential_after(ctx.text, end) || staff_after(ctx, end)
+    staff_before(ctx, start)
+        || ranked(ctx.text, start)
+        || credential_after(ctx.words, ctx.text, end)
+        || staff_after(ctx, end)
 }
 
 /// A staff role right before the name ("our nurse Kelly Chen").
@@ -989,44 +751,21 @@ fn staff_before(ctx: &Context<'_>, start: usize) -> bool {
 }
 
 /// A credential right after the name ("Sarah Jones, RN").
-fn credential_after(text: &str, end: usize) -> bool {
+fn credential_after(wl: &WordLists, text: &str, end: usize) -> bool {
     let rest = text[end..].trim_start_matches([',', ' ']);
     let w: &str = rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().unwrap_or("");
-    !w.is_empty() && CREDENTIALS.contains(&w)
+    !w.is_empty() && wl.credentials.contains(w)
 }
 
-/// Words after a name that make it an eponym, not a person in the draft.
-const EPONYM_AFTER: &[&str] = &[
-    "surgery",
-    "syndrome",
-    "disease",
-    "procedure",
-    "sign",
-    "score",
-    "maneuver",
-    "manoeuvre",
-    "test",
-    "criteria",
-    "scale",
-    "classification",
-    "fracture",
-    "reflex",
-    "law",
-    "effect",
-    "method",
-    "technique",
-    "protocol",
-];
-
 /// A facility or place word inside the run or right after it.
-fn body_is_place(text: &str, parts: &[(Part, usize, usize)]) -> bool {
+fn body_is_place(wl: &WordLists, text: &str, parts: &[(Part, usize, usize)]) -> bool {
     let b = text.as_bytes();
     for &(k, s, e) in &parts[1..] {
         let w = word(text, s, e);
         if k == Part::Word
-            && (FACILITY_WORDS.contains(w)
-                || NOT_SURNAME_WORDS.contains(w)
-                || (NOT_FIRST_WORDS.contains(w) && !vocab::is_surname(w)))
+            && (wl.facility.contains(w)
+                || wl.not_surname.contains(w)
+                || (wl.not_first.contains(w) && !vocab::is_surname(w)))
         {
             return true;
         }
@@ -1035,11 +774,11 @@ fn body_is_place(text: &str, parts: &[(Part, usize, usize)]) -> bool {
     if end < b.len() && b[end] == b' ' {
         let rest = &text[end + 1..];
         let w: &str = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\'')).next().unwrap_or("");
-        if !w.is_empty() && w.as_bytes()[0].is_ascii_uppercase() && FACILITY_WORDS.contains(w) {
+        if !w.is_empty() && w.as_bytes()[0].is_ascii_uppercase() && wl.facility.contains(w) {
             return true;
         }
         // an eponym: "Tommy John surgery", "Mary Mallon syndrome"
-        if EPONYM_AFTER.iter().any(|e| e.eq_ignore_ascii_case(w)) {
+        if wl.eponym_after.contains_any_case(w) {
             return true;
         }
     }
@@ -1057,7 +796,7 @@ fn place_before(text: &str, toks: &[Tok], i: usize) -> bool {
 }
 
 /// After a comma or `(`, or a word like `for`, `of`, `like`.
-fn weak_before(text: &str, toks: &[Tok], i: usize) -> bool {
+fn weak_before(wl: &WordLists, text: &str, toks: &[Tok], i: usize) -> bool {
     let b = text.as_bytes();
     let s = toks[i].s;
     let mut k = s;
@@ -1067,19 +806,19 @@ fn weak_before(text: &str, toks: &[Tok], i: usize) -> bool {
     if k > 0 && matches!(b[k - 1], b',' | b'(' | b':' | b';') {
         return true;
     }
-    i > 0 && toks[i - 1].e == k && WEAK_BEFORE.iter().any(|w| w.eq_ignore_ascii_case(&text[toks[i - 1].s..k]))
+    i > 0 && toks[i - 1].e == k && wl.weak_before.contains_any_case(&text[toks[i - 1].s..k])
 }
 
 /// `…female, Anna, seen at…`: a lone first name set off by commas after a
 /// word describing the patient.
-fn apposition(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
+fn apposition(wl: &WordLists, text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
     let b = text.as_bytes();
     let s = toks[i].s;
     if s < 2 || &b[s - 2..s] != b", " || i == 0 {
         return false;
     }
     let prev = &text[toks[i - 1].s..toks[i - 1].e];
-    let prev_ok = toks[i - 1].e == s - 2 && DESCRIPTORS.iter().any(|d| d.eq_ignore_ascii_case(prev));
+    let prev_ok = toks[i - 1].e == s - 2 && wl.descriptors.contains_any_case(prev);
     let after_ok = end >= b.len() || matches!(b[end], b',' | b'(' | b')');
     prev_ok && after_ok
 }
@@ -1088,12 +827,12 @@ fn apposition(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
 /// a comma, `(` or `like`/`for`/`to`..., and before a comma, `(`, or a word
 /// that continues the description (`who`, `from`, `age`...).
 /// "…with metastatic melanoma, Brannigan Fairweather, last treated at…"
-fn name_slot(text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
+fn name_slot(wl: &WordLists, text: &str, toks: &[Tok], i: usize, end: usize) -> bool {
     let b = text.as_bytes();
     if text[toks[i].s..end].split([' ', '.']).any(looks_like_a_common_word) {
         return false; // "Sundowning Behavior", "Costa Rica"
     }
-    if toks[i].e - toks[i].s < 3 || !(weak_before(text, toks, i) || prev_word_is(text, toks, i, &["in"])) {
+    if toks[i].e - toks[i].s < 3 || !(weak_before(wl, text, toks, i) || prev_word_is(text, toks, i, &["in"])) {
         return false;
     }
     if end >= b.len() || matches!(b[end], b',' | b'(' | b')' | b';' | b'?') {
@@ -1144,39 +883,14 @@ fn prev_word_is(text: &str, toks: &[Tok], i: usize, words: &[&str]) -> bool {
 }
 
 /// `Jessica's chart`, `John's notes`: a possessive before a care record.
-fn owns_record(text: &str, end: usize) -> bool {
+fn owns_record(wl: &WordLists, text: &str, end: usize) -> bool {
     if !text[..end].ends_with("'s") {
         return false;
     }
     let Some(rest) = text[end..].strip_prefix(' ') else { return false };
     let w: &str = leading_word(rest);
-    RECORDS.iter().any(|r| r.eq_ignore_ascii_case(w))
+    wl.records.contains_any_case(w)
 }
-
-const RECORDS: &[&str] = &[
-    "chart",
-    "notes",
-    "case",
-    "records",
-    "record",
-    "file",
-    "labs",
-    "results",
-    "meds",
-    "medications",
-    "scan",
-    "scans",
-    "biopsy",
-    "diagnosis",
-    "surgery",
-    "mri",
-    "ct",
-    "x-ray",
-    "xray",
-    "prescription",
-    "discharge",
-    "admission",
-];
 
 /// Records the names found as `phi.name` findings.
 pub(super) fn report(input: &Input<'_>, hits: &[NameHit], sink: &mut Sink<'_>) {
