@@ -22,11 +22,16 @@
 //! trial-registry ids are never identifiers, and the organisation's own
 //! contacts (`[allowlist]`) and toll-free lines are not reported.
 //!
+//! Each identifier is one entry of [`recognizers::RECOGNIZERS`]: its rule
+//! and docs, Safe Harbor identifier, context words, shapes, validators and
+//! suggestion. This file holds the scan that applies them.
+//!
 //! Speed: every regex is compiled once; one byte pass (`Stats`) counts digit
 //! runs, separators and tokens so that detectors whose shape cannot occur are
 //! skipped without scanning; all patterns are ASCII with ASCII word
 //! boundaries.
 
+pub mod recognizers;
 mod validate;
 
 #[cfg(test)]
@@ -35,133 +40,12 @@ mod tests;
 use super::length::Parsed;
 use super::mask;
 use super::registry::RuleDoc;
-use super::{Category, Identifier, Input, Normalized, RuleSet, Severity, Sink};
+use super::{Identifier, Input, Normalized, RuleSet, Sink};
 use aho_corasick::AhoCorasick;
+use recognizers::context_words;
+pub use recognizers::{Recognizer, RECOGNIZERS, RULES};
 use regex::Regex;
 use std::sync::LazyLock;
-
-const fn rule(id: &'static str, what: &'static str, why: &'static str, example: &'static str) -> RuleDoc {
-    RuleDoc { id, category: Category::Phi, severity: Severity::Error, what, why, example }
-}
-
-/// The code rules of this module.
-pub const RULES: &[RuleDoc] = &[
-    rule(
-        "phi.phone",
-        "Finds telephone numbers: US numbers in any common format ((617) 555-0143, 555.201.8834, +1 …), \
-         international numbers written with +country code, and other numbers next to a word like \
-         'call', 'phone' or 'text'. The organisation's own numbers (allowlist.phones) and US \
-         toll-free numbers (800, 888, 877… — crisis lines, pharmacies, insurers) are skipped.",
-        "A telephone number is one of the 18 HIPAA Safe Harbor identifiers; next to anything about care \
-         it ties a person to their health information.",
-        "Reminder for Mr. Thompson: your follow-up is moved, call 555-201-8834 to confirm.",
-    ),
-    rule(
-        "phi.fax",
-        "Finds fax numbers: a telephone number with 'fax' next to it.",
-        "Fax numbers are a separate Safe Harbor identifier, and a post naming where records are faxed \
-         points straight at a patient's file.",
-        "Fax results for Ana Ruiz to (617) 555-0143 before 5pm.",
-    ),
-    rule(
-        "phi.email",
-        "Finds email addresses, except the organisation's own (allowlist.emails, allowlist.domains).",
-        "Email addresses identify a person directly (Safe Harbor identifier).",
-        "Email me at r.hughes@gmail.com and I'll send her chart.",
-    ),
-    rule(
-        "phi.ssn",
-        "Finds Social Security numbers: 3-2-4 digit groups with valid area, group and serial, or any \
-         nine digits after 'SSN' / 'social security'.",
-        "An SSN is a Safe Harbor identifier and enables identity theft on its own.",
-        "SSN 123-45-6789 keeps showing up on faxed referrals.",
-    ),
-    rule(
-        "phi.mrn",
-        "Finds medical record numbers and patient IDs: an id with digits after MRN, M.R.N., MR#, \
-         medical record, med rec, chart/record number, EMR, patient ID or patient number.",
-        "A medical record number points to exactly one patient's chart (Safe Harbor identifier).",
-        "Patient MRN 00482913 presented with chest pain.",
-    ),
-    rule(
-        "phi.health-plan",
-        "Finds health plan beneficiary numbers: ids after insurance / member / policy / subscriber / \
-         group / Medicaid / Medicare / HICN words, and Medicare Beneficiary Identifiers (MBI) by their \
-         format.",
-        "Health plan numbers are a Safe Harbor identifier and are used for insurance fraud.",
-        "Just sent the referral for member ID XKH493028817 to the insurer.",
-    ),
-    rule(
-        "phi.account",
-        "Finds account numbers (after 'account' / 'acct') and payment card numbers (Luhn-valid, known \
-         issuer prefix).",
-        "Account and card numbers are a Safe Harbor identifier and a direct financial risk.",
-        "Billing question on Acct# GRM-998877.",
-    ),
-    rule(
-        "phi.license",
-        "Finds certificate and licence numbers: ids after 'license' / 'certificate', DEA numbers (with \
-         their check digit) and NPIs (10 digits with the 80840 Luhn check, or after 'NPI').",
-        "Certificate/licence numbers are a Safe Harbor identifier; they identify the holder.",
-        "Prescriber DEA number AB1234563 on the label.",
-    ),
-    rule(
-        "phi.vehicle",
-        "Finds vehicle identifiers: VINs (17 characters with a valid check digit, or after 'VIN') and \
-         licence plates after 'plate'.",
-        "Vehicle identifiers and serial numbers, including licence plates, are a Safe Harbor identifier.",
-        "Hit-and-run victim, car plate 7ABC123, now stable in the ICU.",
-    ),
-    rule(
-        "phi.device",
-        "Finds device identifiers: serial numbers (serial no., S/N), IMEIs, UDI and lot numbers, device \
-         IDs, and MAC addresses.",
-        "Device identifiers and serial numbers (an implant's serial, a phone's IMEI) are a Safe Harbor \
-         identifier.",
-        "Her pacemaker, serial no. PJN123456, was recalled.",
-    ),
-    rule(
-        "phi.ip",
-        "Finds IPv4 addresses (valid octets) and IPv6 addresses.",
-        "IP addresses are a Safe Harbor identifier: they locate a person's device.",
-        "The portal login came from 203.0.113.42.",
-    ),
-    rule(
-        "phi.address",
-        "Finds street addresses: a house number, a street name and a street type (Street, Ave, Lane…), \
-         with an optional apartment or suite.",
-        "Street addresses are geographic subdivisions smaller than a state (Safe Harbor identifier).",
-        "92-year-old woman from 14 Birch Lane, Springfield with a rare valve defect.",
-    ),
-    rule(
-        "phi.zip",
-        "Finds ZIP codes: five (or 5+4) digits after 'ZIP' / 'postal code' or after a state \
-         abbreviation (Boston, MA 02115).",
-        "ZIP codes are geographic subdivisions smaller than a state (Safe Harbor identifier).",
-        "Lives in Boston, MA 02115, works nights.",
-    ),
-    rule(
-        "phi.age",
-        "Finds the age of a person over 89: '92-year-old', 'aged 91', '94 yo', 'a 97 year old man', \
-         '100th birthday'. Aggregates such as '90 or older' and '90+' are fine.",
-        "Safe Harbor treats ages over 89 as identifying (there are few such people); they must be \
-         grouped as '90 or older'.",
-        "Fascinating case: 92-year-old woman with a rare valve defect.",
-    ),
-    rule(
-        "phi.identifier",
-        "Finds other unique identifying numbers: an id with digits after 'ID', 'case #', 'ref #'.",
-        "Any other unique identifying number, characteristic or code is a Safe Harbor identifier.",
-        "Follow-up on case #JH-998877 tomorrow.",
-    ),
-    rule(
-        "phi.image",
-        "Flags DICOM attachments (.dcm files or application/dicom).",
-        "DICOM files carry the patient's name, ID and birth date in their header, and scans of the head \
-         can be rendered into a face: a full-face/comparable image under Safe Harbor.",
-        "Scan attached for the teaching conference. [IM-0001-0042.dcm]",
-    ),
-];
 
 /// What kind of identifier a candidate is; each maps to one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,63 +68,21 @@ enum Kind {
 }
 
 impl Kind {
+    /// This kind's entry of the recognizer table.
+    fn recognizer(self) -> &'static Recognizer {
+        &RECOGNIZERS[self as usize]
+    }
+
     fn rule(self) -> &'static str {
-        match self {
-            Kind::Phone => "phi.phone",
-            Kind::Fax => "phi.fax",
-            Kind::Email => "phi.email",
-            Kind::Ssn => "phi.ssn",
-            Kind::Mrn => "phi.mrn",
-            Kind::HealthPlan => "phi.health-plan",
-            Kind::Account => "phi.account",
-            Kind::License => "phi.license",
-            Kind::Vehicle => "phi.vehicle",
-            Kind::Device => "phi.device",
-            Kind::Ip => "phi.ip",
-            Kind::Address => "phi.address",
-            Kind::Zip => "phi.zip",
-            Kind::Age => "phi.age",
-            Kind::Other => "phi.identifier",
-        }
+        self.recognizer().doc.id
     }
 
     fn identifier(self) -> Identifier {
-        match self {
-            Kind::Phone => Identifier::Phone,
-            Kind::Fax => Identifier::Fax,
-            Kind::Email => Identifier::Email,
-            Kind::Ssn => Identifier::Ssn,
-            Kind::Mrn => Identifier::MedicalRecordNumber,
-            Kind::HealthPlan => Identifier::HealthPlanNumber,
-            Kind::Account => Identifier::AccountNumber,
-            Kind::License => Identifier::CertificateLicenseNumber,
-            Kind::Vehicle => Identifier::VehicleIdentifier,
-            Kind::Device => Identifier::DeviceIdentifier,
-            Kind::Ip => Identifier::IpAddress,
-            Kind::Address | Kind::Zip => Identifier::Geographic,
-            Kind::Age => Identifier::Date,
-            Kind::Other => Identifier::OtherUniqueIdentifier,
-        }
+        self.recognizer().identifier
     }
 
     fn suggestion(self) -> &'static str {
-        match self {
-            Kind::Phone => "Remove the number; point readers to the organisation's main line or a direct message.",
-            Kind::Fax => "Remove the fax number; never post where a patient's records are sent.",
-            Kind::Email => "Remove the address; use the organisation's public contact address or a direct message.",
-            Kind::Ssn => "Delete the number: a Social Security number must never appear in a post.",
-            Kind::Mrn => "Remove the record number; describe cases only in ways no one can trace back.",
-            Kind::HealthPlan => "Remove the member, policy or beneficiary number.",
-            Kind::Account => "Remove the account or card number.",
-            Kind::License => "Remove the licence, certificate or registration number.",
-            Kind::Vehicle => "Remove the vehicle identifier or plate.",
-            Kind::Device => "Remove the serial number or device identifier.",
-            Kind::Ip => "Remove the IP address.",
-            Kind::Address => "Remove the street address; a state (or nothing) is enough.",
-            Kind::Zip => "Remove the ZIP code; a state (or nothing) is enough.",
-            Kind::Age => "Write '90 or older' instead of the exact age.",
-            Kind::Other => "Remove the identifier.",
-        }
+        self.recognizer().suggestion
     }
 }
 
@@ -285,7 +127,7 @@ impl super::check::Check for Family {
         "phi"
     }
     fn docs(&self) -> &'static [RuleDoc] {
-        RULES
+        RULES.as_slice()
     }
     fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
         detect(input, rules, parsed, sink);
@@ -500,22 +342,8 @@ static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Context words that name an identifier, each in its own group. Alternatives
 /// ending in a letter must end at a word boundary (checked in code).
 static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"(?i-u)\b(?:",
-        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?(?:\s*(?:number|num|no\.?|#))?|placas?)",
-        r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?|(?:numero\s+de(?:l)?\s+)?seguro\s+social)",
-        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#)|(?:numero\s+de\s+)?expediente|historia\s+clinica)",
-        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#)|(?:numero\s+de\s+)?(?:afiliado|poliza|asegurado))",
-        r"|(?P<acct>acct\.?|account|a/c)",
-        r"|(?P<dea>dea)",
-        r"|(?P<npi>npi)",
-        r"|(?P<lic>licen[cs]e|lic\.?|certificate|certification|cert\.?)",
-        r"|(?P<vin>vin)",
-        r"|(?P<imei>imei)",
-        r"|(?P<dev>serial(?:\s*(?:number|num|no\.?|#))?|s/n|sn\s*[:#]|udi|(?:lot|batch)\s*(?:number|num|no\.?|#|:)|device\s*(?:identifier|id|number|no\.?|#))",
-        r"|(?P<gen>identifier|id|(?:case|ref(?:erence)?)\s*(?:identifier|id|number|num|no\.?|#)|ref#?)",
-        r")"
-    ))
+    let groups: Vec<String> = CTX_GROUPS.iter().map(|(g, _)| format!("(?P<{g}>{})", context_words(g))).collect();
+    re(&format!(r"(?i-u)\b(?:{})", groups.join("|")))
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -570,11 +398,8 @@ static PHONE_NANP: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u)(?:(?:\+?1[ .-]?|\d{2,3}-))?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"));
 static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
 static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1,3}\d){8,10}"));
-static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i-u)\b(?:phone|phones|phoned|ph|tel|telephone|telefono|llame|llamar|llamo|llamenos|llamen|celular|marque|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#))\b",
-    )
-});
+static PHONE_CONTEXT: LazyLock<Regex> =
+    LazyLock::new(|| re(&format!(r"(?i-u)\b(?:{})\b", recognizers::PHONE_CONTEXT_WORDS)));
 
 /// Words that make "my … number" something other than a phone number.
 #[rustfmt::skip]

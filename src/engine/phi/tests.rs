@@ -52,7 +52,7 @@ fn assert_clean(text: &str) {
 #[test]
 fn every_rule_is_documented_and_phi() {
     assert!(RULES.len() >= 15);
-    for r in RULES {
+    for r in RULES.iter() {
         assert!(r.id.starts_with("phi."), "{}", r.id);
         assert_eq!(r.category, crate::engine::Category::Phi);
         assert_eq!(r.severity, crate::engine::Severity::Error);
@@ -62,12 +62,72 @@ fn every_rule_is_documented_and_phi() {
 
 #[test]
 fn every_rule_example_fires_its_rule() {
-    for r in RULES {
+    for r in RULES.iter() {
         if r.id == "phi.image" {
             continue; // an attachment rule; its example names the file
         }
         assert_hit(r.example, r.id);
     }
+}
+
+#[test]
+fn the_recognizer_table_has_one_entry_per_kind_in_rule_order() {
+    use super::{Kind, CTX_GROUPS, RECOGNIZERS};
+    let kinds = [
+        Kind::Phone,
+        Kind::Fax,
+        Kind::Email,
+        Kind::Ssn,
+        Kind::Mrn,
+        Kind::HealthPlan,
+        Kind::Account,
+        Kind::License,
+        Kind::Vehicle,
+        Kind::Device,
+        Kind::Ip,
+        Kind::Address,
+        Kind::Zip,
+        Kind::Age,
+        Kind::Other,
+    ];
+    assert_eq!(kinds.len(), RECOGNIZERS.len());
+    for (k, r) in kinds.iter().zip(RECOGNIZERS.iter()) {
+        assert_eq!(k.rule(), r.doc.id);
+        assert!(!r.context.is_empty() || !r.shapes.is_empty(), "{} is found by nothing", r.doc.id);
+        assert!(!r.suggestion.is_empty(), "{}", r.doc.id);
+    }
+    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(ids.last(), Some(&"phi.image"));
+    assert_eq!(ids.len(), RECOGNIZERS.len() + 1);
+    // the keyword pattern's groups are exactly the table's context groups
+    let mut groups: Vec<&str> = RECOGNIZERS.iter().flat_map(|r| r.context.iter().map(|(g, _)| *g)).collect();
+    groups.retain(|g| *g != "phone"); // read by the phone scan's own pattern
+    groups.sort_unstable();
+    let mut listed: Vec<&str> = CTX_GROUPS.iter().map(|(g, _)| *g).collect();
+    listed.sort_unstable();
+    assert_eq!(groups, listed);
+}
+
+#[test]
+fn every_shape_compiles_and_every_validator_rejects_a_blank_number() {
+    for r in super::RECOGNIZERS.iter() {
+        for shape in r.shapes {
+            assert!(!shape.as_str().is_empty(), "{}", r.doc.id);
+        }
+        for v in r.validators {
+            assert!(!v("0000000000") && !v(""), "{}", r.doc.id);
+        }
+    }
+}
+
+#[test]
+fn a_recognizer_reports_its_identifier_and_suggestion() {
+    let f = findings_with(&BUILTIN, "SSN 123-45-6789 keeps showing up on faxed referrals.");
+    let ssn = f.iter().find(|f| f.rule == "phi.ssn").expect("an SSN finding");
+    let r = &super::RECOGNIZERS[super::Kind::Ssn as usize];
+    assert_eq!(ssn.identifier, Some(r.identifier));
+    assert_eq!(ssn.suggestion.as_deref(), Some(r.suggestion));
+    assert!(ssn.message.contains(r.identifier.label()), "{}", ssn.message);
 }
 
 // ------------------------------------------------------------------ phone
