@@ -17,6 +17,8 @@
 //! - [`ruleset`]: [`RuleSet`], a configuration compiled by the families.
 //! - [`registry`]: the code rules (ids, categories, default severities and
 //!   their What / Why / Example docs), gathered from the families.
+//! - [`data`]: data files of the configuration (word and pattern lists,
+//!   one entry a line), built in and overridable one by one.
 //! - [`mask`]: masking of identifiers before they appear in any message.
 //! - [`attachments`]: findings from what the attachment adapter read inside
 //!   an attachment (DICOM header, text in the image, metadata), handed over
@@ -27,6 +29,7 @@ pub mod attachments;
 pub mod check;
 pub mod config;
 pub mod context;
+pub mod data;
 pub mod length;
 pub mod lexicon;
 pub mod mask;

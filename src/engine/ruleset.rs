@@ -27,6 +27,8 @@ pub struct RuleSet {
     pub posting: super::posting::Compiled,
     /// The cue phrases of the context rules (`[context.cues]`), compiled.
     pub context: Vocabulary,
+    /// The context words and word lists of the phi rules (`config/phi/`).
+    pub phi: super::phi::Compiled,
     /// The closed word lists of the context rules (`config/words/`).
     pub words: WordLists,
     /// The learned classifier (`config/model.bin`, built in; `DIR/model.bin`
@@ -47,6 +49,7 @@ impl RuleSet {
             lexicon: Lexicon::build(Vec::new())?,
             posting: super::posting::Compiled::default(),
             context: Vocabulary::build([])?,
+            phi: super::phi::Compiled::builtin().map_err(|e| e.to_string())?,
             words: WordLists::builtin().map_err(|e| e.to_string())?,
             model: None,
             rules: Vec::new(),

@@ -12,6 +12,7 @@
 //! scan on a handful of words. Nothing here reads files or touches the draft
 //! beyond the text it is given.
 
+use crate::engine::data::Fnv;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::hash_map::Entry;
 use std::collections::HashSet;
@@ -210,25 +211,6 @@ pub(super) struct Cue {
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
-}
-
-/// FNV-1a: the word sets hold short ASCII keys from our own lists, so a
-/// simple fast hash beats SipHash here (no untrusted keys are inserted).
-#[derive(Default, Clone, Copy)]
-pub(super) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
 }
 
 /// A closed list of capitalised words, built once and looked up exactly.

@@ -12,61 +12,8 @@
 //! `surnames.txt`) are data files too but stay built in: the learned model's
 //! features read them through [`super::is_given_name`], outside any rule set.
 
-use super::vocab::Fnv;
 use crate::engine::config::{ConfigError, Source};
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
-
-/// One word list, ready for exact (hash set) or any-case (linear) lookups.
-#[derive(Debug, Clone, Default)]
-pub struct Words {
-    set: HashSet<Box<str>, BuildHasherDefault<Fnv>>,
-    list: Vec<Box<str>>,
-}
-
-impl Words {
-    /// Parses a word-list file; `file` names it in errors.
-    pub fn parse(text: &str, file: &str) -> Result<Words, ConfigError> {
-        let mut words = Words::default();
-        let mut first_line = std::collections::HashMap::new();
-        for (n, line) in text.lines().enumerate() {
-            let entry = line.trim();
-            if entry.is_empty() || entry.starts_with('#') {
-                continue;
-            }
-            let err = |message: String| ConfigError { file: file.to_string(), key: None, line: Some(n + 1), message };
-            if entry.chars().any(char::is_control) {
-                return Err(err(format!("entry {entry:?} has a control character (a tab?); one entry per line")));
-            }
-            if let Some(first) = first_line.insert(entry.to_string(), n + 1) {
-                return Err(err(format!("entry {entry:?} is already on line {first}")));
-            }
-            words.set.insert(entry.into());
-            words.list.push(entry.into());
-        }
-        Ok(words)
-    }
-
-    /// Whether `w` is on the list, exactly.
-    pub fn contains(&self, w: &str) -> bool {
-        self.set.contains(w)
-    }
-
-    /// Whether `w` is on the list in any ASCII case.
-    pub fn contains_any_case(&self, w: &str) -> bool {
-        self.list.iter().any(|x| x.eq_ignore_ascii_case(w))
-    }
-
-    /// How many entries the list has.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// Whether the list is empty.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-}
+pub use crate::engine::data::Words;
 
 macro_rules! word_lists {
     ($($(#[$doc:meta])* $field:ident => $file:literal,)*) => {

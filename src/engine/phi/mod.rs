@@ -37,12 +37,13 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use super::config::{ConfigError, Source};
+use super::data::{self, Words};
 use super::length::Parsed;
 use super::mask;
 use super::registry::RuleDoc;
 use super::{Identifier, Input, Normalized, RuleSet, Sink};
 use aho_corasick::AhoCorasick;
-use recognizers::context_words;
 pub use recognizers::{Recognizer, RECOGNIZERS, RULES};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -119,7 +120,7 @@ const P_WEAK_SHAPE: u8 = 60; // NPI, VIN, bare NANP phone
 const P_GEO: u8 = 50;
 
 /// The PHI identifier detectors as a family. They read the shared
-/// `[allowlist]` and no table of their own.
+/// `[allowlist]`, no table of their own, and the data files of `config/phi/`.
 pub struct Family;
 
 impl super::check::Check for Family {
@@ -129,9 +130,121 @@ impl super::check::Check for Family {
     fn docs(&self) -> &'static [RuleDoc] {
         RULES.as_slice()
     }
+    fn data_files(&self) -> &'static [&'static str] {
+        DATA_FILES
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+        rules.phi = Compiled::load(source)?;
+        Ok(())
+    }
     fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
         detect(input, rules, parsed, sink);
     }
+}
+
+/// The data files of the phi rules, by their path in a config folder.
+pub const DATA_FILES: &[&str] = &[
+    "phi/context-words.txt",
+    "phi/not-person-id-words.txt",
+    "phi/id-fillers.txt",
+    "phi/not-phone-number-words.txt",
+    "phi/not-street-words.txt",
+];
+
+/// What the phi rules compile once per rule set from their data files
+/// (`config/phi/`, each overridable with `--config DIR`): the context-word
+/// patterns and the word lists the scan reads.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Every context-word group of `context-words.txt`, one named group each,
+    /// in the precedence order of `CTX_GROUPS`.
+    keywords: Regex,
+    /// The `phone` group: words before a phone or fax number.
+    phone_context: Regex,
+    not_person_id: Words,
+    fillers: Words,
+    not_phone_number: Words,
+    not_street: Words,
+}
+
+impl Compiled {
+    /// Reads the data files: the config folder's when it has them, else the
+    /// built-in ones.
+    pub fn load(source: &Source<'_>) -> Result<Compiled, ConfigError> {
+        let list = |name: &str, builtin: &'static str| -> Result<Words, ConfigError> {
+            let (text, file) = source.data_file(name, builtin)?;
+            Words::parse(&text, &file)
+        };
+        let (text, file) =
+            source.data_file("phi/context-words.txt", include_str!("../../../config/phi/context-words.txt"))?;
+        let (keywords, phone_context) = context_patterns(&text, &file)?;
+        Ok(Compiled {
+            keywords,
+            phone_context,
+            not_person_id: list(
+                "phi/not-person-id-words.txt",
+                include_str!("../../../config/phi/not-person-id-words.txt"),
+            )?,
+            fillers: list("phi/id-fillers.txt", include_str!("../../../config/phi/id-fillers.txt"))?,
+            not_phone_number: list(
+                "phi/not-phone-number-words.txt",
+                include_str!("../../../config/phi/not-phone-number-words.txt"),
+            )?,
+            not_street: list("phi/not-street-words.txt", include_str!("../../../config/phi/not-street-words.txt"))?,
+        })
+    }
+
+    /// The built-in data files.
+    pub fn builtin() -> Result<Compiled, ConfigError> {
+        Compiled::load(&Source::builtin())
+    }
+}
+
+/// Compiles `context-words.txt` (`GROUP = PATTERN` lines) into the keyword
+/// pattern and the phone-context pattern. A line that is not `GROUP =
+/// PATTERN`, an unknown group, a pattern that does not compile or matches
+/// the empty string name the file and the line; a group without any line
+/// names the file.
+fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigError> {
+    const PHONE: &str = "phone";
+    let known = || CTX_GROUPS.iter().map(|(g, _)| *g).chain([PHONE]);
+    let mut alternatives: Vec<(&str, Vec<&str>)> = known().map(|g| (g, Vec::new())).collect();
+    for (n, entry) in data::entries(text, file)? {
+        let Some((group, pattern)) = entry.split_once(" = ") else {
+            return Err(data::error(file, n, format!("expected `GROUP = PATTERN`, found {entry:?}")));
+        };
+        let (group, pattern) = (group.trim(), pattern.trim());
+        let Some(slot) = alternatives.iter_mut().find(|(g, _)| *g == group) else {
+            let list = known().collect::<Vec<_>>().join(", ");
+            return Err(data::error(file, n, format!("unknown group {group:?}; expected one of: {list}")));
+        };
+        match Regex::new(&format!("(?i-u){pattern}")) {
+            Err(e) => return Err(data::error(file, n, format!("invalid regular expression: {e}"))),
+            Ok(r) if r.is_match("") => {
+                return Err(data::error(file, n, format!("pattern {pattern:?} matches the empty string")))
+            }
+            Ok(_) => slot.1.push(pattern),
+        }
+    }
+    if let Some((g, _)) = alternatives.iter().find(|(_, a)| a.is_empty()) {
+        return Err(ConfigError {
+            file: file.to_string(),
+            key: None,
+            line: None,
+            message: format!("group {g:?} has no pattern (every group needs one)"),
+        });
+    }
+    let joined = |g: &str| alternatives.iter().find(|(x, _)| *x == g).map(|(_, a)| a.join("|")).unwrap_or_default();
+    let groups: Vec<String> = CTX_GROUPS.iter().map(|(g, _)| format!("(?P<{g}>{})", joined(g))).collect();
+    let build = |p: String| {
+        Regex::new(&p).map_err(|e| ConfigError {
+            file: file.to_string(),
+            key: None,
+            line: None,
+            message: format!("cannot build the context-word pattern: {e}"),
+        })
+    };
+    Ok((build(format!(r"(?i-u)\b(?:{})", groups.join("|")))?, build(format!(r"(?i-u)\b(?:{})\b", joined(PHONE)))?))
 }
 
 /// Runs every PHI detector over a draft, given its parse (done once by
@@ -140,8 +253,16 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mu
     attachments(input, sink);
     let text = input.norm.text();
     let stats = Stats::of(text.as_bytes());
-    let mut scan =
-        Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), norm: &input.norm, parsed, excluded: None };
+    let mut scan = Scan {
+        text,
+        b: text.as_bytes(),
+        stats,
+        cands: Vec::new(),
+        norm: &input.norm,
+        parsed,
+        excluded: None,
+        phi: &rules.phi,
+    };
     scan.emails(rules);
     if stats.digits >= 3 {
         scan.context_ids();
@@ -339,13 +460,6 @@ static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 // ------------------------------------------------------------ context words
 
-/// Context words that name an identifier, each in its own group. Alternatives
-/// ending in a letter must end at a word boundary (checked in code).
-static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
-    let groups: Vec<String> = CTX_GROUPS.iter().map(|(g, _)| format!("(?P<{g}>{})", context_words(g))).collect();
-    re(&format!(r"(?i-u)\b(?:{})", groups.join("|")))
-});
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Plate,
@@ -377,19 +491,6 @@ const CTX_GROUPS: [(&str, Ctx); 12] = [
     ("gen", Ctx::Gen),
 ];
 
-/// Words before "ID" that make it something other than a person's id.
-#[rustfmt::skip]
-const NOT_PERSON_ID_WORDS: [&str; 22] = [
-    "meeting", "webinar", "zoom", "teams", "event", "conference", "session", "tweet", "twitter", "discord", "channel",
-    "trial", "grant", "orcid", "pubmed", "product", "model", "app", "wifi", "game", "caller", "apple",
-];
-
-/// Words that may sit between a context word and its id ("MRN number is …").
-#[rustfmt::skip]
-const FILLERS: [&str; 13] = [
-    "number", "num", "nbr", "no", "id", "identifier", "is", "was", "policy", "plan", "code", "card", "mrn",
-];
-
 // ------------------------------------------------------------------ phones
 
 static PHONE_INTL: LazyLock<Regex> =
@@ -398,16 +499,6 @@ static PHONE_NANP: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u)(?:(?:\+?1[ .-]?|\d{2,3}-))?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"));
 static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
 static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1,3}\d){8,10}"));
-static PHONE_CONTEXT: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i-u)\b(?:{})\b", recognizers::PHONE_CONTEXT_WORDS)));
-
-/// Words that make "my … number" something other than a phone number.
-#[rustfmt::skip]
-const NOT_PHONE_NUMBER_WORDS: [&str; 32] = [
-    "card", "credit", "debit", "account", "acct", "policy", "member", "insurance", "record", "records", "patient",
-    "case", "id", "ssn", "security", "license", "licence", "serial", "tracking", "order", "reference", "ref", "room",
-    "bed", "table", "seat", "flight", "lucky", "favorite", "favourite", "badge", "employee",
-];
 
 // ------------------------------------------------------------------ shapes
 
@@ -466,16 +557,6 @@ static RESIDENCE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i-u)\b(?:lives?|living|home|resident|resides?|residence|address|moved|from|house|apartment|apt)\b")
 });
 
-/// Words that make "number + capitalised words + Way/Road/…" a headline or an
-/// institution's campus rather than someone's home.
-#[rustfmt::skip]
-const NOT_STREET_WORDS: [&str; 44] = [
-    "The", "On", "Of", "And", "To", "In", "For", "With", "Your", "Our", "My", "Is", "Are", "By", "At", "From", "Tips",
-    "Ways", "Steps", "Things", "Reasons", "Signs", "Foods", "Minutes", "Days", "Years", "Hours", "Miles", "Weeks",
-    "Habits", "Questions", "Facts", "Myths", "Hospital", "Medical", "Health", "Clinic", "Campus", "University",
-    "College", "Center", "Centre", "Research", "Healthcare",
-];
-
 /// The organisation talking about its own premises is not PHI.
 static ORG_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -532,6 +613,8 @@ struct Scan<'t> {
     parsed: &'t Parsed<'t>,
     /// Lazily computed spans where numbers are never identifiers (besides URLs).
     excluded: Option<Vec<(usize, usize)>>,
+    /// The context words and word lists of the rule set.
+    phi: &'t Compiled,
 }
 
 impl<'t> Scan<'t> {
@@ -635,7 +718,8 @@ impl<'t> Scan<'t> {
 
     fn context_ids(&mut self) {
         let text = self.text;
-        for caps in KEYWORDS.captures_iter(text) {
+        let phi = self.phi;
+        for caps in phi.keywords.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
             let Some(ctx) = CTX_GROUPS.iter().find(|(g, _)| caps.name(g).is_some()).map(|&(_, c)| c) else {
                 continue;
@@ -675,7 +759,7 @@ impl<'t> Scan<'t> {
             if ctx == Ctx::Gen {
                 let before = self.window_before(whole.start(), 12).to_ascii_lowercase();
                 let prev = before.split(|c: char| !c.is_ascii_alphanumeric()).rfind(|w| !w.is_empty());
-                if prev.is_some_and(|w| NOT_PERSON_ID_WORDS.contains(&w)) {
+                if prev.is_some_and(|w| phi.not_person_id.contains(w)) {
                     continue;
                 }
             }
@@ -715,7 +799,7 @@ impl<'t> Scan<'t> {
             }
             if j > i && fillers < 4 && (j >= n || !b[j].is_ascii_digit()) {
                 let w = &self.text[i..j];
-                if FILLERS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
+                if self.phi.fillers.contains_any_case(w) {
                     // "MRN-11335577": a filler glued to digits is part of the id
                     if !(w.eq_ignore_ascii_case("mrn") && j < n && b[j] == b'-') {
                         fillers += 1;
@@ -884,7 +968,7 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        let has_context = self.stats.digits >= 7 && PHONE_CONTEXT.is_match(text);
+        let has_context = self.stats.digits >= 7 && self.phi.phone_context.is_match(text);
         if has_context {
             for m in PHONE_LOOSE.find_iter(text) {
                 let (s, e) = (m.start(), m.end());
@@ -938,10 +1022,10 @@ impl<'t> Scan<'t> {
         // a bare digit run needs its context word close by ("call 5550143")
         let bare = self.b[s..e].iter().all(u8::is_ascii_digit);
         let before = self.window_before(s, if bare { 20 } else { 48 });
-        let last = PHONE_CONTEXT.find_iter(before).last()?;
+        let last = self.phi.phone_context.find_iter(before).last()?;
         let words = last.as_str().to_ascii_lowercase();
         // "my credit card number", "her record number": a number, not a phone's
-        if words.split_whitespace().any(|w| NOT_PHONE_NUMBER_WORDS.contains(&w)) {
+        if words.split_whitespace().any(|w| self.phi.not_phone_number.contains(w)) {
             return None;
         }
         if words.starts_with("fax") {
@@ -1083,6 +1167,7 @@ impl<'t> Scan<'t> {
 
     fn geography(&mut self) {
         let text = self.text;
+        let phi = self.phi;
         for caps in ADDRESS.captures_iter(text) {
             let Some(m) = caps.get(0) else { continue };
             let s = m.start();
@@ -1095,7 +1180,7 @@ impl<'t> Scan<'t> {
             }
             // "Top 10 Tips On The Way", "5 Hospital Drive": a headline or an institution
             let words = m.as_str().split_whitespace().skip(1);
-            if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| NOT_STREET_WORDS.contains(&w)) {
+            if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| phi.not_street.contains(w)) {
                 continue;
             }
             self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);

@@ -5,9 +5,11 @@
 //! digits, ranges) that can reject a shape, and the suggestion its findings
 //! carry.
 //!
-//! The scan in `mod.rs` reads the context words from here (the keyword
-//! pattern is built from them, in the precedence order of `CTX_GROUPS`) and
-//! each finding's rule, identifier and suggestion; the shapes and validators
+//! The context words themselves are data (`config/phi/context-words.txt`,
+//! one group per context, overridable with `--config DIR`); the scan in
+//! `mod.rs` builds its keyword pattern from them in the precedence order of
+//! `CTX_GROUPS`, and reads each finding's rule, identifier and suggestion
+//! here; the shapes and validators
 //! it applies are the ones listed here, gated by cheap byte counts and
 //! combined with the exclusions (URLs, DOIs, trial ids) and priorities that
 //! live in the scan. Adding an identifier: a `Kind`, its entry here (in
@@ -29,9 +31,8 @@ pub struct Recognizer {
     pub doc: RuleDoc,
     /// The Safe Harbor identifier it is.
     pub identifier: Identifier,
-    /// Context words that name it, as `(group, alternation)`: a regex group
-    /// of the keyword pattern (ASCII case-insensitive, whole words).
-    pub context: &'static [(&'static str, &'static str)],
+    /// The groups of `config/phi/context-words.txt` whose words name it.
+    pub context: &'static [&'static str],
     /// The patterns that find its shape.
     pub shapes: &'static [&'static LazyLock<Regex>],
     /// Checks that can reject a shape (Luhn, check digits, ranges).
@@ -43,9 +44,6 @@ pub struct Recognizer {
 const fn rule(id: &'static str, what: &'static str, why: &'static str, example: &'static str) -> RuleDoc {
     RuleDoc { id, category: Category::Phi, severity: Severity::Error, what, why, example }
 }
-
-/// Phone context words (the phone and fax rules read them).
-pub(super) const PHONE_CONTEXT_WORDS: &str = r"phone|phones|phoned|ph|tel|telephone|telefono|llame|llamar|llamo|llamenos|llamen|celular|marque|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number|no\.?|#)";
 
 /// Every recognizer, in `Kind` order (`Kind as usize` indexes it).
 pub static RECOGNIZERS: [Recognizer; 15] = [
@@ -62,7 +60,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Reminder for Mr. Thompson: your follow-up is moved, call 555-201-8834 to confirm.",
         ),
         identifier: Identifier::Phone,
-        context: &[("phone", PHONE_CONTEXT_WORDS)],
+        context: &["phone"],
         shapes: &[&PHONE_NANP, &PHONE_INTL, &SPACED_DIGITS, &PHONE_LOOSE],
         validators: &[],
         suggestion: "Remove the number; point readers to the organisation's main line or a direct message.",
@@ -107,10 +105,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "SSN 123-45-6789 keeps showing up on faxed referrals.",
         ),
         identifier: Identifier::Ssn,
-        context: &[(
-            "ssn",
-            r"ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?|(?:numero\s+de(?:l)?\s+)?seguro\s+social",
-        )],
+        context: &["ssn"],
         shapes: &[&SSN_SHAPE, &SPACED_DIGITS],
         validators: &[validate::ssn],
         suggestion: "Delete the number: a Social Security number must never appear in a post.",
@@ -125,10 +120,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Patient MRN 00482913 presented with chest pain.",
         ),
         identifier: Identifier::MedicalRecordNumber,
-        context: &[(
-            "mrn",
-            r"m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#)|(?:numero\s+de\s+)?expediente|historia\s+clinica",
-        )],
+        context: &["mrn"],
         shapes: &[],
         validators: &[],
         suggestion: "Remove the record number; describe cases only in ways no one can trace back.",
@@ -144,10 +136,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Just sent the referral for member ID XKH493028817 to the insurer.",
         ),
         identifier: Identifier::HealthPlanNumber,
-        context: &[(
-            "plan",
-            r"insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#)|(?:numero\s+de\s+)?(?:afiliado|poliza|asegurado)",
-        )],
+        context: &["plan"],
         shapes: &[&MBI_SHAPE],
         validators: &[validate::mbi],
         suggestion: "Remove the member, policy or beneficiary number.",
@@ -162,7 +151,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Billing question on Acct# GRM-998877.",
         ),
         identifier: Identifier::AccountNumber,
-        context: &[("acct", r"acct\.?|account|a/c")],
+        context: &["acct"],
         shapes: &[&CARD],
         validators: &[validate::credit_card],
         suggestion: "Remove the account or card number.",
@@ -177,7 +166,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Prescriber DEA number AB1234563 on the label.",
         ),
         identifier: Identifier::CertificateLicenseNumber,
-        context: &[("dea", r"dea"), ("npi", r"npi"), ("lic", r"licen[cs]e|lic\.?|certificate|certification|cert\.?")],
+        context: &["dea", "npi", "lic"],
         shapes: &[&NPI_SHAPE, &DEA_SHAPE],
         validators: &[validate::npi, validate::dea],
         suggestion: "Remove the licence, certificate or registration number.",
@@ -192,13 +181,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Hit-and-run victim, car plate 7ABC123, now stable in the ICU.",
         ),
         identifier: Identifier::VehicleIdentifier,
-        context: &[
-            (
-                "plate",
-                r"(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?(?:\s*(?:number|num|no\.?|#))?|placas?",
-            ),
-            ("vin", r"vin"),
-        ],
+        context: &["plate", "vin"],
         shapes: &[&VIN_SHAPE],
         validators: &[validate::vin],
         suggestion: "Remove the vehicle identifier or plate.",
@@ -214,13 +197,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Her pacemaker, serial no. PJN123456, was recalled.",
         ),
         identifier: Identifier::DeviceIdentifier,
-        context: &[
-            ("imei", r"imei"),
-            (
-                "dev",
-                r"serial(?:\s*(?:number|num|no\.?|#))?|s/n|sn\s*[:#]|udi|(?:lot|batch)\s*(?:number|num|no\.?|#|:)|device\s*(?:identifier|id|number|no\.?|#)",
-            ),
-        ],
+        context: &["imei", "dev"],
         shapes: &[&MAC],
         validators: &[validate::mac, validate::imei],
         suggestion: "Remove the serial number or device identifier.",
@@ -294,7 +271,7 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
             "Follow-up on case #JH-998877 tomorrow.",
         ),
         identifier: Identifier::OtherUniqueIdentifier,
-        context: &[("gen", r"identifier|id|(?:case|ref(?:erence)?)\s*(?:identifier|id|number|num|no\.?|#)|ref#?")],
+        context: &["gen"],
         shapes: &[],
         validators: &[],
         suggestion: "Remove the identifier.",
@@ -314,13 +291,3 @@ pub const IMAGE_RULE: RuleDoc = rule(
 /// The phi family's rules: every recognizer's, then `phi.image`.
 pub static RULES: LazyLock<Vec<RuleDoc>> =
     LazyLock::new(|| RECOGNIZERS.iter().map(|r| r.doc).chain([IMAGE_RULE]).collect());
-
-/// The alternation of a context-word group.
-pub(super) fn context_words(group: &str) -> &'static str {
-    RECOGNIZERS
-        .iter()
-        .flat_map(|r| r.context.iter())
-        .find(|(g, _)| *g == group)
-        .map(|(_, w)| *w)
-        .unwrap_or_else(|| panic!("no recognizer has context group {group:?}"))
-}

@@ -100,7 +100,8 @@ fn the_recognizer_table_has_one_entry_per_kind_in_rule_order() {
     assert_eq!(ids.last(), Some(&"phi.image"));
     assert_eq!(ids.len(), RECOGNIZERS.len() + 1);
     // the keyword pattern's groups are exactly the table's context groups
-    let mut groups: Vec<&str> = RECOGNIZERS.iter().flat_map(|r| r.context.iter().map(|(g, _)| *g)).collect();
+    // (and so the groups of config/phi/context-words.txt)
+    let mut groups: Vec<&str> = RECOGNIZERS.iter().flat_map(|r| r.context.iter().copied()).collect();
     groups.retain(|g| *g != "phone"); // read by the phone scan's own pattern
     groups.sort_unstable();
     let mut listed: Vec<&str> = CTX_GROUPS.iter().map(|(g, _)| *g).collect();
@@ -889,4 +890,51 @@ fn registry_and_doi_ids_are_not_identifiers() {
     ] {
         assert_clean(t);
     }
+}
+
+// ------------------------------------------------------------ data files
+
+const CONTEXT_WORDS: &str = include_str!("../../../config/phi/context-words.txt");
+
+#[test]
+fn a_bad_context_words_line_names_the_file_and_the_line() {
+    let bad = |extra: &str| {
+        let text = format!("# head\nssn = ssn\n{extra}\n");
+        super::context_patterns(&text, "cfg/phi/context-words.txt").unwrap_err()
+    };
+    for (extra, says) in [
+        ("colour = red", "unknown group"),
+        ("mrn = (unclosed", "invalid regular expression"),
+        ("mrn = x?", "matches the empty string"),
+        ("mrn chart", "expected `GROUP = PATTERN`"),
+    ] {
+        let e = bad(extra);
+        assert_eq!((e.file.as_str(), e.line), ("cfg/phi/context-words.txt", Some(3)), "{extra}: {e}");
+        assert!(e.message.contains(says), "{extra}: {e}");
+    }
+    // a group without a line: only the file can be named
+    let e = super::context_patterns("ssn = ssn\n", "c.txt").unwrap_err();
+    assert!(e.line.is_none() && e.message.contains("\"plate\""), "{e}");
+    assert!(super::context_patterns(CONTEXT_WORDS, "built in").is_ok());
+}
+
+#[test]
+fn a_config_folder_overrides_only_the_phi_files_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.toml"), crate::engine::config::DEFAULT_RULES_TOML).unwrap();
+    let draft = "Chart code 88812345 for tomorrow's follow-up.";
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    assert!(findings_with(&rules, draft).is_empty());
+    std::fs::create_dir(dir.path().join("phi")).unwrap();
+    std::fs::write(dir.path().join("phi/context-words.txt"), format!("{CONTEXT_WORDS}\nmrn = chart\\s+code\n"))
+        .unwrap();
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    let got: Vec<String> = findings_with(&rules, draft).into_iter().map(|f| f.rule).collect();
+    assert_eq!(got, ["phi.mrn"]);
+    // the word lists stay built in: "meeting ID" is still no person's id
+    assert!(findings_with(&rules, "Zoom meeting ID 884 1234 5678").is_empty());
+    std::fs::write(dir.path().join("phi/not-person-id-words.txt"), "webinar\n").unwrap();
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    let got: Vec<String> = findings_with(&rules, "Zoom meeting ID 884 1234 5678").into_iter().map(|f| f.rule).collect();
+    assert_eq!(got, ["phi.identifier"]);
 }
