@@ -89,6 +89,11 @@ impl Words {
         self.list.iter().any(|x| x.eq_ignore_ascii_case(w))
     }
 
+    /// The entries, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|w| &**w)
+    }
+
     /// How many entries the list has.
     pub fn len(&self) -> usize {
         self.list.len()

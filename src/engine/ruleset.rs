@@ -47,7 +47,7 @@ impl RuleSet {
             allowlist,
             hashtags: Vec::new(),
             lexicon: Lexicon::build(Vec::new())?,
-            posting: super::posting::Compiled::default(),
+            posting: super::posting::Compiled::build(&[], &super::posting::Profile::default())?,
             context: Vocabulary::build([])?,
             phi: super::phi::Compiled::builtin().map_err(|e| e.to_string())?,
             words: WordLists::builtin().map_err(|e| e.to_string())?,
