@@ -184,6 +184,12 @@ impl Source<'_> {
         Ok((Cow::Borrowed(builtin), format!("config/{name} (built in)")))
     }
 
+    /// Whether the config folder has its own copy of any of these data files
+    /// (when it has none, the built-in ones, compiled once per process, serve).
+    pub fn overrides_any(&self, names: &[&str]) -> bool {
+        self.dir.is_some_and(|dir| names.iter().any(|n| dir.join(n).exists()))
+    }
+
     /// An error in this file, at a byte span when there is one.
     pub fn error(&self, key: Option<String>, span: Option<std::ops::Range<usize>>, message: String) -> ConfigError {
         ConfigError { file: self.file.to_string(), key, line: span.map(|s| line_of(self.text, s.start)), message }

@@ -30,6 +30,13 @@ macro_rules! word_lists {
             /// Reads every list: from the config folder when it has the
             /// file, else the built-in one.
             pub fn load(source: &Source<'_>) -> Result<WordLists, ConfigError> {
+                if !source.overrides_any(FILES) {
+                    return WordLists::builtin();
+                }
+                WordLists::read(source)
+            }
+
+            fn read(source: &Source<'_>) -> Result<WordLists, ConfigError> {
                 Ok(WordLists {
                     $($field: {
                         let name = concat!("words/", $file, ".txt");
@@ -87,9 +94,10 @@ word_lists! {
 }
 
 impl WordLists {
-    /// The built-in lists.
+    /// The built-in lists, read once per process.
     pub fn builtin() -> Result<WordLists, ConfigError> {
-        WordLists::load(&Source::builtin())
+        static BUILTIN: std::sync::OnceLock<Result<WordLists, ConfigError>> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| WordLists::read(&Source::builtin())).clone()
     }
 }
 

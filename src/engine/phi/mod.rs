@@ -171,6 +171,13 @@ impl Compiled {
     /// Reads the data files: the config folder's when it has them, else the
     /// built-in ones.
     pub fn load(source: &Source<'_>) -> Result<Compiled, ConfigError> {
+        if !source.overrides_any(DATA_FILES) {
+            return Compiled::builtin();
+        }
+        Compiled::read(source)
+    }
+
+    fn read(source: &Source<'_>) -> Result<Compiled, ConfigError> {
         let list = |name: &str, builtin: &'static str| -> Result<Words, ConfigError> {
             let (text, file) = source.data_file(name, builtin)?;
             Words::parse(&text, &file)
@@ -194,9 +201,10 @@ impl Compiled {
         })
     }
 
-    /// The built-in data files.
+    /// The built-in data files, compiled once per process.
     pub fn builtin() -> Result<Compiled, ConfigError> {
-        Compiled::load(&Source::builtin())
+        static BUILTIN: std::sync::OnceLock<Result<Compiled, ConfigError>> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| Compiled::read(&Source::builtin())).clone()
     }
 }
 

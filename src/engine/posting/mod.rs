@@ -180,10 +180,14 @@ impl super::check::Check for Family {
         let raw: PostingOnly = source.parse()?;
         let mut compiled =
             Compiled::build(&raw.hashtag, &raw.profile).map_err(|e| source.error(Some("hashtag".into()), None, e))?;
-        let (text, file) = source.data_file("posting/cues.txt", BUILTIN_CUES)?;
-        compiled.cues = cue_matcher(&text, &file)?;
-        let (text, file) = source.data_file("posting/health-words.txt", BUILTIN_HEALTH_WORDS)?;
-        compiled.health = health_matcher(&text, &file)?;
+        if source.overrides_any(&["posting/cues.txt"]) {
+            let (text, file) = source.data_file("posting/cues.txt", BUILTIN_CUES)?;
+            compiled.cues = cue_matcher(&text, &file)?;
+        }
+        if source.overrides_any(&["posting/health-words.txt"]) {
+            let (text, file) = source.data_file("posting/health-words.txt", BUILTIN_HEALTH_WORDS)?;
+            compiled.health = health_matcher(&text, &file)?;
+        }
         rules.posting = compiled;
         rules.hashtags = raw.hashtag;
         Ok(())
@@ -286,9 +290,8 @@ impl Compiled {
             keyword_entries,
             tag_lengths,
             profile_has_disclaimer: has_disclaimer(&profile.text),
-            cues: cue_matcher(BUILTIN_CUES, "config/posting/cues.txt (built in)").map_err(|e| e.to_string())?,
-            health: health_matcher(BUILTIN_HEALTH_WORDS, "config/posting/health-words.txt (built in)")
-                .map_err(|e| e.to_string())?,
+            cues: builtin_cues().map_err(|e| e.to_string())?,
+            health: builtin_health().map_err(|e| e.to_string())?,
         })
     }
 }
@@ -382,6 +385,20 @@ fn cue_matcher(text: &str, file: &str) -> Result<CueMatcher, ConfigError> {
         .build()
         .map_err(|e| whole(format!("cannot build the cue set: {e}")))?;
     Ok(CueMatcher { set, each })
+}
+
+/// The built-in cues, compiled once per process.
+fn builtin_cues() -> Result<CueMatcher, ConfigError> {
+    static BUILTIN: LazyLock<Result<CueMatcher, ConfigError>> =
+        LazyLock::new(|| cue_matcher(BUILTIN_CUES, "config/posting/cues.txt (built in)"));
+    BUILTIN.clone()
+}
+
+/// The built-in health words, compiled once per process.
+fn builtin_health() -> Result<AhoCorasick, ConfigError> {
+    static BUILTIN: LazyLock<Result<AhoCorasick, ConfigError>> =
+        LazyLock::new(|| health_matcher(BUILTIN_HEALTH_WORDS, "config/posting/health-words.txt (built in)"));
+    BUILTIN.clone()
 }
 
 /// Compiles `health-words.txt`.
