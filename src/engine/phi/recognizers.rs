@@ -6,14 +6,16 @@
 //! carry.
 //!
 //! The context words themselves are data (`config/phi/context-words.txt`,
-//! one group per context, overridable with `--config DIR`); the scan in
-//! `mod.rs` builds its keyword pattern from them in the precedence order of
-//! `CTX_GROUPS`, and reads each finding's rule, identifier and suggestion
-//! here; the shapes and validators
-//! it applies are the ones listed here, gated by cheap byte counts and
-//! combined with the exclusions (URLs, DOIs, trial ids) and priorities that
-//! live in the scan. Adding an identifier: a `Kind`, its entry here (in
-//! `Kind` order), and its scan step.
+//! one group per context, overridable with `--config DIR`); an entry names
+//! its groups. The scan in `mod.rs` builds its keyword pattern from the file
+//! in the precedence order of `CTX_GROUPS`, reads each finding's rule,
+//! identifier and suggestion here, and applies the shapes and validators
+//! listed here, gated by cheap byte counts and combined with the exclusions
+//! (URLs, DOIs, trial ids) and priorities that live in the scan.
+//!
+//! Adding an identifier: a `Kind`, its entry here (in `Kind` order), its
+//! scan step, and, when words name it, a group in `CTX_GROUPS` and in
+//! `config/phi/context-words.txt`.
 
 use super::validate;
 use super::{
