@@ -362,6 +362,19 @@ impl Extracted {
 const TEXT_CATEGORIES: [Category; 5] =
     [Category::Phi, Category::PatientReference, Category::ClinicalAdvice, Category::HealthClaim, Category::Content];
 
+/// The attachment rules as a family: their docs. [`super::review`] runs
+/// [`detect`] after the learned model, on what the attachment adapter read.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "attachments"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES
+    }
+}
+
 /// The findings of a draft's attachments (empty when no attachment was read).
 /// The draft's own text is reviewed by the caller.
 pub fn detect(draft: &Draft, rules: &RuleSet) -> Vec<Finding> {

@@ -5,6 +5,12 @@
 //! instead. A bad file is a [`ConfigError`] naming the file, the key and the
 //! line, never a panic.
 //!
+//! This module knows the file, not the rules: it checks the syntax, the
+//! tables every rule shares (`[meta]`, `[allowlist]`, `[rules]`) and that
+//! every other table belongs to a rule family; each family of
+//! [`super::check::FAMILIES`] then compiles its own tables from a
+//! [`Source`]. No detector is named here.
+//!
 //! File layout (every table rejects unknown keys):
 //! ```toml
 //! [meta]
@@ -25,21 +31,24 @@
 //! care = ["admitted", "results"] # (see `context::ROLE_NAMES`); absent: the built-in table
 //! ```
 
-use super::context::{role_by_name, Vocabulary, ROLE_NAMES};
-use super::lexicon::{Lexicon, LexiconRule};
-use super::model::Model;
+use super::check::{sections, FAMILIES};
 use super::registry::{code_rules, RuleInfo, RuleSource};
-use super::{Category, Severity};
+use super::Severity;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+use super::ruleset::builtin_model;
+pub use super::ruleset::{load_model, RuleSet};
+
 /// The rules shipped with the binary.
 pub const DEFAULT_RULES_TOML: &str = include_str!("../../config/rules.toml");
-const DEFAULT_RULES_NAME: &str = "config/rules.toml (built in)";
+pub(crate) const DEFAULT_RULES_NAME: &str = "config/rules.toml (built in)";
 
 /// A configuration problem, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,27 +121,6 @@ impl Allowlist {
     }
 }
 
-/// The account the drafts are posted from.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Profile {
-    /// The account's profile text (bio), checked for a disclaimer.
-    #[serde(default)]
-    pub text: String,
-}
-
-/// One entry of the community hashtag catalog.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HashtagEntry {
-    pub tag: String,
-    #[serde(default)]
-    pub topic: String,
-    /// Words or phrases that put a draft on this tag's topic.
-    #[serde(default)]
-    pub keywords: Vec<String>,
-}
-
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Meta {
@@ -140,81 +128,72 @@ struct Meta {
     version: Option<String>,
 }
 
+/// The tables every rule shares: `[meta]`, `[allowlist]`, `[rules]`. The
+/// rule families read their own tables ([`super::check::Check::sections`]).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLexiconRule {
-    id: Spanned<String>,
-    category: Spanned<String>,
-    severity: Spanned<String>,
-    #[serde(default)]
-    phrases: Vec<String>,
-    #[serde(default)]
-    patterns: Vec<Spanned<String>>,
-    #[serde(default)]
-    exceptions: Vec<String>,
-    message: Spanned<String>,
-    #[serde(default)]
-    suggestion: Option<String>,
-    what: String,
-    why: String,
-    example: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
+struct RawCommon {
     #[serde(default)]
     meta: Meta,
-    #[serde(default)]
-    profile: Profile,
     #[serde(default)]
     allowlist: Allowlist,
     #[serde(default)]
     rules: BTreeMap<String, Spanned<String>>,
-    #[serde(default)]
-    lexicon: Vec<RawLexiconRule>,
-    #[serde(default)]
-    hashtag: Vec<HashtagEntry>,
-    #[serde(default)]
-    context: RawContext,
 }
 
-/// Role name → phrases, with spans for errors.
-type RawCues = BTreeMap<Spanned<String>, Vec<Spanned<String>>>;
+/// The tables of [`RawCommon`].
+const COMMON_SECTIONS: [&str; 3] = ["meta", "allowlist", "rules"];
 
-/// `[context]`: the vocabulary of the context rules.
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawContext {
-    /// `[context.cues]`; when absent, the built-in file's table is used.
-    #[serde(default)]
-    cues: Option<RawCues>,
+/// One configuration being loaded, as the rule families see it: the text of
+/// `rules.toml` with its name for errors, and the folder its data files may
+/// come from (`None`: the built-in configuration).
+pub struct Source<'a> {
+    pub text: &'a str,
+    pub file: &'a str,
+    pub dir: Option<&'a Path>,
 }
 
-/// Only the `[context]` table of a file (other tables are skipped).
-#[derive(Debug, Deserialize, Default)]
-struct ContextOnly {
-    #[serde(default)]
-    context: RawContext,
-}
+impl Source<'_> {
+    /// The built-in configuration.
+    pub fn builtin() -> Source<'static> {
+        Source { text: DEFAULT_RULES_TOML, file: DEFAULT_RULES_NAME, dir: None }
+    }
 
-/// A compiled, ready-to-use rule set. Build it once; review many drafts.
-#[derive(Debug)]
-pub struct RuleSet {
-    /// `meta.version` plus a hash of the config text: what audit records cite.
-    pub version: String,
-    pub allowlist: Allowlist,
-    pub hashtags: Vec<HashtagEntry>,
-    pub lexicon: Lexicon,
-    /// The hashtag catalog and profile, compiled for the posting rules.
-    pub posting: super::posting::Compiled,
-    /// The cue phrases of the context rules (`[context.cues]`), compiled.
-    pub context: Vocabulary,
-    /// The learned classifier (`config/model.bin`, built in; `DIR/model.bin`
-    /// with `--config DIR`). `None` only while training a new one.
-    pub model: Option<std::sync::Arc<Model>>,
-    rules: Vec<RuleInfo>,
-    index: HashMap<String, usize>,
+    /// Deserializes the tables `T` knows from the whole file (other tables
+    /// are skipped), so that spans, and so lines, are the file's own.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        toml::from_str(self.text).map_err(|e| {
+            let key = e.message().split('`').nth(1).map(str::to_string);
+            self.error(key, e.span(), e.message().trim().to_string())
+        })
+    }
+
+    /// A data file of the configuration (`words/facility-words.txt`): the
+    /// config folder's own when it has one, else the built-in text. Returns
+    /// the text and the name errors give it.
+    pub fn data_file(&self, name: &str, builtin: &'static str) -> Result<(Cow<'static, str>, String), ConfigError> {
+        if let Some(dir) = self.dir {
+            let path = dir.join(name);
+            if path.exists() {
+                let file = path.display().to_string();
+                return match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok((Cow::Owned(text), file)),
+                    Err(e) => Err(ConfigError { file, key: None, line: None, message: format!("cannot read: {e}") }),
+                };
+            }
+        }
+        Ok((Cow::Borrowed(builtin), format!("config/{name} (built in)")))
+    }
+
+    /// Whether the config folder has its own copy of any of these data files
+    /// (when it has none, the built-in ones, compiled once per process, serve).
+    pub fn overrides_any(&self, names: &[&str]) -> bool {
+        self.dir.is_some_and(|dir| names.iter().any(|n| dir.join(n).exists()))
+    }
+
+    /// An error in this file, at a byte span when there is one.
+    pub fn error(&self, key: Option<String>, span: Option<std::ops::Range<usize>>, message: String) -> ConfigError {
+        ConfigError { file: self.file.to_string(), key, line: span.map(|s| line_of(self.text, s.start)), message }
+    }
 }
 
 impl RuleSet {
@@ -235,7 +214,7 @@ impl RuleSet {
     /// Parses and compiles a rules file's text; `file` names it in errors.
     /// The built-in model comes with it.
     pub fn from_toml(text: &str, file: &str) -> Result<RuleSet, ConfigError> {
-        let mut rules = RuleSet::rules_only(text, file)?;
+        let mut rules = RuleSet::rules_only(&Source { text, file, dir: None })?;
         rules.model = Some(builtin_model()?);
         Ok(rules)
     }
@@ -251,7 +230,7 @@ impl RuleSet {
     /// file from another featurizer version does not stop its own retraining.
     pub fn without_model(dir: Option<&Path>) -> Result<RuleSet, ConfigError> {
         match dir {
-            None => RuleSet::rules_only(DEFAULT_RULES_TOML, DEFAULT_RULES_NAME),
+            None => RuleSet::rules_only(&Source::builtin()),
             Some(dir) => {
                 let path: PathBuf = dir.join("rules.toml");
                 let name = path.display().to_string();
@@ -261,28 +240,40 @@ impl RuleSet {
                     line: None,
                     message: format!("cannot read: {e}"),
                 })?;
-                RuleSet::rules_only(&text, &name)
+                RuleSet::rules_only(&Source { text: &text, file: &name, dir: Some(dir) })
             }
         }
     }
 
-    fn rules_only(text: &str, file: &str) -> Result<RuleSet, ConfigError> {
-        let err = |key: Option<String>, span: Option<std::ops::Range<usize>>, message: String| ConfigError {
-            file: file.to_string(),
-            key,
-            line: span.map(|s| line_of(text, s.start)),
-            message,
-        };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let key = e.message().split('`').nth(1).map(str::to_string);
-            err(key, e.span(), e.message().trim().to_string())
-        })?;
+    fn rules_only(source: &Source<'_>) -> Result<RuleSet, ConfigError> {
+        // Syntax first, then tables nobody owns; each family deserializes its
+        // own tables and rejects unknown keys inside them.
+        let tables: BTreeMap<Spanned<String>, IgnoredAny> = source.parse()?;
+        for name in tables.keys() {
+            let known = |s: &str| s == name.get_ref();
+            if !COMMON_SECTIONS.iter().any(|s| known(s)) && !sections().any(known) {
+                let expected = COMMON_SECTIONS
+                    .iter()
+                    .copied()
+                    .chain(sections())
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(source.error(
+                    Some(name.get_ref().clone()),
+                    Some(name.span()),
+                    format!("unknown field `{}`, expected one of {expected}", name.get_ref()),
+                ));
+            }
+        }
+        let raw: RawCommon = source.parse()?;
+        if let Some(dir) = source.dir {
+            check_data_files(dir)?;
+        }
 
-        let mut rules: Vec<RuleInfo> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut rules = RuleSet::empty(raw.allowlist).map_err(|e| source.error(None, None, e))?;
         for doc in code_rules() {
-            index.insert(doc.id.to_string(), rules.len());
-            rules.push(RuleInfo {
+            rules.register(RuleInfo {
                 id: doc.id.to_string(),
                 category: doc.category,
                 default_severity: doc.severity,
@@ -293,233 +284,76 @@ impl RuleSet {
                 source: RuleSource::Code,
             });
         }
-
-        let mut lexicon_rules = Vec::with_capacity(raw.lexicon.len());
-        for (i, r) in raw.lexicon.into_iter().enumerate() {
-            let key = |k: &str| Some(format!("lexicon[{i}].{k}"));
-            let id = r.id.get_ref().trim().to_string();
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-                return Err(err(
-                    key("id"),
-                    Some(r.id.span()),
-                    format!("rule id {id:?} must be non-empty ASCII letters, digits, '.', '-' or '_'"),
-                ));
-            }
-            if index.contains_key(&id) {
-                return Err(err(key("id"), Some(r.id.span()), format!("duplicate rule id {id:?}")));
-            }
-            let category = Category::parse(r.category.get_ref()).ok_or_else(|| {
-                err(
-                    key("category"),
-                    Some(r.category.span()),
-                    format!("unknown category {:?}; expected one of: {}", r.category.get_ref(), category_list()),
-                )
-            })?;
-            let severity = Severity::parse(r.severity.get_ref()).ok_or_else(|| {
-                err(
-                    key("severity"),
-                    Some(r.severity.span()),
-                    format!("unknown severity {:?}; expected error, warning or info", r.severity.get_ref()),
-                )
-            })?;
-            if r.phrases.is_empty() && r.patterns.is_empty() {
-                return Err(err(
-                    key("phrases"),
-                    Some(r.id.span()),
-                    "a lexicon rule needs at least one phrase or pattern".into(),
-                ));
-            }
-            // The message is what a finding says (an embed field Discord refuses empty).
-            if r.message.get_ref().trim().is_empty() {
-                return Err(err(
-                    key("message"),
-                    Some(r.message.span()),
-                    "a lexicon rule needs a non-empty message (what the finding says; {match} is the matched \
-                     text, masked)"
-                        .into(),
-                ));
-            }
-            let mut patterns = Vec::with_capacity(r.patterns.len());
-            for (j, p) in r.patterns.iter().enumerate() {
-                let compiled = super::lexicon::compile_pattern(p.get_ref()).map_err(|e| {
-                    err(
-                        Some(format!("lexicon[{i}].patterns[{j}]")),
-                        Some(p.span()),
-                        format!("invalid regular expression: {e}"),
-                    )
-                })?;
-                patterns.push(compiled);
-            }
-            index.insert(id.clone(), rules.len());
-            rules.push(RuleInfo {
-                id: id.clone(),
-                category,
-                default_severity: severity,
-                severity: Some(severity),
-                what: r.what,
-                why: r.why,
-                example: r.example,
-                source: RuleSource::Lexicon,
-            });
-            lexicon_rules.push(LexiconRule {
-                id,
-                phrases: r.phrases,
-                patterns,
-                exceptions: r.exceptions,
-                message: r.message.into_inner(),
-                suggestion: r.suggestion,
-            });
+        for family in FAMILIES {
+            family.compile(source, &mut rules)?;
         }
 
         for (id, level) in &raw.rules {
-            let Some(&at) = index.get(id) else {
-                return Err(err(
-                    Some(format!("rules.\"{id}\"")),
-                    Some(level.span()),
-                    format!("no rule with id {id:?} (see `safetweet rules`)"),
-                ));
-            };
-            rules[at].severity = match level.get_ref().as_str() {
+            let key = || Some(format!("rules.\"{id}\""));
+            let severity = match level.get_ref().as_str() {
                 "off" => None,
                 s => Some(Severity::parse(s).ok_or_else(|| {
-                    err(
-                        Some(format!("rules.\"{id}\"")),
+                    source.error(
+                        key(),
                         Some(level.span()),
                         format!("unknown level {s:?}; expected error, warning, info or off"),
                     )
                 })?),
             };
+            if !rules.set_severity(id, severity) {
+                return Err(source.error(
+                    key(),
+                    Some(level.span()),
+                    format!("no rule with id {id:?} (see `safetweet rules`)"),
+                ));
+            }
         }
 
-        let lexicon = Lexicon::build(lexicon_rules)
-            .map_err(|e| err(Some("lexicon".into()), None, format!("cannot build phrase matcher: {e}")))?;
-
-        let posting = super::posting::Compiled::build(&raw.hashtag, &raw.profile)
-            .map_err(|e| err(Some("hashtag".into()), None, e))?;
-
-        let context = match &raw.context.cues {
-            Some(cues) => compile_cues(cues, text, file)?,
-            None => builtin_cues()?,
-        };
-
-        let digest = Sha256::digest(text.as_bytes());
-        let version = format!(
+        let digest = Sha256::digest(source.text.as_bytes());
+        rules.version = format!(
             "{}+{}",
             raw.meta.version.unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string()),
             &hex::encode(digest)[..12]
         );
-        Ok(RuleSet {
-            version,
-            allowlist: raw.allowlist,
-            hashtags: raw.hashtag,
-            lexicon,
-            posting,
-            context,
-            model: None,
-            rules,
-            index,
-        })
-    }
-
-    /// The effective level of a rule; `None` when it is off or unknown.
-    pub fn severity_of(&self, rule: &str) -> Option<Severity> {
-        self.index.get(rule).and_then(|&i| self.rules[i].severity)
-    }
-
-    pub fn category_of(&self, rule: &str) -> Option<Category> {
-        self.index.get(rule).map(|&i| self.rules[i].category)
-    }
-
-    /// Every rule, code rules first, in a stable order.
-    pub fn rules(&self) -> &[RuleInfo] {
-        &self.rules
+        Ok(rules)
     }
 }
 
-/// The model compiled into the binary, decoded once per process.
-fn builtin_model() -> Result<std::sync::Arc<Model>, ConfigError> {
-    static BUILTIN: std::sync::OnceLock<Result<std::sync::Arc<Model>, String>> = std::sync::OnceLock::new();
-    BUILTIN
-        .get_or_init(|| Model::builtin().map(std::sync::Arc::new).map_err(|e| e.0))
-        .clone()
-        .map_err(|message| ConfigError { file: "config/model.bin (built in)".into(), key: None, line: None, message })
+/// Every data file the rule families read, by its path in a config folder.
+pub fn data_files() -> impl Iterator<Item = &'static str> {
+    FAMILIES.iter().flat_map(|f| f.data_files().iter().copied())
 }
 
-/// Reads and checks a model file.
-pub fn load_model(path: &Path) -> Result<Model, ConfigError> {
-    let err = |message: String| ConfigError { file: path.display().to_string(), key: None, line: None, message };
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    Model::from_bytes(&bytes).map_err(|e| err(e.0))
-}
-
-/// Compiles `[context.cues]`: every key must name a role, every phrase must
-/// be non-empty without surrounding spaces.
-fn compile_cues(cues: &RawCues, text: &str, file: &str) -> Result<Vocabulary, ConfigError> {
-    let err = |key: String, span: std::ops::Range<usize>, message: String| ConfigError {
-        file: file.to_string(),
-        key: Some(key),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
-    let mut pairs: Vec<(&str, u32)> = Vec::new();
-    for (name, phrases) in cues {
-        let Some(role) = role_by_name(name.get_ref()) else {
-            let known = ROLE_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-            return Err(err(
-                format!("context.cues.{}", name.get_ref()),
-                name.span(),
-                format!("unknown role {:?}; expected one of: {known}", name.get_ref()),
-            ));
-        };
-        for (j, p) in phrases.iter().enumerate() {
-            let phrase = p.get_ref();
-            if phrase.trim().is_empty() || phrase.trim() != phrase {
-                return Err(err(
-                    format!("context.cues.{}[{j}]", name.get_ref()),
-                    p.span(),
-                    format!("cue phrase {phrase:?} must be non-empty without leading or trailing spaces"),
-                ));
+/// A file in a data folder of `--config DIR` (`DIR/words/`) that no family
+/// reads is a mistake (a misspelt name would silently change nothing).
+fn check_data_files(dir: &Path) -> Result<(), ConfigError> {
+    let mut folders: Vec<&str> = data_files().filter_map(|f| f.rsplit_once('/').map(|(d, _)| d)).collect();
+    folders.dedup();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(dir.join(folder)) else { continue };
+        for entry in entries.flatten() {
+            let name = format!("{folder}/{}", entry.file_name().to_string_lossy());
+            if !data_files().any(|f| f == name) {
+                let known = data_files().collect::<Vec<_>>().join(", ");
+                return Err(ConfigError {
+                    file: entry.path().display().to_string(),
+                    key: None,
+                    line: None,
+                    message: format!("not a data file SafeTweet reads; expected one of: {known}"),
+                });
             }
-            pairs.push((phrase, role));
         }
     }
-    Vocabulary::build(pairs).map_err(|e| ConfigError {
-        file: file.to_string(),
-        key: Some("context.cues".into()),
-        line: None,
-        message: format!("cannot build cue matcher: {e}"),
-    })
-}
-
-/// The `[context.cues]` of the built-in file, for a file without its own.
-fn builtin_cues() -> Result<Vocabulary, ConfigError> {
-    let raw: ContextOnly = toml::from_str(DEFAULT_RULES_TOML).map_err(|e| ConfigError {
-        file: DEFAULT_RULES_NAME.to_string(),
-        key: None,
-        line: e.span().map(|s| line_of(DEFAULT_RULES_TOML, s.start)),
-        message: e.message().trim().to_string(),
-    })?;
-    match &raw.context.cues {
-        Some(cues) => compile_cues(cues, DEFAULT_RULES_TOML, DEFAULT_RULES_NAME),
-        None => Vocabulary::build([]).map_err(|e| ConfigError {
-            file: DEFAULT_RULES_NAME.to_string(),
-            key: Some("context.cues".into()),
-            line: None,
-            message: e,
-        }),
-    }
+    Ok(())
 }
 
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-fn category_list() -> String {
-    Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::context::{role_by_name, Vocabulary};
     use super::*;
 
     const RULE: &str = r#"
@@ -576,6 +410,18 @@ example = "e"
         let e = RuleSet::from_toml(&text, "r.toml").unwrap_err();
         assert!(e.message.contains("colour"), "{e}");
         assert_eq!(e.line, Some(11));
+    }
+
+    #[test]
+    fn a_table_no_family_owns_names_key_and_line() {
+        let text = format!("{RULE}\n[colours]\nred = 1\n");
+        let e = RuleSet::from_toml(&text, "x/rules.toml").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("colours"), "{e}");
+        assert_eq!(e.line, Some(12), "{e}");
+        // the message lists the tables that exist, the families' own included
+        for table in ["meta", "allowlist", "rules", "lexicon", "hashtag", "profile", "context"] {
+            assert!(e.message.contains(&format!("`{table}`")), "{table}: {e}");
+        }
     }
 
     #[test]

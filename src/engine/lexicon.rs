@@ -11,9 +11,14 @@
 //! `(?-u:\b)`, which keeps the regex engine on its fast path when drafts hold
 //! emoji (Unicode `\b` costs ~30x there).
 
-use super::{Category, Input, Sink};
+use super::config::{ConfigError, Source};
+use super::length::Parsed;
+use super::registry::{RuleInfo, RuleSource};
+use super::{Category, Input, Severity, Sink};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
 
 /// One data rule, compiled.
 #[derive(Debug)]
@@ -256,6 +261,142 @@ pub fn detect(input: &Input<'_>, rules: &super::RuleSet, sink: &mut Sink<'_>) {
         };
         sink.push(&rule.id, Some(span), message, rule.suggestion.clone(), None);
     }
+}
+
+/// The lexicon as a family: `[[lexicon]]` entries of `rules.toml`, each
+/// registered as a rule of its own, then [`detect`] per draft.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "lexicon"
+    }
+    fn sections(&self) -> &'static [&'static str] {
+        &["lexicon"]
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut super::RuleSet) -> Result<(), ConfigError> {
+        let raw: LexiconOnly = source.parse()?;
+        rules.lexicon = compile(raw.lexicon, source, rules)?;
+        Ok(())
+    }
+    fn run(&self, input: &Input<'_>, rules: &super::RuleSet, _parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, sink);
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexiconRule {
+    id: Spanned<String>,
+    category: Spanned<String>,
+    severity: Spanned<String>,
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<Spanned<String>>,
+    #[serde(default)]
+    exceptions: Vec<String>,
+    message: Spanned<String>,
+    #[serde(default)]
+    suggestion: Option<String>,
+    what: String,
+    why: String,
+    example: String,
+}
+
+/// Only the `[[lexicon]]` entries of a file (other tables are skipped).
+#[derive(Debug, Deserialize)]
+struct LexiconOnly {
+    #[serde(default)]
+    lexicon: Vec<RawLexiconRule>,
+}
+
+/// Checks and registers every entry (a rule id may be taken once, by a code
+/// rule or an entry) and builds the shared matchers.
+fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>, rules: &mut super::RuleSet) -> Result<Lexicon, ConfigError> {
+    let err =
+        |key: Option<String>, span: Option<std::ops::Range<usize>>, message: String| source.error(key, span, message);
+    let mut lexicon_rules = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let key = |k: &str| Some(format!("lexicon[{i}].{k}"));
+        let id = r.id.get_ref().trim().to_string();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            return Err(err(
+                key("id"),
+                Some(r.id.span()),
+                format!("rule id {id:?} must be non-empty ASCII letters, digits, '.', '-' or '_'"),
+            ));
+        }
+        if rules.knows(&id) {
+            return Err(err(key("id"), Some(r.id.span()), format!("duplicate rule id {id:?}")));
+        }
+        let category = Category::parse(r.category.get_ref()).ok_or_else(|| {
+            err(
+                key("category"),
+                Some(r.category.span()),
+                format!("unknown category {:?}; expected one of: {}", r.category.get_ref(), category_list()),
+            )
+        })?;
+        let severity = Severity::parse(r.severity.get_ref()).ok_or_else(|| {
+            err(
+                key("severity"),
+                Some(r.severity.span()),
+                format!("unknown severity {:?}; expected error, warning or info", r.severity.get_ref()),
+            )
+        })?;
+        if r.phrases.is_empty() && r.patterns.is_empty() {
+            return Err(err(
+                key("phrases"),
+                Some(r.id.span()),
+                "a lexicon rule needs at least one phrase or pattern".into(),
+            ));
+        }
+        // The message is what a finding says (an embed field Discord refuses empty).
+        if r.message.get_ref().trim().is_empty() {
+            return Err(err(
+                key("message"),
+                Some(r.message.span()),
+                "a lexicon rule needs a non-empty message (what the finding says; {match} is the matched \
+                 text, masked)"
+                    .into(),
+            ));
+        }
+        let mut patterns = Vec::with_capacity(r.patterns.len());
+        for (j, p) in r.patterns.iter().enumerate() {
+            let compiled = compile_pattern(p.get_ref()).map_err(|e| {
+                err(
+                    Some(format!("lexicon[{i}].patterns[{j}]")),
+                    Some(p.span()),
+                    format!("invalid regular expression: {e}"),
+                )
+            })?;
+            patterns.push(compiled);
+        }
+        rules.register(RuleInfo {
+            id: id.clone(),
+            category,
+            default_severity: severity,
+            severity: Some(severity),
+            what: r.what,
+            why: r.why,
+            example: r.example,
+            source: RuleSource::Lexicon,
+        });
+        lexicon_rules.push(LexiconRule {
+            id,
+            phrases: r.phrases,
+            patterns,
+            exceptions: r.exceptions,
+            message: r.message.into_inner(),
+            suggestion: r.suggestion,
+        });
+    }
+    Lexicon::build(lexicon_rules)
+        .map_err(|e| err(Some("lexicon".into()), None, format!("cannot build phrase matcher: {e}")))
+}
+
+fn category_list() -> String {
+    Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

@@ -11,8 +11,14 @@
 //! - [`config`]: `config/rules.toml` (lexicon rules, hashtag catalog,
 //!   allowlist, account profile, severity overrides), compiled into a
 //!   [`RuleSet`]. The defaults are compiled into the binary.
+//! - [`check`]: the [`check::Check`] interface every rule family implements
+//!   (docs, config tables, compile, run) and [`check::FAMILIES`], the one
+//!   list of them.
+//! - [`ruleset`]: [`RuleSet`], a configuration compiled by the families.
 //! - [`registry`]: the code rules (ids, categories, default severities and
-//!   their What / Why / Example docs).
+//!   their What / Why / Example docs), gathered from the families.
+//! - [`data`]: data files of the configuration (word and pattern lists,
+//!   one entry a line), built in and overridable one by one.
 //! - [`mask`]: masking of identifiers before they appear in any message.
 //! - [`attachments`]: findings from what the attachment adapter read inside
 //!   an attachment (DICOM header, text in the image, metadata), handed over
@@ -20,8 +26,10 @@
 //! - detector modules: one per family of checks.
 
 pub mod attachments;
+pub mod check;
 pub mod config;
 pub mod context;
+pub mod data;
 pub mod length;
 pub mod lexicon;
 pub mod mask;
@@ -30,6 +38,7 @@ pub mod normalize;
 pub mod phi;
 pub mod posting;
 pub mod registry;
+pub mod ruleset;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -321,7 +330,10 @@ impl<'r> Sink<'r> {
     }
 
     /// Records a finding for a rule, at the rule's configured severity. A rule
-    /// that is off, or unknown to the registry and config, records nothing.
+    /// that is off records nothing. A rule id that no family registered is a
+    /// bug in the detector (a typo, or docs missing from its family's list):
+    /// debug builds (and so every test) panic on it; release builds record
+    /// nothing rather than stop a review.
     pub fn push(
         &mut self,
         rule: &str,
@@ -330,8 +342,13 @@ impl<'r> Sink<'r> {
         suggestion: Option<String>,
         identifier: Option<Identifier>,
     ) {
+        let Some(category) = self.rules.category_of(rule) else {
+            #[cfg(debug_assertions)]
+            panic!("Sink::push: rule id {rule:?} is not registered by any rule family or lexicon entry");
+            #[cfg(not(debug_assertions))]
+            return;
+        };
         let Some(severity) = self.rules.severity_of(rule) else { return };
-        let Some(category) = self.rules.category_of(rule) else { return };
         self.findings.push(Finding {
             rule: rule.to_string(),
             category,
@@ -387,15 +404,14 @@ pub fn model_features(draft: &Draft, rules: &RuleSet) -> model::features::Featur
 }
 
 /// The structured detectors (identifier shapes, context rules, lexicon,
-/// posting rules) over one draft: their findings and the weighted length.
+/// posting rules: every family of [`check::FAMILIES`] in list order) over one draft: their findings and the weighted length.
 /// What [`review`] starts from and what the model reads as features.
 fn detect_structured(input: &Input<'_>, rules: &RuleSet) -> (Vec<Finding>, usize) {
     let mut sink = Sink::new(rules);
     let parsed = length::parse(input.text);
-    phi::detect(input, rules, &parsed, &mut sink);
-    context::detect(input, rules, &mut sink);
-    lexicon::detect(input, rules, &mut sink);
-    posting::detect(input, rules, &parsed, &mut sink);
+    for family in check::FAMILIES {
+        family.run(input, rules, &parsed, &mut sink);
+    }
     (sink.into_findings(), parsed.weighted_length)
 }
 
@@ -648,6 +664,25 @@ mod tests {
         dedup_overlapping(&mut v);
         assert_eq!(v.len(), 100_000);
         assert!(v.iter().enumerate().all(|(i, x)| x.span == Some(Span::new(i * 10, i * 10 + 9))));
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "rule id \"phi.no-such-rule\" is not registered")]
+    fn push_of_an_unregistered_rule_id_panics_in_debug_builds() {
+        let rules = RuleSet::builtin_without_model().unwrap();
+        let mut sink = Sink::new(&rules);
+        sink.push("phi.no-such-rule", None, "m".into(), None, None);
+    }
+
+    #[test]
+    fn push_of_a_rule_turned_off_records_nothing() {
+        let rules = RuleSet::from_toml("[rules]\n\"phi.phone\" = \"off\"\n", "r.toml").unwrap();
+        let mut sink = Sink::new(&rules);
+        sink.push("phi.phone", None, "m".into(), None, None);
+        sink.push("phi.email", None, "m".into(), None, None);
+        let rules: Vec<&str> = sink.findings().iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["phi.email"]);
     }
 
     #[test]

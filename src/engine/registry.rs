@@ -39,12 +39,8 @@ pub struct RuleInfo {
     pub source: RuleSource,
 }
 
-/// Every code rule the engine knows.
+/// Every code rule the engine knows: the docs of every family of
+/// [`super::check::FAMILIES`], in list order.
 pub fn code_rules() -> impl Iterator<Item = &'static RuleDoc> {
-    super::phi::RULES
-        .iter()
-        .chain(super::context::RULES)
-        .chain(super::model::RULES)
-        .chain(super::posting::RULES)
-        .chain(super::attachments::RULES)
+    super::check::FAMILIES.iter().flat_map(|f| f.docs().iter())
 }

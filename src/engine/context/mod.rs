@@ -17,8 +17,10 @@
 //! logic reads (care words, staff roles, date triggers...) are data too, in
 //! `[context.cues]` of `config/rules.toml`, compiled once per `RuleSet` into a
 //! [`Vocabulary`]: unlike a lexicon entry they report nothing on their own,
-//! they only qualify a candidate. A few closed word lists (facility words,
-//! credentials) and the given-name and surname lists stay in `vocab`. Every rule matches the folded view (`input.norm`) and maps
+//! they only qualify a candidate. The closed word lists (facility words,
+//! credentials, title words...) are data files in `config/words/`, compiled
+//! in and overridable one by one with `--config DIR` (`words`); the
+//! given-name and surname lists stay in `vocab`. Every rule matches the folded view (`input.norm`) and maps
 //! spans back to the original text. Structured identifiers (phones, emails,
 //! SSN, MRN, ages over 89...) belong to [`super::phi`], not here; this module
 //! touches nothing outside the draft it is given.
@@ -33,9 +35,15 @@ mod dates;
 mod names;
 mod patient;
 mod vocab;
+pub mod words;
 
+use super::config::{ConfigError, Source};
+use super::length::Parsed;
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
 use vocab::{role, Cue};
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
@@ -125,10 +133,100 @@ pub const RULES: &[RuleDoc] = &[
     },
 ];
 
+/// The context rules as a family: `[context.cues]` compiled into a
+/// [`Vocabulary`], then [`detect`] per draft.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "context"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES
+    }
+    fn sections(&self) -> &'static [&'static str] {
+        &["context"]
+    }
+    fn data_files(&self) -> &'static [&'static str] {
+        words::FILES
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+        let raw: ContextOnly = source.parse()?;
+        rules.context = match &raw.context.cues {
+            Some(cues) => compile_cues(cues, source)?,
+            None => builtin_cues()?,
+        };
+        rules.words = words::WordLists::load(source)?;
+        Ok(())
+    }
+    fn run(&self, input: &Input<'_>, rules: &RuleSet, _parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, sink);
+    }
+}
+
+/// Role name → phrases, with spans for errors.
+type RawCues = BTreeMap<Spanned<String>, Vec<Spanned<String>>>;
+
+/// `[context]`: the vocabulary of the context rules.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    /// `[context.cues]`; when absent, the built-in file's table is used.
+    #[serde(default)]
+    cues: Option<RawCues>,
+}
+
+/// Only the `[context]` table of a file (other tables are skipped).
+#[derive(Debug, Deserialize, Default)]
+struct ContextOnly {
+    #[serde(default)]
+    context: RawContext,
+}
+
+/// Compiles `[context.cues]`: every key must name a role, every phrase must
+/// be non-empty without surrounding spaces.
+fn compile_cues(cues: &RawCues, source: &Source<'_>) -> Result<Vocabulary, ConfigError> {
+    let err = |key: String, span: std::ops::Range<usize>, message: String| source.error(Some(key), Some(span), message);
+    let mut pairs: Vec<(&str, u32)> = Vec::new();
+    for (name, phrases) in cues {
+        let Some(role) = role_by_name(name.get_ref()) else {
+            let known = ROLE_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            return Err(err(
+                format!("context.cues.{}", name.get_ref()),
+                name.span(),
+                format!("unknown role {:?}; expected one of: {known}", name.get_ref()),
+            ));
+        };
+        for (j, p) in phrases.iter().enumerate() {
+            let phrase = p.get_ref();
+            if phrase.trim().is_empty() || phrase.trim() != phrase {
+                return Err(err(
+                    format!("context.cues.{}[{j}]", name.get_ref()),
+                    p.span(),
+                    format!("cue phrase {phrase:?} must be non-empty without leading or trailing spaces"),
+                ));
+            }
+            pairs.push((phrase, role));
+        }
+    }
+    Vocabulary::build(pairs)
+        .map_err(|e| source.error(Some("context.cues".into()), None, format!("cannot build cue matcher: {e}")))
+}
+
+/// The `[context.cues]` of the built-in file, for a file without its own.
+fn builtin_cues() -> Result<Vocabulary, ConfigError> {
+    let source = Source::builtin();
+    let raw: ContextOnly = source.parse()?;
+    match &raw.context.cues {
+        Some(cues) => compile_cues(cues, &source),
+        None => Vocabulary::build([]).map_err(|e| source.error(Some("context.cues".into()), None, e)),
+    }
+}
+
 /// Runs every context rule over a draft.
 pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let text = input.norm.text();
-    let ctx = Context::new(text, &rules.context);
+    let ctx = Context::new(text, &rules.context, &rules.words);
     let mut name_hits = Vec::new();
     if sink.enabled(names::RULE) || sink.enabled(dates::RULE) {
         name_hits = names::find(&ctx);
@@ -150,21 +248,23 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
 /// What one pass over the folded text found, shared by the rules.
 struct Context<'t> {
     text: &'t str,
+    /// The closed word lists of the rule set.
+    words: &'t words::WordLists,
     cues: Vec<Cue>,
     /// Union of the roles of every cue.
     roles: u32,
 }
 
 impl<'t> Context<'t> {
-    fn new(text: &'t str, vocabulary: &Vocabulary) -> Context<'t> {
+    fn new(text: &'t str, vocabulary: &Vocabulary, words: &'t words::WordLists) -> Context<'t> {
         let mut cues = vocabulary.find_cues(text);
         for c in cues.iter_mut() {
-            if c.roles & role::PATIENT != 0 && !patient::is_person_use(text, c.start, c.end) {
+            if c.roles & role::PATIENT != 0 && !patient::is_person_use(words, text, c.start, c.end) {
                 c.roles = 0;
             }
         }
         let roles = cues.iter().fold(0, |acc, c| acc | c.roles);
-        Context { text, cues, roles }
+        Context { text, words, cues, roles }
     }
 
     fn has(&self, r: u32) -> bool {

@@ -18,7 +18,8 @@
 //! 34-year-old we intubated`) are the
 //! `patient.story` lexicon entry in `config/rules.toml`.
 
-use super::vocab::{role, PATIENT_MODIFIERS};
+use super::vocab::role;
+use super::words::WordLists;
 use super::{leading_word, sentence_end, sentence_start, Context};
 use crate::engine::{Input, Sink};
 use regex::Regex;
@@ -29,7 +30,7 @@ pub(super) const RULE_IMAGE: &str = "patient.image";
 
 /// Whether `patient`/`pt` ending at `end` names a person: not followed by a
 /// modifier noun (`patient portal`, `patient-centered`).
-pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
+pub(super) fn is_person_use(wl: &WordLists, text: &str, start: usize, end: usize) -> bool {
     if &text[start..end] == "PT" {
         return false; // physical therapy, more often than not
     }
@@ -39,7 +40,7 @@ pub(super) fn is_person_use(text: &str, start: usize, end: usize) -> bool {
     }
     let rest = text[end..].trim_start_matches(' ');
     let next: &str = leading_word(rest);
-    !PATIENT_MODIFIERS.iter().any(|m| m.eq_ignore_ascii_case(next))
+    !wl.patient_modifiers.contains_any_case(next)
 }
 
 /// Words allowed between `my`/`our` and `patient`.

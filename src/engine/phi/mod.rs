@@ -22,146 +22,31 @@
 //! trial-registry ids are never identifiers, and the organisation's own
 //! contacts (`[allowlist]`) and toll-free lines are not reported.
 //!
+//! Each identifier is one entry of [`recognizers::RECOGNIZERS`]: its rule
+//! and docs, Safe Harbor identifier, context words, shapes, validators and
+//! suggestion. This file holds the scan that applies them.
+//!
 //! Speed: every regex is compiled once; one byte pass (`Stats`) counts digit
 //! runs, separators and tokens so that detectors whose shape cannot occur are
 //! skipped without scanning; all patterns are ASCII with ASCII word
 //! boundaries.
 
+pub mod recognizers;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
+use super::config::{ConfigError, Source};
+use super::data::{self, Words};
 use super::length::Parsed;
 use super::mask;
 use super::registry::RuleDoc;
-use super::{Category, Identifier, Input, Normalized, RuleSet, Severity, Sink};
+use super::{Identifier, Input, Normalized, RuleSet, Sink};
 use aho_corasick::AhoCorasick;
+pub use recognizers::{Recognizer, RECOGNIZERS, RULES};
 use regex::Regex;
 use std::sync::LazyLock;
-
-const fn rule(id: &'static str, what: &'static str, why: &'static str, example: &'static str) -> RuleDoc {
-    RuleDoc { id, category: Category::Phi, severity: Severity::Error, what, why, example }
-}
-
-/// The code rules of this module.
-pub const RULES: &[RuleDoc] = &[
-    rule(
-        "phi.phone",
-        "Finds telephone numbers: US numbers in any common format ((617) 555-0143, 555.201.8834, +1 …), \
-         international numbers written with +country code, and other numbers next to a word like \
-         'call', 'phone' or 'text'. The organisation's own numbers (allowlist.phones) and US \
-         toll-free numbers (800, 888, 877… — crisis lines, pharmacies, insurers) are skipped.",
-        "A telephone number is one of the 18 HIPAA Safe Harbor identifiers; next to anything about care \
-         it ties a person to their health information.",
-        "Reminder for Mr. Thompson: your follow-up is moved, call 555-201-8834 to confirm.",
-    ),
-    rule(
-        "phi.fax",
-        "Finds fax numbers: a telephone number with 'fax' next to it.",
-        "Fax numbers are a separate Safe Harbor identifier, and a post naming where records are faxed \
-         points straight at a patient's file.",
-        "Fax results for Ana Ruiz to (617) 555-0143 before 5pm.",
-    ),
-    rule(
-        "phi.email",
-        "Finds email addresses, except the organisation's own (allowlist.emails, allowlist.domains).",
-        "Email addresses identify a person directly (Safe Harbor identifier).",
-        "Email me at r.hughes@gmail.com and I'll send her chart.",
-    ),
-    rule(
-        "phi.ssn",
-        "Finds Social Security numbers: 3-2-4 digit groups with valid area, group and serial, or any \
-         nine digits after 'SSN' / 'social security'.",
-        "An SSN is a Safe Harbor identifier and enables identity theft on its own.",
-        "SSN 123-45-6789 keeps showing up on faxed referrals.",
-    ),
-    rule(
-        "phi.mrn",
-        "Finds medical record numbers and patient IDs: an id with digits after MRN, M.R.N., MR#, \
-         medical record, med rec, chart/record number, EMR, patient ID or patient number.",
-        "A medical record number points to exactly one patient's chart (Safe Harbor identifier).",
-        "Patient MRN 00482913 presented with chest pain.",
-    ),
-    rule(
-        "phi.health-plan",
-        "Finds health plan beneficiary numbers: ids after insurance / member / policy / subscriber / \
-         group / Medicaid / Medicare / HICN words, and Medicare Beneficiary Identifiers (MBI) by their \
-         format.",
-        "Health plan numbers are a Safe Harbor identifier and are used for insurance fraud.",
-        "Just sent the referral for member ID XKH493028817 to the insurer.",
-    ),
-    rule(
-        "phi.account",
-        "Finds account numbers (after 'account' / 'acct') and payment card numbers (Luhn-valid, known \
-         issuer prefix).",
-        "Account and card numbers are a Safe Harbor identifier and a direct financial risk.",
-        "Billing question on Acct# GRM-998877.",
-    ),
-    rule(
-        "phi.license",
-        "Finds certificate and licence numbers: ids after 'license' / 'certificate', DEA numbers (with \
-         their check digit) and NPIs (10 digits with the 80840 Luhn check, or after 'NPI').",
-        "Certificate/licence numbers are a Safe Harbor identifier; they identify the holder.",
-        "Prescriber DEA number AB1234563 on the label.",
-    ),
-    rule(
-        "phi.vehicle",
-        "Finds vehicle identifiers: VINs (17 characters with a valid check digit, or after 'VIN') and \
-         licence plates after 'plate'.",
-        "Vehicle identifiers and serial numbers, including licence plates, are a Safe Harbor identifier.",
-        "Hit-and-run victim, car plate 7ABC123, now stable in the ICU.",
-    ),
-    rule(
-        "phi.device",
-        "Finds device identifiers: serial numbers (serial no., S/N), IMEIs, UDI and lot numbers, device \
-         IDs, and MAC addresses.",
-        "Device identifiers and serial numbers (an implant's serial, a phone's IMEI) are a Safe Harbor \
-         identifier.",
-        "Her pacemaker, serial no. PJN123456, was recalled.",
-    ),
-    rule(
-        "phi.ip",
-        "Finds IPv4 addresses (valid octets) and IPv6 addresses.",
-        "IP addresses are a Safe Harbor identifier: they locate a person's device.",
-        "The portal login came from 203.0.113.42.",
-    ),
-    rule(
-        "phi.address",
-        "Finds street addresses: a house number, a street name and a street type (Street, Ave, Lane…), \
-         with an optional apartment or suite.",
-        "Street addresses are geographic subdivisions smaller than a state (Safe Harbor identifier).",
-        "92-year-old woman from 14 Birch Lane, Springfield with a rare valve defect.",
-    ),
-    rule(
-        "phi.zip",
-        "Finds ZIP codes: five (or 5+4) digits after 'ZIP' / 'postal code' or after a state \
-         abbreviation (Boston, MA 02115).",
-        "ZIP codes are geographic subdivisions smaller than a state (Safe Harbor identifier).",
-        "Lives in Boston, MA 02115, works nights.",
-    ),
-    rule(
-        "phi.age",
-        "Finds the age of a person over 89: '92-year-old', 'aged 91', '94 yo', 'a 97 year old man', \
-         '100th birthday'. Aggregates such as '90 or older' and '90+' are fine.",
-        "Safe Harbor treats ages over 89 as identifying (there are few such people); they must be \
-         grouped as '90 or older'.",
-        "Fascinating case: 92-year-old woman with a rare valve defect.",
-    ),
-    rule(
-        "phi.identifier",
-        "Finds other unique identifying numbers: an id with digits after 'ID', 'case #', 'ref #'.",
-        "Any other unique identifying number, characteristic or code is a Safe Harbor identifier.",
-        "Follow-up on case #JH-998877 tomorrow.",
-    ),
-    rule(
-        "phi.image",
-        "Flags DICOM attachments (.dcm files or application/dicom).",
-        "DICOM files carry the patient's name, ID and birth date in their header, and scans of the head \
-         can be rendered into a face: a full-face/comparable image under Safe Harbor.",
-        "Scan attached for the teaching conference. [IM-0001-0042.dcm]",
-    ),
-];
 
 /// What kind of identifier a candidate is; each maps to one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,63 +69,21 @@ enum Kind {
 }
 
 impl Kind {
+    /// This kind's entry of the recognizer table.
+    fn recognizer(self) -> &'static Recognizer {
+        &RECOGNIZERS[self as usize]
+    }
+
     fn rule(self) -> &'static str {
-        match self {
-            Kind::Phone => "phi.phone",
-            Kind::Fax => "phi.fax",
-            Kind::Email => "phi.email",
-            Kind::Ssn => "phi.ssn",
-            Kind::Mrn => "phi.mrn",
-            Kind::HealthPlan => "phi.health-plan",
-            Kind::Account => "phi.account",
-            Kind::License => "phi.license",
-            Kind::Vehicle => "phi.vehicle",
-            Kind::Device => "phi.device",
-            Kind::Ip => "phi.ip",
-            Kind::Address => "phi.address",
-            Kind::Zip => "phi.zip",
-            Kind::Age => "phi.age",
-            Kind::Other => "phi.identifier",
-        }
+        self.recognizer().doc.id
     }
 
     fn identifier(self) -> Identifier {
-        match self {
-            Kind::Phone => Identifier::Phone,
-            Kind::Fax => Identifier::Fax,
-            Kind::Email => Identifier::Email,
-            Kind::Ssn => Identifier::Ssn,
-            Kind::Mrn => Identifier::MedicalRecordNumber,
-            Kind::HealthPlan => Identifier::HealthPlanNumber,
-            Kind::Account => Identifier::AccountNumber,
-            Kind::License => Identifier::CertificateLicenseNumber,
-            Kind::Vehicle => Identifier::VehicleIdentifier,
-            Kind::Device => Identifier::DeviceIdentifier,
-            Kind::Ip => Identifier::IpAddress,
-            Kind::Address | Kind::Zip => Identifier::Geographic,
-            Kind::Age => Identifier::Date,
-            Kind::Other => Identifier::OtherUniqueIdentifier,
-        }
+        self.recognizer().identifier
     }
 
     fn suggestion(self) -> &'static str {
-        match self {
-            Kind::Phone => "Remove the number; point readers to the organisation's main line or a direct message.",
-            Kind::Fax => "Remove the fax number; never post where a patient's records are sent.",
-            Kind::Email => "Remove the address; use the organisation's public contact address or a direct message.",
-            Kind::Ssn => "Delete the number: a Social Security number must never appear in a post.",
-            Kind::Mrn => "Remove the record number; describe cases only in ways no one can trace back.",
-            Kind::HealthPlan => "Remove the member, policy or beneficiary number.",
-            Kind::Account => "Remove the account or card number.",
-            Kind::License => "Remove the licence, certificate or registration number.",
-            Kind::Vehicle => "Remove the vehicle identifier or plate.",
-            Kind::Device => "Remove the serial number or device identifier.",
-            Kind::Ip => "Remove the IP address.",
-            Kind::Address => "Remove the street address; a state (or nothing) is enough.",
-            Kind::Zip => "Remove the ZIP code; a state (or nothing) is enough.",
-            Kind::Age => "Write '90 or older' instead of the exact age.",
-            Kind::Other => "Remove the identifier.",
-        }
+        self.recognizer().suggestion
     }
 }
 
@@ -276,14 +119,168 @@ const P_SHAPE: u8 = 70; // validated shapes: SSN, card, MBI, DEA, MAC
 const P_WEAK_SHAPE: u8 = 60; // NPI, VIN, bare NANP phone
 const P_GEO: u8 = 50;
 
+/// The PHI identifier detectors as a family. They read the shared
+/// `[allowlist]`, no table of their own, and the data files of `config/phi/`.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "phi"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES.as_slice()
+    }
+    fn data_files(&self) -> &'static [&'static str] {
+        DATA_FILES
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+        rules.phi = Compiled::load(source)?;
+        Ok(())
+    }
+    fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, parsed, sink);
+    }
+}
+
+/// The data files of the phi rules, by their path in a config folder.
+pub const DATA_FILES: &[&str] = &[
+    "phi/context-words.txt",
+    "phi/not-person-id-words.txt",
+    "phi/id-fillers.txt",
+    "phi/not-phone-number-words.txt",
+    "phi/not-street-words.txt",
+];
+
+/// What the phi rules compile once per rule set from their data files
+/// (`config/phi/`, each overridable with `--config DIR`): the context-word
+/// patterns and the word lists the scan reads.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Every context-word group of `context-words.txt`, one named group each,
+    /// in the precedence order of `CTX_GROUPS`.
+    keywords: Regex,
+    /// The `phone` group: words before a phone or fax number.
+    phone_context: Regex,
+    not_person_id: Words,
+    fillers: Words,
+    not_phone_number: Words,
+    not_street: Words,
+}
+
+impl Compiled {
+    /// Reads the data files: the config folder's when it has them, else the
+    /// built-in ones.
+    pub fn load(source: &Source<'_>) -> Result<Compiled, ConfigError> {
+        if !source.overrides_any(DATA_FILES) {
+            return Compiled::builtin();
+        }
+        Compiled::read(source)
+    }
+
+    fn read(source: &Source<'_>) -> Result<Compiled, ConfigError> {
+        let list = |name: &str, builtin: &'static str| -> Result<Words, ConfigError> {
+            let (text, file) = source.data_file(name, builtin)?;
+            Words::parse(&text, &file)
+        };
+        let (text, file) =
+            source.data_file("phi/context-words.txt", include_str!("../../../config/phi/context-words.txt"))?;
+        let (keywords, phone_context) = context_patterns(&text, &file)?;
+        Ok(Compiled {
+            keywords,
+            phone_context,
+            not_person_id: list(
+                "phi/not-person-id-words.txt",
+                include_str!("../../../config/phi/not-person-id-words.txt"),
+            )?,
+            fillers: list("phi/id-fillers.txt", include_str!("../../../config/phi/id-fillers.txt"))?,
+            not_phone_number: list(
+                "phi/not-phone-number-words.txt",
+                include_str!("../../../config/phi/not-phone-number-words.txt"),
+            )?,
+            not_street: list("phi/not-street-words.txt", include_str!("../../../config/phi/not-street-words.txt"))?,
+        })
+    }
+
+    /// The built-in data files, compiled once per process.
+    pub fn builtin() -> Result<Compiled, ConfigError> {
+        static BUILTIN: std::sync::OnceLock<Result<Compiled, ConfigError>> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| Compiled::read(&Source::builtin())).clone()
+    }
+}
+
+/// Compiles `context-words.txt` (`GROUP = PATTERN` lines) into the keyword
+/// pattern and the phone-context pattern. A line that is not `GROUP =
+/// PATTERN`, an unknown group, a pattern that does not compile or matches
+/// the empty string name the file and the line; a group without any line
+/// names the file.
+fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigError> {
+    const PHONE: &str = "phone";
+    let known = || CTX_GROUPS.iter().map(|(g, _)| *g).chain([PHONE]);
+    let mut alternatives: Vec<(&str, Vec<&str>)> = known().map(|g| (g, Vec::new())).collect();
+    for (n, entry) in data::entries(text, file)? {
+        let Some((group, pattern)) = entry.split_once(" = ") else {
+            return Err(data::error(file, n, format!("expected `GROUP = PATTERN`, found {entry:?}")));
+        };
+        let (group, pattern) = (group.trim(), pattern.trim());
+        let Some(slot) = alternatives.iter_mut().find(|(g, _)| *g == group) else {
+            let list = known().collect::<Vec<_>>().join(", ");
+            return Err(data::error(file, n, format!("unknown group {group:?}; expected one of: {list}")));
+        };
+        match Regex::new(&format!("(?i-u){pattern}")) {
+            Err(e) => return Err(data::error(file, n, format!("invalid regular expression: {e}"))),
+            Ok(r) if r.is_match("") => {
+                return Err(data::error(file, n, format!("pattern {pattern:?} matches the empty string")))
+            }
+            Ok(_) => slot.1.push(pattern),
+        }
+    }
+    if let Some((g, _)) = alternatives.iter().find(|(_, a)| a.is_empty()) {
+        return Err(ConfigError {
+            file: file.to_string(),
+            key: None,
+            line: None,
+            message: format!("group {g:?} has no pattern (every group needs one)"),
+        });
+    }
+    let joined = |g: &str| alternatives.iter().find(|(x, _)| *x == g).map(|(_, a)| a.join("|")).unwrap_or_default();
+    let groups: Vec<String> = CTX_GROUPS.iter().map(|(g, _)| format!("(?P<{g}>{})", joined(g))).collect();
+    let build = |p: String| {
+        Regex::new(&p).map_err(|e| ConfigError {
+            file: file.to_string(),
+            key: None,
+            line: None,
+            message: format!("cannot build the context-word pattern: {e}"),
+        })
+    };
+    // a phone line ends a word, unless it ends in `#` or `\.` (after which there is no word boundary)
+    let phone: Vec<String> = alternatives
+        .iter()
+        .find(|(g, _)| *g == PHONE)
+        .map(|(_, a)| {
+            a.iter()
+                .map(|p| if p.ends_with('#') || p.ends_with("\\.") { format!("(?:{p})") } else { format!("(?:{p})\\b") })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((build(format!(r"(?i-u)\b(?:{})", groups.join("|")))?, build(format!(r"(?i-u)\b(?:{})", phone.join("|")))?))
+}
+
 /// Runs every PHI detector over a draft, given its parse (done once by
 /// `engine::review`; its URLs are where numbers are never identifiers).
 pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     attachments(input, sink);
     let text = input.norm.text();
     let stats = Stats::of(text.as_bytes());
-    let mut scan =
-        Scan { text, b: text.as_bytes(), stats, cands: Vec::new(), norm: &input.norm, parsed, excluded: None };
+    let mut scan = Scan {
+        text,
+        b: text.as_bytes(),
+        stats,
+        cands: Vec::new(),
+        norm: &input.norm,
+        parsed,
+        excluded: None,
+        phi: &rules.phi,
+    };
     scan.emails(rules);
     if stats.digits >= 3 {
         scan.context_ids();
@@ -488,27 +485,6 @@ static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
 
 // ------------------------------------------------------------ context words
 
-/// Context words that name an identifier, each in its own group. Alternatives
-/// ending in a letter must end at a word boundary (checked in code).
-static KEYWORDS: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"(?i-u)\b(?:",
-        r"(?P<plate>(?:licen[cs]e|registration|number|reg|car|vehicle|tag)\s*plates?(?:\s*(?:number|num|no\.?|#))?|plates?(?:\s*(?:number|num|no\.?|#))?|placas?)",
-        r"|(?P<ssn>ssn|ss\s?#|ss\s?no\.?|social\s*security(?:\s*(?:number|num|no\.?|#|card))?|soc\.?\s*sec\.?|(?:numero\s+de(?:l)?\s+)?seguro\s+social)",
-        r"|(?P<mrn>m\.?r\.?n\.?|mr\s?#|med(?:ical)?\.?\s*rec(?:ord)?s?(?:\s*(?:number|num|nbr|no\.?|#))?|(?:chart|record|hospital|unit|encounter)\s*(?:number|num|nbr|no\.?|#)|emr|ehr|(?:patient|pt)\.?\s*(?:identifier|id|number|num|no\.?|#)|(?:numero\s+de\s+)?expediente|historia\s+clinica)",
-        r"|(?P<plan>insurance|insurer|insur|ins|health\s*plan|medicaid|medi-cal|medicare|hicn|hbn|mbi|beneficiary|subscriber|(?:member|policy|plan|group|coverage)\s*(?:identifier|id|number|num|nbr|no\.?|#)|(?:numero\s+de\s+)?(?:afiliado|poliza|asegurado))",
-        r"|(?P<acct>acct\.?|account|a/c)",
-        r"|(?P<dea>dea)",
-        r"|(?P<npi>npi)",
-        r"|(?P<lic>licen[cs]e|lic\.?|certificate|certification|cert\.?)",
-        r"|(?P<vin>vin)",
-        r"|(?P<imei>imei)",
-        r"|(?P<dev>serial(?:\s*(?:number|num|no\.?|#))?|s/n|sn\s*[:#]|udi|(?:lot|batch)\s*(?:number|num|no\.?|#|:)|device\s*(?:identifier|id|number|no\.?|#))",
-        r"|(?P<gen>identifier|id|(?:case|ref(?:erence)?)\s*(?:identifier|id|number|num|no\.?|#)|ref#?)",
-        r")"
-    ))
-});
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Plate,
@@ -540,19 +516,6 @@ const CTX_GROUPS: [(&str, Ctx); 12] = [
     ("gen", Ctx::Gen),
 ];
 
-/// Words before "ID" that make it something other than a person's id.
-#[rustfmt::skip]
-const NOT_PERSON_ID_WORDS: [&str; 22] = [
-    "meeting", "webinar", "zoom", "teams", "event", "conference", "session", "tweet", "twitter", "discord", "channel",
-    "trial", "grant", "orcid", "pubmed", "product", "model", "app", "wifi", "game", "caller", "apple",
-];
-
-/// Words that may sit between a context word and its id ("MRN number is …").
-#[rustfmt::skip]
-const FILLERS: [&str; 13] = [
-    "number", "num", "nbr", "no", "id", "identifier", "is", "was", "policy", "plan", "code", "card", "mrn",
-];
-
 // ------------------------------------------------------------------ phones
 
 static PHONE_INTL: LazyLock<Regex> =
@@ -561,20 +524,6 @@ static PHONE_NANP: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u)(?:(?:\+?1[ .-]?|\d{2,3}-))?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}"));
 static PHONE_LOOSE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\(?\d{1,5}\)?(?:[ .-]\(?\d{2,8}\)?){1,4}|\d{7,15}"));
 static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1,3}\d){8,10}"));
-static PHONE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        // (the word boundary after each word, not after `#` or `no.`: "his # is" has none)
-        r"(?i-u)\b(?:(?:phone|phones|phoned|ph|tel|telephone|telefono|llame|llamar|llamo|llamenos|llamen|celular|marque|call|calling|called|text|texting|texted|txt|sms|cell|cellphone|mobile|mob|landline|contact|reach|reachable|whatsapp|pager|beeper|dial|hotline|fax|faxed|faxing)\b|(?:my|your|his|her|their|our)\s+(?:[a-z]+\s+){0,2}(?:number\b|no\b\.?|#))",
-    )
-});
-
-/// Words that make "my … number" something other than a phone number.
-#[rustfmt::skip]
-const NOT_PHONE_NUMBER_WORDS: [&str; 32] = [
-    "card", "credit", "debit", "account", "acct", "policy", "member", "insurance", "record", "records", "patient",
-    "case", "id", "ssn", "security", "license", "licence", "serial", "tracking", "order", "reference", "ref", "room",
-    "bed", "table", "seat", "flight", "lucky", "favorite", "favourite", "badge", "employee",
-];
 
 // ------------------------------------------------------------------ shapes
 
@@ -633,16 +582,6 @@ static RESIDENCE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i-u)\b(?:lives?|living|home|resident|resides?|residence|address|moved|from|house|apartment|apt)\b")
 });
 
-/// Words that make "number + capitalised words + Way/Road/…" a headline or an
-/// institution's campus rather than someone's home.
-#[rustfmt::skip]
-const NOT_STREET_WORDS: [&str; 44] = [
-    "The", "On", "Of", "And", "To", "In", "For", "With", "Your", "Our", "My", "Is", "Are", "By", "At", "From", "Tips",
-    "Ways", "Steps", "Things", "Reasons", "Signs", "Foods", "Minutes", "Days", "Years", "Hours", "Miles", "Weeks",
-    "Habits", "Questions", "Facts", "Myths", "Hospital", "Medical", "Health", "Clinic", "Campus", "University",
-    "College", "Center", "Centre", "Research", "Healthcare",
-];
-
 /// The organisation talking about its own premises is not PHI.
 static ORG_PLACE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -699,6 +638,8 @@ struct Scan<'t> {
     parsed: &'t Parsed<'t>,
     /// Lazily computed spans where numbers are never identifiers (besides URLs).
     excluded: Option<Vec<(usize, usize)>>,
+    /// The context words and word lists of the rule set.
+    phi: &'t Compiled,
 }
 
 impl<'t> Scan<'t> {
@@ -802,7 +743,8 @@ impl<'t> Scan<'t> {
 
     fn context_ids(&mut self) {
         let text = self.text;
-        for caps in KEYWORDS.captures_iter(text) {
+        let phi = self.phi;
+        for caps in phi.keywords.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
             let Some(ctx) = CTX_GROUPS.iter().find(|(g, _)| caps.name(g).is_some()).map(|&(_, c)| c) else {
                 continue;
@@ -842,7 +784,7 @@ impl<'t> Scan<'t> {
             if ctx == Ctx::Gen {
                 let before = self.window_before(whole.start(), 12).to_ascii_lowercase();
                 let prev = before.split(|c: char| !c.is_ascii_alphanumeric()).rfind(|w| !w.is_empty());
-                if prev.is_some_and(|w| NOT_PERSON_ID_WORDS.contains(&w)) {
+                if prev.is_some_and(|w| phi.not_person_id.contains(w)) {
                     continue;
                 }
             }
@@ -882,7 +824,7 @@ impl<'t> Scan<'t> {
             }
             if j > i && fillers < 4 && (j >= n || !b[j].is_ascii_digit()) {
                 let w = &self.text[i..j];
-                if FILLERS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
+                if self.phi.fillers.contains_any_case(w) {
                     // "MRN-11335577": a filler glued to digits is part of the id
                     if !(w.eq_ignore_ascii_case("mrn") && j < n && b[j] == b'-') {
                         fillers += 1;
@@ -1051,7 +993,7 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        let has_context = self.stats.digits >= 7 && PHONE_CONTEXT.is_match(text);
+        let has_context = self.stats.digits >= 7 && self.phi.phone_context.is_match(text);
         if has_context {
             for m in PHONE_LOOSE.find_iter(text) {
                 let (s, e) = (m.start(), m.end());
@@ -1105,10 +1047,10 @@ impl<'t> Scan<'t> {
         // a bare digit run needs its context word close by ("call 5550143")
         let bare = self.b[s..e].iter().all(u8::is_ascii_digit);
         let before = self.window_before(s, if bare { 20 } else { 48 });
-        let last = PHONE_CONTEXT.find_iter(before).last()?;
+        let last = self.phi.phone_context.find_iter(before).last()?;
         let words = last.as_str().to_ascii_lowercase();
         // "my credit card number", "her record number": a number, not a phone's
-        if words.split_whitespace().any(|w| NOT_PHONE_NUMBER_WORDS.contains(&w)) {
+        if words.split_whitespace().any(|w| self.phi.not_phone_number.contains(w)) {
             return None;
         }
         if words.starts_with("fax") {
@@ -1250,6 +1192,7 @@ impl<'t> Scan<'t> {
 
     fn geography(&mut self) {
         let text = self.text;
+        let phi = self.phi;
         for caps in ADDRESS.captures_iter(text) {
             let Some(m) = caps.get(0) else { continue };
             let s = m.start();
@@ -1262,7 +1205,7 @@ impl<'t> Scan<'t> {
             }
             // "Top 10 Tips On The Way", "5 Hospital Drive": a headline or an institution
             let words = m.as_str().split_whitespace().skip(1);
-            if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| NOT_STREET_WORDS.contains(&w)) {
+            if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| phi.not_street.contains(w)) {
                 continue;
             }
             self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);

@@ -52,7 +52,7 @@ fn assert_clean(text: &str) {
 #[test]
 fn every_rule_is_documented_and_phi() {
     assert!(RULES.len() >= 15);
-    for r in RULES {
+    for r in RULES.iter() {
         assert!(r.id.starts_with("phi."), "{}", r.id);
         assert_eq!(r.category, crate::engine::Category::Phi);
         assert_eq!(r.severity, crate::engine::Severity::Error);
@@ -62,12 +62,73 @@ fn every_rule_is_documented_and_phi() {
 
 #[test]
 fn every_rule_example_fires_its_rule() {
-    for r in RULES {
+    for r in RULES.iter() {
         if r.id == "phi.image" {
             continue; // an attachment rule; its example names the file
         }
         assert_hit(r.example, r.id);
     }
+}
+
+#[test]
+fn the_recognizer_table_has_one_entry_per_kind_in_rule_order() {
+    use super::{Kind, CTX_GROUPS, RECOGNIZERS};
+    let kinds = [
+        Kind::Phone,
+        Kind::Fax,
+        Kind::Email,
+        Kind::Ssn,
+        Kind::Mrn,
+        Kind::HealthPlan,
+        Kind::Account,
+        Kind::License,
+        Kind::Vehicle,
+        Kind::Device,
+        Kind::Ip,
+        Kind::Address,
+        Kind::Zip,
+        Kind::Age,
+        Kind::Other,
+    ];
+    assert_eq!(kinds.len(), RECOGNIZERS.len());
+    for (k, r) in kinds.iter().zip(RECOGNIZERS.iter()) {
+        assert_eq!(k.rule(), r.doc.id);
+        assert!(!r.context.is_empty() || !r.shapes.is_empty(), "{} is found by nothing", r.doc.id);
+        assert!(!r.suggestion.is_empty(), "{}", r.doc.id);
+    }
+    let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(ids.last(), Some(&"phi.image"));
+    assert_eq!(ids.len(), RECOGNIZERS.len() + 1);
+    // the keyword pattern's groups are exactly the table's context groups
+    // (and so the groups of config/phi/context-words.txt)
+    let mut groups: Vec<&str> = RECOGNIZERS.iter().flat_map(|r| r.context.iter().copied()).collect();
+    groups.retain(|g| *g != "phone"); // read by the phone scan's own pattern
+    groups.sort_unstable();
+    let mut listed: Vec<&str> = CTX_GROUPS.iter().map(|(g, _)| *g).collect();
+    listed.sort_unstable();
+    assert_eq!(groups, listed);
+}
+
+#[test]
+fn every_shape_compiles_and_every_validator_rejects_a_blank_number() {
+    for r in super::RECOGNIZERS.iter() {
+        for shape in r.shapes {
+            assert!(!shape.as_str().is_empty(), "{}", r.doc.id);
+        }
+        for v in r.validators {
+            assert!(!v("0000000000") && !v(""), "{}", r.doc.id);
+        }
+    }
+}
+
+#[test]
+fn a_recognizer_reports_its_identifier_and_suggestion() {
+    let f = findings_with(&BUILTIN, "SSN 123-45-6789 keeps showing up on faxed referrals.");
+    let ssn = f.iter().find(|f| f.rule == "phi.ssn").expect("an SSN finding");
+    let r = &super::RECOGNIZERS[super::Kind::Ssn as usize];
+    assert_eq!(ssn.identifier, Some(r.identifier));
+    assert_eq!(ssn.suggestion.as_deref(), Some(r.suggestion));
+    assert!(ssn.message.contains(r.identifier.label()), "{}", ssn.message);
 }
 
 // ------------------------------------------------------------------ phone
@@ -876,4 +937,51 @@ fn overlap_resolution_matches_the_pairwise_rule() {
         let fast: Vec<(usize, usize)> = resolve(cands.clone()).iter().map(|c| (c.start, c.end)).collect();
         assert_eq!(fast, pairwise(cands), "{n} candidates");
     }
+}
+
+// ------------------------------------------------------------ data files
+
+const CONTEXT_WORDS: &str = include_str!("../../../config/phi/context-words.txt");
+
+#[test]
+fn a_bad_context_words_line_names_the_file_and_the_line() {
+    let bad = |extra: &str| {
+        let text = format!("# head\nssn = ssn\n{extra}\n");
+        super::context_patterns(&text, "cfg/phi/context-words.txt").unwrap_err()
+    };
+    for (extra, says) in [
+        ("colour = red", "unknown group"),
+        ("mrn = (unclosed", "invalid regular expression"),
+        ("mrn = x?", "matches the empty string"),
+        ("mrn chart", "expected `GROUP = PATTERN`"),
+    ] {
+        let e = bad(extra);
+        assert_eq!((e.file.as_str(), e.line), ("cfg/phi/context-words.txt", Some(3)), "{extra}: {e}");
+        assert!(e.message.contains(says), "{extra}: {e}");
+    }
+    // a group without a line: only the file can be named
+    let e = super::context_patterns("ssn = ssn\n", "c.txt").unwrap_err();
+    assert!(e.line.is_none() && e.message.contains("\"plate\""), "{e}");
+    assert!(super::context_patterns(CONTEXT_WORDS, "built in").is_ok());
+}
+
+#[test]
+fn a_config_folder_overrides_only_the_phi_files_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.toml"), crate::engine::config::DEFAULT_RULES_TOML).unwrap();
+    let draft = "Chart code 88812345 for tomorrow's follow-up.";
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    assert!(findings_with(&rules, draft).is_empty());
+    std::fs::create_dir(dir.path().join("phi")).unwrap();
+    std::fs::write(dir.path().join("phi/context-words.txt"), format!("{CONTEXT_WORDS}\nmrn = chart\\s+code\n"))
+        .unwrap();
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    let got: Vec<String> = findings_with(&rules, draft).into_iter().map(|f| f.rule).collect();
+    assert_eq!(got, ["phi.mrn"]);
+    // the word lists stay built in: "meeting ID" is still no person's id
+    assert!(findings_with(&rules, "Zoom meeting ID 884 1234 5678").is_empty());
+    std::fs::write(dir.path().join("phi/not-person-id-words.txt"), "webinar\n").unwrap();
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    let got: Vec<String> = findings_with(&rules, "Zoom meeting ID 884 1234 5678").into_iter().map(|f| f.rule).collect();
+    assert_eq!(got, ["phi.identifier"]);
 }

@@ -25,12 +25,14 @@
 //! them. The catalog and the profile are compiled once per rule set
 //! ([`Compiled`]). Pure: no I/O, nothing outside the draft and the rule set.
 
-use super::config::{HashtagEntry, Profile};
+use super::config::{ConfigError, Source};
+use super::data::{self, Words};
 use super::length::{self, Parsed, MAX_WEIGHTED_LENGTH};
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink, Span};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
 use std::sync::LazyLock;
 
 pub mod content_kind;
@@ -160,9 +162,77 @@ pub const RULES: &[RuleDoc] = &[
 // ---------------------------------------------------------------------------
 // Per-rule-set compiled data.
 
+/// The posting rules as a family: the account's `[profile]` and the
+/// `[[hashtag]]` catalog compiled once, then [`detect`] per draft.
+pub struct Family;
+
+impl super::check::Check for Family {
+    fn name(&self) -> &'static str {
+        "posting"
+    }
+    fn docs(&self) -> &'static [RuleDoc] {
+        RULES
+    }
+    fn sections(&self) -> &'static [&'static str] {
+        &["profile", "hashtag"]
+    }
+    fn data_files(&self) -> &'static [&'static str] {
+        DATA_FILES
+    }
+    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+        let raw: PostingOnly = source.parse()?;
+        let mut compiled =
+            Compiled::build(&raw.hashtag, &raw.profile).map_err(|e| source.error(Some("hashtag".into()), None, e))?;
+        if source.overrides_any(&["posting/cues.txt"]) {
+            let (text, file) = source.data_file("posting/cues.txt", BUILTIN_CUES)?;
+            compiled.cues = cue_matcher(&text, &file)?;
+        }
+        if source.overrides_any(&["posting/health-words.txt"]) {
+            let (text, file) = source.data_file("posting/health-words.txt", BUILTIN_HEALTH_WORDS)?;
+            compiled.health = health_matcher(&text, &file)?;
+        }
+        rules.posting = compiled;
+        rules.hashtags = raw.hashtag;
+        Ok(())
+    }
+    fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+        detect(input, rules, parsed, sink);
+    }
+}
+
+/// Only the tables of the posting rules (other tables are skipped).
+#[derive(Debug, Deserialize)]
+struct PostingOnly {
+    #[serde(default)]
+    profile: Profile,
+    #[serde(default)]
+    hashtag: Vec<HashtagEntry>,
+}
+
+/// The account the drafts are posted from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The account's profile text (bio), checked for a disclaimer.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// One entry of the community hashtag catalog.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashtagEntry {
+    pub tag: String,
+    #[serde(default)]
+    pub topic: String,
+    /// Words or phrases that put a draft on this tag's topic.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
 /// What this module compiles once per rule set: the hashtag catalog's
 /// keyword matcher and whether the profile carries a disclaimer.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone)]
 pub struct Compiled {
     keywords: Option<AhoCorasick>,
     /// For each keyword of the automaton: the catalog entries it belongs to.
@@ -170,11 +240,16 @@ pub struct Compiled {
     /// The weighted length of each catalog entry's tag.
     tag_lengths: Vec<usize>,
     profile_has_disclaimer: bool,
+    /// The cue phrases (`posting/cues.txt`).
+    cues: CueMatcher,
+    /// The health words of the disclaimer rule (`posting/health-words.txt`).
+    health: AhoCorasick,
 }
 
 impl Compiled {
-    /// Compiles the catalog and checks the profile. A catalog entry whose tag
-    /// is not a hashtag, or a keyword that is blank, is an error.
+    /// Compiles the catalog and checks the profile, with the built-in data
+    /// files. A catalog entry whose tag is not a hashtag, or a keyword that
+    /// is blank, is an error.
     pub fn build(catalog: &[HashtagEntry], profile: &Profile) -> Result<Compiled, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_entries: Vec<Vec<usize>> = Vec::new();
@@ -213,7 +288,14 @@ impl Compiled {
                     .map_err(|e| format!("cannot build the hashtag keyword matcher: {e}"))?,
             )
         };
-        Ok(Compiled { keywords, keyword_entries, tag_lengths, profile_has_disclaimer: has_disclaimer(&profile.text) })
+        Ok(Compiled {
+            keywords,
+            keyword_entries,
+            tag_lengths,
+            profile_has_disclaimer: has_disclaimer(&profile.text),
+            cues: builtin_cues().map_err(|e| e.to_string())?,
+            health: builtin_health().map_err(|e| e.to_string())?,
+        })
     }
 }
 
@@ -248,200 +330,105 @@ enum Cue {
     Teaser,
 }
 
-const CUE_PATTERNS: &[(Cue, &str)] = &[
-    // "study shows", "a study from Stanford found", "research out of Johns Hopkins shows"
-    (
-        Cue::Research,
-        r"\b(?:study|studies|trial|trials|review|meta-?analysis|research|survey|report|paper|analysis|data|findings)(?:\s+(?:from|by|at|out\s+of|in)\s+(?:the\s+)?[a-z0-9.&'-]+(?:\s+[a-z0-9.&'-]+){0,3}?)?\s+(?:shows?|showed|finds?|found|suggests?|suggested|reveals?|revealed|confirms?|confirmed|links?|linked|demonstrates?|demonstrated|indicates?|indicated)\b",
-    ),
-    (
-        Cue::Research,
-        r"\b(?:published|out)\s+(?:today\s+|this\s+week\s+|yesterday\s+)?in\s+(?:the\s+)?(?:jama|nejm|new\s+england\s+journal|bmj|lancet|nature|science|circulation|cell|pediatrics|plos|annals|journal)\b",
-    ),
-    // "according to a recent JAMA study", "per a new CDC report"
-    (
-        Cue::Research,
-        r"\b(?:according\s+to|per)\s+(?:a|the|new|recent|one)\s+(?:[a-z0-9-]+\s+){0,3}?(?:study|studies|trial|review|research|survey|report|paper|analysis)\b",
-    ),
-    (
-        Cue::Research,
-        r"\b(?:researchers|scientists|investigators)\s+(?:(?:at|from)\s+[a-z]+\s+)?(?:found|find|report|reported|discovered|showed|show|have\s+(?:found|shown))\b",
-    ),
-    (Cue::Research, r"\b(?:jama|nejm|bmj|lancet|cochrane)\s+(?:study|studies|trial|review|report|paper|analysis)\b"),
-    (
-        Cue::Research,
-        r"\b(?:a\s+)?new\s+(?:research|study|studies|trial|findings|data|paper|review|meta-?analysis)\s+(?:on|about|in|from|out|of)\b",
-    ),
-    (
-        Cue::Proven,
-        r"\b(?:clinically|scientifically|medically)\s+(?:proven|tested\s+and\s+proven|validated|shown\s+to)\b",
-    ),
-    (
-        Cue::Proven,
-        r"\bproven\s+to\s+(?:cure|treat|prevent|reduce|reverse|boost|work|heal|eliminate|improve|lower|help|burn|fight|stop|relieve)\b",
-    ),
-    (Cue::Proven, r"\b(?:science|studies|research)\s+(?:proves?|has\s+proven|have\s+proven)\b"),
-    (Cue::Proven, r"\bdoctor[- ]?(?:recommended|approved|formulated)\b"),
-    (Cue::Teaser, r"\bnew\s+(?:on|from|in)\s+(?:the|our|my)\s+blog\b"),
-    (
-        Cue::Teaser,
-        r"\b(?:read|check\s+out|see|catch)\s+(?:our|the|my)\s+(?:new|newest|latest|full|recent)\s+(?:blog\s+post|blog|post|article|story|piece|guide|write-?up|newsletter|report|interview|episode|video|podcast)\b",
-    ),
-    (
-        Cue::Teaser,
-        r"\b(?:new|latest)\s+(?:blog\s+post|blog|article|newsletter|episode|podcast|video)\s*(?::|is\s+(?:up|live|out)|out\s+now|drops)",
-    ),
-    (
-        Cue::Teaser,
-        r"\b(?:listen|watch)\s+(?:to\s+)?(?:our|the)\s+(?:new|latest|full)\s+(?:episode|podcast|video|interview|talk|webinar)\b",
-    ),
-    (Cue::Teaser, r"\b(?:today's|this\s+week's|our\s+latest|our\s+new)\s+blog(?:\s+post)?\b"),
-    (Cue::Teaser, r"\bon\s+(?:the|our|my)\s+blog\b"),
-    (Cue::Teaser, r"\b(?:read|learn|find\s+out)\s+more\s*(?:here|below|at\s+the\s+link|:|\.\.\.|$)"),
-    (Cue::Teaser, r"\blink\s+(?:in\s+(?:our\s+|my\s+)?bio|below)\b"),
-    (
-        Cue::Teaser,
-        r"\b(?:full|whole)\s+(?:story|post|article|study|report|interview|episode|video)\s*(?:here|below|:|at\b)",
-    ),
-    (Cue::Teaser, r"\bclick\s+(?:here|the\s+link|below|through)\b"),
-];
-
 const CUE_KINDS: [Cue; 3] = [Cue::Research, Cue::Proven, Cue::Teaser];
 
 /// One alternation per kind of cue, in one set: three patterns keep the
 /// overlapping search small.
+#[derive(Debug, Clone)]
 struct CueMatcher {
     set: RegexSet,
     each: Vec<Regex>,
 }
 
-static CUES: LazyLock<CueMatcher> = LazyLock::new(|| {
-    // ASCII mode: the cues are English and the folded view is ASCII-leaning,
-    // so Unicode classes and case folding would only grow the automaton.
-    let each: Vec<Regex> = CUE_KINDS
-        .iter()
-        .map(|kind| {
-            let alternatives: Vec<&str> = CUE_PATTERNS.iter().filter(|(k, _)| k == kind).map(|(_, p)| *p).collect();
-            compile(&format!("(?-u)(?:{})", alternatives.join("|")))
-        })
-        .collect();
+/// The names of the cue kinds in `cues.txt`, in [`CUE_KINDS`] order.
+const CUE_KIND_NAMES: [&str; 3] = ["research", "proven", "teaser"];
+
+/// The data files of the posting rules, by their path in a config folder.
+pub const DATA_FILES: &[&str] = &["posting/cues.txt", "posting/health-words.txt"];
+
+const BUILTIN_CUES: &str = include_str!("../../../config/posting/cues.txt");
+const BUILTIN_HEALTH_WORDS: &str = include_str!("../../../config/posting/health-words.txt");
+
+/// Compiles `cues.txt` (`KIND = PATTERN` lines). A line that is not `KIND =
+/// PATTERN`, an unknown kind, a pattern that does not compile or matches the
+/// empty string name the file and the line; a kind without any line names
+/// the file.
+fn cue_matcher(text: &str, file: &str) -> Result<CueMatcher, ConfigError> {
+    let mut alternatives: [Vec<&str>; 3] = Default::default();
+    for (n, entry) in data::entries(text, file)? {
+        let Some((kind, pattern)) = entry.split_once(" = ") else {
+            return Err(data::error(file, n, format!("expected `KIND = PATTERN`, found {entry:?}")));
+        };
+        let (kind, pattern) = (kind.trim(), pattern.trim());
+        let Some(k) = CUE_KIND_NAMES.iter().position(|x| *x == kind) else {
+            let list = CUE_KIND_NAMES.join(", ");
+            return Err(data::error(file, n, format!("unknown kind {kind:?}; expected one of: {list}")));
+        };
+        match super::lexicon::compile_pattern(&format!("(?-u){pattern}")) {
+            Err(e) => return Err(data::error(file, n, format!("invalid regular expression: {e}"))),
+            Ok(r) if r.is_match("") => {
+                return Err(data::error(file, n, format!("pattern {pattern:?} matches the empty string")))
+            }
+            Ok(_) => alternatives[k].push(pattern),
+        }
+    }
+    let whole = |message: String| ConfigError { file: file.to_string(), key: None, line: None, message };
+    let mut each = Vec::with_capacity(CUE_KINDS.len());
+    for (k, alts) in alternatives.iter().enumerate() {
+        if alts.is_empty() {
+            return Err(whole(format!("kind {:?} has no pattern (every kind needs one)", CUE_KIND_NAMES[k])));
+        }
+        // ASCII mode: the cues are English and the folded view is ASCII-leaning,
+        // so Unicode classes and case folding would only grow the automaton.
+        let p = format!("(?-u)(?:{})", alts.join("|"));
+        each.push(super::lexicon::compile_pattern(&p).map_err(|e| whole(format!("cannot build cue pattern: {e}")))?);
+    }
     let set = RegexSetBuilder::new(each.iter().map(Regex::as_str))
         .case_insensitive(true)
         .build()
-        .expect("built-in cue patterns compile as a set");
-    CueMatcher { set, each }
-});
+        .map_err(|e| whole(format!("cannot build the cue set: {e}")))?;
+    Ok(CueMatcher { set, each })
+}
+
+/// The built-in cues, compiled once per process.
+fn builtin_cues() -> Result<CueMatcher, ConfigError> {
+    static BUILTIN: LazyLock<Result<CueMatcher, ConfigError>> =
+        LazyLock::new(|| cue_matcher(BUILTIN_CUES, "config/posting/cues.txt (built in)"));
+    BUILTIN.clone()
+}
+
+/// The built-in health words, compiled once per process.
+fn builtin_health() -> Result<AhoCorasick, ConfigError> {
+    static BUILTIN: LazyLock<Result<AhoCorasick, ConfigError>> =
+        LazyLock::new(|| health_matcher(BUILTIN_HEALTH_WORDS, "config/posting/health-words.txt (built in)"));
+    BUILTIN.clone()
+}
+
+/// Compiles `health-words.txt`.
+fn health_matcher(text: &str, file: &str) -> Result<AhoCorasick, ConfigError> {
+    let words = Words::parse(text, file)?;
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(words.iter()).map_err(
+        |e| ConfigError {
+            file: file.to_string(),
+            key: None,
+            line: None,
+            message: format!("cannot build the health-word matcher: {e}"),
+        },
+    )
+}
 
 /// Cue phrases in the draft, as (kind, span in the original), in text order.
-fn find_cues(input: &Input<'_>) -> Vec<(Cue, Span)> {
+fn find_cues(input: &Input<'_>, cues: &CueMatcher) -> Vec<(Cue, Span)> {
     let text = input.norm.text();
     let mut out = Vec::new();
-    for k in CUES.set.matches(text).iter() {
-        for m in CUES.each[k].find_iter(text) {
+    for k in cues.set.matches(text).iter() {
+        for m in cues.each[k].find_iter(text) {
             out.push((CUE_KINDS[k], input.norm.span(m.start(), m.end())));
         }
     }
     out.sort_by_key(|(_, s)| (s.start, s.end));
     out
 }
-
-/// Words that make a draft "about health", for the disclaimer rule.
-const HEALTH_WORDS: &[&str] = &[
-    "health",
-    "healthy",
-    "medical",
-    "medicine",
-    "medication",
-    "medications",
-    "meds",
-    "doctor",
-    "doctors",
-    "physician",
-    "nurse",
-    "nurses",
-    "clinic",
-    "clinical",
-    "clinician",
-    "hospital",
-    "patient",
-    "patients",
-    "symptom",
-    "symptoms",
-    "disease",
-    "diseases",
-    "diagnosis",
-    "diagnosed",
-    "treatment",
-    "treatments",
-    "therapy",
-    "vaccine",
-    "vaccines",
-    "vaccination",
-    "vaccinated",
-    "immunization",
-    "cancer",
-    "diabetes",
-    "heart",
-    "blood pressure",
-    "cholesterol",
-    "stroke",
-    "screening",
-    "mammogram",
-    "colonoscopy",
-    "surgery",
-    "infection",
-    "flu",
-    "influenza",
-    "covid",
-    "mental health",
-    "depression",
-    "anxiety",
-    "pain",
-    "pregnancy",
-    "prenatal",
-    "nutrition",
-    "diet",
-    "exercise",
-    "sleep",
-    "dose",
-    "dosage",
-    "prescription",
-    "drug",
-    "drugs",
-    "supplement",
-    "supplements",
-    "study",
-    "trial",
-    "wellness",
-    "fitness",
-    "asthma",
-    "allergy",
-    "allergies",
-    "obesity",
-    "weight loss",
-    "immune",
-    "virus",
-    "antibiotic",
-    "antibiotics",
-    "dementia",
-    "alzheimer's",
-    "cure",
-    "cures",
-    "detox",
-    "statins",
-    "blood sugar",
-    "insulin",
-    "checkup",
-    "checkups",
-];
-
-static HEALTH: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(HEALTH_WORDS)
-        .expect("health word list compiles")
-});
 
 fn word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -460,7 +447,7 @@ fn whole_word(text: &[u8], s: usize, e: usize) -> bool {
 pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     check_length(input.text, parsed, sink);
     check_insecure_links(parsed, sink);
-    let cues = find_cues(input);
+    let cues = find_cues(input, &rules.posting.cues);
     check_uncited(&cues, parsed, sink);
     check_hashtags(input, rules, parsed, sink);
     check_content(input.text, &cues, parsed, sink);
@@ -664,7 +651,7 @@ fn check_disclaimer(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let about_health = sink.has_category(Category::HealthClaim) || sink.has_category(Category::ClinicalAdvice) || {
         let text = input.norm.text();
         let bytes = text.as_bytes();
-        HEALTH.find_overlapping_iter(text).any(|m| whole_word(bytes, m.start(), m.end()))
+        rules.posting.health.find_overlapping_iter(text).any(|m| whole_word(bytes, m.start(), m.end()))
     };
     if !about_health {
         return;

@@ -580,3 +580,46 @@ fn good_posts_stay_quiet() {
         assert!(loud.is_empty(), "{t:?}: {loud:?}");
     }
 }
+
+// ------------------------------------------------------------ data files
+
+#[test]
+fn a_bad_cues_line_names_the_file_and_the_line() {
+    let bad = |extra: &str| {
+        let text =
+            format!("# head\nresearch = \\bstudy\\s+shows\\b\nproven = \\bproven\\b\nteaser = \\bblog\\b\n{extra}\n");
+        cue_matcher(&text, "cfg/posting/cues.txt").unwrap_err()
+    };
+    for (extra, says) in [
+        ("rumour = \\bthey say\\b", "unknown kind"),
+        ("research = (unclosed", "invalid regular expression"),
+        ("teaser = x*", "matches the empty string"),
+        ("teaser \\bblog\\b", "expected `KIND = PATTERN`"),
+    ] {
+        let e = bad(extra);
+        assert_eq!((e.file.as_str(), e.line), ("cfg/posting/cues.txt", Some(5)), "{extra}: {e}");
+        assert!(e.message.contains(says), "{extra}: {e}");
+    }
+    let e = cue_matcher("research = \\bstudy\\b\n", "c.txt").unwrap_err();
+    assert!(e.line.is_none() && e.message.contains("\"proven\""), "{e}");
+    let e = health_matcher("health\ncare\nhealth\n", "h.txt").unwrap_err();
+    assert_eq!(e.line, Some(3), "{e}");
+}
+
+#[test]
+fn a_config_folder_overrides_only_the_posting_files_it_has() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.toml"), DEFAULT_RULES_TOML).unwrap();
+    let draft = Draft::new("Our survey says most adults floss too little.");
+    let uncited =
+        |rules: &RuleSet| review(&draft, rules).findings.iter().filter(|f| f.rule == LINKS_UNCITED_RESEARCH).count();
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    assert_eq!(uncited(&rules), 0);
+    std::fs::create_dir(dir.path().join("posting")).unwrap();
+    std::fs::write(dir.path().join("posting/cues.txt"), format!("{BUILTIN_CUES}\nresearch = \\bsurvey\\s+says\\b\n"))
+        .unwrap();
+    let rules = RuleSet::without_model(Some(dir.path())).unwrap();
+    assert_eq!(uncited(&rules), 1, "a research cue of the folder's own");
+    // the health words stay built in
+    assert_eq!(rules.posting.health.patterns_len(), BUILTIN.posting.health.patterns_len());
+}

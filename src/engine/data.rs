@@ -1,0 +1,106 @@
+//! Data files of the configuration: word lists and pattern lists, one entry
+//! a line.
+//!
+//! Built-in copies live in `config/` and are compiled into the binary
+//! (`include_str!`); with `--config DIR`, a file of the same path under `DIR`
+//! replaces that one file ([`super::config::Source::data_file`]). Blank lines
+//! and lines starting with `#` are skipped; a bad line is an error naming the
+//! file and the line.
+
+use super::config::ConfigError;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: the word sets hold short keys from configuration files, so a
+/// simple fast hash beats SipHash here.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The entries of a data file with their line numbers: trimmed, blank lines
+/// and `#` comments skipped, control characters refused.
+pub fn entries<'t>(text: &'t str, file: &str) -> Result<Vec<(usize, &'t str)>, ConfigError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let entry = line.trim();
+        if entry.is_empty() || entry.starts_with('#') {
+            continue;
+        }
+        if entry.chars().any(char::is_control) {
+            return Err(error(
+                file,
+                n + 1,
+                format!("entry {entry:?} has a control character (a tab?); one entry per line"),
+            ));
+        }
+        out.push((n + 1, entry));
+    }
+    Ok(out)
+}
+
+/// An error on one line of a data file.
+pub fn error(file: &str, line: usize, message: String) -> ConfigError {
+    ConfigError { file: file.to_string(), key: None, line: Some(line), message }
+}
+
+/// One word list, ready for exact (hash set) or any-case (linear) lookups.
+#[derive(Debug, Clone, Default)]
+pub struct Words {
+    set: HashSet<Box<str>, BuildHasherDefault<Fnv>>,
+    list: Vec<Box<str>>,
+}
+
+impl Words {
+    /// Parses a word-list file; `file` names it in errors. An entry given
+    /// twice is an error.
+    pub fn parse(text: &str, file: &str) -> Result<Words, ConfigError> {
+        let mut words = Words::default();
+        let mut first_line = HashMap::new();
+        for (n, entry) in entries(text, file)? {
+            if let Some(first) = first_line.insert(entry, n) {
+                return Err(error(file, n, format!("entry {entry:?} is already on line {first}")));
+            }
+            words.set.insert(entry.into());
+            words.list.push(entry.into());
+        }
+        Ok(words)
+    }
+
+    /// Whether `w` is on the list, exactly.
+    pub fn contains(&self, w: &str) -> bool {
+        self.set.contains(w)
+    }
+
+    /// Whether `w` is on the list in any ASCII case.
+    pub fn contains_any_case(&self, w: &str) -> bool {
+        self.list.iter().any(|x| x.eq_ignore_ascii_case(w))
+    }
+
+    /// The entries, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|w| &**w)
+    }
+
+    /// How many entries the list has.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
