@@ -47,7 +47,11 @@ pub fn mask_words(s: &str) -> String {
 pub fn mask_email(s: &str) -> String {
     let Some((local, domain)) = s.split_once('@') else { return mask_tail(s, 0) };
     let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
-    let m = |p: &str| -> String { p.chars().enumerate().map(|(i, c)| if i == 0 { c } else { '*' }).collect() };
+    // the first character shown only where it leaves something hidden ("A@e.dCy" would be echoed whole)
+    let m = |p: &str| -> String {
+        let keep = p.chars().count() > 2;
+        p.chars().enumerate().map(|(i, c)| if i == 0 && keep { c } else { '*' }).collect()
+    };
     if tld.is_empty() {
         format!("{}@{}", m(local), m(host))
     } else {
@@ -105,6 +109,9 @@ mod tests {
     #[test]
     fn email_masked() {
         assert_eq!(mask_email("r.hughes@gmail.com"), "r*******@g****.com");
+        // one- and two-letter parts are hidden whole, never echoed
+        assert_eq!(mask_email("A@e.dCy"), "*@*.dCy");
+        assert_eq!(mask_email("jo@ab.org"), "**@**.org");
     }
 
     #[test]

@@ -258,7 +258,9 @@ fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigErro
         .find(|(g, _)| *g == PHONE)
         .map(|(_, a)| {
             a.iter()
-                .map(|p| if p.ends_with('#') || p.ends_with("\\.") { format!("(?:{p})") } else { format!("(?:{p})\\b") })
+                .map(
+                    |p| if p.ends_with('#') || p.ends_with("\\.") { format!("(?:{p})") } else { format!("(?:{p})\\b") },
+                )
                 .collect()
         })
         .unwrap_or_default();
