@@ -179,6 +179,17 @@ enum RawId {
     Str(String),
 }
 
+impl RawId {
+    /// The id, when it is a positive integer (written as a number or a string).
+    fn snowflake(self) -> Option<u64> {
+        match self {
+            RawId::Int(n) if n > 0 => Some(n as u64),
+            RawId::Int(_) => None,
+            RawId::Str(s) => s.trim().parse::<u64>().ok().filter(|&n| n > 0),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDiscord {
@@ -272,11 +283,7 @@ impl BotConfig {
             let mut out = Vec::with_capacity(list.len());
             for (i, id) in list.into_iter().enumerate() {
                 let at = id.span();
-                let parsed = match id.into_inner() {
-                    RawId::Int(n) if n > 0 => Some(n as u64),
-                    RawId::Int(_) => None,
-                    RawId::Str(s) => s.trim().parse::<u64>().ok().filter(|&n| n > 0),
-                };
+                let parsed = id.into_inner().snowflake();
                 match parsed {
                     Some(n) => out.push(n),
                     None => {
@@ -349,11 +356,7 @@ impl BotConfig {
             None => None,
             Some(id) => {
                 let at = id.span();
-                let parsed = match id.into_inner() {
-                    RawId::Int(n) if n > 0 => Some(n as u64),
-                    RawId::Int(_) => None,
-                    RawId::Str(s) => s.trim().parse::<u64>().ok().filter(|&n| n > 0),
-                };
+                let parsed = id.into_inner().snowflake();
                 match parsed {
                     Some(n) if review_channels.contains(&n) => {
                         return Err(err(

@@ -422,9 +422,8 @@ impl Bot {
         let actor_id = actor.id;
         let exact = current.as_ref().map(|c| c.text.clone());
         let event = Event::Reacted { actor, decision, current };
-        let mut out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        self.seal_exact(&mut out.records, exact.as_deref());
-        self.finish(http, state.place, out, review, actor_id, via, lock).await
+        let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
+        self.finish(http, state.place, out, review, exact.as_deref(), actor_id, via, lock).await
     }
 
     /// Carries out a decision's outcome; see [`Decided`]. For
@@ -437,10 +436,13 @@ impl Bot {
         place: Place,
         mut out: workflow::Outcome,
         review: Option<Review>,
+        exact: Option<&str>,
         actor_id: u64,
         via: Via,
         lock: tokio::sync::OwnedMutexGuard<()>,
     ) -> Result<Decided, BotError> {
+        // `exact`: the text on Discord an approval was checked against
+        self.seal_exact(&mut out.records, exact);
         let kind =
             out.records.iter().map(|r| r.kind).find(|k| !matches!(k, RecordKind::ReReviewed | RecordKind::Revoked));
         let failed = || BotError::internal("audit append", "the audit log could not be written");
@@ -493,8 +495,7 @@ impl Bot {
         let actor_id = actor.id;
         let exact = current.as_ref().map(|c| c.text.clone());
         let event = Event::Reason { actor, purpose, reason, current, asked };
-        let mut out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
-        self.seal_exact(&mut out.records, exact.as_deref());
-        self.finish(http, state.place, out, review, actor_id, via, lock).await
+        let out = workflow::step(Some(&state), state.place, event, &self.policy, Utc::now());
+        self.finish(http, state.place, out, review, exact.as_deref(), actor_id, via, lock).await
     }
 }

@@ -146,7 +146,7 @@ impl Bot {
             let appending = std::time::Instant::now();
             match self.audit.append(rec).await {
                 Ok(stored) => {
-                    self.checkpoint_after(http, &stored).await;
+                    self.checkpoint_after(&stored);
                     info!(
                     append_us = appending.elapsed().as_micros() as u64,
                     seq = stored.seq,
@@ -172,30 +172,35 @@ impl Bot {
     /// Counts an appended record and, when a checkpoint is due (every
     /// `checkpoint_every_records` records, or at the first record
     /// `checkpoint_every_hours` after the last one), posts its `seq` and hash
-    /// to `audit_channel`. A failed post is logged and tried again with the
-    /// next record.
-    pub(crate) async fn checkpoint_after(&self, http: &Http, stored: &crate::audit::AuditRecord) {
+    /// to `audit_channel`. The post runs in its own task, so a slow or failing
+    /// audit channel never delays the answer to a decision; a failed post is
+    /// logged, and the next checkpoint comes with the next due record.
+    pub(crate) fn checkpoint_after(&self, stored: &crate::audit::AuditRecord) {
         let Some(channel) = self.config.audit_channel else { return };
-        let due = {
+        {
             let mut c = self.checkpoint.lock().unwrap_or_else(|p| p.into_inner());
             c.0 += 1;
             let hours = std::time::Duration::from_secs(u64::from(self.config.checkpoint_every_hours) * 3600);
-            c.0 >= self.config.checkpoint_every_records || c.1.elapsed() >= hours
-        };
-        if !due {
-            return;
-        }
-        let message = CreateMessage::new()
-            .content(render::checkpoint_text(stored.seq, &stored.hash))
-            .allowed_mentions(CreateAllowedMentions::new());
-        let posting = || http.send_message(ChannelId::new(channel), Vec::new(), &message);
-        match retrying("audit checkpoint", stored.record.message_id, posting).await {
-            Ok(_) => {
-                *self.checkpoint.lock().unwrap_or_else(|p| p.into_inner()) = (0, std::time::Instant::now());
-                info!(seq = stored.seq, channel_id = channel, "audit checkpoint posted");
+            if c.0 < self.config.checkpoint_every_records && c.1.elapsed() < hours {
+                return;
             }
-            Err(e) => warn!(seq = stored.seq, channel_id = channel, error = %e, "posting the audit checkpoint failed"),
+            *c = (0, std::time::Instant::now());
         }
+        let Some(http) = self.http.get().cloned() else {
+            warn!(seq = stored.seq, "no Discord client yet: audit checkpoint not posted");
+            return;
+        };
+        let (seq, hash, message_id) = (stored.seq, stored.hash.clone(), stored.record.message_id);
+        tokio::spawn(async move {
+            let message = CreateMessage::new()
+                .content(render::checkpoint_text(seq, &hash))
+                .allowed_mentions(CreateAllowedMentions::new());
+            let posting = || http.send_message(ChannelId::new(channel), Vec::new(), &message);
+            match retrying("audit checkpoint", message_id, posting).await {
+                Ok(_) => info!(seq, channel_id = channel, "audit checkpoint posted"),
+                Err(e) => warn!(seq, channel_id = channel, error = %e, "posting the audit checkpoint failed"),
+            }
+        });
     }
 
     /// Performs the effects on Discord, in order (after the records are in).
