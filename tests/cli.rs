@@ -102,6 +102,17 @@ fn jsonl_keeps_order_reports_bad_lines_and_exits_1_when_blocked() {
 }
 
 #[test]
+fn jsonl_with_a_malformed_line_and_nothing_blocked_exits_3() {
+    let dir = config_dir(RULES);
+    let cfg = dir.path().to_str().unwrap();
+    let input = "{\"id\": \"1\", \"text\": \"hello\"}\n\n{\"id\": \"2\", \"text\": 7}\n{\"id\": \"3\", \"text\": \"fine\"}\n";
+    let o = run(&["--config", cfg, "check", "--jsonl", "-"], input, None);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout_lines(&o).len(), 3, "the blank line is skipped, the others answered");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 line(s) not reviewed (first: line 3)"));
+}
+
+#[test]
 fn jsonl_from_file_exits_0_when_nothing_blocked() {
     let dir = config_dir(RULES);
     let file = dir.path().join("drafts.jsonl");
@@ -287,7 +298,11 @@ fn drafts_over_64_kib_are_refused_on_every_input_path() {
         serde_json::json!({"id": "short", "text": "a miracle"})
     );
     let o = run(&["--config", cfg, "check", "--jsonl", "-"], &input, None);
-    assert_eq!(o.status.code(), Some(0), "an error line does not change the exit code");
+    // nothing blocked, but a draft went unreviewed: a gate on exit 0 must not pass
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 line(s) not reviewed (first: line 1)"), "{err}");
+    assert!(!err.contains("Call") && !err.contains("miracle"), "stderr never holds draft text: {err}");
     let lines = stdout_lines(&o);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["id"], "too-long");

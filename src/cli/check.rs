@@ -3,8 +3,10 @@
 //! `check [FILE|-]` reviews one draft (a whole file or stdin); `--jsonl`
 //! reviews one JSON draft per line, printing one JSON line per draft in input
 //! order, and an `{"line": N, "error": …}` line for a malformed one while the
-//! rest go on. Exit codes: 0 none blocked, 1 some draft blocked, 2 usage or
-//! config error.
+//! rest go on. Exit codes: 0 every draft reviewed and none blocked, 1 some
+//! draft blocked, 2 usage or config error, 3 (`--jsonl`) nothing blocked but
+//! some line not reviewed (malformed or over the size limit): a gate that
+//! passes on 0 alone never passes a draft nobody reviewed.
 //!
 //! Attachments: `--attach PATH` (and `"path"` in a JSONL draft's attachment)
 //! reads a local file through the attachment adapter ([`crate::attach`]):
@@ -203,7 +205,16 @@ pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
                 let base = if path.as_os_str() == "-" { None } else { path.parent().map(Path::to_path_buf) };
                 let mut files = AttachmentFiles::new(base);
                 match check_jsonl_with(reader, rules, &mut out, &mut files) {
-                    Ok(blocked) => i32::from(blocked > 0),
+                    Ok(tally) => {
+                        if let Some(first) = tally.first_not_reviewed {
+                            // line numbers only: never the text
+                            eprintln!(
+                                "safetweet check: {} line(s) not reviewed (first: line {first}); see their \"error\" lines",
+                                tally.not_reviewed
+                            );
+                        }
+                        tally.exit_code()
+                    }
                     Err(e) => {
                         eprintln!("safetweet check: {e}");
                         2
@@ -272,10 +283,42 @@ fn open_input(path: &Path) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
-/// Reviews a JSONL stream; returns how many drafts were blocked. A malformed
-/// line is reported in place and the rest go on. Attachment paths are
-/// relative to the working directory.
-pub fn check_jsonl(reader: impl BufRead, rules: &RuleSet, out: &mut impl Write) -> io::Result<usize> {
+/// What a JSONL run did, for the exit code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonlTally {
+    /// Drafts reviewed (one output line each).
+    pub reviewed: usize,
+    /// Of those, blocked.
+    pub blocked: usize,
+    /// Lines answered with an error line instead of a review (malformed,
+    /// not UTF-8, over the size limit); blank lines are not counted.
+    pub not_reviewed: usize,
+    /// The first such line's number (1-based), for the message on stderr.
+    pub first_not_reviewed: Option<usize>,
+}
+
+impl JsonlTally {
+    /// 1 when a draft was blocked, else 3 when a line was not reviewed, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if self.blocked > 0 {
+            1
+        } else if self.not_reviewed > 0 {
+            3
+        } else {
+            0
+        }
+    }
+
+    fn not_reviewed(&mut self, line_no: usize) {
+        self.not_reviewed += 1;
+        self.first_not_reviewed.get_or_insert(line_no);
+    }
+}
+
+/// Reviews a JSONL stream; returns how many drafts were reviewed, blocked
+/// and not reviewed. A malformed line is reported in place and the rest go
+/// on. Attachment paths are relative to the working directory.
+pub fn check_jsonl(reader: impl BufRead, rules: &RuleSet, out: &mut impl Write) -> io::Result<JsonlTally> {
     check_jsonl_with(reader, rules, out, &mut AttachmentFiles::new(None))
 }
 
@@ -285,8 +328,8 @@ pub fn check_jsonl_with(
     rules: &RuleSet,
     out: &mut impl Write,
     files: &mut AttachmentFiles,
-) -> io::Result<usize> {
-    let mut blocked = 0;
+) -> io::Result<JsonlTally> {
+    let mut tally = JsonlTally::default();
     let mut buf = Vec::new();
     let mut line_no = 0usize;
     loop {
@@ -302,12 +345,14 @@ pub fn check_jsonl_with(
                  bytes (64 KiB) of text"
             );
             writeln!(out, "{}", json!({"line": line_no, "error": error}))?;
+            tally.not_reviewed(line_no);
             continue;
         }
         let line = match std::str::from_utf8(&buf) {
             Ok(s) => s.trim(),
             Err(e) => {
                 writeln!(out, "{}", json!({"line": line_no, "error": format!("not UTF-8: {e}")}))?;
+                tally.not_reviewed(line_no);
                 continue;
             }
         };
@@ -318,23 +363,26 @@ pub fn check_jsonl_with(
             Ok(d) if d.text.len() > MAX_DRAFT_BYTES => {
                 let error = too_long(&format!("draft {:?}", d.id), Some(d.text.len()));
                 writeln!(out, "{}", json!({"line": line_no, "id": d.id, "error": error}))?;
+                tally.not_reviewed(line_no);
             }
             Ok(d) => {
                 let attachments = d.attachments.into_iter().map(|a| files.attachment(a)).collect();
                 let draft = Draft { text: d.text, attachments };
                 let r = review(&draft, rules);
+                tally.reviewed += 1;
                 if r.verdict == Verdict::Block {
-                    blocked += 1;
+                    tally.blocked += 1;
                 }
                 writeln!(out, "{}", review_json(&d.id, &r))?;
             }
             Err(e) => {
                 writeln!(out, "{}", json!({"line": line_no, "error": format!("malformed draft: {e}")}))?;
+                tally.not_reviewed(line_no);
             }
         }
     }
     out.flush()?;
-    Ok(blocked)
+    Ok(tally)
 }
 
 /// How `safetweet run` without a token shows the sample drafts.
@@ -362,7 +410,7 @@ impl SampleOutput {
 /// and writes them as `format` says; returns how many were blocked.
 pub fn review_samples(jsonl: &str, rules: &RuleSet, format: SampleOutput, out: &mut impl Write) -> io::Result<usize> {
     if format == SampleOutput::Jsonl {
-        return check_jsonl(jsonl.as_bytes(), rules, out);
+        return check_jsonl(jsonl.as_bytes(), rules, out).map(|t| t.blocked);
     }
     let colour = true;
     let paint = |code: &str, s: String| if colour { format!("\x1b[{code}m{s}\x1b[0m") } else { s };
@@ -546,7 +594,13 @@ mod tests {
         let rules = RuleSet::builtin().unwrap();
         let input = "{\"id\":\"a\",\"text\":\"hello\"}\nnot json\n\n{\"id\":\"b\",\"text\":\"x\",\"extra\":1}\n";
         let mut out = Vec::new();
-        check_jsonl(input.as_bytes(), &rules, &mut out).unwrap();
+        let tally = check_jsonl(input.as_bytes(), &rules, &mut out).unwrap();
+        assert_eq!(
+            tally,
+            JsonlTally { reviewed: 2, blocked: 0, not_reviewed: 1, first_not_reviewed: Some(2) },
+            "the blank line is neither"
+        );
+        assert_eq!(tally.exit_code(), 3, "nothing blocked, but a line went unreviewed");
         let lines: Vec<Value> =
             String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 3);
@@ -576,6 +630,15 @@ mod tests {
             String::from_utf8(json).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["verdict"], "block");
+    }
+
+    #[test]
+    fn exit_code_puts_blocked_before_unreviewed() {
+        let t = |blocked, not_reviewed| JsonlTally { reviewed: 5, blocked, not_reviewed, first_not_reviewed: None };
+        assert_eq!(t(0, 0).exit_code(), 0);
+        assert_eq!(t(2, 0).exit_code(), 1);
+        assert_eq!(t(2, 1).exit_code(), 1);
+        assert_eq!(t(0, 1).exit_code(), 3);
     }
 
     #[test]
