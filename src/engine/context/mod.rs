@@ -34,6 +34,7 @@ pub mod candidates;
 mod dates;
 mod names;
 mod patient;
+pub mod places;
 mod vocab;
 pub mod words;
 

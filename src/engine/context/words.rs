@@ -91,6 +91,14 @@ word_lists! {
     baby_things => "baby-things",
     /// Capitalised words of programme, event and service titles that no name holds.
     title_words => "title-words",
+    /// Capitalised words that start no place after `from`, `in`... (phi.place).
+    not_place => "not-place-words",
+    /// Words that end a county's or other subdivision's name (phi.place).
+    place_suffixes => "place-suffixes",
+    /// Words that may end a town's name without making it a facility (phi.place).
+    place_words => "place-words",
+    /// US states as postal codes and names, after `City, ` (phi.place).
+    us_states => "us-states",
 }
 
 impl WordLists {
@@ -130,11 +138,15 @@ mod tests {
         let w = WordLists::builtin().unwrap();
         assert!(w.honorifics.contains("Mr") && w.credentials.contains("RN") && w.facility.contains("Hospital"));
         assert!(w.gap_words.contains_any_case("OUR") && !w.gap_words.contains("OUR"));
-        assert_eq!(FILES.len(), 20);
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         for f in FILES {
             assert!(dir.join(f).is_file(), "{f} is in config/");
         }
+        // and every list in config/words/ is read (none forgotten in the macro)
+        let on_disk = std::fs::read_dir(dir.join("words")).unwrap().filter(|e| {
+            e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        });
+        assert_eq!(on_disk.count(), FILES.len());
     }
 
     fn names(rules: &RuleSet, text: &str) -> usize {

@@ -51,6 +51,8 @@ pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../config/model.bin");
 pub const RULE_PATIENT: &str = "patient.model";
 pub const RULE_ADVICE: &str = "advice.model";
 pub const RULE_CLAIM: &str = "claim.model";
+/// A town, city or county in a post about one patient.
+pub const RULE_PLACE: &str = "phi.place";
 
 pub const RULES: &[RuleDoc] = &[
     RuleDoc {
@@ -91,6 +93,21 @@ pub const RULES: &[RuleDoc] = &[
               claim from a health organisation misleads patients and is the most-cited deceptive practice.",
         example: "`Breathing exercises make kids smarter, research says` → link the study, or say what it found \
                   and for whom.",
+    },
+    RuleDoc {
+        id: RULE_PLACE,
+        category: Category::Phi,
+        severity: Severity::Error,
+        what: "In a post about one patient (the learned classifier's reading, or a patient-reference finding), \
+               finds the patient's town, city or county: one to three capitalised words after `from`, `in`, \
+               `near`, `outside`, `en`, `desde` (`a farmer from Millbrook`), before `County` or `Parish`, or \
+               before `, ` and a state (`Dayton, OH`). Months, languages, departments, facilities (`from Mercy \
+               Hospital`) and people are not places (`config/words/not-place-words.txt`). A place in a notice, an \
+               event or staff news is never reported.",
+        why: "Geographic subdivisions smaller than a state (street, city, county, ZIP) are HIPAA Safe Harbor \
+              identifiers; with a case's details, a small town names the patient to everyone who lives there.",
+        example: "`Rough night: 45 yo farmer from Millbrook, tractor rollover` → leave the town out (`a farmer \
+                  from our county`).",
     },
 ];
 
@@ -428,6 +445,11 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     if model.fires(&p, CLAIM) && !findings.iter().any(|f| f.category == Category::HealthClaim) {
         push(model, &p, CLAIM, input, rules, RULE_CLAIM, "Reads as a health claim with nothing to back it", findings);
     }
+    let about_a_patient = patient
+        || findings.iter().any(|f| f.category == Category::PatientReference && f.severity == Severity::Error);
+    if about_a_patient {
+        report_places(input, rules, findings);
+    }
     if patient {
         // A post about one patient: a first name alone is that person's
         // (POLICY: "a first name alone counts when the post is about that
@@ -450,6 +472,33 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
                 );
             }
         }
+    }
+}
+
+/// Reports the towns, cities and counties of a post about one patient (not
+/// already inside another PHI finding).
+fn report_places(input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
+    let (Some(severity), Some(category)) = (rules.severity_of(RULE_PLACE), rules.category_of(RULE_PLACE)) else {
+        return;
+    };
+    for (s, e) in crate::engine::context::places::find(input.norm.text(), &rules.words) {
+        let span = input.norm.span(s, e);
+        if findings.iter().any(|x| x.category == Category::Phi && x.span.is_some_and(|o| o.overlaps(&span))) {
+            continue;
+        }
+        let raw = &input.text[span.start..span.end];
+        findings.push(Finding {
+            rule: RULE_PLACE.to_string(),
+            category,
+            severity,
+            span: Some(span),
+            message: format!(
+                "Place in a post about a patient ({}): a patient's town, city or county is a HIPAA identifier.",
+                super::mask::mask_words(raw)
+            ),
+            suggestion: Some("Leave the place out, or say no more than the state (\"a farmer from upstate\").".into()),
+            identifier: Some(Identifier::Geographic),
+        });
     }
 }
 

@@ -153,3 +153,28 @@ fn predictions_read_the_stored_weights_exactly() {
         assert_eq!(p.per_token, per_token, "{text}");
     }
 }
+
+#[test]
+fn a_patients_town_is_reported_only_in_a_post_about_that_patient() {
+    let story = Draft::new("Our patient from Harlan County finally went home today after 3 weeks in the ICU.");
+    let r = review(&story, &RULES);
+    let place: Vec<&Finding> = r.findings.iter().filter(|f| f.rule == RULE_PLACE).collect();
+    assert_eq!(place.len(), 1, "{:?}", r.findings);
+    let span = place[0].span.expect("span");
+    assert_eq!(&story.text[span.start..span.end], "Harlan County");
+    assert!(!place[0].message.contains("Harlan"), "masked: {}", place[0].message);
+    assert_eq!(place[0].identifier, Some(Identifier::Geographic));
+
+    // the same place as an event's venue, or the organisation's: not a patient's
+    for text in [
+        "Free flu shots for everyone in Harlan County this Saturday, 9-1 at the library.",
+        "Now open in Millbrook: our new urgent care on Main Street. Walk-ins welcome!",
+    ] {
+        let r = review(&Draft::new(text), &RULES);
+        assert!(r.findings.iter().all(|f| f.rule != RULE_PLACE), "{text}: {:?}", r.findings);
+    }
+    // off in the rule set: never reported
+    let mut off = RuleSet::builtin().expect("built-in rules");
+    assert!(off.set_severity(RULE_PLACE, None));
+    assert!(review(&story, &off).findings.iter().all(|f| f.rule != RULE_PLACE));
+}

@@ -1,0 +1,187 @@
+//! Towns, cities and counties in a post about one patient (`phi.place`).
+//!
+//! A patient's city, county or other subdivision of a state is a Safe Harbor
+//! identifier (POLICY: "a patient's ... city or ZIP"). A place name alone
+//! says nothing about whose it is, so this finder only lists candidates; the
+//! model reports them, like first names, only in a draft it reads as about
+//! one patient (see `model::apply`), never in a notice or an event post.
+//!
+//! Three shapes, each of one to three capitalised words:
+//! - after `from`, `in`, `near`, `outside`, `en`, `desde` (`a farmer from
+//!   Millbrook`, `vive en Cidra`), unless the first word is one no place
+//!   starts with (months, languages, departments, `The`... in
+//!   `words/not-place-words.txt`) or a given name, or an institution word
+//!   follows (`from Mercy Hospital` is the facility, not a town);
+//! - before a subdivision word (`Harlan County`, `words/place-suffixes.txt`);
+//! - before `, ` and a state (`Dayton, OH`, `Macon, Georgia`;
+//!   `words/us-states.txt`), unless the code is a credential after a name
+//!   (`Ana Ruiz, MD`).
+
+use super::words::WordLists;
+
+/// Words before a place.
+const BEFORE: &[&str] = &["from", "in", "near", "outside", "en", "desde"];
+
+/// A word of the text: byte range.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    start: usize,
+    end: usize,
+}
+
+fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, ch) in text.char_indices() {
+        let inner = ch.is_alphanumeric() || ((ch == '\'' || ch == '-') && start.is_some());
+        match (inner, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Word { start: s, end: i });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word { start: s, end: text.len() });
+    }
+    out
+}
+
+/// A capitalised word with a lower-case letter after its first (`Millbrook`,
+/// `McAllen`; not `ED`, `ICU`, `7B`).
+fn capitalised(w: &str) -> bool {
+    let mut chars = w.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.clone().any(char::is_lowercase) && chars.all(|c| !c.is_numeric())
+}
+
+/// Whether only a single space lies between two words.
+fn spaced(text: &str, a: Word, b: Word) -> bool {
+    &text[a.end..b.start] == " "
+}
+
+/// Candidate places (byte ranges of `text`), in order, not overlapping.
+pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
+    let ws = words(text);
+    let w = |i: usize| &text[ws[i].start..ws[i].end];
+    // a run of capitalised words from `i`, at most three, single-spaced
+    let run = |i: usize| -> usize {
+        let mut j = i;
+        while j < ws.len() && j - i < 3 && capitalised(w(j)) && (j == i || spaced(text, ws[j - 1], ws[j])) {
+            j += 1;
+        }
+        j
+    };
+    let institution = |word: &str| {
+        wl.facility.contains(word)
+            && !wl.place_words.contains(word)
+            && !wl.place_suffixes.contains(word)
+            && !wl.place_before.contains(word)
+    };
+    // `, OH` / `, New York` right after word `i`: where the state ends
+    let state_after = |i: usize| -> Option<usize> {
+        let k = i + 1;
+        if k >= ws.len() || &text[ws[i].end..ws[k].start] != ", " {
+            return None;
+        }
+        if k + 1 < ws.len() && spaced(text, ws[k], ws[k + 1]) && wl.us_states.contains(&text[ws[k].start..ws[k + 1].end]) {
+            return Some(ws[k + 1].end);
+        }
+        (wl.us_states.contains(w(k)) && !wl.credentials.contains(w(k))).then_some(ws[k].end)
+    };
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut push = |s: usize, e: usize| {
+        if out.last().is_none_or(|&(_, le)| s >= le) {
+            out.push((s, e));
+        }
+    };
+    for i in 0..ws.len() {
+        // `from Millbrook`, `en Cidra`
+        if BEFORE.contains(&w(i)) && i + 1 < ws.len() && spaced(text, ws[i], ws[i + 1]) {
+            let end = run(i + 1);
+            let first = w(i + 1);
+            let blocked = end == i + 1
+                || wl.not_place.contains(first)
+                || super::vocab::is_first_name(first)
+                || wl.honorifics.contains(first)
+                || wl.providers.contains(first)
+                || wl.title_words.contains(first)
+                || (i + 1..end).any(|k| institution(w(k)))
+                || (end < ws.len() && spaced(text, ws[end - 1], ws[end]) && institution(w(end)));
+            if !blocked {
+                push(ws[i + 1].start, state_after(end - 1).unwrap_or(ws[end - 1].end));
+                continue;
+            }
+        }
+        // `Harlan County`
+        if wl.place_suffixes.contains(w(i)) && i > 0 && spaced(text, ws[i - 1], ws[i]) && capitalised(w(i - 1)) {
+            let mut s = i - 1;
+            while s > 0 && i - s < 3 && capitalised(w(s - 1)) && spaced(text, ws[s - 1], ws[s]) {
+                s -= 1;
+            }
+            if !wl.not_place.contains(w(s)) {
+                push(ws[s].start, state_after(i).unwrap_or(ws[i].end));
+            }
+            continue;
+        }
+        // `Dayton, OH` / `Macon, Georgia` / `Albany, New York`
+        if capitalised(w(i)) && (i + 1 == ws.len() || !capitalised(w(i + 1)) || !spaced(text, ws[i], ws[i + 1])) {
+            let Some(state_end) = state_after(i) else { continue };
+            let mut s = i;
+            while s > 0 && i - s < 2 && capitalised(w(s - 1)) && spaced(text, ws[s - 1], ws[s]) {
+                s -= 1;
+            }
+            let person = super::vocab::is_first_name(w(s));
+            if !person && !wl.not_place.contains(w(s)) && !(s..=i).any(|k| institution(w(k))) {
+                push(ws[s].start, state_end);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places(text: &str) -> Vec<&str> {
+        let wl = WordLists::builtin().unwrap();
+        find(text, &wl).into_iter().map(|(s, e)| &text[s..e]).collect()
+    }
+
+    #[test]
+    fn finds_towns_counties_and_cities_with_a_state() {
+        assert_eq!(places("a 45 yo farmer from Millbrook came in after his tractor rolled"), ["Millbrook"]);
+        assert_eq!(places("our patient from Harlan County went home"), ["Harlan County"]);
+        assert_eq!(places("she drove in from Dayton, OH at 3am"), ["Dayton, OH"]);
+        assert_eq!(places("grew up near Macon, Georgia"), ["Macon, Georgia"]);
+        assert_eq!(places("a trucker from Cedar Rapids"), ["Cedar Rapids"]);
+        assert_eq!(places("la señora vive en Cidra y vino sola"), ["Cidra"]);
+        assert_eq!(places("lives in St Albans"), ["St Albans"]);
+    }
+
+    #[test]
+    fn leaves_times_languages_units_facilities_and_people() {
+        for text in [
+            "came in March with a cough",
+            "discharged in Spanish and English",
+            "transferred from Pediatrics to the floor",
+            "brought in from Mercy Hospital by ambulance",
+            "in ICU overnight",
+            "a letter from Maria about her mom",
+            "Thanks to Ana Ruiz, MD for the talk",
+            "moved from Room 4",
+            "from Dr. Patel's clinic",
+            "born in 1931",
+        ] {
+            assert!(places(text).is_empty(), "{text}: {:?}", places(text));
+        }
+    }
+
+    #[test]
+    fn a_run_stops_at_three_words_and_at_punctuation() {
+        assert_eq!(places("from Grand Island Falls North today"), ["Grand Island Falls"]);
+        assert_eq!(places("from Millbrook. Then"), ["Millbrook"]);
+    }
+}
