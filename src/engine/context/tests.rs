@@ -509,6 +509,20 @@ fn owner_gap_holds_ages_in_any_case_and_at_most_two_words() {
 }
 
 #[test]
+fn physical_therapy_and_award_titles_are_no_name_triggers() {
+    for t in [
+        "Tired of waiting for PT? New patients are seen within 48 hrs at Example PT. Direct access, no referral.",
+        "Congrats to Dr. Priya Venkataraman, named Surgeon of the Year by the state medical society!",
+        "Our own Kim was named Chief of Nursing this week.",
+    ] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+    // the lower-case abbreviation and a plain name after "named" still are
+    assert_eq!(hits("pt Delgado back again today, same complaint", "phi.name"), ["Delgado"]);
+    assert_eq!(hits("Our newest little one, named Harriet Voss, is doing well.", "phi.name"), ["Harriet Voss"]);
+}
+
+#[test]
 fn generic_patient_words_are_not_references() {
     for t in [
         "Patients can now book appointments online.",

@@ -21,7 +21,9 @@ pub(super) fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
         return false; // capitalised "Baby ...": see `baby_name`
     }
     if c.roles & role::NAME_TRIGGER != 0 {
-        return true;
+        // "PT" in capitals is physical therapy, not a patient ("at Example PT.
+        // Direct access"); "named Surgeon of the Year" is an award, not a name
+        return !w.starts_with("PT") && !title_of(ctx.text, start);
     }
     (w.eq_ignore_ascii_case("girl") || w.eq_ignore_ascii_case("boy"))
         && ctx.cue_before(c.start).is_some_and(|p| {
@@ -29,6 +31,18 @@ pub(super) fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
                 && p.end + 1 == c.start
                 && !wl.baby_words.contains(&ctx.text[p.start..p.end])
         })
+}
+
+/// Whether the capitalised word at `start` opens a title (`Surgeon of the
+/// Year`, `Chief of Staff`): it is followed by ` of ` and another capital.
+fn title_of(text: &str, start: usize) -> bool {
+    let rest = &text[start..];
+    let end = rest.find(|c: char| !c.is_alphanumeric()).unwrap_or(rest.len());
+    let after = &rest[end..];
+    after.strip_prefix(" of ").is_some_and(|t| {
+        let t = t.strip_prefix("the ").unwrap_or(t);
+        t.starts_with(|c: char| c.is_uppercase())
+    })
 }
 
 /// Every word of the run could be part of a person's name: none is a
