@@ -61,9 +61,17 @@ fn spaced(text: &str, a: Word, b: Word) -> bool {
     &text[a.end..b.start] == " "
 }
 
+/// A word without its possessive (`Tuesday's` → `Tuesday`).
+fn bare(w: &str) -> &str {
+    w.strip_suffix("'s").or_else(|| w.strip_suffix("\u{2019}s")).or_else(|| w.strip_suffix('\'')).unwrap_or(w)
+}
+
 /// Candidate places (byte ranges of `text`), in order, not overlapping.
 pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
-    let ws = words(text);
+    let ws: Vec<Word> = words(text)
+        .into_iter()
+        .map(|w| Word { start: w.start, end: w.start + bare(&text[w.start..w.end]).len() })
+        .collect();
     let w = |i: usize| &text[ws[i].start..ws[i].end];
     // a run of capitalised words from `i`, at most three, single-spaced
     let run = |i: usize| -> usize {
@@ -103,6 +111,8 @@ pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
             let first = w(i + 1);
             let blocked = end == i + 1
                 || wl.not_place.contains(first)
+                || wl.us_states.contains(first)
+                || (i + 1..end).all(|k| wl.place_words.contains(w(k)) || wl.place_suffixes.contains(w(k)))
                 || super::vocab::is_first_name(first)
                 || wl.honorifics.contains(first)
                 || wl.providers.contains(first)
@@ -174,6 +184,11 @@ mod tests {
             "moved from Room 4",
             "from Dr. Patel's clinic",
             "born in 1931",
+            "she flew in from Mexico to see her son",
+            "grew up in Kentucky",
+            "moved up to Cardiac ICU",
+            "from Tuesday's clinic",
+            "from Station 4",
         ] {
             assert!(places(text).is_empty(), "{text}: {:?}", places(text));
         }
