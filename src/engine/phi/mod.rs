@@ -610,16 +610,19 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?P<g>\d{2,3})\s+years?\s+of\s+age",
         r"|(?-i:[A-Z][a-z]+),\s+(?P<f>\d{2,3}),",
         r"|(?:he|she|who|i|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|patient|pt)(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
+        // Spanish: "de 92 años", "tiene 91 añitos", "cumplió 100", "edad de 95"
+        r"|(?:de|tiene|ten(?:(?u:í)|i)a|con|sus)\s+(?P<h>\d{2,3})\s+a(?:(?u:ñ)|n)(?:os|itos)\b",
+        r"|(?:cumpli(?:(?u:ó)|o)|cumple|cumplir(?:(?u:á)|a)|edad\s+de)\s+(?P<i>\d{2,3})\b",
         r")"
     ))
 });
 static AGE_AGGREGATE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i-u)^(?:\s*\+|\s*(?:-|to)\s*\d|\s+(?:and|or)\s+(?:older|over|up|above|more|greater)|\s+plus|\s+years?\s+and\s+(?:older|over|up))",
+        r"(?i-u)^(?:\s*\+|\s*(?:-|to)\s*\d|\s+(?:and|or)\s+(?:older|over|up|above|more|greater)|\s+plus|\s+years?\s+and\s+(?:older|over|up)|(?:\s+a(?:(?u:ñ)|n)os)?\s+(?:o|y)\s+m(?:(?u:á)|a)s|\s+a(?:(?u:ñ)|n)os\s+en\s+adelante)",
     )
 });
 static AGE_AGGREGATE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(?:(?-u:\b)(?:over|above|older\s+than|at\s+least|beyond|past|aged\s+over)\s*|(?:>|≥|>=)\s*)$")
+    re(r"(?i)(?:(?-u:\b)(?:over|above|older\s+than|at\s+least|beyond|past|aged\s+over|mayores\s+de|m(?:á|a)s\s+de|arriba\s+de)\s*|(?:>|≥|>=)\s*)$")
 });
 /// "a 100-year-old hospital" is not a person's age.
 static AGE_NOT_PERSON: LazyLock<Regex> = LazyLock::new(|| {
@@ -1231,7 +1234,9 @@ impl<'t> Scan<'t> {
         let text = self.text;
         for caps in AGE.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
-            let Some(num) = ["a", "b", "c", "d", "e", "f", "g"].iter().find_map(|g| caps.name(g)) else { continue };
+            let Some(num) = ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().find_map(|g| caps.name(g)) else {
+                continue;
+            };
             let Ok(age) = num.as_str().parse::<u32>() else { continue };
             if !(90..=125).contains(&age) || caps.name("pl").is_some() {
                 continue;

@@ -624,6 +624,10 @@ fn ages_over_89() {
     assert_rule("96yo F, fall at home", "phi.age", "96yo");
     assert_rule("a man 93 years of age presented", "phi.age", "93 years of age");
     assert_rule("Our volunteer Edna, 94, still knits for the NICU.", "phi.age", "Edna, 94,");
+    // Spanish
+    assert_rule("Hoy un abuelito de 92 años nos cantó en la sala de espera", "phi.age", "de 92 años");
+    assert_rule("la paciente tiene 91 anos y vive sola", "phi.age", "tiene 91 anos");
+    assert_rule("Doña Rosa cumplió 100 ayer en el piso 3", "phi.age", "cumplió 100");
 }
 
 #[test]
@@ -643,6 +647,10 @@ fn age_negatives() {
         "Call volume was 90% yesterday",
         "In March, 95 patients enrolled.",
         "Edna, 84, still knits.",
+        "Personas de 90 años o más: vacúnense contra la gripe.",
+        "Adultos mayores de 90 años tienen más riesgo.",
+        "hace 100 años abrimos nuestra primera clínica",
+        "de 65 años en adelante",
     ] {
         assert_clean(t);
     }
