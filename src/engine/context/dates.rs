@@ -23,16 +23,20 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 pub(super) const RULE: &str = "phi.date";
+/// A date of the care of the person a reply answers.
+pub(super) const RULE_REPLY: &str = "phi.reply-date";
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|(?-i:May|MAY)|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?";
 const DAY: &str = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?";
 /// A weekday or a month named without a number ("last Friday", "last December").
 const NAMED_DAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december)";
 const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
+/// Spanish months ("el 2 de junio", "18 de noviembre de 2024").
+const MES: &str = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|octubre|noviembre|diciembre)";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
-        r"(?i-u)(?-u:\b)(?:{MONTH}[ -]{DAY}(?:,? ?|-){YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|{DAY} of {MONTH}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY})(?-u:\b)"
+        r"(?i-u)(?-u:\b)(?:{MONTH}[ -]{DAY}(?:,? ?|-){YEAR}|{DAY} (?:of )?{MONTH},? {YEAR}|{DAY} of {MONTH}|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}-{MONTH}-(?:\d{{4}}|\d{{2}})|{MONTH} {DAY}|{MONTH},? (?:19|20)\d\d|\d{{1,2}}/\d{{1,2}}|(?:last|this past) {NAMED_DAY}|{DAY} de {MES}(?: del? (?:19|20)\d\d)?)(?-u:\b)"
     );
     Regex::new(&p).expect("valid date pattern")
 });
@@ -83,12 +87,22 @@ pub(super) fn dates_in(text: &str) -> impl Iterator<Item = (usize, usize, Kind)>
     })
 }
 
+/// Whether the draft answers someone: it opens with an @handle (after any
+/// spaces), as a reply does.
+fn is_reply(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+}
+
 /// Reports the person-related dates of a draft.
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, sink: &mut Sink<'_>) {
     let text = ctx.text;
+    // a reply that speaks to someone of their own care ("@liz_b your scan is
+    // rebooked for 3/22") is about that person: their dates are personal
+    let addressed = ctx.has(role::YOUR_CARE) && is_reply(text);
     let case = ctx.has(role::CASE) || names_found;
     // every kind of personal date needs a patient in the draft or a birth/death word
-    if !case && !ctx.has(role::DATE_STRONG) {
+    if !case && !addressed && !ctx.has(role::DATE_STRONG) {
         return;
     }
     for (s, e, kind) in dates_in(text) {
@@ -96,28 +110,39 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
         let s1 = sentence_end(text, e);
         let before = s.saturating_sub(90).max(s0);
         let strong = ctx.has_in(role::DATE_STRONG, s.saturating_sub(40).max(s0), s);
-        let trigger = ctx.has_in(role::DATE_TRIGGER, before, s) || ctx.has_in(role::DATE_TRIGGER, e, (e + 40).min(s1));
-        let near_trigger = ctx.has_in(role::DATE_TRIGGER, s.saturating_sub(30).max(s0), s);
         let event = ctx.has_in(role::EVENT, s0, s1);
-        let personal = strong
-            || match kind {
+        let personal = |tie: u32, case: bool, near_is_enough: bool| {
+            let trigger = ctx.has_in(tie, before, s) || ctx.has_in(tie, e, (e + 40).min(s1));
+            let near_trigger = ctx.has_in(tie, s.saturating_sub(30).max(s0), s) || (near_is_enough && trigger);
+            match kind {
                 Kind::Full => case && (trigger || !event),
                 Kind::Partial => trigger && case && !event,
                 Kind::NumericMonthDay => near_trigger && case && !event,
-            };
-        if personal {
-            let span = input.norm.span(s, e);
-            let masked = mask_all(&input.text[span.start..span.end]);
-            sink.push(
-                RULE,
-                Some(span),
-                format!(
-                    "Date tied to a person ({masked}): birth, admission, discharge, visit and death dates are HIPAA \
-                     identifiers."
-                ),
-                Some("Remove the date, or keep only the year.".into()),
-                Some(Identifier::Date),
-            );
-        }
+            }
+        };
+        let rule = if strong || personal(role::DATE_TRIGGER, case, false) {
+            RULE
+        } else if addressed && personal(role::DATE_TRIGGER | role::YOUR_CARE, true, true) {
+            // spoken to its owner, a bare "3/22" in the sentence of "your scan" is theirs
+            RULE_REPLY
+        } else {
+            continue;
+        };
+        let span = input.norm.span(s, e);
+        let masked = mask_all(&input.text[span.start..span.end]);
+        let message = if rule == RULE {
+            format!(
+                "Date tied to a person ({masked}): birth, admission, discharge, visit and death dates are HIPAA \
+                 identifiers."
+            )
+        } else {
+            format!(
+                "Date of the care of the person this reply answers ({masked}): in public, it confirms they are a \
+                 patient and when they were seen."
+            )
+        };
+        let suggestion =
+            if rule == RULE { "Remove the date, or keep only the year." } else { "Answer them in a private message." };
+        sink.push(rule, Some(span), message, Some(suggestion.into()), Some(Identifier::Date));
     }
 }

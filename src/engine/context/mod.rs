@@ -91,6 +91,18 @@ pub const RULES: &[RuleDoc] = &[
         example: "`Patient DOB 04/12/1961 presented with chest pain` → drop the date or keep only the year.",
     },
     RuleDoc {
+        id: dates::RULE_REPLY,
+        category: Category::Phi,
+        severity: Severity::Error,
+        what: "In a reply (a draft that opens with an @handle) that speaks to someone of their own care (`your \
+               appointment`, `your scan`, `your results`, `su cita`...), finds the date of that care \
+               (`@liz_b your scan is rebooked for 3/22`, `su resultado del 2 de octubre`). The same words to \
+               everyone, or an event's date, are not reported.",
+        why: "A public reply that dates someone's appointment, test or result confirms that they are a patient \
+              and when they were seen: both are protected health information.",
+        example: "`@liz_b your bone density scan is rebooked for Friday 3/22` → say it in a private message.",
+    },
+    RuleDoc {
         id: patient::RULE_REFERENCE,
         category: Category::PatientReference,
         severity: Severity::Error,
@@ -229,13 +241,14 @@ pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let text = input.norm.text();
     let ctx = Context::new(text, &rules.context, &rules.words);
     let mut name_hits = Vec::new();
-    if sink.enabled(names::RULE) || sink.enabled(dates::RULE) {
+    let dates_on = sink.enabled(dates::RULE) || sink.enabled(dates::RULE_REPLY);
+    if sink.enabled(names::RULE) || dates_on {
         name_hits = names::find(&ctx);
     }
     if sink.enabled(names::RULE) {
         names::report(input, &name_hits, sink);
     }
-    if sink.enabled(dates::RULE) {
+    if dates_on {
         dates::detect(input, &ctx, !name_hits.is_empty(), sink);
     }
     if sink.enabled(patient::RULE_REFERENCE) || sink.enabled(patient::RULE_IMAGE) {

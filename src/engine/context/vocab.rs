@@ -76,6 +76,10 @@ pub(super) mod role {
     /// a name shaped like a name in the same sentence is a public figure
     /// talked about, not a patient, unless a patient cue is there too.
     pub const PUBLIC: u32 = 1 << 22;
+    /// One person's own care spoken to them (your appointment, your scan,
+    /// su cita): in a reply to that person, the draft is about their care,
+    /// and a date there is theirs.
+    pub const YOUR_CARE: u32 = 1 << 23;
 }
 
 use role::*;
@@ -105,6 +109,7 @@ pub const ROLE_NAMES: &[(&str, u32)] = &[
     ("child", CHILD),
     ("unit", UNIT),
     ("public", PUBLIC),
+    ("your_care", YOUR_CARE),
 ];
 
 /// The role bit of a `[context.cues]` key, if it names one.
