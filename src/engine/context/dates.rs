@@ -94,6 +94,15 @@ fn is_reply(text: &str) -> bool {
     t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
 }
 
+/// Whether an event cue other than a time of day (`8am`, `noon`) lies in
+/// `start..end`: a time is an appointment's as much as an event's.
+fn event_besides_times(ctx: &Context<'_>, start: usize, end: usize) -> bool {
+    const TIMES: &[&str] = &["am", "pm", "a.m.", "p.m.", "noon"];
+    ctx.cues_in(start, end).any(|c| {
+        c.roles & role::EVENT != 0 && !TIMES.iter().any(|t| ctx.text[c.start..c.end].eq_ignore_ascii_case(t))
+    })
+}
+
 /// Reports the person-related dates of a draft.
 pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, sink: &mut Sink<'_>) {
     let text = ctx.text;
@@ -111,19 +120,20 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
         let before = s.saturating_sub(90).max(s0);
         let strong = ctx.has_in(role::DATE_STRONG, s.saturating_sub(40).max(s0), s);
         let event = ctx.has_in(role::EVENT, s0, s1);
-        let personal = |tie: u32, case: bool, near_is_enough: bool| {
+        let personal = |tie: u32, case: bool| {
             let trigger = ctx.has_in(tie, before, s) || ctx.has_in(tie, e, (e + 40).min(s1));
-            let near_trigger = ctx.has_in(tie, s.saturating_sub(30).max(s0), s) || (near_is_enough && trigger);
+            let near_trigger = ctx.has_in(tie, s.saturating_sub(30).max(s0), s);
             match kind {
                 Kind::Full => case && (trigger || !event),
                 Kind::Partial => trigger && case && !event,
                 Kind::NumericMonthDay => near_trigger && case && !event,
             }
         };
-        let rule = if strong || personal(role::DATE_TRIGGER, case, false) {
+        let rule = if strong || personal(role::DATE_TRIGGER, case) {
             RULE
-        } else if addressed && personal(role::DATE_TRIGGER | role::YOUR_CARE, true, true) {
-            // spoken to its owner, a bare "3/22" in the sentence of "your scan" is theirs
+        } else if addressed && ctx.has_in(role::YOUR_CARE, s0, s1) && !event_besides_times(ctx, s0, s1) {
+            // spoken to its owner, a date in the sentence of "your scan" is
+            // theirs, and "at 8am" there is the appointment's time
             RULE_REPLY
         } else {
             continue;

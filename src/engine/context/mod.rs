@@ -292,6 +292,12 @@ impl<'t> Context<'t> {
         self.cues[from..].iter().take_while(|c| c.end <= end).any(|c| c.roles & r != 0)
     }
 
+    /// The cues that lie in `start..end`.
+    fn cues_in(&self, start: usize, end: usize) -> impl Iterator<Item = &Cue> {
+        let from = self.cues.partition_point(|c| c.start < start);
+        self.cues[from..].iter().take_while(move |c| c.end <= end)
+    }
+
     /// The cue that ends right before `pos` (only spaces, `:` or `,` between).
     fn cue_before(&self, pos: usize) -> Option<&Cue> {
         let b = self.text.as_bytes();
