@@ -44,7 +44,9 @@ use super::{Category, Input, RuleSet, Severity, Sink};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
-use vocab::{role, Cue};
+use vocab::role;
+pub(crate) use vocab::Cue;
+pub(crate) use dates::DateSpan;
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
 /// Whether a capitalised word is a common given name (`Anne-Marie` by its
@@ -226,7 +228,7 @@ fn builtin_cues() -> Result<Vocabulary, ConfigError> {
 /// Runs every context rule over a draft.
 pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let text = input.norm.text();
-    let ctx = Context::new(text, &rules.context, &rules.words);
+    let ctx = Context::new(text, &rules.context.cues_of(input), &rules.words);
     let mut name_hits = Vec::new();
     if sink.enabled(names::RULE) || sink.enabled(dates::RULE) {
         name_hits = names::find(&ctx);
@@ -256,8 +258,8 @@ struct Context<'t> {
 }
 
 impl<'t> Context<'t> {
-    fn new(text: &'t str, vocabulary: &Vocabulary, words: &'t words::WordLists) -> Context<'t> {
-        let mut cues = vocabulary.find_cues(text);
+    fn new(text: &'t str, cues: &[Cue], words: &'t words::WordLists) -> Context<'t> {
+        let mut cues = cues.to_vec();
         for c in cues.iter_mut() {
             if c.roles & role::PATIENT != 0 && !patient::is_person_use(words, text, c.start, c.end) {
                 c.roles = 0;

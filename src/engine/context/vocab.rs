@@ -170,6 +170,19 @@ impl Vocabulary {
         self.find_cues(text).into_iter().map(|c| (c.start, c.end, c.roles)).collect()
     }
 
+    /// [`Vocabulary::find_cues`] of a draft's folded view, scanned once per
+    /// draft and vocabulary: the context rules and the model's featurizer
+    /// both read it.
+    pub(crate) fn cues_of<'i>(&self, input: &'i crate::engine::Input<'_>) -> std::borrow::Cow<'i, [Cue]> {
+        let me = self as *const Vocabulary as usize;
+        let (at, cues) = input.scans.cues.get_or_init(|| (me, self.find_cues(input.norm.text())));
+        if *at == me {
+            std::borrow::Cow::Borrowed(cues)
+        } else {
+            std::borrow::Cow::Owned(self.find_cues(input.norm.text()))
+        }
+    }
+
     /// Every cue of the folded text, whole words only, in text order.
     pub(super) fn find_cues(&self, text: &str) -> Vec<Cue> {
         let Some(ac) = self.ac.as_ref() else { return Vec::new() };
@@ -203,7 +216,7 @@ impl Vocabulary {
 
 /// One cue found in a draft.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Cue {
+pub(crate) struct Cue {
     pub start: usize,
     pub end: usize,
     pub roles: u32,

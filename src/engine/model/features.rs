@@ -186,7 +186,7 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     for r in raw {
         f.push(hash(b'r', &[&r.rule]), NO_TOKEN);
     }
-    let cands = candidates::find(text);
+    let cands = candidates::find_in(input);
     for c in &cands {
         let kind = match c.identifier {
             Identifier::Date => "date",
@@ -199,7 +199,7 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     f.candidates = cands;
     // the context rules' cue phrases (`[context.cues]`), by role: the team's
     // curated knowledge, weighed by the model instead of decided by rules
-    for (start, _, roles) in vocabulary.cue_spans(text) {
+    for &crate::engine::context::Cue { start, roles, .. } in vocabulary.cues_of(input).iter() {
         let at = f.tokens.partition_point(|t| t.end <= start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
         for (name, bit) in ROLE_NAMES {
