@@ -144,11 +144,16 @@ impl Vocabulary {
         }
         // Leftmost-longest: "last seen" wins over "seen", "patient id" over
         // "patient"; the longer cue carries the roles that matter there.
+        // A contiguous NFA, not a DFA: for the ~700 built-in cues the DFA
+        // takes 1.9 MB and the NFA 120 KB, and next to the model's table and
+        // the regexes' caches the small one is the faster (the matches are
+        // the same). With a cue on almost every word, a prefilter only adds
+        // restarts.
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .prefilter(true)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .prefilter(false)
             .build(&phrases)
             .map_err(|e| e.to_string())?;
         Ok(Vocabulary { ac: Some(ac), roles })
