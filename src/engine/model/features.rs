@@ -99,6 +99,37 @@ fn hash(kind: u8, parts: &[&str]) -> u64 {
     parts.iter().fold(eat(FNV_OFFSET, kind), |h, p| eat(eat_all(h, p.as_bytes()), 0xff))
 }
 
+/// [`hash`] of one part, at compile time: the draft-level features' hashes
+/// are constants.
+const fn const_hash(kind: u8, part: &str) -> u64 {
+    let b = part.as_bytes();
+    let mut h = (FNV_OFFSET ^ kind as u64).wrapping_mul(FNV_PRIME);
+    let mut i = 0;
+    while i < b.len() {
+        h = (h ^ b[i] as u64).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    (h ^ 0xff).wrapping_mul(FNV_PRIME)
+}
+
+const H_FNAME: u64 = const_hash(b'g', "fname");
+const H_SNAME: u64 = const_hash(b'g', "sname");
+const H_LEN: u64 = const_hash(b'g', "len");
+const H_REPLY: u64 = const_hash(b'g', "reply");
+const H_DATE: u64 = const_hash(b'k', "date");
+const H_NAME: u64 = const_hash(b'k', "name");
+
+/// `hash(b'v', [role name])` of every role of [`ROLE_NAMES`], in its order.
+const ROLE_HASHES: [u64; ROLE_NAMES.len()] = {
+    let mut out = [0u64; ROLE_NAMES.len()];
+    let mut i = 0;
+    while i < ROLE_NAMES.len() {
+        out[i] = const_hash(b'v', ROLE_NAMES[i].0);
+        i += 1;
+    }
+    out
+};
+
 /// [`hash`] of one part given as bytes (a character n-gram): the same value
 /// as `hash(kind, &[part])`, without making a `str` of it.
 #[cfg(test)]
@@ -139,9 +170,9 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
         let first = word.chars().next().unwrap_or(' ');
         if first.is_uppercase() && word.len() > 1 {
             if crate::engine::context::is_given_name(word) {
-                f.push(hash(b'g', &["fname"]), i);
+                f.push(H_FNAME, i);
             } else if crate::engine::context::is_family_name(word) {
-                f.push(hash(b'g', &["sname"]), i);
+                f.push(H_SNAME, i);
             }
         }
         if form.len() >= 3 && form.iter().all(|&b| b.is_ascii_lowercase() || b == b'\'') {
@@ -169,10 +200,10 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
 
     // draft-level features; `len` is on every draft so that, scaled like the
     // rest, it gives short drafts a bias of their own
-    f.push(hash(b'g', &["len"]), NO_TOKEN);
+    f.push(H_LEN, NO_TOKEN);
     let trimmed = text.trim_start();
     if trimmed.starts_with('@') {
-        f.push(hash(b'g', &["reply"]), NO_TOKEN);
+        f.push(H_REPLY, NO_TOKEN);
     }
     for a in &input.draft.attachments {
         let ct = a.content_type.to_ascii_lowercase();
@@ -189,12 +220,12 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     let cands = candidates::find_in(input);
     for c in &cands {
         let kind = match c.identifier {
-            Identifier::Date => "date",
-            _ => "name",
+            Identifier::Date => H_DATE,
+            _ => H_NAME,
         };
         let at = f.tokens.partition_point(|t| t.end <= c.start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
-        f.push(hash(b'k', &[kind]), owner);
+        f.push(kind, owner);
     }
     f.candidates = cands;
     // the context rules' cue phrases (`[context.cues]`), by role: the team's
@@ -202,9 +233,9 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     for &crate::engine::context::Cue { start, roles, .. } in vocabulary.cues_of(input).iter() {
         let at = f.tokens.partition_point(|t| t.end <= start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
-        for (name, bit) in ROLE_NAMES {
+        for (k, (_, bit)) in ROLE_NAMES.iter().enumerate() {
             if roles & bit != 0 {
-                f.push(hash(b'v', &[name]), owner);
+                f.push(ROLE_HASHES[k], owner);
             }
         }
     }
@@ -320,6 +351,10 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             let at = forms.len() as u32;
             if has_digit && word.len() >= 4 && word.bytes().all(|x| x.is_ascii_digit()) {
                 forms.push_str("0000+");
+            } else if ascii && !has_digit {
+                let from = forms.len();
+                forms.push_str(word);
+                forms[from..].make_ascii_lowercase();
             } else if ascii {
                 forms.extend(
                     word.bytes().map(|x| if x.is_ascii_digit() { '0' } else { x.to_ascii_lowercase() as char }),
@@ -468,6 +503,22 @@ mod tests {
         assert_eq!(hash(b'w', &["patient"]), 0xea8b_eb54_3aab_dfc8);
         assert_eq!(hash(b'b', &["<s>", "my"]), 0x2f03_2527_f1a8_0a1e);
         assert_eq!(hash_bytes(b'c', b"<pa"), 0xd1c3_2229_51fe_c6c6);
+    }
+
+    #[test]
+    fn constant_hashes_are_the_str_hash() {
+        for (kind, p) in [(b'g', "fname"), (b'g', "len"), (b'k', "date"), (b'v', "care"), (b'c', "")] {
+            assert_eq!(const_hash(kind, p), hash(kind, &[p]));
+        }
+        for (k, (name, _)) in ROLE_NAMES.iter().enumerate() {
+            assert_eq!(ROLE_HASHES[k], hash(b'v', &[name]));
+        }
+        assert_eq!([H_FNAME, H_SNAME, H_REPLY, H_NAME], [
+            hash(b'g', &["fname"]),
+            hash(b'g', &["sname"]),
+            hash(b'g', &["reply"]),
+            hash(b'k', &["name"])
+        ]);
     }
 
     #[test]
