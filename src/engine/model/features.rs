@@ -270,8 +270,14 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     let mut i = 0;
     while i < text.len() {
         let first = b[i];
+        // spaces and ASCII punctuation (but `@`) start nothing
+        if first < 0x80 && first != b'@' && !first.is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
         // a URL: up to the next space
-        if (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
+        if matches!(first, b'h' | b'w')
+            && (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
         {
             let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
@@ -326,12 +332,19 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             let mut end = i;
             let mut k = i;
             let mut ascii = true;
+            let mut digits = 0;
             while k < b.len() {
                 let byte = b[k];
                 if byte < 0x80 {
+                    if byte.is_ascii_alphanumeric() {
+                        digits += usize::from(byte.is_ascii_digit());
+                        k += 1;
+                        end = k;
+                        continue;
+                    }
                     let inner_apostrophe =
                         byte == b'\'' && k > i && text[k + 1..].chars().next().is_some_and(char::is_alphabetic);
-                    if byte.is_ascii_alphanumeric() || inner_apostrophe {
+                    if inner_apostrophe {
                         k += 1;
                         end = k;
                         continue;
@@ -347,9 +360,10 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                 end = k;
             }
             let word = &text[i..end];
-            let has_digit = word.bytes().any(|x| x.is_ascii_digit());
+            // the digits were counted on the way (a non-ASCII character is never an ASCII digit)
+            let has_digit = digits > 0;
             let at = forms.len() as u32;
-            if has_digit && word.len() >= 4 && word.bytes().all(|x| x.is_ascii_digit()) {
+            if has_digit && word.len() >= 4 && digits == word.len() {
                 forms.push_str("0000+");
             } else if ascii && !has_digit {
                 let from = forms.len();
