@@ -59,7 +59,7 @@ fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
         out.push(Candidate { start: s, end: e, identifier: Identifier::Date });
     }
     // words: ASCII letters with inner ' or -
-    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut words: Vec<(usize, usize)> = Vec::with_capacity(b.len() / 5 + 1);
     let mut i = 0;
     while i < b.len() {
         if b[i].is_ascii_alphabetic()

@@ -192,7 +192,7 @@ impl Vocabulary {
     pub(super) fn find_cues(&self, text: &str) -> Vec<Cue> {
         let Some(ac) = self.ac.as_ref() else { return Vec::new() };
         let b = text.as_bytes();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(16);
         for hit in ac.find_iter(text) {
             let (s, e) = (hit.start(), hit.end());
             let roles = self.roles[hit.pattern().as_usize()];
