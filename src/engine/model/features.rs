@@ -180,16 +180,13 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
             padded.push(b'<');
             padded.extend_from_slice(form);
             padded.push(b'>');
-            // every 3-gram, then every 4-gram (the order training used)
+            // every 3-gram, then every 4-gram (the order training used),
+            // all owned by this token
             tri.clear();
-            for w in padded.windows(3) {
-                let state = eat_all(char_kind, w);
-                tri.push(state);
-                f.push(eat(state, 0xff), i);
-            }
-            for (state, &next) in tri.iter().zip(&padded[3..]) {
-                f.push(eat(eat(*state, next), 0xff), i);
-            }
+            tri.extend(padded.windows(3).map(|w| eat_all(char_kind, w)));
+            f.hashes.extend(tri.iter().map(|&state| eat(state, 0xff)));
+            f.hashes.extend(tri.iter().zip(&padded[3..]).map(|(&state, &next)| eat(eat(state, next), 0xff)));
+            f.owner.resize(f.hashes.len(), i);
         }
     }
     if !tokens.is_empty() {
