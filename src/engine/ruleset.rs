@@ -7,12 +7,12 @@
 use super::config::{Allowlist, ConfigError};
 use super::context::words::WordLists;
 use super::context::Vocabulary;
+use super::data::Fnv;
 use super::lexicon::Lexicon;
 use super::model::Model;
 use super::posting::HashtagEntry;
 use super::registry::RuleInfo;
 use super::{Category, Severity};
-use super::data::Fnv;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::path::Path;

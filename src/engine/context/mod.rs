@@ -41,12 +41,12 @@ use super::config::{ConfigError, Source};
 use super::length::Parsed;
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink};
+pub(crate) use dates::DateSpan;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
 use vocab::role;
 pub(crate) use vocab::Cue;
-pub(crate) use dates::DateSpan;
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
 /// Whether a capitalised word is a common given name (`Anne-Marie` by its

@@ -524,12 +524,10 @@ mod tests {
         for (k, (name, _)) in ROLE_NAMES.iter().enumerate() {
             assert_eq!(ROLE_HASHES[k], hash(b'v', &[name]));
         }
-        assert_eq!([H_FNAME, H_SNAME, H_REPLY, H_NAME], [
-            hash(b'g', &["fname"]),
-            hash(b'g', &["sname"]),
-            hash(b'g', &["reply"]),
-            hash(b'k', &["name"])
-        ]);
+        assert_eq!(
+            [H_FNAME, H_SNAME, H_REPLY, H_NAME],
+            [hash(b'g', &["fname"]), hash(b'g', &["sname"]), hash(b'g', &["reply"]), hash(b'k', &["name"])]
+        );
     }
 
     #[test]

@@ -990,10 +990,7 @@ fn a_config_folder_overrides_only_the_phi_files_it_has() {
 /// automaton over the cue list finds.
 #[test]
 fn spelled_cue_scan_agrees_with_the_cue_list() {
-    let ac = aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(super::SPELLED_CUES)
-        .unwrap();
+    let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(super::SPELLED_CUES).unwrap();
     let pieces = [
         " dot ", " DoT ", "dot", " dot", "at]", "AT)", "aT}", "At>", "a t]", "[dot]", "(DOT)", "[dot)", "(dot]",
         "{dot}", "<dot>", "]", ")", "t]", " ", "x", "at", "é", "😀", "\n", "d", "o", "[", "(",
