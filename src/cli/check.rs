@@ -196,6 +196,48 @@ pub fn review_json(id: &str, r: &Review) -> Value {
     })
 }
 
+/// [`review_json`]'s text followed by a newline, written straight from the
+/// review (no `Value` built, nothing copied): what `check --jsonl` writes
+/// for every draft. The fields and their order are those of `review_json`.
+fn write_review_json(out: &mut impl Write, id: &str, r: &Review) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct FindingOut<'a> {
+        rule: &'a str,
+        category: &'static str,
+        severity: &'static str,
+        start: Option<usize>,
+        end: Option<usize>,
+        message: &'a str,
+        suggestion: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        identifier: Option<&'static str>,
+    }
+    #[derive(serde::Serialize)]
+    struct ReviewOut<'a> {
+        id: &'a str,
+        verdict: &'static str,
+        weighted_length: usize,
+        findings: Vec<FindingOut<'a>>,
+    }
+    let findings = r
+        .findings
+        .iter()
+        .map(|f| FindingOut {
+            rule: &f.rule,
+            category: f.category.as_str(),
+            severity: f.severity.as_str(),
+            start: f.span.map(|s| s.start),
+            end: f.span.map(|s| s.end),
+            message: &f.message,
+            suggestion: f.suggestion.as_deref(),
+            identifier: f.identifier.map(|i| i.label()),
+        })
+        .collect();
+    let review = ReviewOut { id, verdict: r.verdict.as_str(), weighted_length: r.weighted_length, findings };
+    serde_json::to_writer(&mut *out, &review).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
     if let Some(path) = &args.jsonl {
         return match open_input(path) {
@@ -373,7 +415,7 @@ pub fn check_jsonl_with(
                 if r.verdict == Verdict::Block {
                     tally.blocked += 1;
                 }
-                writeln!(out, "{}", review_json(&d.id, &r))?;
+                write_review_json(out, &d.id, &r)?;
             }
             Err(e) => {
                 writeln!(out, "{}", json!({"line": line_no, "error": format!("malformed draft: {e}")}))?;
@@ -639,6 +681,21 @@ mod tests {
         assert_eq!(t(2, 0).exit_code(), 1);
         assert_eq!(t(2, 1).exit_code(), 1);
         assert_eq!(t(0, 1).exit_code(), 3);
+    }
+
+    #[test]
+    fn the_jsonl_writer_writes_review_json() {
+        let rules = RuleSet::builtin().unwrap();
+        for text in [
+            "Patient DOB 04/12/1961, MRN 00482913, called \"Ana\" at 555-201-8834 \u{1F389}: https://bit.ly/3xYz12",
+            "Flu shots today!",
+            "",
+        ] {
+            let r = review(&Draft::new(text), &rules);
+            let mut out = Vec::new();
+            write_review_json(&mut out, "id \"1\"", &r).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", review_json("id \"1\"", &r)));
+        }
     }
 
     #[test]

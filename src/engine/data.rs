@@ -60,6 +60,8 @@ pub fn error(file: &str, line: usize, message: String) -> ConfigError {
 #[derive(Debug, Clone, Default)]
 pub struct Words {
     set: HashSet<Box<str>, BuildHasherDefault<Fnv>>,
+    /// The entries ASCII-lower-cased, for [`Words::contains_any_case`].
+    folded: HashSet<Box<str>, BuildHasherDefault<Fnv>>,
     list: Vec<Box<str>>,
 }
 
@@ -74,6 +76,7 @@ impl Words {
                 return Err(error(file, n, format!("entry {entry:?} is already on line {first}")));
             }
             words.set.insert(entry.into());
+            words.folded.insert(entry.to_ascii_lowercase().into());
             words.list.push(entry.into());
         }
         Ok(words)
@@ -86,7 +89,21 @@ impl Words {
 
     /// Whether `w` is on the list in any ASCII case.
     pub fn contains_any_case(&self, w: &str) -> bool {
-        self.list.iter().any(|x| x.eq_ignore_ascii_case(w))
+        // `x.eq_ignore_ascii_case(w)` for some entry x is `w` lower-cased
+        // among the lower-cased entries; short words are lower-cased on the
+        // stack
+        let mut buf = [0u8; 32];
+        match buf.get_mut(..w.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(w.as_bytes());
+                lower.make_ascii_lowercase();
+                match std::str::from_utf8(lower) {
+                    Ok(lower) => self.folded.contains(lower),
+                    Err(_) => self.list.iter().any(|x| x.eq_ignore_ascii_case(w)),
+                }
+            }
+            None => self.list.iter().any(|x| x.eq_ignore_ascii_case(w)),
+        }
     }
 
     /// The entries, in file order.

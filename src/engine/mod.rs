@@ -310,6 +310,27 @@ pub struct Input<'a> {
     pub text: &'a str,
     /// The folded view used for matching; its spans map back via `norm.span()`.
     pub norm: Normalized<'a>,
+    /// Scans of the folded view that several detectors read (the context
+    /// rules and the model's featurizer), made on first use and shared.
+    pub(crate) scans: Scans,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(draft: &'a Draft) -> Input<'a> {
+        Input { draft, text: &draft.text, norm: Normalized::new(&draft.text), scans: Scans::default() }
+    }
+}
+
+/// Per-draft scans of the folded view shared between detectors: each is
+/// computed at most once per draft, on first use. They belong to one
+/// [`Input`] (never shared across drafts or threads).
+#[derive(Default)]
+pub(crate) struct Scans {
+    /// The cue phrases of `[context.cues]`, with the address of the
+    /// vocabulary they were found with (a different one scans anew).
+    pub(crate) cues: std::cell::OnceCell<(usize, Vec<context::Cue>)>,
+    /// Every date of the folded view (`context::dates::dates_in`).
+    pub(crate) dates: std::cell::OnceCell<Vec<context::DateSpan>>,
 }
 
 /// Where detectors put what they find. Severity and enablement come from the
@@ -375,7 +396,7 @@ impl<'r> Sink<'r> {
 
 /// Reviews one draft against a rule set. Pure and deterministic.
 pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
-    let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
+    let input = Input::new(draft);
     let (mut findings, weighted_length) = detect_structured(&input, rules);
     if let Some(m) = &rules.model {
         model::apply(m, &input, rules, &mut findings);
@@ -398,7 +419,7 @@ pub fn review(draft: &Draft, rules: &RuleSet) -> Review {
 /// model runs (the structured detectors' findings included): what
 /// `safetweet train` learns from. The rule set's own model is not used.
 pub fn model_features(draft: &Draft, rules: &RuleSet) -> model::features::Features {
-    let input = Input { draft, text: &draft.text, norm: Normalized::new(&draft.text) };
+    let input = Input::new(draft);
     let (findings, _) = detect_structured(&input, rules);
     model::features::featurize(&input, &findings, &rules.context)
 }

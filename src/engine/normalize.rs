@@ -184,7 +184,21 @@ fn fold_chars(original: &str) -> Normalized<'_> {
     let mut text = String::with_capacity(original.len());
     let mut starts = Vec::with_capacity(original.len());
     let mut ends = Vec::with_capacity(original.len());
-    for (o, c) in original.char_indices() {
+    let b = original.as_bytes();
+    let mut next = 0;
+    while next < b.len() {
+        // a run of ASCII is copied whole, each byte mapped to itself
+        if b[next] < 0x80 {
+            let run = b[next..].iter().position(|&x| x >= 0x80).map_or(b.len(), |k| next + k);
+            text.push_str(&original[next..run]);
+            starts.extend(next as u32..run as u32);
+            ends.extend(next as u32 + 1..run as u32 + 1);
+            next = run;
+            continue;
+        }
+        let Some(c) = original[next..].chars().next() else { break };
+        let o = next;
+        next += c.len_utf8();
         let end = (o + c.len_utf8()) as u32;
         let o = o as u32;
         let mut emit = |ch: char, text: &mut String| {

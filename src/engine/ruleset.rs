@@ -7,12 +7,14 @@
 use super::config::{Allowlist, ConfigError};
 use super::context::words::WordLists;
 use super::context::Vocabulary;
+use super::data::Fnv;
 use super::lexicon::Lexicon;
 use super::model::Model;
 use super::posting::HashtagEntry;
 use super::registry::RuleInfo;
 use super::{Category, Severity};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::path::Path;
 
 /// A compiled, ready-to-use rule set. Build it once; review many drafts.
@@ -35,7 +37,9 @@ pub struct RuleSet {
     /// with `--config DIR`). `None` only while training a new one.
     pub model: Option<std::sync::Arc<Model>>,
     rules: Vec<RuleInfo>,
-    index: HashMap<String, usize>,
+    /// Rule id to position in `rules`; FNV, not SipHash: every finding and
+    /// every `Sink::enabled` looks a rule up here.
+    index: HashMap<String, usize, BuildHasherDefault<Fnv>>,
 }
 
 impl RuleSet {
@@ -53,7 +57,7 @@ impl RuleSet {
             words: WordLists::builtin().map_err(|e| e.to_string())?,
             model: None,
             rules: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         })
     }
 

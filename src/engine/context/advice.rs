@@ -134,12 +134,13 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
             return;
         }
         let sentence = &text[s0..s1];
-        let med = MEDICINE.is_match(sentence);
-        let cond = CONDITION.is_match(sentence);
+        // a medicine or a condition: the condition is looked for only
+        // without a medicine
+        let med_or_cond = || MEDICINE.is_match(sentence) || CONDITION.is_match(sentence);
         let ok = if standalone {
-            (med || cond) && !PUBLIC.is_match(sentence)
+            med_or_cond() && !PUBLIC.is_match(sentence)
         } else {
-            addressed && (med || cond) && !DEFER.is_match(sentence)
+            addressed && med_or_cond() && !DEFER.is_match(sentence)
         };
         if ok {
             found.push((s, e));
@@ -160,7 +161,7 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) 
             // the condition must follow the diagnosing words closely
             let tail_end = (m.end() + 48).min(text.len());
             let tail_end = (tail_end..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
-            if CONDITION.find(&text[m.end()..tail_end]).is_some() {
+            if CONDITION.is_match(&text[m.end()..tail_end]) {
                 consider(m.start(), m.end(), &mut found, false);
             }
         }

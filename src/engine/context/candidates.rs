@@ -42,13 +42,24 @@ const CREDENTIALS_AFTER: &[&str] = &[
 
 /// Dates and name-shaped words of a folded text, in text order.
 pub fn find(text: &str) -> Vec<Candidate> {
+    let dates: Vec<_> = dates_in(text).collect();
+    find_with_dates(text, &dates)
+}
+
+/// [`find`] of a draft's folded view, with the dates scanned once per draft.
+pub(crate) fn find_in(input: &crate::engine::Input<'_>) -> Vec<Candidate> {
+    find_with_dates(input.norm.text(), super::dates::dates_of(input))
+}
+
+/// [`find`], given the dates of the text.
+fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
     let mut out = Vec::new();
     let b = text.as_bytes();
-    for (s, e, _) in dates_in(text) {
+    for &(s, e, _) in dates {
         out.push(Candidate { start: s, end: e, identifier: Identifier::Date });
     }
     // words: ASCII letters with inner ' or -
-    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut words: Vec<(usize, usize)> = Vec::with_capacity(b.len() / 5 + 1);
     let mut i = 0;
     while i < b.len() {
         if b[i].is_ascii_alphabetic()

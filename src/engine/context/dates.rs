@@ -42,7 +42,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// Day, month and year.
     Full,
     /// Month and day, or month and year.
@@ -71,11 +71,34 @@ fn classify(m: &str) -> Option<Kind> {
     }
 }
 
+/// A date of the folded view: `(start, end, kind)`.
+pub(crate) type DateSpan = (usize, usize, Kind);
+
+/// [`dates_in`] of a draft's folded view, scanned once per draft (the date
+/// rule and the model's candidates both read it).
+pub(crate) fn dates_of<'i>(input: &'i Input<'_>) -> &'i [DateSpan] {
+    input.scans.dates.get_or_init(|| dates_in(input.norm.text()).collect())
+}
+
+/// Whether [`DATE`] can match at all: every alternative but `last|this
+/// past <day>` has an ASCII digit, and those two have `last ` or `past `.
+fn may_have_date(b: &[u8]) -> bool {
+    b.iter().any(u8::is_ascii_digit)
+        || b.windows(5).any(|w| {
+            (w[0] | 0x20 == b'l' || w[0] | 0x20 == b'p')
+                && w[1] | 0x20 == b'a'
+                && w[2] | 0x20 == b's'
+                && w[3] | 0x20 == b't'
+                && w[4] == b' '
+        })
+}
+
 /// Every date of a folded text more specific than a year, as `(start, end,
 /// kind)`, whoever it belongs to: not the parts of a longer number run
 /// (`555-201-8834`, `1.2.3.4`) or a hashtag.
 pub(super) fn dates_in(text: &str) -> impl Iterator<Item = (usize, usize, Kind)> + '_ {
     let b = text.as_bytes();
+    let text = if may_have_date(b) { text } else { "" };
     DATE.find_iter(text).filter_map(move |m| {
         let trimmed = m.as_str().trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
         let (s, e) = (m.start(), m.start() + trimmed.len());
@@ -114,7 +137,7 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
     if !case && !addressed && !ctx.has(role::DATE_STRONG) {
         return;
     }
-    for (s, e, kind) in dates_in(text) {
+    for &(s, e, kind) in dates_of(input) {
         let s0 = sentence_start(text, s);
         let s1 = sentence_end(text, e);
         let before = s.saturating_sub(90).max(s0);

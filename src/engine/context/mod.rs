@@ -42,10 +42,12 @@ use super::config::{ConfigError, Source};
 use super::length::Parsed;
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink};
+pub(crate) use dates::DateSpan;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
-use vocab::{role, Cue};
+use vocab::role;
+pub(crate) use vocab::Cue;
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
 /// Whether a capitalised word is a common given name (`Anne-Marie` by its
@@ -239,7 +241,7 @@ fn builtin_cues() -> Result<Vocabulary, ConfigError> {
 /// Runs every context rule over a draft.
 pub fn detect(input: &Input<'_>, rules: &RuleSet, sink: &mut Sink<'_>) {
     let text = input.norm.text();
-    let ctx = Context::new(text, &rules.context, &rules.words);
+    let ctx = Context::new(text, &rules.context.cues_of(input), &rules.words);
     let mut name_hits = Vec::new();
     let dates_on = sink.enabled(dates::RULE) || sink.enabled(dates::RULE_REPLY);
     if sink.enabled(names::RULE) || dates_on {
@@ -270,8 +272,8 @@ struct Context<'t> {
 }
 
 impl<'t> Context<'t> {
-    fn new(text: &'t str, vocabulary: &Vocabulary, words: &'t words::WordLists) -> Context<'t> {
-        let mut cues = vocabulary.find_cues(text);
+    fn new(text: &'t str, cues: &[Cue], words: &'t words::WordLists) -> Context<'t> {
+        let mut cues = cues.to_vec();
         for c in cues.iter_mut() {
             if c.roles & role::PATIENT != 0 && !patient::is_person_use(words, text, c.start, c.end) {
                 c.roles = 0;

@@ -99,6 +99,37 @@ fn hash(kind: u8, parts: &[&str]) -> u64 {
     parts.iter().fold(eat(FNV_OFFSET, kind), |h, p| eat(eat_all(h, p.as_bytes()), 0xff))
 }
 
+/// [`hash`] of one part, at compile time: the draft-level features' hashes
+/// are constants.
+const fn const_hash(kind: u8, part: &str) -> u64 {
+    let b = part.as_bytes();
+    let mut h = (FNV_OFFSET ^ kind as u64).wrapping_mul(FNV_PRIME);
+    let mut i = 0;
+    while i < b.len() {
+        h = (h ^ b[i] as u64).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    (h ^ 0xff).wrapping_mul(FNV_PRIME)
+}
+
+const H_FNAME: u64 = const_hash(b'g', "fname");
+const H_SNAME: u64 = const_hash(b'g', "sname");
+const H_LEN: u64 = const_hash(b'g', "len");
+const H_REPLY: u64 = const_hash(b'g', "reply");
+const H_DATE: u64 = const_hash(b'k', "date");
+const H_NAME: u64 = const_hash(b'k', "name");
+
+/// `hash(b'v', [role name])` of every role of [`ROLE_NAMES`], in its order.
+const ROLE_HASHES: [u64; ROLE_NAMES.len()] = {
+    let mut out = [0u64; ROLE_NAMES.len()];
+    let mut i = 0;
+    while i < ROLE_NAMES.len() {
+        out[i] = const_hash(b'v', ROLE_NAMES[i].0);
+        i += 1;
+    }
+    out
+};
+
 /// [`hash`] of one part given as bytes (a character n-gram): the same value
 /// as `hash(kind, &[part])`, without making a `str` of it.
 #[cfg(test)]
@@ -139,9 +170,9 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
         let first = word.chars().next().unwrap_or(' ');
         if first.is_uppercase() && word.len() > 1 {
             if crate::engine::context::is_given_name(word) {
-                f.push(hash(b'g', &["fname"]), i);
+                f.push(H_FNAME, i);
             } else if crate::engine::context::is_family_name(word) {
-                f.push(hash(b'g', &["sname"]), i);
+                f.push(H_SNAME, i);
             }
         }
         if form.len() >= 3 && form.iter().all(|&b| b.is_ascii_lowercase() || b == b'\'') {
@@ -149,16 +180,13 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
             padded.push(b'<');
             padded.extend_from_slice(form);
             padded.push(b'>');
-            // every 3-gram, then every 4-gram (the order training used)
+            // every 3-gram, then every 4-gram (the order training used),
+            // all owned by this token
             tri.clear();
-            for w in padded.windows(3) {
-                let state = eat_all(char_kind, w);
-                tri.push(state);
-                f.push(eat(state, 0xff), i);
-            }
-            for (state, &next) in tri.iter().zip(&padded[3..]) {
-                f.push(eat(eat(*state, next), 0xff), i);
-            }
+            tri.extend(padded.windows(3).map(|w| eat_all(char_kind, w)));
+            f.hashes.extend(tri.iter().map(|&state| eat(state, 0xff)));
+            f.hashes.extend(tri.iter().zip(&padded[3..]).map(|(&state, &next)| eat(eat(state, next), 0xff)));
+            f.owner.resize(f.hashes.len(), i);
         }
     }
     if !tokens.is_empty() {
@@ -169,10 +197,10 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
 
     // draft-level features; `len` is on every draft so that, scaled like the
     // rest, it gives short drafts a bias of their own
-    f.push(hash(b'g', &["len"]), NO_TOKEN);
+    f.push(H_LEN, NO_TOKEN);
     let trimmed = text.trim_start();
     if trimmed.starts_with('@') {
-        f.push(hash(b'g', &["reply"]), NO_TOKEN);
+        f.push(H_REPLY, NO_TOKEN);
     }
     for a in &input.draft.attachments {
         let ct = a.content_type.to_ascii_lowercase();
@@ -186,25 +214,25 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     for r in raw {
         f.push(hash(b'r', &[&r.rule]), NO_TOKEN);
     }
-    let cands = candidates::find(text);
+    let cands = candidates::find_in(input);
     for c in &cands {
         let kind = match c.identifier {
-            Identifier::Date => "date",
-            _ => "name",
+            Identifier::Date => H_DATE,
+            _ => H_NAME,
         };
         let at = f.tokens.partition_point(|t| t.end <= c.start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
-        f.push(hash(b'k', &[kind]), owner);
+        f.push(kind, owner);
     }
     f.candidates = cands;
     // the context rules' cue phrases (`[context.cues]`), by role: the team's
     // curated knowledge, weighed by the model instead of decided by rules
-    for (start, _, roles) in vocabulary.cue_spans(text) {
+    for &crate::engine::context::Cue { start, roles, .. } in vocabulary.cues_of(input).iter() {
         let at = f.tokens.partition_point(|t| t.end <= start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
-        for (name, bit) in ROLE_NAMES {
+        for (k, (_, bit)) in ROLE_NAMES.iter().enumerate() {
             if roles & bit != 0 {
-                f.push(hash(b'v', &[name]), owner);
+                f.push(ROLE_HASHES[k], owner);
             }
         }
     }
@@ -239,8 +267,14 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     let mut i = 0;
     while i < text.len() {
         let first = b[i];
+        // spaces and ASCII punctuation (but `@`) start nothing
+        if first < 0x80 && first != b'@' && !first.is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
         // a URL: up to the next space
-        if (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
+        if matches!(first, b'h' | b'w')
+            && (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
         {
             let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
@@ -295,12 +329,19 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             let mut end = i;
             let mut k = i;
             let mut ascii = true;
+            let mut digits = 0;
             while k < b.len() {
                 let byte = b[k];
                 if byte < 0x80 {
+                    if byte.is_ascii_alphanumeric() {
+                        digits += usize::from(byte.is_ascii_digit());
+                        k += 1;
+                        end = k;
+                        continue;
+                    }
                     let inner_apostrophe =
                         byte == b'\'' && k > i && text[k + 1..].chars().next().is_some_and(char::is_alphabetic);
-                    if byte.is_ascii_alphanumeric() || inner_apostrophe {
+                    if inner_apostrophe {
                         k += 1;
                         end = k;
                         continue;
@@ -316,10 +357,15 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                 end = k;
             }
             let word = &text[i..end];
-            let has_digit = word.bytes().any(|x| x.is_ascii_digit());
+            // the digits were counted on the way (a non-ASCII character is never an ASCII digit)
+            let has_digit = digits > 0;
             let at = forms.len() as u32;
-            if has_digit && word.len() >= 4 && word.bytes().all(|x| x.is_ascii_digit()) {
+            if has_digit && word.len() >= 4 && digits == word.len() {
                 forms.push_str("0000+");
+            } else if ascii && !has_digit {
+                let from = forms.len();
+                forms.push_str(word);
+                forms[from..].make_ascii_lowercase();
             } else if ascii {
                 forms.extend(
                     word.bytes().map(|x| if x.is_ascii_digit() { '0' } else { x.to_ascii_lowercase() as char }),
@@ -468,6 +514,20 @@ mod tests {
         assert_eq!(hash(b'w', &["patient"]), 0xea8b_eb54_3aab_dfc8);
         assert_eq!(hash(b'b', &["<s>", "my"]), 0x2f03_2527_f1a8_0a1e);
         assert_eq!(hash_bytes(b'c', b"<pa"), 0xd1c3_2229_51fe_c6c6);
+    }
+
+    #[test]
+    fn constant_hashes_are_the_str_hash() {
+        for (kind, p) in [(b'g', "fname"), (b'g', "len"), (b'k', "date"), (b'v', "care"), (b'c', "")] {
+            assert_eq!(const_hash(kind, p), hash(kind, &[p]));
+        }
+        for (k, (name, _)) in ROLE_NAMES.iter().enumerate() {
+            assert_eq!(ROLE_HASHES[k], hash(b'v', &[name]));
+        }
+        assert_eq!(
+            [H_FNAME, H_SNAME, H_REPLY, H_NAME],
+            [hash(b'g', &["fname"]), hash(b'g', &["sname"]), hash(b'g', &["reply"]), hash(b'k', &["name"])]
+        );
     }
 
     #[test]

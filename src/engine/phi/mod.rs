@@ -532,13 +532,24 @@ static SPACED_DIGITS: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u)\d(?:[ .\-]{1
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i-u)[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:xn--[a-z0-9-]{2,30}|[a-z]{2,24})\b")
 });
-/// Without one of these, [`EMAIL_SPELLED`] cannot match.
-static SPELLED_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build([" dot ", "at]", "at)", "at}", "at>", "[dot]", "(dot)"])
-        .unwrap_or_else(|e| panic!("phi spelled-email cues: {e}"))
-});
+/// Without one of these (in any ASCII case), [`EMAIL_SPELLED`] cannot match.
+#[cfg(test)]
+const SPELLED_CUES: [&str; 7] = [" dot ", "at]", "at)", "at}", "at>", "[dot]", "(dot)"];
+
+/// Whether the text holds one of [`SPELLED_CUES`]: a byte scan keyed on the
+/// rare closing brackets and spaces (an automaton's prefilter keyed on
+/// "at" stops on nearly every word).
+fn has_spelled_cue(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b']' | b')' | b'}' | b'>' => {
+            (i >= 2 && b[i - 2..i].eq_ignore_ascii_case(b"at"))
+                || (i >= 4 && c == b']' && b[i - 4..i].eq_ignore_ascii_case(b"[dot"))
+                || (i >= 4 && c == b')' && b[i - 4..i].eq_ignore_ascii_case(b"(dot"))
+        }
+        b' ' => b.get(i + 1..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"dot ")),
+        _ => false,
+    })
+}
 /// Spelled-out addresses: `jdoe [at] gmail [dot] com`, `jdoe at gmail dot com`.
 static EMAIL_SPELLED: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
@@ -734,7 +745,7 @@ impl<'t> Scan<'t> {
                 self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Email);
             }
         }
-        if SPELLED_CUES.is_match(self.text) {
+        if has_spelled_cue(self.b) {
             for m in EMAIL_SPELLED.find_iter(self.text) {
                 if rules.allowlist.allows_email(&unspell_email(m.as_str())) {
                     continue;

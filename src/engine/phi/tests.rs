@@ -993,3 +993,26 @@ fn a_config_folder_overrides_only_the_phi_files_it_has() {
     let got: Vec<String> = findings_with(&rules, "Zoom meeting ID 884 1234 5678").into_iter().map(|f| f.rule).collect();
     assert_eq!(got, ["phi.identifier"]);
 }
+
+/// The byte scan for spelled-out email cues finds what an ASCII-case-insensitive
+/// automaton over the cue list finds.
+#[test]
+fn spelled_cue_scan_agrees_with_the_cue_list() {
+    let ac = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(super::SPELLED_CUES).unwrap();
+    let pieces = [
+        " dot ", " DoT ", "dot", " dot", "at]", "AT)", "aT}", "At>", "a t]", "[dot]", "(DOT)", "[dot)", "(dot]",
+        "{dot}", "<dot>", "]", ")", "t]", " ", "x", "at", "é", "😀", "\n", "d", "o", "[", "(",
+    ];
+    let mut seed = 0x5eed_u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for _ in 0..20_000 {
+        let text: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
+        assert_eq!(super::has_spelled_cue(text.as_bytes()), ac.is_match(&text), "{text:?}");
+    }
+    for text in ["jdoe at gmail dot com", "jdoe [at] gmail [dot] com", "that) is", "no cue here", ""] {
+        assert_eq!(super::has_spelled_cue(text.as_bytes()), ac.is_match(text), "{text:?}");
+    }
+}
