@@ -105,7 +105,8 @@ fn jsonl_keeps_order_reports_bad_lines_and_exits_1_when_blocked() {
 fn jsonl_with_a_malformed_line_and_nothing_blocked_exits_3() {
     let dir = config_dir(RULES);
     let cfg = dir.path().to_str().unwrap();
-    let input = "{\"id\": \"1\", \"text\": \"hello\"}\n\n{\"id\": \"2\", \"text\": 7}\n{\"id\": \"3\", \"text\": \"fine\"}\n";
+    let input =
+        "{\"id\": \"1\", \"text\": \"hello\"}\n\n{\"id\": \"2\", \"text\": 7}\n{\"id\": \"3\", \"text\": \"fine\"}\n";
     let o = run(&["--config", cfg, "check", "--jsonl", "-"], input, None);
     assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(stdout_lines(&o).len(), 3, "the blank line is skipped, the others answered");

@@ -86,8 +86,9 @@ static DEFER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Whether the draft is a reply to someone: it opens with an @mention
-/// (or `Replying to @…`).
-fn is_reply(text: &str) -> bool {
+/// (or `Replying to @…`), or calls someone by their @mention. The date rule
+/// reads it too (a reply about the addressee's own care).
+pub(super) fn is_reply(text: &str) -> bool {
     let t = text.trim_start().trim_start_matches('.');
     let t = t.strip_prefix("Replying to ").or_else(|| t.strip_prefix("replying to ")).unwrap_or(t);
     (t.starts_with('@') && t[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')) || has_vocative(text)

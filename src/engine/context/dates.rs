@@ -32,7 +32,8 @@ const DAY: &str = r"(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?";
 const NAMED_DAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december)";
 const YEAR: &str = r"(?:(?:19|20)\d\d|'\d\d)";
 /// Spanish months ("el 2 de junio", "18 de noviembre de 2024").
-const MES: &str = r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|octubre|noviembre|diciembre)";
+const MES: &str =
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|octubre|noviembre|diciembre)";
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let p = format!(
@@ -110,20 +111,12 @@ pub(super) fn dates_in(text: &str) -> impl Iterator<Item = (usize, usize, Kind)>
     })
 }
 
-/// Whether the draft answers someone: it opens with an @handle (after any
-/// spaces), as a reply does.
-fn is_reply(text: &str) -> bool {
-    let t = text.trim_start();
-    t.starts_with('@') && t[1..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
-}
-
 /// Whether an event cue other than a time of day (`8am`, `noon`) lies in
 /// `start..end`: a time is an appointment's as much as an event's.
 fn event_besides_times(ctx: &Context<'_>, start: usize, end: usize) -> bool {
     const TIMES: &[&str] = &["am", "pm", "a.m.", "p.m.", "noon"];
-    ctx.cues_in(start, end).any(|c| {
-        c.roles & role::EVENT != 0 && !TIMES.iter().any(|t| ctx.text[c.start..c.end].eq_ignore_ascii_case(t))
-    })
+    ctx.cues_in(start, end)
+        .any(|c| c.roles & role::EVENT != 0 && !TIMES.iter().any(|t| ctx.text[c.start..c.end].eq_ignore_ascii_case(t)))
 }
 
 /// Reports the person-related dates of a draft.
@@ -131,7 +124,7 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
     let text = ctx.text;
     // a reply that speaks to someone of their own care ("@liz_b your scan is
     // rebooked for 3/22") is about that person: their dates are personal
-    let addressed = ctx.has(role::YOUR_CARE) && is_reply(text);
+    let addressed = ctx.has(role::YOUR_CARE) && super::advice::is_reply(text);
     let case = ctx.has(role::CASE) || names_found;
     // every kind of personal date needs a patient in the draft or a birth/death word
     if !case && !addressed && !ctx.has(role::DATE_STRONG) {
@@ -163,19 +156,23 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
         };
         let span = input.norm.span(s, e);
         let masked = mask_all(&input.text[span.start..span.end]);
-        let message = if rule == RULE {
-            format!(
-                "Date tied to a person ({masked}): birth, admission, discharge, visit and death dates are HIPAA \
-                 identifiers."
+        let (message, suggestion) = if rule == RULE {
+            (
+                format!(
+                    "Date tied to a person ({masked}): birth, admission, discharge, visit and death dates are HIPAA \
+                     identifiers."
+                ),
+                "Remove the date, or keep only the year.",
             )
         } else {
-            format!(
-                "Date of the care of the person this reply answers ({masked}): in public, it confirms they are a \
-                 patient and when they were seen."
+            (
+                format!(
+                    "Date of the care of the person this reply answers ({masked}): in public, it confirms they are \
+                     a patient and when they were seen."
+                ),
+                "Answer them in a private message.",
             )
         };
-        let suggestion =
-            if rule == RULE { "Remove the date, or keep only the year." } else { "Answer them in a private message." };
         sink.push(rule, Some(span), message, Some(suggestion.into()), Some(Identifier::Date));
     }
 }

@@ -53,7 +53,9 @@ fn words(text: &str) -> Vec<Word> {
 /// `McAllen`; not `ED`, `ICU`, `7B`).
 fn capitalised(w: &str) -> bool {
     let mut chars = w.chars();
-    chars.next().is_some_and(char::is_uppercase) && chars.clone().any(char::is_lowercase) && chars.all(|c| !c.is_numeric())
+    chars.next().is_some_and(char::is_uppercase)
+        && chars.clone().any(char::is_lowercase)
+        && chars.all(|c| !c.is_numeric())
 }
 
 /// Whether only a single space lies between two words.
@@ -93,7 +95,10 @@ pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
         if k >= ws.len() || &text[ws[i].end..ws[k].start] != ", " {
             return None;
         }
-        if k + 1 < ws.len() && spaced(text, ws[k], ws[k + 1]) && wl.us_states.contains(&text[ws[k].start..ws[k + 1].end]) {
+        if k + 1 < ws.len()
+            && spaced(text, ws[k], ws[k + 1])
+            && wl.us_states.contains(&text[ws[k].start..ws[k + 1].end])
+        {
             return Some(ws[k + 1].end);
         }
         (wl.us_states.contains(w(k)) && !wl.credentials.contains(w(k))).then_some(ws[k].end)

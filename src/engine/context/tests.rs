@@ -451,10 +451,22 @@ fn partial_dates_need_a_patient_and_a_trigger() {
 #[test]
 fn a_reply_about_the_addressees_own_care_dates_it() {
     const R: &str = "phi.reply-date";
-    assert_eq!(hits("@lizzie_b44 Liz, sorry for the mixup! Your bone density scan is rebooked for Friday 3/22 at 1:15", R), ["3/22"]);
-    assert_eq!(hits("@shonda_c hi! Your colonoscopy is confirmed for Mon Dec 9, start clear liquids Sunday", R), ["Dec 9"]);
-    assert_eq!(hits("@chela_reyes Chela, su resultado de Papanicolaou del 2 de octubre salió normal", R), ["2 de octubre"]);
-    assert_eq!(hits("@shonda_c hi Shonda! Your colonoscopy is confirmed for Mon 12/9, 8am. Clear liquids Sunday", R), ["12/9"]);
+    assert_eq!(
+        hits("@lizzie_b44 Liz, sorry for the mixup! Your bone density scan is rebooked for Friday 3/22 at 1:15", R),
+        ["3/22"]
+    );
+    assert_eq!(
+        hits("@shonda_c hi! Your colonoscopy is confirmed for Mon Dec 9, start clear liquids Sunday", R),
+        ["Dec 9"]
+    );
+    assert_eq!(
+        hits("@chela_reyes Chela, su resultado de Papanicolaou del 2 de octubre salió normal", R),
+        ["2 de octubre"]
+    );
+    assert_eq!(
+        hits("@shonda_c hi Shonda! Your colonoscopy is confirmed for Mon 12/9, 8am. Clear liquids Sunday", R),
+        ["12/9"]
+    );
     // the same words to everyone, or a reply with an event's date, date no one
     for t in [
         "Your appointment reminders now come by text, starting 3/22!",
@@ -465,7 +477,10 @@ fn a_reply_about_the_addressees_own_care_dates_it() {
         assert!(hits(t, "phi.date").is_empty() && hits(t, R).is_empty(), "{t}: {:?}", hits(t, R));
     }
     // a date a care word ties to a patient stays phi.date in a reply too
-    assert_eq!(hits("@dr_k my patient was admitted on October 3rd, 2024 with sepsis", "phi.date"), ["October 3rd, 2024"]);
+    assert_eq!(
+        hits("@dr_k my patient was admitted on October 3rd, 2024 with sepsis", "phi.date"),
+        ["October 3rd, 2024"]
+    );
 }
 
 #[test]

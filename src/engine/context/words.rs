@@ -143,9 +143,9 @@ mod tests {
             assert!(dir.join(f).is_file(), "{f} is in config/");
         }
         // and every list in config/words/ is read (none forgotten in the macro)
-        let on_disk = std::fs::read_dir(dir.join("words")).unwrap().filter(|e| {
-            e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "txt"))
-        });
+        let on_disk = std::fs::read_dir(dir.join("words"))
+            .unwrap()
+            .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "txt")));
         assert_eq!(on_disk.count(), FILES.len());
     }
 

@@ -21,7 +21,7 @@ pub mod features;
 pub mod train;
 
 use super::registry::RuleDoc;
-use super::{Category, Finding, Identifier, Input, RuleSet, Severity};
+use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
 use features::{Features, FEATURIZER_VERSION};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -445,8 +445,8 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     if model.fires(&p, CLAIM) && !findings.iter().any(|f| f.category == Category::HealthClaim) {
         push(model, &p, CLAIM, input, rules, RULE_CLAIM, "Reads as a health claim with nothing to back it", findings);
     }
-    let about_a_patient = patient
-        || findings.iter().any(|f| f.category == Category::PatientReference && f.severity == Severity::Error);
+    let about_a_patient =
+        patient || findings.iter().any(|f| f.category == Category::PatientReference && f.severity == Severity::Error);
     if about_a_patient {
         report_places(input, rules, findings);
     }
@@ -475,6 +475,12 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     }
 }
 
+/// Whether a PHI finding already covers part of `span` (the model's names,
+/// dates and places are reported only where no detector was).
+fn inside_phi(findings: &[Finding], span: &Span) -> bool {
+    findings.iter().any(|x| x.category == Category::Phi && x.span.is_some_and(|o| o.overlaps(span)))
+}
+
 /// Reports the towns, cities and counties of a post about one patient (not
 /// already inside another PHI finding).
 fn report_places(input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>) {
@@ -483,7 +489,7 @@ fn report_places(input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>
     };
     for (s, e) in crate::engine::context::places::find(input.norm.text(), &rules.words) {
         let span = input.norm.span(s, e);
-        if findings.iter().any(|x| x.category == Category::Phi && x.span.is_some_and(|o| o.overlaps(&span))) {
+        if inside_phi(findings, &span) {
             continue;
         }
         let raw = &input.text[span.start..span.end];
@@ -510,7 +516,7 @@ fn report_candidates(f: &Features, input: &Input<'_>, rules: &RuleSet, findings:
             continue;
         }
         let span = input.norm.span(c.start, c.end);
-        if findings.iter().any(|x| x.category == Category::Phi && x.span.is_some_and(|s| s.overlaps(&span))) {
+        if inside_phi(findings, &span) {
             continue;
         }
         let raw = &input.text[span.start..span.end];

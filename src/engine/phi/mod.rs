@@ -633,7 +633,9 @@ static AGE_AGGREGATE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static AGE_AGGREGATE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(?:(?-u:\b)(?:over|above|older\s+than|at\s+least|beyond|past|aged\s+over|mayores\s+de|m(?:á|a)s\s+de|arriba\s+de)\s*|(?:>|≥|>=)\s*)$")
+    re(
+        r"(?i)(?:(?-u:\b)(?:over|above|older\s+than|at\s+least|beyond|past|aged\s+over|mayores\s+de|m(?:á|a)s\s+de|arriba\s+de)\s*|(?:>|≥|>=)\s*)$",
+    )
 });
 /// "a 100-year-old hospital" is not a person's age.
 static AGE_NOT_PERSON: LazyLock<Regex> = LazyLock::new(|| {
