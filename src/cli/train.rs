@@ -226,7 +226,7 @@ pub fn run_train(args: &TrainArgs, rules: &RuleSet) -> i32 {
         );
     }
     let card = serde_json::json!({
-        "model": "logistic regression per label over hashed word unigrams/bigrams and character 3-4-grams",
+        "model": "logistic regression per label over hashed word unigrams and bigrams",
         "featurizer_version": crate::engine::model::features::FEATURIZER_VERSION,
         "buckets": 1u64 << cfg.buckets_log2,
         "epochs": cfg.epochs, "learning_rate": cfg.learning_rate, "l2": cfg.l2, "seed": cfg.seed,

@@ -1,5 +1,5 @@
 //! The learned part of the review: a small linear classifier over hashed
-//! word and character n-grams (fastText-style features, logistic regression
+//! word unigrams and bigrams (fastText-style features, logistic regression
 //! per label) for the judgements that need language:
 //!
 //! - `patient`: is this post about one specific, real patient or case?
@@ -59,7 +59,7 @@ pub const RULES: &[RuleDoc] = &[
         id: RULE_PATIENT,
         category: Category::PatientReference,
         severity: Severity::Error,
-        what: "A learned classifier (word and character n-grams, trained on thousands of labelled drafts in \
+        what: "A learned classifier (word unigrams and bigrams, trained on thousands of labelled drafts in \
                `data/train/`) reads the whole draft and judges whether it is about one specific, real patient \
                or case: an encounter told with its when and where, venting or a joke about a patient, a case \
                image, a story shared 'with permission'. The finding points at the words that weighed most.",
@@ -129,6 +129,9 @@ pub struct LabelWeights {
     pub bias: f32,
     /// Decision threshold on the probability, chosen on cross-validation.
     pub threshold: f32,
+    /// Full-precision weights, one per bucket, while training; empty for a
+    /// model read from a file, whose weights live in the 16-bit table only
+    /// (read them with `Model::weight`).
     pub weights: Vec<f32>,
 }
 
@@ -142,7 +145,7 @@ pub struct Model {
     /// What predictions read: the labels' weights as the file stores them
     /// (16 bits, times `scale[label]`), interleaved by bucket, so a feature
     /// costs one 8-byte read instead of one cache line per label, and the
-    /// table is 2 MB instead of 3 MB of f32. A weight read here is
+    /// table is half the size of f32. A weight read here is
     /// `q as f32 * scale`, exactly the value `labels` holds for a model read
     /// from a file. Built by [`Model::index`] or straight from the file.
     table: Vec<[i16; 4]>,
@@ -180,6 +183,15 @@ impl Model {
         self.table = table;
     }
 
+    /// One weight: full precision while training, from the 16-bit table for
+    /// a model read from a file (which keeps no `f32` copy).
+    pub(crate) fn weight(&self, label: usize, bucket: usize) -> f32 {
+        match self.labels[label].weights.get(bucket) {
+            Some(&w) => w,
+            None => self.table[bucket][label] as f32 * self.scale[label],
+        }
+    }
+
     pub fn buckets(&self) -> usize {
         1 << self.buckets_log2
     }
@@ -197,8 +209,8 @@ impl Model {
         let mut s = [0f32; N];
         for &h in &f.hashes {
             let b = self.bucket(h);
-            for (sum, lw) in s.iter_mut().zip(&self.labels) {
-                *sum += lw.weights[b];
+            for (l, sum) in s.iter_mut().enumerate().take(self.labels.len()) {
+                *sum += self.weight(l, b);
             }
         }
         std::array::from_fn(|l| self.labels[l].bias + s[l] * norm)
@@ -252,12 +264,20 @@ impl Model {
         out.extend_from_slice(&self.buckets_log2.to_le_bytes());
         out.extend_from_slice(&(self.labels.len() as u32).to_le_bytes());
         out.extend_from_slice(&self.data_sha256);
-        for (name, lw) in LABELS.iter().zip(&self.labels) {
+        for (l, (name, lw)) in LABELS.iter().zip(&self.labels).enumerate() {
             out.push(name.len() as u8);
             out.extend_from_slice(name.as_bytes());
-            let scale = quantization_scale(&lw.weights);
             out.extend_from_slice(&lw.bias.to_le_bytes());
             out.extend_from_slice(&lw.threshold.to_le_bytes());
+            if lw.weights.is_empty() {
+                // read from a file: write back what was read
+                out.extend_from_slice(&self.scale[l].to_le_bytes());
+                for row in &self.table {
+                    out.extend_from_slice(&row[l].to_le_bytes());
+                }
+                continue;
+            }
+            let scale = quantization_scale(&lw.weights);
             out.extend_from_slice(&scale.to_le_bytes());
             for w in &lw.weights {
                 out.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
@@ -319,14 +339,12 @@ impl Model {
                 return Err(ModelError(format!("label {want}: bad bias, threshold or scale")));
             }
             let raw = r.take((1usize << buckets_log2) * 2)?;
-            let mut weights = Vec::with_capacity(table.len());
             for (row, c) in table.iter_mut().zip(raw.chunks_exact(2)) {
-                let q = i16::from_le_bytes([c[0], c[1]]);
-                row[l] = q;
-                weights.push(q as f32 * scale);
+                row[l] = i16::from_le_bytes([c[0], c[1]]);
             }
             scales[l] = scale;
-            labels.push(LabelWeights { bias, threshold, weights });
+            // the weights stay in the table only (see `LabelWeights::weights`)
+            labels.push(LabelWeights { bias, threshold, weights: Vec::new() });
         }
         if r.at != body.len() {
             return Err(bad("trailing bytes after the weights"));

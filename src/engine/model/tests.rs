@@ -139,7 +139,7 @@ fn predictions_read_the_stored_weights_exactly() {
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
             let b = m.bucket(h);
             for l in 0..N {
-                let w = m.labels[l].weights[b];
+                let w = m.weight(l, b);
                 s[l] += w;
                 if let Some(slot) = per_token.get_mut(o as usize) {
                     slot[l] += w * norm;

@@ -22,7 +22,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { buckets_log2: 18, epochs: 8, learning_rate: 0.5, l2: 1e-3, folds: 5, seed: 7, recall_weight: 2.0 }
+        TrainConfig { buckets_log2: 19, epochs: 8, learning_rate: 0.5, l2: 1e-3, folds: 5, seed: 7, recall_weight: 2.0 }
     }
 }
 

@@ -615,9 +615,14 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?i-u)\b(?:",
         r"(?P<a>\d{2,3})(?:\s*-\s*|\s+)?(?:years?|yrs?|y)(?:\s*-\s*|\s+)old(?P<pl>s)?",
-        r"|(?P<b>\d{2,3})\s*(?:yo|y/o|y\.o\.?|yoa)(?:\b|$)",
+        r"|(?P<b>\d{2,3})\s*-?\s*(?:yo|y/o|y\.o\.?|yoa)(?:\b|$)",
         r"|(?:aged|age:?|age\s+of)\s+(?P<c>\d{2,3})\b",
         r"|(?P<d>\d{2,3})(?:st|nd|rd|th)\s+birthday",
+        // "happy 91st!" (not "happy 100th anniversary": AGE_ORDINAL_NOT_PERSON)
+        r"|happy\s+(?P<k>\d{2,3})(?:st|nd|rd|th)\b",
+        // a person's age said outright: "he's 96", "she was 94", "pt today is 93"
+        // (only before a pause or a plain word: AGE_SAID_FOLLOW)
+        r"|\b(?:he|she|who|patient|pt|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|husband|wife)(?:'s|(?u:’)s|\s+(?:today|now|here|still)?\s*(?:is|was))\s+(?P<j>\d{2,3})(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?)?\b",
         r"|(?P<g>\d{2,3})\s+years?\s+of\s+age",
         r"|(?-i:[A-Z][a-z]+),\s+(?P<f>\d{2,3}),",
         r"|(?:he|she|who|i|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|patient|pt)(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
@@ -641,6 +646,19 @@ static AGE_AGGREGATE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 static AGE_NOT_PERSON: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i-u)^\s*(?:hospital|building|tradition|institution|church|house|home|company|tree|bridge|record|clinic|school|university|college|practice|drug|vaccine|study|law|trial|program|programme|organization|organisation|brand|business|journal|society|newspaper|firm|mystery|question|debate|theory|technique|method|procedure|treatment|medication|recipe|photo|photograph|painting|book|film|song|city|town|farm|shop|store|bakery|restaurant|oak|barn)\b",
+    )
+});
+
+/// "Happy 100th anniversary" is an institution's, not a person's age.
+static AGE_ORDINAL_NOT_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i-u)^\s*(?:anniversary|annual|year|season|edition|celebration|founders?|homecoming|gala|reunion)\b")
+});
+/// What may follow "he's 96" for the number to be an age, not a weight, a
+/// reading or a score ("she's 94 lbs", "he was 93% on room air", "pt is 98.6"):
+/// the end, a pause, or a plain word that starts a new thought.
+static AGE_SAID_FOLLOW: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i-u)^(?:\s*$|\s*[,!?;:)]|\.(?:\s|$)|\s+(?:and|but|now|today|this|yesterday|tomorrow|tonight|years?|yrs?|so|with|who|in|on|at|y)\b|\s+(?:&|w/)|\s+(?u:\p{So}|\p{Sk}))",
     )
 });
 
@@ -1247,7 +1265,8 @@ impl<'t> Scan<'t> {
         let text = self.text;
         for caps in AGE.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
-            let Some(num) = ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().find_map(|g| caps.name(g)) else {
+            let Some(num) = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"].iter().find_map(|g| caps.name(g))
+            else {
                 continue;
             };
             let Ok(age) = num.as_str().parse::<u32>() else { continue };
@@ -1265,7 +1284,15 @@ impl<'t> Scan<'t> {
             if caps.name("a").is_some() && AGE_NOT_PERSON.is_match(&text[whole.end()..]) {
                 continue;
             }
-            self.add(whole.start(), whole.end(), Kind::Age, "age over 89", P_GEO, Masking::Digits);
+            if caps.name("k").is_some() && AGE_ORDINAL_NOT_PERSON.is_match(&text[whole.end()..]) {
+                continue;
+            }
+            if caps.name("j").is_some() && !AGE_SAID_FOLLOW.is_match(&text[whole.end()..]) {
+                continue;
+            }
+            // "she's 102 years old": the age itself, not who has it
+            let start = if caps.name("j").is_some() { num.start() } else { whole.start() };
+            self.add(start, whole.end(), Kind::Age, "age over 89", P_GEO, Masking::Digits);
         }
     }
 }

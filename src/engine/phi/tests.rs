@@ -628,6 +628,27 @@ fn ages_over_89() {
     assert_rule("Hoy un abuelito de 92 años nos cantó en la sala de espera", "phi.age", "de 92 años");
     assert_rule("la paciente tiene 91 anos y vive sola", "phi.age", "tiene 91 anos");
     assert_rule("Doña Rosa cumplió 100 ayer en el piso 3", "phi.age", "cumplió 100");
+    // said outright, and as a greeting
+    assert_rule("The sweetest couple came in today, he's 96 and she's 94.", "phi.age", "96");
+    assert_rule("pt today was 93 and walked 200 ft", "phi.age", "93");
+    assert_rule("caught the 94-y/o's dissection", "phi.age", "94-y/o");
+    assert_rule("Room 340, happy 91st, sir!", "phi.age", "happy 91st");
+    assert_rule("He's 91 and cried on the phone.", "phi.age", "91");
+}
+
+#[test]
+fn ages_said_outright_need_a_pause_after() {
+    // a weight, a reading or a score is no age
+    for t in [
+        "she's 94 lbs soaking wet",
+        "he was 93% on room air",
+        "pt is 98.6 this morning",
+        "she was 92/60 on arrival",
+        "Happy 100th anniversary to our hospital!",
+        "he's 95 minutes out",
+    ] {
+        assert_clean(t);
+    }
 }
 
 #[test]
