@@ -125,7 +125,15 @@ async fn read_only_audit_commands_leave_the_database_file_as_it_was() {
             .unwrap()
             .busy_timeout(std::time::Duration::from_secs(30));
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
-        sqlx::query("PRAGMA journal_mode=DELETE").execute(&mut conn).await.unwrap();
+        // Leaving WAL needs the file to itself; SQLite answers "locked" at
+        // once (no busy wait) while the closed pool's last handle is still
+        // going, which a loaded machine showed once: a few bounded retries.
+        let mut tries = 0;
+        while let Err(e) = sqlx::query("PRAGMA journal_mode=DELETE").execute(&mut conn).await {
+            tries += 1;
+            assert!(tries < 50, "journal_mode=DELETE: {e}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         conn.close().await.unwrap();
     }
     let before = std::fs::read(&db).unwrap();

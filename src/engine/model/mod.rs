@@ -415,9 +415,14 @@ fn in_trained_script(text: &str) -> bool {
 }
 
 /// Identifiers whose owner only the sentence tells: the organisation's phone
-/// or a patient's, an event's date or a birth date.
+/// or a patient's, an event's date or a birth date, a colleague's name or a
+/// patient's (the context rules' "patient context" can be a staff post's
+/// "every patient").
 fn owner_depends_on_context(rule: &str) -> bool {
-    matches!(rule, "phi.phone" | "phi.fax" | "phi.email" | "phi.address" | "phi.zip" | "phi.date" | "phi.age")
+    matches!(
+        rule,
+        "phi.phone" | "phi.fax" | "phi.email" | "phi.address" | "phi.zip" | "phi.date" | "phi.age" | "phi.name"
+    )
 }
 
 /// Runs the model over a reviewed draft: adds its patient-reference and

@@ -178,3 +178,30 @@ fn a_patients_town_is_reported_only_in_a_post_about_that_patient() {
     assert!(off.set_severity(RULE_PLACE, None));
     assert!(review(&story, &off).findings.iter().all(|f| f.rule != RULE_PLACE));
 }
+
+#[test]
+fn a_name_the_sentence_gives_to_staff_is_not_a_patients() {
+    // the context rules read "every patient" as a patient context; the
+    // model reads staff news, and the name is only noted
+    let staff =
+        "Meet the team: pharmacy lead Priya Castellano has helped every patient at our Westside pharmacy since \
+                 2011. Stop by and say hi!";
+    let plain = RuleSet::builtin_without_model().expect("rules");
+    let before = review(&Draft::new(staff), &plain);
+    assert!(
+        before.findings.iter().any(|f| f.rule == "phi.name" && f.severity == Severity::Error),
+        "{:?}",
+        before.findings
+    );
+    let r = review(&Draft::new(staff), &RULES);
+    assert_ne!(r.verdict, Verdict::Block, "{:?}", r.findings);
+    let name = r.findings.iter().find(|f| f.rule == "phi.name").expect("the name is still noted");
+    assert_eq!(name.severity, Severity::Info);
+    assert!(!name.message.contains("Castellano"), "masked: {}", name.message);
+
+    // a patient's name in a patient post stays an error
+    let patient = "Priya Castellano in bed 4 finally ate a full breakfast after three rough days on our unit.";
+    let r = review(&Draft::new(patient), &RULES);
+    assert_eq!(r.verdict, Verdict::Block);
+    assert!(r.findings.iter().any(|f| f.rule == "phi.name" && f.severity == Severity::Error), "{:?}", r.findings);
+}
