@@ -25,9 +25,11 @@
 //! or config files, and must not panic on any input.
 
 use super::Span;
+use crate::engine::data::Fnv;
 use regex::Regex;
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -486,7 +488,8 @@ const MAX_URL_LENGTH: usize = 4096;
 const MAX_TCO_SLUG_LENGTH: usize = 40;
 const MAX_DOMAIN_LABEL_LENGTH: usize = 63;
 
-static ASCII_TLD_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| ASCII_TLDS.split_whitespace().collect());
+static ASCII_TLD_SET: LazyLock<HashSet<&'static str, BuildHasherDefault<Fnv>>> =
+    LazyLock::new(|| ASCII_TLDS.split_whitespace().collect());
 /// Lower-cased, longest first, so the first prefix match is the longest.
 static UNICODE_TLD_LIST: LazyLock<Vec<Vec<char>>> = LazyLock::new(|| {
     let mut v: Vec<Vec<char>> = UNICODE_TLDS.split_whitespace().map(|t| t.chars().map(lower).collect()).collect();
@@ -681,20 +684,32 @@ enum Label {
 const MAX_DOMAIN_LABELS: usize = 127;
 
 fn scan_label(s: &str, i: usize) -> Label {
+    // byte by byte: an ASCII byte is its own character, and only a
+    // non-ASCII one is decoded (the same characters as `char_indices`)
+    let b = s.as_bytes();
     let mut first_ok = false;
     let mut last_ok = false;
     let mut underscore = false;
-    for (chars, (k, c)) in s[i..].char_indices().enumerate() {
+    let mut k = i;
+    let mut chars = 0usize;
+    while k < b.len() {
+        let byte = b[k];
+        let (c, len) = if byte < 0x80 {
+            (byte as char, 1)
+        } else {
+            let Some(c) = s[k..].chars().next() else { break };
+            (c, c.len_utf8())
+        };
         if c == '.' {
             if chars == 0 {
-                return Label::Stop(i + k);
+                return Label::Stop(k);
             }
             let sub = first_ok && last_ok;
-            return Label::Dotted { dot: i + k, sub, name: sub && !underscore };
+            return Label::Dotted { dot: k, sub, name: sub && !underscore };
         }
         let dc = is_domain_char(c);
         if !(dc || c == '_' || c == '-') {
-            return Label::Stop(i + k);
+            return Label::Stop(k);
         }
         if chars == MAX_DOMAIN_LABEL_LENGTH {
             // twitter-text would match this label and then reject the URL
@@ -706,6 +721,8 @@ fn scan_label(s: &str, i: usize) -> Label {
         }
         last_ok = dc;
         underscore |= c == '_';
+        chars += 1;
+        k += len;
     }
     Label::Stop(s.len())
 }
