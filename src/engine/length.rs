@@ -231,9 +231,12 @@ fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
             next_url.next();
         }
         let b = bytes[i];
+        // `#`, `*` and digits start a keycap emoji only before U+FE0F or
+        // U+20E3 (not ASCII); before ASCII or at the end they weigh as
+        // any ASCII character
         if ascii_uniform
             && b.is_ascii()
-            && !matches!(b, b'#' | b'*' | b'0'..=b'9')
+            && (!matches!(b, b'#' | b'*' | b'0'..=b'9') || bytes.get(i + 1).is_none_or(u8::is_ascii))
             && next_url.peek().is_none_or(|u| u.span.start != i)
         {
             total += ascii_weight;
@@ -1161,7 +1164,8 @@ pub fn extract_hashtags(text: &str) -> Vec<Entity<'_>> {
 }
 
 fn hashtags_without_url_overlap<'a>(text: &'a str, urls: &[Entity<'a>]) -> Vec<Entity<'a>> {
-    if !text.contains(['#', '＃']) {
+    // a byte search for `#`, then a search for the fullwidth sign
+    if !text.as_bytes().contains(&b'#') && !text.contains('＃') {
         return Vec::new();
     }
     let tags = extract_hashtags_raw(text);
@@ -1186,7 +1190,8 @@ fn hashtags_without_url_overlap<'a>(text: &'a str, urls: &[Entity<'a>]) -> Vec<E
 /// Every @mention of a screen name in `text` (`@` included; lists left out).
 pub fn extract_mentions(text: &str) -> Vec<Entity<'_>> {
     let mut out = Vec::new();
-    if !text.contains(['@', '＠']) {
+    // a byte search for `@`, then a search for the fullwidth sign
+    if !text.as_bytes().contains(&b'@') && !text.contains('＠') {
         return out;
     }
     let bytes = text.as_bytes();

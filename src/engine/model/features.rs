@@ -264,6 +264,8 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     // in: every word start inside one run finds the same end (and the same
     // domain after it), so "a.a.a.a…" is scanned once, not once per word.
     let mut local_run: Option<(usize, usize, Option<usize>)> = None;
+    // without an `@` no local part ends in one: no email to look for
+    let has_at = b.contains(&b'@');
     let mut i = 0;
     while i < text.len() {
         let first = b[i];
@@ -291,7 +293,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             i = end;
             continue;
         }
-        if first.is_ascii_alphanumeric() {
+        if has_at && first.is_ascii_alphanumeric() {
             // an email: local@domain.tld, the local part with . _ - +
             let email_end = match local_run {
                 Some((start, local, email_end)) if start <= i && i < local => email_end,
