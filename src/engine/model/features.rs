@@ -130,6 +130,19 @@ const ROLE_HASHES: [u64; ROLE_NAMES.len()] = {
     out
 };
 
+/// The bit of role `k` of [`ROLE_NAMES`] is `1 << k`, so the set bits of a
+/// cue's roles, lowest first, are its roles in [`ROLE_NAMES`] order.
+const ROLE_MASK: u32 = {
+    let mut mask = 0u32;
+    let mut k = 0;
+    while k < ROLE_NAMES.len() {
+        assert!(ROLE_NAMES[k].1 == 1 << k, "role bits follow ROLE_NAMES");
+        mask |= ROLE_NAMES[k].1;
+        k += 1;
+    }
+    mask
+};
+
 /// [`hash`] of one part given as bytes (a character n-gram): the same value
 /// as `hash(kind, &[part])`, without making a `str` of it.
 #[cfg(test)]
@@ -230,10 +243,11 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     for &crate::engine::context::Cue { start, roles, .. } in vocabulary.cues_of(input).iter() {
         let at = f.tokens.partition_point(|t| t.end <= start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
-        for (k, (_, bit)) in ROLE_NAMES.iter().enumerate() {
-            if roles & bit != 0 {
-                f.push(ROLE_HASHES[k], owner);
-            }
+        // the set bits, lowest first: the roles in ROLE_NAMES order
+        let mut bits = roles & ROLE_MASK;
+        while bits != 0 {
+            f.push(ROLE_HASHES[bits.trailing_zeros() as usize], owner);
+            bits &= bits - 1;
         }
     }
     f
