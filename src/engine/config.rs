@@ -89,17 +89,18 @@ pub struct Allowlist {
 impl Allowlist {
     /// Whether a phone number (any punctuation) is one of the organisation's.
     pub fn allows_phone(&self, phone: &str) -> bool {
-        let digits = |s: &str| -> String {
-            let d: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-            // compare national numbers: drop a leading US country code
-            if d.len() == 11 && d.starts_with('1') {
-                d[1..].to_string()
-            } else {
-                d
-            }
-        };
-        let want = digits(phone);
-        !want.is_empty() && self.phones.iter().any(|p| digits(p) == want)
+        // compare national numbers: the digits, without a leading US country
+        // code (eleven digits starting with 1); no string is built
+        fn national(s: &str) -> impl Iterator<Item = u8> + '_ {
+            let mut digits = s.bytes().filter(u8::is_ascii_digit);
+            let count = digits.clone().count();
+            let skip = usize::from(count == 11 && digits.next() == Some(b'1'));
+            s.bytes().filter(u8::is_ascii_digit).skip(skip)
+        }
+        if !phone.bytes().any(|c| c.is_ascii_digit()) || self.phones.is_empty() {
+            return false;
+        }
+        self.phones.iter().any(|p| national(p).eq(national(phone)))
     }
 
     /// Whether an email is allowed, itself or by its domain.

@@ -25,9 +25,11 @@
 //! or config files, and must not panic on any input.
 
 use super::Span;
+use crate::engine::data::Fnv;
 use regex::Regex;
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -224,18 +226,35 @@ fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
     let mut fits_until = 0;
     let mut i = 0;
     let mut next_url = urls.iter().peekable();
+    // An ASCII character weighed as any other: `#`, `*` and digits start a
+    // keycap emoji only before U+FE0F or U+20E3 (not ASCII), so before ASCII
+    // or at the end they are plain too.
+    let plain_ascii = |p: usize| {
+        let b = bytes[p];
+        b.is_ascii() && (!matches!(b, b'#' | b'*' | b'0'..=b'9') || bytes.get(p + 1).is_none_or(u8::is_ascii))
+    };
     while i < text.len() {
         while next_url.peek().is_some_and(|u| u.span.start < i) {
             next_url.next();
         }
-        let b = bytes[i];
-        if ascii_uniform
-            && b.is_ascii()
-            && !matches!(b, b'#' | b'*' | b'0'..=b'9')
-            && next_url.peek().is_none_or(|u| u.span.start != i)
-        {
-            total += ascii_weight;
-            i += 1;
+        if ascii_uniform && plain_ascii(i) && next_url.peek().is_none_or(|u| u.span.start != i) {
+            // the run of such characters up to the next URL, weighed at once:
+            // the same total, and `fits_until` where the running total last fit
+            let stop = next_url.peek().map_or(bytes.len(), |u| u.span.start.min(bytes.len()));
+            let mut j = i + 1;
+            while j < stop && plain_ascii(j) {
+                j += 1;
+            }
+            let n = (j - i) as u64;
+            if total + n * ascii_weight <= limit {
+                fits_until = j;
+            } else if total + ascii_weight <= limit {
+                // ascii_weight > 0 here, or the whole run would fit
+                fits_until = i + ((limit - total) / ascii_weight) as usize;
+            }
+            total += n * ascii_weight;
+            i = j;
+            continue;
         } else if let Some(u) = next_url.peek().filter(|u| u.span.start == i) {
             total += u64::from(config.transformed_url_length) * u64::from(config.scale);
             i = u.span.end.max(i + 1);
@@ -486,7 +505,8 @@ const MAX_URL_LENGTH: usize = 4096;
 const MAX_TCO_SLUG_LENGTH: usize = 40;
 const MAX_DOMAIN_LABEL_LENGTH: usize = 63;
 
-static ASCII_TLD_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| ASCII_TLDS.split_whitespace().collect());
+static ASCII_TLD_SET: LazyLock<HashSet<&'static str, BuildHasherDefault<Fnv>>> =
+    LazyLock::new(|| ASCII_TLDS.split_whitespace().collect());
 /// Lower-cased, longest first, so the first prefix match is the longest.
 static UNICODE_TLD_LIST: LazyLock<Vec<Vec<char>>> = LazyLock::new(|| {
     let mut v: Vec<Vec<char>> = UNICODE_TLDS.split_whitespace().map(|t| t.chars().map(lower).collect()).collect();
@@ -520,8 +540,7 @@ fn is_invalid_char(c: char) -> bool {
 /// invalid characters and directional marks.
 fn is_domain_char(c: char) -> bool {
     if c.is_ascii() {
-        return c.is_ascii_alphanumeric()
-            || matches!(c, '"' | '`' | '\u{00}'..='\u{08}' | '\u{0E}'..='\u{1F}' | '\u{7F}');
+        return is_ascii_domain_byte(c as u8);
     }
     !(is_space(c) || is_invalid_char(c) || is_directional_marker(c))
 }
@@ -680,21 +699,87 @@ enum Label {
 /// Labels in a chain before giving up (DNS allows 127).
 const MAX_DOMAIN_LABELS: usize = 127;
 
+/// [`is_domain_char`] of an ASCII character.
+const fn is_ascii_domain_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'"' | b'`' | 0x00..=0x08 | 0x0E..=0x1F | 0x7F)
+}
+
+/// What an ASCII byte is to [`scan_label`]: one of the `LABEL_*` classes.
+const LABEL_STOP: u8 = 0;
+const LABEL_DOT: u8 = 1;
+const LABEL_DOMAIN: u8 = 2;
+const LABEL_UNDERSCORE: u8 = 3;
+const LABEL_HYPHEN: u8 = 4;
+static ASCII_LABEL_CLASS: [u8; 128] = {
+    let mut t = [LABEL_STOP; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'.' => LABEL_DOT,
+            b'_' => LABEL_UNDERSCORE,
+            b'-' => LABEL_HYPHEN,
+            x if is_ascii_domain_byte(x) => LABEL_DOMAIN,
+            _ => LABEL_STOP,
+        };
+        b += 1;
+    }
+    t
+};
+
 fn scan_label(s: &str, i: usize) -> Label {
+    // byte by byte: an ASCII byte is its own character, and only a
+    // non-ASCII one is decoded (the same characters as `char_indices`)
+    let b = s.as_bytes();
     let mut first_ok = false;
     let mut last_ok = false;
     let mut underscore = false;
-    for (chars, (k, c)) in s[i..].char_indices().enumerate() {
+    let mut k = i;
+    let mut chars = 0usize;
+    while k < b.len() {
+        let byte = b[k];
+        if byte < 0x80 {
+            // the same steps as below, by table
+            match ASCII_LABEL_CLASS[byte as usize] {
+                LABEL_DOT => {
+                    if chars == 0 {
+                        return Label::Stop(k);
+                    }
+                    let sub = first_ok && last_ok;
+                    return Label::Dotted { dot: k, sub, name: sub && !underscore };
+                }
+                LABEL_STOP => return Label::Stop(k),
+                class => {
+                    if chars == MAX_DOMAIN_LABEL_LENGTH {
+                        return Label::TooLong;
+                    }
+                    let dc = class == LABEL_DOMAIN;
+                    if chars == 0 {
+                        first_ok = dc;
+                    }
+                    last_ok = dc;
+                    underscore |= class == LABEL_UNDERSCORE;
+                    chars += 1;
+                    k += 1;
+                    continue;
+                }
+            }
+        }
+        let (c, len) = if byte < 0x80 {
+            (byte as char, 1)
+        } else {
+            let Some(c) = s[k..].chars().next() else { break };
+            (c, c.len_utf8())
+        };
         if c == '.' {
             if chars == 0 {
-                return Label::Stop(i + k);
+                return Label::Stop(k);
             }
             let sub = first_ok && last_ok;
-            return Label::Dotted { dot: i + k, sub, name: sub && !underscore };
+            return Label::Dotted { dot: k, sub, name: sub && !underscore };
         }
         let dc = is_domain_char(c);
         if !(dc || c == '_' || c == '-') {
-            return Label::Stop(i + k);
+            return Label::Stop(k);
         }
         if chars == MAX_DOMAIN_LABEL_LENGTH {
             // twitter-text would match this label and then reject the URL
@@ -706,6 +791,8 @@ fn scan_label(s: &str, i: usize) -> Label {
         }
         last_ok = dc;
         underscore |= c == '_';
+        chars += 1;
+        k += len;
     }
     Label::Stop(s.len())
 }
@@ -1144,7 +1231,8 @@ pub fn extract_hashtags(text: &str) -> Vec<Entity<'_>> {
 }
 
 fn hashtags_without_url_overlap<'a>(text: &'a str, urls: &[Entity<'a>]) -> Vec<Entity<'a>> {
-    if !text.contains(['#', '＃']) {
+    // a byte search for `#`, then a search for the fullwidth sign
+    if !text.as_bytes().contains(&b'#') && !text.contains('＃') {
         return Vec::new();
     }
     let tags = extract_hashtags_raw(text);
@@ -1169,7 +1257,8 @@ fn hashtags_without_url_overlap<'a>(text: &'a str, urls: &[Entity<'a>]) -> Vec<E
 /// Every @mention of a screen name in `text` (`@` included; lists left out).
 pub fn extract_mentions(text: &str) -> Vec<Entity<'_>> {
     let mut out = Vec::new();
-    if !text.contains(['@', '＠']) {
+    // a byte search for `@`, then a search for the fullwidth sign
+    if !text.as_bytes().contains(&b'@') && !text.contains('＠') {
         return out;
     }
     let bytes = text.as_bytes();
@@ -1335,6 +1424,75 @@ vermögensberater vermögensberatung ελ ευ бг бел дети ею кат�
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `weigh` as first written, one character at a time: the run-at-once
+    /// one must give the same length and `fits_until`.
+    fn weigh_by_char(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> (usize, usize) {
+        let limit = config.max_weighted_length as u64 * u64::from(config.scale);
+        let (mut total, mut fits_until, mut i) = (0u64, 0, 0);
+        let mut next_url = urls.iter().peekable();
+        while i < text.len() {
+            while next_url.peek().is_some_and(|u| u.span.start < i) {
+                next_url.next();
+            }
+            if let Some(u) = next_url.peek().filter(|u| u.span.start == i) {
+                total += u64::from(config.transformed_url_length) * u64::from(config.scale);
+                i = u.span.end.max(i + 1);
+                next_url.next();
+            } else if let Some(n) = config.emoji_parsing.then(|| emoji_len(&text[i..])).flatten() {
+                total += u64::from(config.default_weight);
+                i += n;
+            } else {
+                let Some(c) = text[i..].chars().next() else { break };
+                total += u64::from(config.weight(c));
+                i += c.len_utf8();
+            }
+            if total <= limit {
+                fits_until = i;
+            }
+        }
+        ((total / u64::from(config.scale)) as usize, fits_until)
+    }
+
+    #[test]
+    fn weighing_runs_at_once_agrees_with_one_char_at_a_time() {
+        let pieces = [
+            "Flu shots today. ",
+            "call 555-201-8834 ",
+            "#1 ",
+            "1\u{FE0F}\u{20E3} ",
+            "#\u{20E3}",
+            "*",
+            "9",
+            "https://example.org/a?b=1 ",
+            "www.heart.org/x ",
+            "心臓の健康 ",
+            "\u{1F389}\u{1F469}\u{200D}\u{2695}\u{FE0F} ",
+            "é ",
+            "x.co ",
+            "\u{2014} ",
+            "12345678901234567890",
+        ];
+        let mut seed = 0x5eed_u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut zero = LengthConfig::V3;
+        zero.ranges = Cow::Owned(vec![WeightRange { start: 0, end: 4351, weight: 0 }]);
+        for round in 0..400 {
+            let mut t = String::new();
+            let len = [5, 40, 120, 300, 900][round % 5];
+            while t.len() < len {
+                t.push_str(pieces[next(pieces.len())]);
+            }
+            for config in [&LengthConfig::V3, &LengthConfig::V2, &zero] {
+                let urls = extract_urls(&t);
+                let w = weigh(&t, &urls, config);
+                assert_eq!((w.length, w.fits_until), weigh_by_char(&t, &urls, config), "{t:?}");
+            }
+        }
+    }
 
     fn urls(s: &str) -> Vec<&str> {
         extract_urls(s).into_iter().map(|e| e.text).collect()

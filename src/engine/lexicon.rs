@@ -42,6 +42,9 @@ pub struct Lexicon {
     phrase_owner: Vec<(usize, bool, bool)>,
     exceptions: Option<AhoCorasick>,
     exception_owner: Vec<usize>,
+    /// The longest exception, in bytes: how far around a match an exception
+    /// that overlaps it can reach.
+    exception_max_len: usize,
     pattern_set: Option<RegexSet>,
     /// For each pattern of the set: (rule index, pattern index in the rule).
     pattern_owner: Vec<(usize, usize)>,
@@ -130,6 +133,7 @@ impl Lexicon {
         Ok(Lexicon {
             phrases: ac(&phrases)?,
             phrase_owner,
+            exception_max_len: exceptions.iter().map(String::len).max().unwrap_or(0),
             exceptions: ac(&exceptions)?,
             exception_owner,
             pattern_set,
@@ -170,8 +174,24 @@ impl Lexicon {
             return hits;
         }
         if let Some(ex) = &self.exceptions {
-            let spans: Vec<(usize, usize, usize)> = ex
-                .find_overlapping_iter(text)
+            // Only an exception that overlaps a match can drop it, and one
+            // that does lies within `exception_max_len` bytes of the match:
+            // the text around the matches is searched, not all of it
+            // (windows merged where they meet, so no span is found twice).
+            let reach = self.exception_max_len + 1;
+            let mut around: Vec<(usize, usize)> =
+                hits.iter().map(|&(_, s, e)| (s.saturating_sub(reach), (e + reach).min(bytes.len()))).collect();
+            around.sort_unstable();
+            let mut windows: Vec<(usize, usize)> = Vec::with_capacity(around.len());
+            for (a, b) in around {
+                match windows.last_mut() {
+                    Some(w) if a <= w.1 => w.1 = w.1.max(b),
+                    _ => windows.push((a, b)),
+                }
+            }
+            let spans: Vec<(usize, usize, usize)> = windows
+                .iter()
+                .flat_map(|&(a, b)| ex.find_overlapping_iter(aho_corasick::Input::new(text).span(a..b)))
                 .map(|m| (self.exception_owner[m.pattern().as_usize()], m.start(), m.end()))
                 .filter(|&(_, s, e)| {
                     (s == 0 || !word_char(bytes[s - 1]) || !word_char(bytes[s]))

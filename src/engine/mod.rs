@@ -363,13 +363,14 @@ impl<'r> Sink<'r> {
         suggestion: Option<String>,
         identifier: Option<Identifier>,
     ) {
-        let Some(category) = self.rules.category_of(rule) else {
+        // one lookup for both (`category_of`, then `severity_of`)
+        let Some((category, severity)) = self.rules.category_and_severity(rule) else {
             #[cfg(debug_assertions)]
             panic!("Sink::push: rule id {rule:?} is not registered by any rule family or lexicon entry");
             #[cfg(not(debug_assertions))]
             return;
         };
-        let Some(severity) = self.rules.severity_of(rule) else { return };
+        let Some(severity) = severity else { return };
         self.findings.push(Finding {
             rule: rule.to_string(),
             category,

@@ -96,6 +96,12 @@ impl RuleSet {
         self.index.get(rule).map(|&i| self.rules[i].category)
     }
 
+    /// [`RuleSet::category_of`] and [`RuleSet::severity_of`] in one lookup:
+    /// `None` for an unknown rule.
+    pub fn category_and_severity(&self, rule: &str) -> Option<(Category, Option<Severity>)> {
+        self.index.get(rule).map(|&i| (self.rules[i].category, self.rules[i].severity))
+    }
+
     /// Every rule, code rules first, in a stable order.
     pub fn rules(&self) -> &[RuleInfo] {
         &self.rules

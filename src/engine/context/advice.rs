@@ -98,6 +98,10 @@ pub(super) fn is_reply(text: &str) -> bool {
 /// end of a clause. A mention as attribution (`tips from @AHA:`) is not.
 fn has_vocative(text: &str) -> bool {
     let b = text.as_bytes();
+    // a byte search first: without an `@` there is no ", @"
+    if !b.contains(&b'@') {
+        return false;
+    }
     let mut from = 0;
     while let Some(k) = text[from..].find(", @") {
         let at = from + k + 3;

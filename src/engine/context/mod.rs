@@ -371,6 +371,9 @@ fn ends_sentence(b: &[u8], dot: usize) -> bool {
         }
     }
     let dotted = &b[k..dot];
+    if word.len() > LONGEST_ABBREVIATION && dotted.len() > LONGEST_ABBREVIATION {
+        return true; // longer than any abbreviation
+    }
     !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word) || a.as_bytes().eq_ignore_ascii_case(dotted))
 }
 
@@ -385,6 +388,19 @@ fn leading_word(s: &str) -> &str {
 const MAX_SENTENCE: usize = 400;
 
 /// Words whose `.` is not a full stop.
+/// The length of the longest of [`ABBREVIATIONS`].
+const LONGEST_ABBREVIATION: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < ABBREVIATIONS.len() {
+        if ABBREVIATIONS[i].len() > n {
+            n = ABBREVIATIONS[i].len();
+        }
+        i += 1;
+    }
+    n
+};
+
 const ABBREVIATIONS: &[&str] = &[
     "dr", "mr", "mrs", "ms", "mx", "st", "mt", "jr", "sr", "prof", "vs", "etc", "med", "hosp", "ctr", "univ", "inc",
     "dept", "no", "approx", "incl", "ave", "blvd", "rd", "ft", "rec", "ref", "pt", "pts", "e.g", "i.e", "mgmt", "tx",

@@ -30,10 +30,20 @@ struct Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
+    // byte by byte: an ASCII byte is its own character, and only a
+    // non-ASCII one is decoded (`'` and `-` are ASCII)
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len() / 5 + 1);
     let mut start = None;
-    for (i, ch) in text.char_indices() {
-        let inner = ch.is_alphanumeric() || ((ch == '\'' || ch == '-') && start.is_some());
+    let mut i = 0;
+    while i < b.len() {
+        let byte = b[i];
+        let (inner, len) = if byte < 0x80 {
+            (byte.is_ascii_alphanumeric() || ((byte == b'\'' || byte == b'-') && start.is_some()), 1)
+        } else {
+            let Some(ch) = text[i..].chars().next() else { break };
+            (ch.is_alphanumeric(), ch.len_utf8())
+        };
         match (inner, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -42,6 +52,7 @@ fn words(text: &str) -> Vec<Word> {
             }
             _ => {}
         }
+        i += len;
     }
     if let Some(s) = start {
         out.push(Word { start: s, end: text.len() });
@@ -70,10 +81,10 @@ fn bare(w: &str) -> &str {
 
 /// Candidate places (byte ranges of `text`), in order, not overlapping.
 pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
-    let ws: Vec<Word> = words(text)
-        .into_iter()
-        .map(|w| Word { start: w.start, end: w.start + bare(&text[w.start..w.end]).len() })
-        .collect();
+    let mut ws: Vec<Word> = words(text);
+    for w in ws.iter_mut() {
+        w.end = w.start + bare(&text[w.start..w.end]).len();
+    }
     let w = |i: usize| &text[ws[i].start..ws[i].end];
     // a run of capitalised words from `i`, at most three, single-spaced
     let run = |i: usize| -> usize {
@@ -130,7 +141,7 @@ pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
             }
         }
         // `Harlan County`
-        if wl.place_suffixes.contains(w(i)) && i > 0 && spaced(text, ws[i - 1], ws[i]) && capitalised(w(i - 1)) {
+        if i > 0 && capitalised(w(i - 1)) && spaced(text, ws[i - 1], ws[i]) && wl.place_suffixes.contains(w(i)) {
             let mut s = i - 1;
             while s > 0 && i - s < 3 && capitalised(w(s - 1)) && spaced(text, ws[s - 1], ws[s]) {
                 s -= 1;

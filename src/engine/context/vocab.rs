@@ -255,7 +255,7 @@ static FIRST_NAMES: LazyLock<WordSet> = LazyLock::new(|| set_of_lines(include_st
 /// Whether a capitalised word is a common given name ("Anne-Marie" by its
 /// first part).
 pub(super) fn is_first_name(word: &str) -> bool {
-    let w = word.split('-').next().unwrap_or(word);
+    let w = word.split_once('-').map_or(word, |(first, _)| first);
     let w = w.strip_suffix("'s").unwrap_or(w);
     FIRST_NAMES.contains(w)
 }

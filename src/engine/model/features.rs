@@ -132,6 +132,19 @@ const ROLE_HASHES: [u64; ROLE_NAMES.len()] = {
     out
 };
 
+/// The bit of role `k` of [`ROLE_NAMES`] is `1 << k`, so the set bits of a
+/// cue's roles, lowest first, are its roles in [`ROLE_NAMES`] order.
+const ROLE_MASK: u32 = {
+    let mut mask = 0u32;
+    let mut k = 0;
+    while k < ROLE_NAMES.len() {
+        assert!(ROLE_NAMES[k].1 == 1 << k, "role bits follow ROLE_NAMES");
+        mask |= ROLE_NAMES[k].1;
+        k += 1;
+    }
+    mask
+};
+
 /// Builds the features of a draft from its folded view, its attachments and
 /// the findings of the structured detectors (before the model ran).
 pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> Features {
@@ -209,10 +222,11 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     for &crate::engine::context::Cue { start, roles, .. } in vocabulary.cues_of(input).iter() {
         let at = f.tokens.partition_point(|t| t.end <= start);
         let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
-        for (k, (_, bit)) in ROLE_NAMES.iter().enumerate() {
-            if roles & bit != 0 {
-                f.push(ROLE_HASHES[k], owner);
-            }
+        // the set bits, lowest first: the roles in ROLE_NAMES order
+        let mut bits = roles & ROLE_MASK;
+        while bits != 0 {
+            f.push(ROLE_HASHES[bits.trailing_zeros() as usize], owner);
+            bits &= bits - 1;
         }
     }
     f
@@ -243,6 +257,8 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     // in: every word start inside one run finds the same end (and the same
     // domain after it), so "a.a.a.a…" is scanned once, not once per word.
     let mut local_run: Option<(usize, usize, Option<usize>)> = None;
+    // without an `@` no local part ends in one: no email to look for
+    let has_at = b.contains(&b'@');
     let mut i = 0;
     while i < text.len() {
         let first = b[i];
@@ -270,7 +286,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             i = end;
             continue;
         }
-        if first.is_ascii_alphanumeric() {
+        if has_at && first.is_ascii_alphanumeric() {
             // an email: local@domain.tld, the local part with . _ - +
             let email_end = match local_run {
                 Some((start, local, email_end)) if start <= i && i < local => email_end,

@@ -404,11 +404,23 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 /// training data, English and Spanish).
 fn in_trained_script(text: &str) -> bool {
     let (mut latin, mut other) = (0usize, 0usize);
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
-        if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) {
-            latin += 1;
-        } else {
-            other += 1;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // an ASCII byte is its own character: only a letter counts
+        if b[i] < 0x80 {
+            latin += usize::from(b[i].is_ascii_alphabetic());
+            i += 1;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else { break };
+        i += c.len_utf8();
+        if c.is_alphabetic() {
+            if ('\u{00C0}'..='\u{024F}').contains(&c) {
+                latin += 1;
+            } else {
+                other += 1;
+            }
         }
     }
     latin >= other
@@ -441,6 +453,8 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         .iter()
         .map(|t| t.form(&f.forms))
         .filter(|form| form.chars().any(char::is_alphabetic) && !form.starts_with('<'))
+        // only whether there are MIN_WORDS of them matters
+        .take(MIN_WORDS)
         .count();
     if words < MIN_WORDS {
         // too little language to judge ("hello", a bare link)

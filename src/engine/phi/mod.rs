@@ -405,6 +405,16 @@ impl Stats {
         let mut value = 0u32;
         let mut token = 0usize;
         for (i, &c) in b.iter().enumerate() {
+            // letters, the most common bytes: end a digit run, extend a token
+            if c.is_ascii_alphabetic() {
+                if run > 0 {
+                    s.end_run(run, value);
+                    run = 0;
+                    value = 0;
+                }
+                token += 1;
+                continue;
+            }
             if c.is_ascii_digit() {
                 s.digits += 1;
                 run += 1;
@@ -433,11 +443,13 @@ impl Stats {
             }
             if c.is_ascii_alphanumeric() {
                 token += 1;
-                s.longest_token = s.longest_token.max(token);
             } else {
+                // the longest token is taken where each one ends
+                s.longest_token = s.longest_token.max(token);
                 token = 0;
             }
         }
+        s.longest_token = s.longest_token.max(token);
         if run > 0 {
             s.end_run(run, value);
         }
@@ -546,7 +558,10 @@ fn has_spelled_cue(b: &[u8]) -> bool {
                 || (i >= 4 && c == b']' && b[i - 4..i].eq_ignore_ascii_case(b"[dot"))
                 || (i >= 4 && c == b')' && b[i - 4..i].eq_ignore_ascii_case(b"(dot"))
         }
-        b' ' => b.get(i + 1..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"dot ")),
+        b' ' => {
+            b.get(i + 1).is_some_and(|d| d.eq_ignore_ascii_case(&b'd'))
+                && b.get(i + 1..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"dot "))
+        }
         _ => false,
     })
 }

@@ -93,11 +93,11 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
     }
     if ctx.has(role::CARE | role::NAME_TRIGGER | role::HONORIFIC | role::RECORD)
         || (ctx.has(role::CHILD) && ctx.has(role::UNIT))
-        || has_named_initial(b)
+        || has_named_initial(text)
     {
         scan_words(ctx, &mut hits);
     }
-    if has_initials(b) {
+    if has_initials(text) {
         for m in INITIALS.find_iter(text) {
             if hits.iter().any(|h| h.start < m.end() && m.start() < h.end) {
                 continue;
@@ -115,18 +115,28 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
 
 /// Cheap test for `Anna R.` / `Anna R,`: a word, a space, a capital and a
 /// dot or comma.
-fn has_named_initial(b: &[u8]) -> bool {
-    b.windows(4)
-        .any(|w| w[0].is_ascii_lowercase() && w[1] == b' ' && w[2].is_ascii_uppercase() && matches!(w[3], b'.' | b','))
+/// The dots and commas are found by a byte search, and only the three bytes
+/// before each are looked at.
+fn has_named_initial(text: &str) -> bool {
+    let b = text.as_bytes();
+    let before =
+        |p: usize| p >= 3 && b[p - 3].is_ascii_lowercase() && b[p - 2] == b' ' && b[p - 1].is_ascii_uppercase();
+    text.match_indices('.').any(|(p, _)| before(p)) || text.match_indices(',').any(|(p, _)| before(p))
 }
 
 /// Cheap test for `J.M.` / `J. M.` before running the initials pattern.
-fn has_initials(b: &[u8]) -> bool {
-    (0..b.len().saturating_sub(3)).any(|i| {
-        b[i].is_ascii_uppercase()
-            && b[i + 1] == b'.'
-            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-            && (b[i + 2].is_ascii_uppercase() || (b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_uppercase)))
+/// The dots are found by a byte search; a capital `b[i]` before the dot at
+/// `i + 1`, with `i + 3` inside the text.
+fn has_initials(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.match_indices('.').any(|(d, _)| {
+        d >= 1 && d + 2 < b.len() && {
+            let i = d - 1;
+            b[i].is_ascii_uppercase()
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && (b[i + 2].is_ascii_uppercase()
+                    || (b[i + 2] == b' ' && b.get(i + 3).is_some_and(u8::is_ascii_uppercase)))
+        }
     })
 }
 
