@@ -496,6 +496,24 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         // this never blocks a draft by itself.)
         report_candidates(&p.features, input, rules, findings, phi);
     }
+    if !patient {
+        // an age over 89 in a sentence about a colleague, a volunteer or a
+        // donor (a staff or news cue, nothing of anyone's care) is theirs,
+        // even where the identifier head, which weighs ages heavily, fires
+        let staff_ages: Vec<usize> = findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.rule == RULE_AGE && f.severity > Severity::Info)
+            .filter(|(_, f)| f.span.is_some_and(|span| staff_sentence(input, rules, span)))
+            .map(|(i, _)| i)
+            .collect();
+        for i in staff_ages {
+            let f = &mut findings[i];
+            f.severity = Severity::Info;
+            f.message =
+                format!("{} — read as a colleague's, volunteer's or donor's own; check it before posting", f.message);
+        }
+    }
     if !phi && !patient {
         for f in findings.iter_mut() {
             if f.category == Category::Phi && f.severity > Severity::Info && owner_depends_on_context(&f.rule) {
@@ -510,6 +528,60 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
             }
         }
     }
+}
+
+const RULE_AGE: &str = "phi.age";
+
+/// Whether the sentence holding `span` (original text) is about staff: it has
+/// a staff or staff-news cue and no cue of anyone's care (a patient, a case,
+/// a relative, a record, an arrival, "your scan"). A story's person noun
+/// ("she", "lady") or an "our" alone does not count: the patient head reads
+/// stories, and this runs only where it did not fire.
+fn staff_sentence(input: &Input<'_>, rules: &RuleSet, span: Span) -> bool {
+    use crate::engine::context::role_by_name;
+    let role = |name: &str| role_by_name(name).unwrap_or(0);
+    let staff = role("staff") | role("news");
+    let care = ["patient", "case", "care", "relative", "record", "arrival", "your_care", "child"]
+        .iter()
+        .fold(0, |acc, r| acc | role(r));
+    let (start, end) = sentence_around(input.text, span.start, span.end);
+    let mut seen = 0u32;
+    for c in rules.context.cues_of(input).iter() {
+        let at = input.norm.span(c.start, c.end);
+        if at.start >= start && at.end <= end {
+            seen |= c.roles;
+        }
+    }
+    seen & staff != 0 && seen & care == 0
+}
+
+/// The sentence around `start..end`: from after the last `.`, `!`, `?` or
+/// line break that ends a sentence before it to the first one after it. A
+/// period after a short capitalised word (`Dr.`, `Ms.`, `St.`) or a single
+/// letter ends no sentence.
+fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let ends_sentence = |i: usize| -> bool {
+        match b[i] {
+            b'!' | b'?' | b'\n' => true,
+            b'.' => {
+                let word_start = text[..i]
+                    .char_indices()
+                    .rev()
+                    .find(|&(_, c)| !c.is_alphanumeric())
+                    .map_or(0, |(k, c)| k + c.len_utf8());
+                let word = &text[word_start..i];
+                let abbreviation =
+                    word.len() == 1 || (word.len() <= 3 && word.chars().next().is_some_and(char::is_uppercase));
+                let next_is_space = b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace());
+                next_is_space && !abbreviation
+            }
+            _ => false,
+        }
+    };
+    let from = (0..start.min(b.len())).rev().find(|&i| ends_sentence(i)).map_or(0, |i| i + 1);
+    let to = (end.min(b.len())..b.len()).find(|&i| ends_sentence(i)).map_or(b.len(), |i| i + 1);
+    (from, to)
 }
 
 /// Whether a PHI finding already covers part of `span` (the model's names,

@@ -205,3 +205,35 @@ fn a_name_the_sentence_gives_to_staff_is_not_a_patients() {
     assert_eq!(r.verdict, Verdict::Block);
     assert!(r.findings.iter().any(|f| f.rule == "phi.name" && f.severity == Severity::Error), "{:?}", r.findings);
 }
+
+#[test]
+fn an_age_in_a_sentence_about_staff_is_theirs() {
+    // a retired nurse's age in staff news, which the identifier head alone
+    // would block: noted, not blocking
+    let staff =
+        "Beloved WWII nurse Ada Kerr, 99, was honored by the city council today. Ada worked our wards from 1944 \
+         to 1980!";
+    let r = review(&Draft::new(staff), &RULES);
+    assert_ne!(r.verdict, Verdict::Block, "{staff}: {:?}", r.findings);
+    let age = r.findings.iter().find(|f| f.rule == "phi.age").expect("the age is still noted");
+    assert_eq!(age.severity, Severity::Info, "{staff}");
+    // a patient's age stays an error, staff words or not
+    let patient =
+        "Our nurses threw a party for the 97-year-old in bed 12 who finally went home after her hip surgery today.";
+    let r = review(&Draft::new(patient), &RULES);
+    assert_eq!(r.verdict, Verdict::Block);
+    assert!(r.findings.iter().any(|f| f.rule == "phi.age" && f.severity == Severity::Error), "{:?}", r.findings);
+}
+
+#[test]
+fn sentences_end_at_stops_but_not_after_titles() {
+    let t = "Meet Dr. Ames. She is 95! Ask her why.";
+    let at = t.find("95").unwrap();
+    assert_eq!(&t[sentence_around(t, at, at + 2).0..sentence_around(t, at, at + 2).1], " She is 95!");
+    // a period after a word that follows a non-ASCII character
+    let u = "Dijo ¡Olé. Ella tiene 95 años";
+    let at = u.find("95").unwrap();
+    assert_eq!(&u[sentence_around(u, at, at + 2).0..], " Ella tiene 95 años");
+    let at = t.find("Ames").unwrap();
+    assert_eq!(&t[sentence_around(t, at, at + 4).0..sentence_around(t, at, at + 4).1], "Meet Dr. Ames.");
+}

@@ -253,7 +253,8 @@ pub static RECOGNIZERS: [Recognizer; 15] = [
         doc: rule(
             "phi.age",
             "Finds the age of a person over 89: '92-year-old', 'aged 91', '94 yo', 'a 97 year old man', \
-             '100th birthday', and in Spanish 'de 92 años', 'tiene 91 años', 'cumplió 100'. Aggregates such as \
+             '100th birthday', 'happy 91st', an age said outright ('he's 96', 'pt today was 93', not 'she's 94 lbs'), \
+             and in Spanish 'de 92 años', 'tiene 91 años', 'cumplió 100'. Aggregates such as \
              '90 or older', '90+' and 'de 90 años o más' are fine.",
             "Safe Harbor treats ages over 89 as identifying (there are few such people); they must be \
              grouped as '90 or older'.",
