@@ -136,7 +136,8 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
         let before = s.saturating_sub(90).max(s0);
         let strong = ctx.has_in(role::DATE_STRONG, s.saturating_sub(40).max(s0), s);
         let event = ctx.has_in(role::EVENT, s0, s1);
-        let personal = |tie: u32, case: bool| {
+        let personal = || {
+            let tie = role::DATE_TRIGGER;
             let trigger = ctx.has_in(tie, before, s) || ctx.has_in(tie, e, (e + 40).min(s1));
             let near_trigger = ctx.has_in(tie, s.saturating_sub(30).max(s0), s);
             match kind {
@@ -145,7 +146,7 @@ pub(super) fn detect(input: &Input<'_>, ctx: &Context<'_>, names_found: bool, si
                 Kind::NumericMonthDay => near_trigger && case && !event,
             }
         };
-        let rule = if strong || personal(role::DATE_TRIGGER, case) {
+        let rule = if strong || personal() {
             RULE
         } else if addressed && ctx.has_in(role::YOUR_CARE, s0, s1) && !event_besides_times(ctx, s0, s1) {
             // spoken to its owner, a date in the sentence of "your scan" is

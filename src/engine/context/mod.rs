@@ -46,7 +46,7 @@ pub(crate) use dates::DateSpan;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
-use vocab::role;
+pub(crate) use vocab::role;
 pub(crate) use vocab::Cue;
 pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
 
@@ -310,6 +310,22 @@ impl<'t> Context<'t> {
         let at = self.cues.partition_point(|c| c.end < k);
         self.cues.get(at).filter(|c| c.end == k)
     }
+}
+
+/// The roles of the cues in the sentence holding `start..end` of the
+/// draft's original text (a finding's span), by the context rules' own
+/// sentence bounds: for readers outside the context rules (the model's
+/// staff-age check).
+pub(crate) fn sentence_roles(input: &Input<'_>, vocabulary: &Vocabulary, start: usize, end: usize) -> u32 {
+    let (s0, s1) = (sentence_start(input.text, start), sentence_end(input.text, end));
+    vocabulary
+        .cues_of(input)
+        .iter()
+        .filter(|c| {
+            let at = input.norm.span(c.start, c.end);
+            at.start >= s0 && at.end <= s1
+        })
+        .fold(0, |roles, c| roles | c.roles)
 }
 
 /// Start of the sentence holding `pos`: after the last `!`, `?`, `;`, newline,

@@ -1040,3 +1040,19 @@ fn dotted_abbreviations_do_not_end_a_sentence() {
     let t = "Went to the lab. Then home.";
     assert_eq!(&t[..super::sentence_end(t, 0)], "Went to the lab");
 }
+
+#[test]
+fn sentences_end_at_stops_but_not_after_titles() {
+    let bounds = |t: &str, s: usize, e: usize| (super::sentence_start(t, s), super::sentence_end(t, e));
+    let t = "Meet Dr. Ames. She is 95! Ask her why.";
+    let at = t.find("95").unwrap();
+    let (s0, s1) = bounds(t, at, at + 2);
+    assert_eq!(&t[s0..s1], " She is 95");
+    // a period after a word that follows a non-ASCII character
+    let u = "Dijo ¡Olé. Ella tiene 95 años";
+    let at = u.find("95").unwrap();
+    assert_eq!(&u[bounds(u, at, at + 2).0..], " Ella tiene 95 años");
+    let at = t.find("Ames").unwrap();
+    let (s0, s1) = bounds(t, at, at + 4);
+    assert_eq!(&t[s0..s1], "Meet Dr. Ames");
+}

@@ -20,7 +20,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 /// What a cue word means to the detectors. A cue may have several roles.
-pub(super) mod role {
+pub(crate) mod role {
     /// The draft is about someone's care (results, referral, admitted...).
     pub const CARE: u32 = 1 << 0;
     /// The draft is about one specific patient (year-old, pt, MRN, s/p...).

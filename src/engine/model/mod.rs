@@ -500,15 +500,13 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         // an age over 89 in a sentence about a colleague, a volunteer or a
         // donor (a staff or news cue, nothing of anyone's care) is theirs,
         // even where the identifier head, which weighs ages heavily, fires
-        let staff_ages: Vec<usize> = findings
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.rule == RULE_AGE && f.severity > Severity::Info)
-            .filter(|(_, f)| f.span.is_some_and(|span| staff_sentence(input, rules, span)))
-            .map(|(i, _)| i)
-            .collect();
-        for i in staff_ages {
-            let f = &mut findings[i];
+        for f in findings.iter_mut() {
+            if f.rule != RULE_AGE || f.severity <= Severity::Info {
+                continue;
+            }
+            if !f.span.is_some_and(|span| staff_sentence(input, rules, span)) {
+                continue;
+            }
             f.severity = Severity::Info;
             f.message =
                 format!("{} — read as a colleague's, volunteer's or donor's own; check it before posting", f.message);
@@ -538,50 +536,10 @@ const RULE_AGE: &str = "phi.age";
 /// ("she", "lady") or an "our" alone does not count: the patient head reads
 /// stories, and this runs only where it did not fire.
 fn staff_sentence(input: &Input<'_>, rules: &RuleSet, span: Span) -> bool {
-    use crate::engine::context::role_by_name;
-    let role = |name: &str| role_by_name(name).unwrap_or(0);
-    let staff = role("staff") | role("news");
-    let care = ["patient", "case", "care", "relative", "record", "arrival", "your_care", "child"]
-        .iter()
-        .fold(0, |acc, r| acc | role(r));
-    let (start, end) = sentence_around(input.text, span.start, span.end);
-    let mut seen = 0u32;
-    for c in rules.context.cues_of(input).iter() {
-        let at = input.norm.span(c.start, c.end);
-        if at.start >= start && at.end <= end {
-            seen |= c.roles;
-        }
-    }
-    seen & staff != 0 && seen & care == 0
-}
-
-/// The sentence around `start..end`: from after the last `.`, `!`, `?` or
-/// line break that ends a sentence before it to the first one after it. A
-/// period after a short capitalised word (`Dr.`, `Ms.`, `St.`) or a single
-/// letter ends no sentence.
-fn sentence_around(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let b = text.as_bytes();
-    let ends_sentence = |i: usize| -> bool {
-        match b[i] {
-            b'!' | b'?' | b'\n' => true,
-            b'.' => {
-                let word_start = text[..i]
-                    .char_indices()
-                    .rev()
-                    .find(|&(_, c)| !c.is_alphanumeric())
-                    .map_or(0, |(k, c)| k + c.len_utf8());
-                let word = &text[word_start..i];
-                let abbreviation =
-                    word.len() == 1 || (word.len() <= 3 && word.chars().next().is_some_and(char::is_uppercase));
-                let next_is_space = b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace());
-                next_is_space && !abbreviation
-            }
-            _ => false,
-        }
-    };
-    let from = (0..start.min(b.len())).rev().find(|&i| ends_sentence(i)).map_or(0, |i| i + 1);
-    let to = (end.min(b.len())..b.len()).find(|&i| ends_sentence(i)).map_or(b.len(), |i| i + 1);
-    (from, to)
+    use crate::engine::context::role::*;
+    const CARE_OF_SOMEONE: u32 = PATIENT | CASE | CARE | RELATIVE | RECORD | ARRIVAL | YOUR_CARE | CHILD;
+    let seen = crate::engine::context::sentence_roles(input, &rules.context, span.start, span.end);
+    seen & (STAFF | NEWS) != 0 && seen & CARE_OF_SOMEONE == 0
 }
 
 /// Whether a PHI finding already covers part of `span` (the model's names,

@@ -626,6 +626,14 @@ static ZIP_STATE: LazyLock<Regex> = LazyLock::new(|| {
 
 // --------------------------------------------------------------------- age
 
+/// Who an age said outright belongs to ("he's 96", "grandma turned 95"):
+/// one list for both shapes.
+macro_rules! age_subject {
+    () => {
+        "he|she|who|patient|pt|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|husband|wife"
+    };
+}
+
 static AGE: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"(?i-u)\b(?:",
@@ -637,10 +645,14 @@ static AGE: LazyLock<Regex> = LazyLock::new(|| {
         r"|happy\s+(?P<k>\d{2,3})(?:st|nd|rd|th)\b",
         // a person's age said outright: "he's 96", "she was 94", "pt today is 93"
         // (only before a pause or a plain word: AGE_SAID_FOLLOW)
-        r"|\b(?:he|she|who|patient|pt|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|husband|wife)(?:'s|(?u:’)s|\s+(?:today|now|here|still)?\s*(?:is|was))\s+(?P<j>\d{2,3})(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?)?\b",
+        r"|\b(?:",
+        age_subject!(),
+        r")(?:'s|(?u:’)s|\s+(?:today|now|here|still)?\s*(?:is|was))\s+(?P<j>\d{2,3})(?:\s*-?\s*(?:years?|yrs?)(?:\s*-?\s*old)?)?\b",
         r"|(?P<g>\d{2,3})\s+years?\s+of\s+age",
         r"|(?-i:[A-Z][a-z]+),\s+(?P<f>\d{2,3}),",
-        r"|(?:he|she|who|i|mom|dad|mother|father|grandma|grandpa|grandmother|grandfather|patient|pt)(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
+        r"|(?:i|",
+        age_subject!(),
+        r")(?:\s+(?:is|was|just|has|had|will|will\s+be))*\s+turn(?:s|ed|ing)?\s+(?P<e>\d{2,3})\b",
         // Spanish: "de 92 años", "tiene 91 añitos", "cumplió 100", "edad de 95"
         r"|(?:de|tiene|ten(?:(?u:í)|i)a|con|sus)\s+(?P<h>\d{2,3})\s+a(?:(?u:ñ)|n)(?:os|itos)\b",
         r"|(?:cumpli(?:(?u:ó)|o)|cumple|cumplir(?:(?u:á)|a)|edad\s+de)\s+(?P<i>\d{2,3})\b",
