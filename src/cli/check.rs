@@ -317,7 +317,7 @@ pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
     i32::from(r.verdict == Verdict::Block)
 }
 
-fn open_input(path: &Path) -> io::Result<Box<dyn BufRead>> {
+fn open_input(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     if path.as_os_str() == "-" {
         Ok(Box::new(io::BufReader::new(io::stdin())))
     } else {
@@ -360,71 +360,196 @@ impl JsonlTally {
 /// Reviews a JSONL stream; returns how many drafts were reviewed, blocked
 /// and not reviewed. A malformed line is reported in place and the rest go
 /// on. Attachment paths are relative to the working directory.
-pub fn check_jsonl(reader: impl BufRead, rules: &RuleSet, out: &mut impl Write) -> io::Result<JsonlTally> {
+pub fn check_jsonl(reader: impl BufRead + Send, rules: &RuleSet, out: &mut impl Write) -> io::Result<JsonlTally> {
     check_jsonl_with(reader, rules, out, &mut AttachmentFiles::new(None))
 }
 
+/// Lines read ahead of the output at most: bounds memory (a line is at most
+/// [`MAX_LINE_BYTES`]) while keeping every reviewing thread busy.
+const LINES_IN_FLIGHT: usize = 64;
+
+/// What the pipeline of [`check_jsonl_with`] tells its writing thread.
+enum Event {
+    /// The reader's next line: its number, whether it was read whole (not
+    /// over [`MAX_LINE_BYTES`]) and its bytes; `None` at the end.
+    Line(io::Result<Option<(usize, bool, Vec<u8>)>>),
+    /// A reviewed draft: its place in the output, whether it was blocked and
+    /// its JSON line, or the panic that stopped its review.
+    Reviewed(usize, std::thread::Result<(bool, Vec<u8>)>),
+}
+
+/// How many threads review drafts: one per core, at most 8.
+fn review_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+}
+
 /// [`check_jsonl`] reading attachment files through `files`.
+///
+/// Drafts are reviewed on one thread per core, and the output keeps input
+/// order: one thread reads lines, the calling thread parses them, reads
+/// their attachment files and writes each line's answer as soon as it and
+/// every answer before it are ready, so a program that writes one draft and
+/// waits for its answer gets it (nothing waits for a batch to fill).
 pub fn check_jsonl_with(
-    mut reader: impl BufRead,
+    reader: impl BufRead + Send,
     rules: &RuleSet,
     out: &mut impl Write,
     files: &mut AttachmentFiles,
 ) -> io::Result<JsonlTally> {
+    use std::collections::VecDeque;
+    use std::sync::{mpsc, Arc, Mutex};
+
     let mut tally = JsonlTally::default();
-    let mut buf = Vec::new();
-    let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        let whole = match read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES)? {
-            None => break,
-            Some(whole) => whole,
-        };
-        line_no += 1;
-        if !whole {
-            let error = format!(
-                "line is over {MAX_LINE_BYTES} bytes and was not read: a draft may hold at most {MAX_DRAFT_BYTES} \
-                 bytes (64 KiB) of text"
-            );
-            writeln!(out, "{}", json!({"line": line_no, "error": error}))?;
-            tally.not_reviewed(line_no);
-            continue;
+    std::thread::scope(|scope| {
+        let (events, inbox) = mpsc::channel::<Event>();
+        // one permit per line in flight: the reader takes one before each
+        // line and the writer gives it back once that line is answered
+        let (give_permit, take_permit) = mpsc::sync_channel::<()>(LINES_IN_FLIGHT);
+        for _ in 0..LINES_IN_FLIGHT {
+            give_permit.send(()).expect("the permit channel holds them all");
         }
-        let line = match std::str::from_utf8(&buf) {
-            Ok(s) => s.trim(),
-            Err(e) => {
-                writeln!(out, "{}", json!({"line": line_no, "error": format!("not UTF-8: {e}")}))?;
-                tally.not_reviewed(line_no);
-                continue;
-            }
-        };
-        if line.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<JsonDraft>(line) {
-            Ok(d) if d.text.len() > MAX_DRAFT_BYTES => {
-                let error = too_long(&format!("draft {:?}", d.id), Some(d.text.len()));
-                writeln!(out, "{}", json!({"line": line_no, "id": d.id, "error": error}))?;
-                tally.not_reviewed(line_no);
-            }
-            Ok(d) => {
-                let attachments = d.attachments.into_iter().map(|a| files.attachment(a)).collect();
-                let draft = Draft { text: d.text, attachments };
-                let r = review(&draft, rules);
-                tally.reviewed += 1;
-                if r.verdict == Verdict::Block {
-                    tally.blocked += 1;
+        let line_events = events.clone();
+        scope.spawn(move || {
+            let mut reader = reader;
+            let mut buf = Vec::new();
+            let mut line_no = 0usize;
+            // stops when the writer has gone (no permit comes) or at the end
+            while take_permit.recv().is_ok() {
+                buf.clear();
+                let next = read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES).map(|read| {
+                    read.map(|whole| {
+                        line_no += 1;
+                        (line_no, whole, std::mem::take(&mut buf))
+                    })
+                });
+                let last = !matches!(next, Ok(Some(_)));
+                if line_events.send(Event::Line(next)).is_err() || last {
+                    break;
                 }
-                write_review_json(out, &d.id, &r)?;
             }
-            Err(e) => {
-                writeln!(out, "{}", json!({"line": line_no, "error": format!("malformed draft: {e}")}))?;
-                tally.not_reviewed(line_no);
+        });
+        let (jobs, job_queue) = mpsc::channel::<(usize, String, Draft)>();
+        let job_queue = Arc::new(Mutex::new(job_queue));
+        for _ in 0..review_threads() {
+            let job_queue = Arc::clone(&job_queue);
+            let done = events.clone();
+            scope.spawn(move || loop {
+                // the lock is held only while waiting for the next job
+                let job = job_queue.lock().map_err(|_| ()).and_then(|q| q.recv().map_err(|_| ()));
+                let Ok((place, id, draft)) = job else { break };
+                // a panic (a bug) goes to the writing thread, which raises it
+                // again, instead of leaving it waiting for this answer
+                let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let r = review(&draft, rules);
+                    let mut line = Vec::with_capacity(256);
+                    write_review_json(&mut line, &id, &r).expect("writing to a Vec does not fail");
+                    (r.verdict == Verdict::Block, line)
+                }));
+                if done.send(Event::Reviewed(place, answer)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(events);
+
+        // answers not yet written, from the next one to write on
+        let mut ready: VecDeque<Option<Vec<u8>>> = VecDeque::new();
+        let mut written = 0usize;
+        let mut reviewing = 0usize;
+        let mut reading = true;
+        while reading || reviewing > 0 {
+            let Ok(event) = inbox.recv() else { break };
+            match event {
+                Event::Line(Err(e)) => return Err(e),
+                Event::Line(Ok(None)) => reading = false,
+                Event::Line(Ok(Some((line_no, whole, bytes)))) => {
+                    let answer = match parse_line(line_no, whole, &bytes, files) {
+                        Parsed::Blank => None,
+                        Parsed::Error(answer) => {
+                            tally.not_reviewed(line_no);
+                            Some(Some(answer))
+                        }
+                        Parsed::Draft(id, draft) => {
+                            let place = written + ready.len();
+                            // the workers only stop when this function returns
+                            jobs.send((place, id, draft)).expect("a reviewing thread is waiting");
+                            reviewing += 1;
+                            Some(None)
+                        }
+                    };
+                    match answer {
+                        Some(slot) => ready.push_back(slot),
+                        // a blank line: nothing to answer, its permit back now
+                        None => {
+                            let _ = give_permit.send(());
+                        }
+                    }
+                }
+                Event::Reviewed(place, answer) => {
+                    let (blocked, line) = answer.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    reviewing -= 1;
+                    tally.reviewed += 1;
+                    tally.blocked += usize::from(blocked);
+                    ready[place - written] = Some(line);
+                }
+            }
+            let mut wrote = false;
+            while let Some(Some(_)) = ready.front() {
+                let line = ready.pop_front().flatten().expect("checked above");
+                out.write_all(&line)?;
+                written += 1;
+                wrote = true;
+                let _ = give_permit.send(());
+            }
+            if wrote && ready.is_empty() {
+                // everything read so far is answered: show it now, the next
+                // line may be a while coming
+                out.flush()?;
             }
         }
+        drop(jobs);
+        out.flush()?;
+        Ok(tally)
+    })
+}
+
+/// One `--jsonl` line, parsed.
+enum Parsed {
+    /// Nothing to answer.
+    Blank,
+    /// Not reviewed: the error line that answers it.
+    Error(Vec<u8>),
+    /// A draft to review, with its id.
+    Draft(String, Draft),
+}
+
+fn parse_line(line_no: usize, whole: bool, bytes: &[u8], files: &mut AttachmentFiles) -> Parsed {
+    let error = |v: Value| Parsed::Error(format!("{v}\n").into_bytes());
+    if !whole {
+        let error_text = format!(
+            "line is over {MAX_LINE_BYTES} bytes and was not read: a draft may hold at most {MAX_DRAFT_BYTES} bytes \
+             (64 KiB) of text"
+        );
+        return error(json!({"line": line_no, "error": error_text}));
     }
-    out.flush()?;
-    Ok(tally)
+    let line = match std::str::from_utf8(bytes) {
+        Ok(s) => s.trim(),
+        Err(e) => return error(json!({"line": line_no, "error": format!("not UTF-8: {e}")})),
+    };
+    if line.is_empty() {
+        return Parsed::Blank;
+    }
+    match serde_json::from_str::<JsonDraft>(line) {
+        Ok(d) if d.text.len() > MAX_DRAFT_BYTES => {
+            let error_text = too_long(&format!("draft {:?}", d.id), Some(d.text.len()));
+            error(json!({"line": line_no, "id": d.id, "error": error_text}))
+        }
+        Ok(d) => {
+            let attachments = d.attachments.into_iter().map(|a| files.attachment(a)).collect();
+            Parsed::Draft(d.id, Draft { text: d.text, attachments })
+        }
+        Err(e) => error(json!({"line": line_no, "error": format!("malformed draft: {e}")})),
+    }
 }
 
 /// How `safetweet run` without a token shows the sample drafts.
@@ -650,6 +775,114 @@ mod tests {
         assert_eq!(lines[1]["line"], 2);
         assert!(lines[1]["error"].as_str().unwrap().contains("malformed"));
         assert_eq!(lines[2]["id"], "b");
+    }
+
+    #[test]
+    fn drafts_reviewed_in_parallel_are_answered_in_input_order() {
+        // drafts of very different lengths (a long one takes longer, so
+        // answers come back out of order) among bad and blank lines: the
+        // output is what reviewing them one by one gives, line for line
+        let rules = RuleSet::builtin().unwrap();
+        let mut input = String::new();
+        let mut expected = Vec::new();
+        let mut reviewed = 0;
+        for i in 0..300 {
+            match i % 7 {
+                3 => {
+                    input.push_str("{\"id\": 1\n");
+                    expected.push(None);
+                }
+                5 => {
+                    input.push_str("   \n");
+                }
+                k => {
+                    let text = format!("Call Ana Ruiz at 555-201-88{:02} ", i % 100).repeat(1 + (k * 37 + i) % 40);
+                    input.push_str(&format!("{}\n", json!({"id": format!("d{i}"), "text": text})));
+                    let mut line = Vec::new();
+                    write_review_json(&mut line, &format!("d{i}"), &review(&Draft::new(text), &rules)).unwrap();
+                    expected.push(Some(line));
+                    reviewed += 1;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let tally = check_jsonl(input.as_bytes(), &rules, &mut out).unwrap();
+        assert_eq!(tally.reviewed, reviewed);
+        assert_eq!(tally.blocked, reviewed, "every draft names a patient's phone");
+        assert_eq!(tally.first_not_reviewed, Some(4));
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), expected.len(), "one answer per line that is not blank");
+        for (got, want) in lines.iter().zip(&expected) {
+            match want {
+                Some(want) => assert_eq!(format!("{got}\n").as_bytes(), &want[..]),
+                None => assert!(got.contains("malformed draft"), "{got}"),
+            }
+        }
+    }
+
+    #[test]
+    fn each_draft_is_answered_before_the_next_line_comes() {
+        // a program that writes one draft and waits for its answer: each
+        // answer must come without the next line (or the end of input)
+        use std::sync::mpsc;
+        use std::time::Duration;
+        struct Lines {
+            rx: mpsc::Receiver<Vec<u8>>,
+            buf: Vec<u8>,
+            at: usize,
+        }
+        impl Read for Lines {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                let n = self.fill_buf()?.len().min(out.len());
+                out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+                self.consume(n);
+                Ok(n)
+            }
+        }
+        impl BufRead for Lines {
+            fn fill_buf(&mut self) -> io::Result<&[u8]> {
+                if self.at == self.buf.len() {
+                    // blocks until the next line; an empty slice at the end
+                    self.buf = self.rx.recv().unwrap_or_default();
+                    self.at = 0;
+                }
+                Ok(&self.buf[self.at..])
+            }
+            fn consume(&mut self, n: usize) {
+                self.at += n;
+            }
+        }
+        struct Answers(mpsc::Sender<Vec<u8>>, Vec<u8>);
+        impl Write for Answers {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.1.extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                if !self.1.is_empty() {
+                    let _ = self.0.send(std::mem::take(&mut self.1));
+                }
+                Ok(())
+            }
+        }
+        let (send_line, lines) = mpsc::channel();
+        let (answers, answer) = mpsc::channel();
+        let checker = std::thread::spawn(move || {
+            let rules = RuleSet::builtin_without_model().unwrap();
+            let reader = Lines { rx: lines, buf: Vec::new(), at: 0 };
+            check_jsonl(reader, &rules, &mut Answers(answers, Vec::new())).unwrap()
+        });
+        for i in 0..3 {
+            send_line
+                .send(format!("{}\n", json!({"id": format!("d{i}"), "text": "Flu shots today!"})).into_bytes())
+                .unwrap();
+            let got = answer.recv_timeout(Duration::from_secs(30)).expect("the answer came before the next line");
+            let got: Value = serde_json::from_slice(&got).unwrap();
+            assert_eq!(got["id"], format!("d{i}"));
+        }
+        drop(send_line);
+        assert_eq!(checker.join().unwrap().reviewed, 3);
     }
 
     #[test]
