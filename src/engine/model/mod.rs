@@ -20,6 +20,7 @@
 pub mod features;
 pub mod train;
 
+use super::context::candidates::Candidate;
 use super::registry::RuleDoc;
 use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
 use features::{Features, FEATURIZER_VERSION};
@@ -494,7 +495,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         // when it reads the identifiers as the patient's too. (A name is
         // reported only in a draft already blocked as a patient post, so
         // this never blocks a draft by itself.)
-        report_candidates(&p.features, input, rules, findings, phi);
+        report_candidates(&p.features.candidates, input, rules, findings, phi);
     }
     if !patient {
         // an age over 89 in a sentence about a colleague, a volunteer or a
@@ -512,9 +513,28 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
                 format!("{} — read as a colleague's, volunteer's or donor's own; check it before posting", f.message);
         }
     }
+    // advice to one person is about that person's care: the name the draft
+    // calls them by is theirs ("@kate_r Kate, double your metformin"; "…stop
+    // the statin, Jim."), whoever else the model reads its identifiers as
+    let mut called: Vec<Candidate> = Vec::new();
+    if findings.iter().any(|f| f.category == Category::ClinicalAdvice && f.severity == Severity::Error) {
+        let text = input.norm.text();
+        for c in &p.features.candidates {
+            if c.identifier != Identifier::Date && calls_by_name(text, c.start, c.end) {
+                called.push(*c);
+            }
+        }
+    }
+    let called_spans: Vec<Span> = called.iter().map(|c| input.norm.span(c.start, c.end)).collect();
+    let is_called =
+        |f: &Finding| f.rule == "phi.name" && f.span.is_some_and(|s| called_spans.iter().any(|c| c.overlaps(&s)));
     if !phi && !patient {
         for f in findings.iter_mut() {
-            if f.category == Category::Phi && f.severity > Severity::Info && owner_depends_on_context(&f.rule) {
+            if f.category == Category::Phi
+                && f.severity > Severity::Info
+                && owner_depends_on_context(&f.rule)
+                && !is_called(f)
+            {
                 f.severity = Severity::Info;
                 // no model score in this message: digits next to a masked
                 // identifier would read as part of it
@@ -526,6 +546,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
             }
         }
     }
+    report_candidates(&called, input, rules, findings, false);
 }
 
 const RULE_AGE: &str = "phi.age";
@@ -540,6 +561,49 @@ fn staff_sentence(input: &Input<'_>, rules: &RuleSet, span: Span) -> bool {
     const CARE_OF_SOMEONE: u32 = PATIENT | CASE | CARE | RELATIVE | RECORD | ARRIVAL | YOUR_CARE | CHILD;
     let seen = crate::engine::context::sentence_roles(input, &rules.context, span.start, span.end);
     seen & (STAFF | NEWS) != 0 && seen & CARE_OF_SOMEONE == 0
+}
+
+/// Greetings a reply may put before the name it calls someone by.
+const GREETINGS: &[&str] = &["hi", "hey", "hello", "dear", "hola", "thanks", "ok", "okay", "yes", "no", "so", "oh"];
+
+/// Whether the name-shaped words at `start..end` of the folded view call the
+/// person spoken to by a given name: right after the opening @mentions (and a
+/// greeting: `@kate_r Hi Kate,`), or as a vocative closing a sentence
+/// (`…, Jim.`). Either way a comma, a stop or the end follows.
+fn calls_by_name(text: &str, start: usize, end: usize) -> bool {
+    let name = &text[start..end];
+    let first = name.split(' ').next().unwrap_or(name);
+    if !crate::engine::context::is_given_name(first) {
+        return false;
+    }
+    let after = text[end..].trim_start_matches([' ', '\u{a0}']);
+    // a stop, the end or the reply's own words ("Kate, double…", "Paul you
+    // need…"), not more of a capitalised phrase ("Grace Period Ends")
+    let ends_a_call = |next: &str| {
+        next.chars().next().is_none_or(|c| c.is_lowercase() || matches!(c, ',' | '.' | '!' | '?' | ':' | ';' | '\n'))
+    };
+    // the vocative at the end of a sentence: ", Jim." / ", Jim!" / ", Jim"
+    let before = &text[..start];
+    if before.trim_end_matches(' ').ends_with(',') && (after.is_empty() || after.starts_with(['.', '!', '?', '\n'])) {
+        return true;
+    }
+    // after the reply's opening mentions and an optional greeting
+    let mut words = before.split_whitespace();
+    let mut mentions = 0;
+    let mut rest: Vec<&str> = Vec::new();
+    for w in words.by_ref() {
+        if rest.is_empty() && w.starts_with('@') {
+            mentions += 1;
+        } else {
+            rest.push(w);
+        }
+    }
+    let greeting_only = match rest.as_slice() {
+        [] => true,
+        [g] => GREETINGS.contains(&g.trim_end_matches([',', '!']).to_lowercase().as_str()),
+        _ => false,
+    };
+    mentions > 0 && greeting_only && ends_a_call(after)
 }
 
 /// Whether a PHI finding already covers part of `span` (the model's names,
@@ -577,8 +641,14 @@ fn report_places(input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>
 
 /// Reports the names and dates the context rules left alone, in a draft the
 /// model reads as tying identifiers to a patient.
-fn report_candidates(f: &Features, input: &Input<'_>, rules: &RuleSet, findings: &mut Vec<Finding>, dates: bool) {
-    for c in &f.candidates {
+fn report_candidates(
+    candidates: &[Candidate],
+    input: &Input<'_>,
+    rules: &RuleSet,
+    findings: &mut Vec<Finding>,
+    dates: bool,
+) {
+    for c in candidates {
         if c.identifier == Identifier::Date && !dates {
             continue;
         }

@@ -224,3 +224,32 @@ fn an_age_in_a_sentence_about_staff_is_theirs() {
     assert_eq!(r.verdict, Verdict::Block);
     assert!(r.findings.iter().any(|f| f.rule == "phi.age" && f.severity == Severity::Error), "{:?}", r.findings);
 }
+
+#[test]
+fn the_name_advice_calls_someone_by_is_theirs() {
+    let names = |text: &str| -> Vec<Severity> {
+        review(&Draft::new(text), &RULES)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "phi.name")
+            .map(|f| f.severity)
+            .collect()
+    };
+    // advice to one person, called by name: after the mentions, after a
+    // greeting, or as a vocative ending the sentence
+    for text in [
+        "@marco_runs Marco, you should double your lisinopril until the headaches settle.",
+        "@greta.k Hi Greta! stop the ibuprofen and take tylenol for that knee instead",
+        "@wes_h your cough is classic bronchitis, Wesley. Take the amoxicillin you have left.",
+    ] {
+        assert_eq!(names(text), [Severity::Error], "{text}");
+    }
+    // the same greeting without advice, and advice to nobody by name
+    for text in [
+        "@greta.k Hi Greta! Thanks for the kind words about our front desk team.",
+        "@marco_runs Marco, thanks for running with us! Race photos are up on our page.",
+        "@wes_h you should double your lisinopril until the headaches settle.",
+    ] {
+        assert!(names(text).iter().all(|&s| s < Severity::Error), "{text}: {:?}", names(text));
+    }
+}
