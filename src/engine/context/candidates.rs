@@ -62,27 +62,36 @@ fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
     let mut words: Vec<(usize, usize)> = Vec::with_capacity(b.len() / 5 + 1);
     let mut i = 0;
     while i < b.len() {
-        if b[i].is_ascii_alphabetic()
-            && (i == 0
-                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'@' || b[i - 1] == b'#' || b[i - 1] == b'/'))
-        {
-            let s = i;
-            while i < b.len()
-                && (b[i].is_ascii_alphabetic()
-                    || ((b[i] == b'\'' || b[i] == b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
-            {
+        if !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        if i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'@' | b'#' | b'/')) {
+            // no word starts here nor at the letters right after (each has a
+            // letter before it): skip them all
+            while i < b.len() && b[i].is_ascii_alphabetic() {
                 i += 1;
             }
-            // part of a URL, email or handle
-            if i < b.len()
-                && (b[i] == b'@' || b[i] == b'/' || (b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
-            {
+            continue;
+        }
+        let s = i;
+        loop {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            if i + 1 < b.len() && matches!(b[i], b'\'' | b'-') && b[i + 1].is_ascii_alphabetic() {
+                i += 1;
                 continue;
             }
-            words.push((s, i));
-        } else {
-            i += 1;
+            break;
         }
+        // part of a URL, email or handle
+        if i < b.len()
+            && (b[i] == b'@' || b[i] == b'/' || (b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
+        {
+            continue;
+        }
+        words.push((s, i));
     }
     // whether the word before word k is in a list (any ASCII case; asked
     // only of name-shaped words, without a lower-case copy)
@@ -95,6 +104,11 @@ fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
     let mut k = 0;
     while k < words.len() {
         let (s, e) = words[k];
+        // only a capitalised word starts a name: no other is sliced or looked up
+        if !b[s].is_ascii_uppercase() {
+            k += 1;
+            continue;
+        }
         let w = &text[s..e];
         let cap =
             w.as_bytes()[0].is_ascii_uppercase() && w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
@@ -122,7 +136,8 @@ fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
         // a credential after the name: staff
         let after = text[end..].trim_start_matches([',', ' ']);
         let cred = after.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().is_some_and(|x| {
-            CREDENTIALS_AFTER.contains(&x.to_ascii_lowercase().as_str())
+            // the list is lower case: `x` lower-cased is on it (without a copy)
+            CREDENTIALS_AFTER.iter().any(|c| c.eq_ignore_ascii_case(x))
                 && x.len() >= 2
                 && x.bytes().any(|c| c.is_ascii_uppercase())
         });
@@ -151,5 +166,158 @@ mod tests {
         assert_eq!(found("Thanks Kelly Chen, RN for everything"), Vec::<&str>::new());
         assert_eq!(found("ACL repair on 9/12 for Ruby's knee"), ["9/12", "Ruby"]);
         assert_eq!(found("email maria@x.org or see example.org/Maria"), Vec::<&str>::new());
+    }
+
+    /// Pieces of texts for the property test: word shapes and the bytes
+    /// around words that decide where one starts or ends.
+    const PIECES: &[&str] = &[
+        "Jessica ",
+        "Moreno",
+        "Smith's ",
+        "Mr. ",
+        "Dr ",
+        "nurse ",
+        "Kelly Chen, RN ",
+        "pa-c",
+        "PhD",
+        "don't ",
+        "'s ",
+        "x' ",
+        "Jean-Luc ",
+        "-",
+        "'",
+        "@",
+        "#",
+        "/",
+        ".",
+        ".org",
+        "12",
+        "B12 ",
+        "55yo ",
+        "Millbrook",
+        "County ",
+        "from ",
+        "in ",
+        ", OH",
+        ", New York",
+        "Tuesday's ",
+        "Małgorzata ",
+        "Søren ",
+        "É",
+        "é",
+        "日本",
+        "\u{2019}s",
+        "\u{a0}",
+        "ICU ",
+        "7B ",
+        " ",
+        ", ",
+        "\n",
+        "March 2, 2025 ",
+        "9/12 ",
+        "a@b.org ",
+        "x.org/Maria ",
+    ];
+
+    /// `find_with_dates` as first written: the faster word scan must agree.
+    fn reference_find(text: &str, dates: &[crate::engine::context::DateSpan]) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let b = text.as_bytes();
+        for &(s, e, _) in dates {
+            out.push(Candidate { start: s, end: e, identifier: Identifier::Date });
+        }
+        // words: ASCII letters with inner ' or -
+        let mut words: Vec<(usize, usize)> = Vec::with_capacity(b.len() / 5 + 1);
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii_alphabetic()
+                && (i == 0
+                    || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'@' || b[i - 1] == b'#' || b[i - 1] == b'/'))
+            {
+                let s = i;
+                while i < b.len()
+                    && (b[i].is_ascii_alphabetic()
+                        || ((b[i] == b'\'' || b[i] == b'-') && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
+                {
+                    i += 1;
+                }
+                // part of a URL, email or handle
+                if i < b.len()
+                    && (b[i] == b'@'
+                        || b[i] == b'/'
+                        || (b[i] == b'.' && i + 1 < b.len() && b[i + 1].is_ascii_alphabetic()))
+                {
+                    continue;
+                }
+                words.push((s, i));
+            } else {
+                i += 1;
+            }
+        }
+        // whether the word before word k is in a list (any ASCII case; asked
+        // only of name-shaped words, without a lower-case copy)
+        let before_in = |k: usize, list: &[&str]| {
+            k > 0 && {
+                let prev = &text[words[k - 1].0..words[k - 1].1];
+                list.iter().any(|x| x.eq_ignore_ascii_case(prev))
+            }
+        };
+        let mut k = 0;
+        while k < words.len() {
+            let (s, e) = words[k];
+            let w = &text[s..e];
+            let cap = w.as_bytes()[0].is_ascii_uppercase()
+                && w.len() > 1
+                && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
+            let name_shape = cap
+                && !NOT_FIRST_WORDS.contains(w)
+                && (vocab::is_first_name(w) || vocab::is_surname(w) || before_in(k, HONORIFICS));
+            if !name_shape || before_in(k, STAFF_TITLES) {
+                k += 1;
+                continue;
+            }
+            // extend over a following capitalised word (a surname)
+            let mut end = e;
+            let mut j = k + 1;
+            while j < words.len() && j <= k + 2 {
+                let (s2, e2) = words[j];
+                let gap = &text[end..s2];
+                let w2 = &text[s2..e2];
+                if gap == " " && w2.as_bytes()[0].is_ascii_uppercase() && !NOT_FIRST_WORDS.contains(w2) {
+                    end = e2;
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            // a credential after the name: staff
+            let after = text[end..].trim_start_matches([',', ' ']);
+            let cred = after.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().is_some_and(|x| {
+                CREDENTIALS_AFTER.contains(&x.to_ascii_lowercase().as_str())
+                    && x.len() >= 2
+                    && x.bytes().any(|c| c.is_ascii_uppercase())
+            });
+            if !cred {
+                let end = text[s..end].strip_suffix("'s").map_or(end, |x| s + x.len());
+                out.push(Candidate { start: s, end, identifier: Identifier::Name });
+            }
+            k = j.max(k + 1);
+        }
+        out.sort_by_key(|c| (c.start, c.end));
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        #[test]
+        fn candidates_agree_with_the_first_scan(
+            parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..24),
+            tail in "\\PC{0,12}",
+        ) {
+            let text = format!("{}{}", parts.concat(), tail);
+            let dates: Vec<_> = dates_in(&text).collect();
+            proptest::prop_assert_eq!(find_with_dates(&text, &dates), reference_find(&text, &dates));
+        }
     }
 }

@@ -22,40 +22,51 @@ use super::words::WordLists;
 /// Words before a place.
 const BEFORE: &[&str] = &["from", "in", "near", "outside", "en", "desde"];
 
-/// A word of the text: byte range.
+/// A word of the text: byte range, and whether it is [`capitalised`]
+/// (asked of most words up to three times, answered once).
 #[derive(Debug, Clone, Copy)]
 struct Word {
     start: usize,
     end: usize,
+    cap: bool,
 }
 
+/// The words of the text: runs of letters and digits with `'` and `-`
+/// inside or at the end (`capitalised` not yet set).
 fn words(text: &str) -> Vec<Word> {
-    // byte by byte: an ASCII byte is its own character, and only a
-    // non-ASCII one is decoded (`'` and `-` are ASCII)
+    // ASCII bytes are their own characters and are classified without
+    // decoding; only a non-ASCII character is decoded (`'` and `-` are ASCII)
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len() / 5 + 1);
-    let mut start = None;
     let mut i = 0;
     while i < b.len() {
         let byte = b[i];
-        let (inner, len) = if byte < 0x80 {
-            (byte.is_ascii_alphanumeric() || ((byte == b'\'' || byte == b'-') && start.is_some()), 1)
+        if byte < 0x80 {
+            if !byte.is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
         } else {
             let Some(ch) = text[i..].chars().next() else { break };
-            (ch.is_alphanumeric(), ch.len_utf8())
-        };
-        match (inner, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                out.push(Word { start: s, end: i });
-                start = None;
+            if !ch.is_alphanumeric() {
+                i += ch.len_utf8();
+                continue;
             }
-            _ => {}
         }
-        i += len;
-    }
-    if let Some(s) = start {
-        out.push(Word { start: s, end: text.len() });
+        let start = i;
+        loop {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'\'' || b[i] == b'-') {
+                i += 1;
+            }
+            if i < b.len() && b[i] >= 0x80 {
+                if let Some(ch) = text[i..].chars().next().filter(|ch| ch.is_alphanumeric()) {
+                    i += ch.len_utf8();
+                    continue;
+                }
+            }
+            break;
+        }
+        out.push(Word { start, end: i, cap: false });
     }
     out
 }
@@ -63,6 +74,13 @@ fn words(text: &str) -> Vec<Word> {
 /// A capitalised word with a lower-case letter after its first (`Millbrook`,
 /// `McAllen`; not `ED`, `ICU`, `7B`).
 fn capitalised(w: &str) -> bool {
+    let b = w.as_bytes();
+    if b.is_ascii() {
+        // the same questions of ASCII characters, byte by byte
+        return b.first().is_some_and(u8::is_ascii_uppercase)
+            && b[1..].iter().any(u8::is_ascii_lowercase)
+            && !b[1..].iter().any(u8::is_ascii_digit);
+    }
     let mut chars = w.chars();
     chars.next().is_some_and(char::is_uppercase)
         && chars.clone().any(char::is_lowercase)
@@ -83,13 +101,15 @@ fn bare(w: &str) -> &str {
 pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
     let mut ws: Vec<Word> = words(text);
     for w in ws.iter_mut() {
-        w.end = w.start + bare(&text[w.start..w.end]).len();
+        let word = bare(&text[w.start..w.end]);
+        w.end = w.start + word.len();
+        w.cap = capitalised(word);
     }
     let w = |i: usize| &text[ws[i].start..ws[i].end];
     // a run of capitalised words from `i`, at most three, single-spaced
     let run = |i: usize| -> usize {
         let mut j = i;
-        while j < ws.len() && j - i < 3 && capitalised(w(j)) && (j == i || spaced(text, ws[j - 1], ws[j])) {
+        while j < ws.len() && j - i < 3 && ws[j].cap && (j == i || spaced(text, ws[j - 1], ws[j])) {
             j += 1;
         }
         j
@@ -141,9 +161,9 @@ pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
             }
         }
         // `Harlan County`
-        if i > 0 && capitalised(w(i - 1)) && spaced(text, ws[i - 1], ws[i]) && wl.place_suffixes.contains(w(i)) {
+        if i > 0 && ws[i - 1].cap && spaced(text, ws[i - 1], ws[i]) && wl.place_suffixes.contains(w(i)) {
             let mut s = i - 1;
-            while s > 0 && i - s < 3 && capitalised(w(s - 1)) && spaced(text, ws[s - 1], ws[s]) {
+            while s > 0 && i - s < 3 && ws[s - 1].cap && spaced(text, ws[s - 1], ws[s]) {
                 s -= 1;
             }
             if !wl.not_place.contains(w(s)) {
@@ -152,10 +172,10 @@ pub fn find(text: &str, wl: &WordLists) -> Vec<(usize, usize)> {
             continue;
         }
         // `Dayton, OH` / `Macon, Georgia` / `Albany, New York`
-        if capitalised(w(i)) && (i + 1 == ws.len() || !capitalised(w(i + 1)) || !spaced(text, ws[i], ws[i + 1])) {
+        if ws[i].cap && (i + 1 == ws.len() || !ws[i + 1].cap || !spaced(text, ws[i], ws[i + 1])) {
             let Some(state_end) = state_after(i) else { continue };
             let mut s = i;
-            while s > 0 && i - s < 2 && capitalised(w(s - 1)) && spaced(text, ws[s - 1], ws[s]) {
+            while s > 0 && i - s < 2 && ws[s - 1].cap && spaced(text, ws[s - 1], ws[s]) {
                 s -= 1;
             }
             let person = super::vocab::is_first_name(w(s));
@@ -214,5 +234,113 @@ mod tests {
     fn a_run_stops_at_three_words_and_at_punctuation() {
         assert_eq!(places("from Grand Island Falls North today"), ["Grand Island Falls"]);
         assert_eq!(places("from Millbrook. Then"), ["Millbrook"]);
+    }
+
+    /// Pieces of texts for the property test: word shapes and the bytes
+    /// around words that decide where one starts or ends.
+    const PIECES: &[&str] = &[
+        "Jessica ",
+        "Moreno",
+        "Smith's ",
+        "Mr. ",
+        "Dr ",
+        "nurse ",
+        "Kelly Chen, RN ",
+        "pa-c",
+        "PhD",
+        "don't ",
+        "'s ",
+        "x' ",
+        "Jean-Luc ",
+        "-",
+        "'",
+        "@",
+        "#",
+        "/",
+        ".",
+        ".org",
+        "12",
+        "B12 ",
+        "55yo ",
+        "Millbrook",
+        "County ",
+        "from ",
+        "in ",
+        ", OH",
+        ", New York",
+        "Tuesday's ",
+        "Małgorzata ",
+        "Søren ",
+        "É",
+        "é",
+        "日本",
+        "\u{2019}s",
+        "\u{a0}",
+        "ICU ",
+        "7B ",
+        " ",
+        ", ",
+        "\n",
+        "March 2, 2025 ",
+        "9/12 ",
+        "a@b.org ",
+        "x.org/Maria ",
+    ];
+
+    /// `words` and `capitalised` as first written: the faster ones must agree.
+    fn reference_words(text: &str) -> Vec<(usize, usize)> {
+        // byte by byte: an ASCII byte is its own character, and only a
+        // non-ASCII one is decoded (`'` and `-` are ASCII)
+        let b = text.as_bytes();
+        let mut out = Vec::with_capacity(b.len() / 5 + 1);
+        let mut start = None;
+        let mut i = 0;
+        while i < b.len() {
+            let byte = b[i];
+            let (inner, len) = if byte < 0x80 {
+                (byte.is_ascii_alphanumeric() || ((byte == b'\'' || byte == b'-') && start.is_some()), 1)
+            } else {
+                let Some(ch) = text[i..].chars().next() else { break };
+                (ch.is_alphanumeric(), ch.len_utf8())
+            };
+            match (inner, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+            i += len;
+        }
+        if let Some(s) = start {
+            out.push((s, text.len()));
+        }
+        out
+    }
+    fn reference_capitalised(w: &str) -> bool {
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && chars.clone().any(char::is_lowercase)
+            && chars.all(|c| !c.is_numeric())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        #[test]
+        fn words_agree_with_the_first_scan(
+            parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..24),
+            tail in "\\PC{0,12}",
+        ) {
+            let text = format!("{}{}", parts.concat(), tail);
+            let now: Vec<(usize, usize)> = words(&text).iter().map(|w| (w.start, w.end)).collect();
+            let before = reference_words(&text);
+            proptest::prop_assert_eq!(&now, &before);
+            for (s, e) in before {
+                let w = bare(&text[s..e]);
+                proptest::prop_assert_eq!(capitalised(w), reference_capitalised(w), "{}", w);
+            }
+        }
     }
 }

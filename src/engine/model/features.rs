@@ -158,22 +158,31 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
 
     // The hashes are those of `hash`: FNV-1a is a running state, so a
     // bigram continues the state of "b, previous form, 0xff" (same values as
-    // `hash`, fewer steps).
-    let bigram_after = |form: &[u8]| eat(eat_all(eat(FNV_OFFSET, b'b'), form), 0xff);
-    let mut prev = bigram_after(b"<s>");
+    // `hash`, fewer steps). The three states a form feeds (its unigram, the
+    // bigram it ends, the bigram it starts) take its bytes in one pass.
+    let bigram_kind = eat(FNV_OFFSET, b'b');
+    let mut prev = eat(eat_all(bigram_kind, b"<s>"), 0xff);
     let word_kind = eat(FNV_OFFSET, b'w');
     let tokens = std::mem::take(&mut f.tokens);
     let forms = std::mem::take(&mut f.forms);
     for (i, t) in tokens.iter().enumerate() {
         let i = i as u32;
-        let form = t.form(&forms).as_bytes();
-        f.push(eat(eat_all(word_kind, form), 0xff), i);
-        f.push(eat(eat_all(prev, form), 0xff), i);
-        prev = bigram_after(form);
+        let (mut unigram, mut bigram, mut next) = (word_kind, prev, bigram_kind);
+        for &x in t.form(&forms).as_bytes() {
+            unigram = eat(unigram, x);
+            bigram = eat(bigram, x);
+            next = eat(next, x);
+        }
+        f.push(eat(unigram, 0xff), i);
+        f.push(eat(bigram, 0xff), i);
+        prev = eat(next, 0xff);
         let word = &text[t.start..t.end];
         // name shape: a capitalised given name or surname, whatever it is
-        let first = word.chars().next().unwrap_or(' ');
-        if first.is_uppercase() && word.len() > 1 {
+        let capital = match word.as_bytes().first() {
+            Some(&x) if x < 0x80 => x.is_ascii_uppercase(),
+            _ => word.chars().next().is_some_and(char::is_uppercase),
+        };
+        if capital && word.len() > 1 {
             if crate::engine::context::is_given_name(word) {
                 f.push(H_FNAME, i);
             } else if crate::engine::context::is_family_name(word) {
@@ -207,21 +216,23 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
         f.push(hash(b'r', &[&r.rule]), NO_TOKEN);
     }
     let cands = candidates::find_in(input);
+    // the candidates and the cues are in text order: the token each belongs
+    // to only moves forward (see `owner_from`)
+    let mut at = 0;
     for c in &cands {
         let kind = match c.identifier {
             Identifier::Date => H_DATE,
             _ => H_NAME,
         };
-        let at = f.tokens.partition_point(|t| t.end <= c.start);
-        let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
+        let owner = owner_from(&f.tokens, &mut at, c.start);
         f.push(kind, owner);
     }
     f.candidates = cands;
     // the context rules' cue phrases (`[context.cues]`), by role: the team's
     // curated knowledge, weighed by the model instead of decided by rules
+    let mut at = 0;
     for &crate::engine::context::Cue { start, roles, .. } in vocabulary.cues_of(input).iter() {
-        let at = f.tokens.partition_point(|t| t.end <= start);
-        let owner = if at < f.tokens.len() { at as u32 } else { NO_TOKEN };
+        let owner = owner_from(&f.tokens, &mut at, start);
         // the set bits, lowest first: the roles in ROLE_NAMES order
         let mut bits = roles & ROLE_MASK;
         while bits != 0 {
@@ -230,6 +241,22 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
         }
     }
     f
+}
+
+/// The token something starting at `start` belongs to: the first one ending
+/// after it (`NO_TOKEN` after the last), searched from `at` on and left
+/// there. For starts in ascending order it is `partition_point(|t| t.end <=
+/// start)` (the tokens are in text order), walked once instead of a binary
+/// search each.
+fn owner_from(tokens: &[Token], at: &mut usize, start: usize) -> u32 {
+    while *at < tokens.len() && tokens[*at].end <= start {
+        *at += 1;
+    }
+    if *at < tokens.len() {
+        *at as u32
+    } else {
+        NO_TOKEN
+    }
 }
 
 /// Splits the folded view into tokens: words (letters, digits, inner `'`),
@@ -242,6 +269,99 @@ pub fn tokenize(text: &str) -> (Vec<Token>, String) {
     (tokens, forms)
 }
 
+/// What an ASCII byte is to the tokenizer, as bits of [`CLASS`]: one table
+/// load per byte instead of a chain of range tests in the inner loops.
+const ALNUM: u8 = 1;
+const DIGIT: u8 = 2;
+const UPPER: u8 = 4;
+/// A character of an email's local part: letters, digits, `.` `_` `-` `+`.
+const LOCAL: u8 = 8;
+/// A character of an email's domain: letters, digits, `.` `-` `_`.
+const DOMAIN: u8 = 16;
+
+/// The [`ALNUM`]... bits of every byte (none for a non-ASCII one).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        let mut bits = 0;
+        if c.is_ascii_alphanumeric() {
+            bits |= ALNUM | LOCAL | DOMAIN;
+        }
+        if c.is_ascii_digit() {
+            bits |= DIGIT;
+        }
+        if c.is_ascii_uppercase() {
+            bits |= UPPER;
+        }
+        if matches!(c, b'.' | b'_' | b'-' | b'+') {
+            bits |= LOCAL;
+        }
+        if matches!(c, b'.' | b'-' | b'_') {
+            bits |= DOMAIN;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// Where a URL starting at `i` ends: at the next whitespace character
+/// (`char::is_whitespace`), found byte by byte; only a non-ASCII byte is
+/// decoded.
+fn url_end(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    let mut k = i;
+    while k < b.len() {
+        let c = b[k];
+        if c < 0x80 {
+            // the ASCII white space of `char::is_whitespace`: \t \n \x0b \x0c \r and space
+            if matches!(c, b'\t'..=b'\r' | b' ') {
+                return k;
+            }
+            k += 1;
+            continue;
+        }
+        let Some(ch) = text[k..].chars().next() else { break };
+        if ch.is_whitespace() {
+            return k;
+        }
+        k += ch.len_utf8();
+    }
+    b.len()
+}
+
+/// The `@` of a possible email: a word starting at or after the last word
+/// start and before `at` is an email's local part when every byte from it
+/// to `at` is a local-part character, that is when it starts at or after
+/// `local_start`; `end` is where the email ends (0: no domain with a dot
+/// after the `@`, no email).
+#[derive(Clone, Copy)]
+struct NextAt {
+    at: usize,
+    local_start: usize,
+    end: usize,
+}
+
+/// The first `@` at or after `from`, with where the run of local-part
+/// characters before it starts and where its domain ends. The backward scan
+/// stops at the previous `@` (not a local-part character), so every byte is
+/// scanned back at most once per draft, however many words share a run
+/// ("a.a.a.a…x@y.z").
+fn next_at(text: &str, from: usize) -> Option<NextAt> {
+    let b = text.as_bytes();
+    let at = from + text[from..].find('@')?;
+    let mut local_start = at;
+    while local_start > 0 && CLASS[b[local_start - 1] as usize] & LOCAL != 0 {
+        local_start -= 1;
+    }
+    let rest = &b[at + 1..];
+    let len = rest.iter().position(|&ch| CLASS[ch as usize] & DOMAIN == 0).unwrap_or(rest.len());
+    let end = if rest[..len].contains(&b'.') { at + 1 + len } else { 0 };
+    Some(NextAt { at, local_start, end })
+}
+
 /// [`tokenize`] into buffers the caller owns.
 pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     let b = text.as_bytes();
@@ -252,18 +372,17 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
         forms.push_str(form);
         out.push(Token { start, end, form: (at, forms.len() as u32) });
     };
-    let local_part = |ch: u8| ch.is_ascii_alphanumeric() || matches!(ch, b'.' | b'_' | b'-' | b'+');
-    // The end of the run of local-part characters the last word start was
-    // in: every word start inside one run finds the same end (and the same
-    // domain after it), so "a.a.a.a…" is scanned once, not once per word.
-    let mut local_run: Option<(usize, usize, Option<usize>)> = None;
-    // without an `@` no local part ends in one: no email to look for
-    let has_at = b.contains(&b'@');
+    // The next `@` after the word start (an email needs one): found once
+    // and kept while the word starts stay before it, so a draft without an
+    // `@` looks for none after the first search.
+    let mut at: Option<NextAt> = None;
+    let mut at_searched = false;
     let mut i = 0;
-    while i < text.len() {
+    while i < b.len() {
         let first = b[i];
+        let class = CLASS[first as usize];
         // spaces and ASCII punctuation (but `@`) start nothing
-        if first < 0x80 && first != b'@' && !first.is_ascii_alphanumeric() {
+        if first < 0x80 && first != b'@' && class & ALNUM == 0 {
             i += 1;
             continue;
         }
@@ -272,7 +391,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             && (b[i..].starts_with(b"http://") || b[i..].starts_with(b"https://") || b[i..].starts_with(b"www."))
             && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
         {
-            let end = text[i..].find(char::is_whitespace).map_or(text.len(), |k| i + k);
+            let end = url_end(text, i);
             push(out, forms, i, end, "<url>");
             i = end;
             continue;
@@ -286,31 +405,16 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             i = end;
             continue;
         }
-        if has_at && first.is_ascii_alphanumeric() {
-            // an email: local@domain.tld, the local part with . _ - +
-            let email_end = match local_run {
-                Some((start, local, email_end)) if start <= i && i < local => email_end,
-                _ => {
-                    let local = b[i..].iter().position(|&ch| !local_part(ch)).map_or(b.len(), |k| i + k);
-                    let email_end = (local < b.len() && b[local] == b'@').then(|| {
-                        let rest = &b[local + 1..];
-                        let len = rest
-                            .iter()
-                            .position(|&ch| !(ch.is_ascii_alphanumeric() || ch == b'.' || ch == b'-' || ch == b'_'))
-                            .unwrap_or(rest.len());
-                        if rest[..len].contains(&b'.') {
-                            local + 1 + len
-                        } else {
-                            0
-                        }
-                    });
-                    local_run = Some((i, local, email_end));
-                    email_end
-                }
-            };
-            if let Some(e) = email_end.filter(|&e| e > 0) {
-                push(out, forms, i, e, "<email>");
-                i = e;
+        if class & ALNUM != 0 {
+            // an email: local@domain.tld, the local part with . _ - +, from a
+            // word start whose run of local-part characters reaches the `@`
+            if !at_searched || at.is_some_and(|a| a.at < i) {
+                at = next_at(text, i);
+                at_searched = true;
+            }
+            if let Some(a) = at.filter(|a| i >= a.local_start && a.end > 0) {
+                push(out, forms, i, a.end, "<email>");
+                i = a.end;
                 continue;
             }
         }
@@ -321,24 +425,31 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             c
         };
         if c.is_alphanumeric() {
-            let mut end = i;
             let mut k = i;
             let mut ascii = true;
-            let mut digits = 0;
-            while k < b.len() {
+            // the class bits of every ASCII letter and digit of the word
+            let mut seen = 0u8;
+            loop {
+                // ASCII letters and digits, the bulk of a word
+                while k < b.len() && CLASS[b[k] as usize] & ALNUM != 0 {
+                    seen |= CLASS[b[k] as usize];
+                    k += 1;
+                }
+                if k >= b.len() {
+                    break;
+                }
                 let byte = b[k];
                 if byte < 0x80 {
-                    if byte.is_ascii_alphanumeric() {
-                        digits += usize::from(byte.is_ascii_digit());
-                        k += 1;
-                        end = k;
-                        continue;
-                    }
-                    let inner_apostrophe =
-                        byte == b'\'' && k > i && text[k + 1..].chars().next().is_some_and(char::is_alphabetic);
+                    // an inner apostrophe: a letter after it ("don't")
+                    let inner_apostrophe = byte == b'\'' && k > i && {
+                        match b.get(k + 1) {
+                            Some(&next) if next < 0x80 => next.is_ascii_alphabetic(),
+                            Some(_) => text[k + 1..].chars().next().is_some_and(char::is_alphabetic),
+                            None => false,
+                        }
+                    };
                     if inner_apostrophe {
                         k += 1;
-                        end = k;
                         continue;
                     }
                     break;
@@ -349,18 +460,20 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                 }
                 ascii = false;
                 k += ch.len_utf8();
-                end = k;
             }
+            let end = k;
             let word = &text[i..end];
-            // the digits were counted on the way (a non-ASCII character is never an ASCII digit)
-            let has_digit = digits > 0;
+            // a non-ASCII character is never an ASCII digit
+            let has_digit = seen & DIGIT != 0;
             let at = forms.len() as u32;
-            if has_digit && word.len() >= 4 && digits == word.len() {
+            if has_digit && word.len() >= 4 && word.bytes().all(|x| x.is_ascii_digit()) {
                 forms.push_str("0000+");
             } else if ascii && !has_digit {
                 let from = forms.len();
                 forms.push_str(word);
-                forms[from..].make_ascii_lowercase();
+                if seen & UPPER != 0 {
+                    forms[from..].make_ascii_lowercase();
+                }
             } else if ascii {
                 forms.extend(
                     word.bytes().map(|x| if x.is_ascii_digit() { '0' } else { x.to_ascii_lowercase() as char }),
@@ -500,6 +613,149 @@ mod tests {
                 tokens.iter().map(|t| (t.start, t.end, t.form(&forms).to_string())).collect();
             assert_eq!(now, reference_tokenize(text), "{text}");
         }
+    }
+
+    /// Pieces of drafts for the property tests: the tokenizer's and the
+    /// featurizer's corner cases (URLs, handles, emails, apostrophes, digits,
+    /// capitals, non-ASCII letters and spaces).
+    const PIECES: &[&str] = &[
+        "my patient ",
+        "Jessica ",
+        "Moreno",
+        "Smith's ",
+        "Dr. ",
+        "don't ",
+        "'tis ",
+        "x' ",
+        "rock'n'roll ",
+        "'",
+        "-",
+        "20mg ",
+        "5551234 ",
+        "0000",
+        "12ème ",
+        "@jen_22 ",
+        "@",
+        "_",
+        "a.b@x.org ",
+        "x@y ",
+        "a.a.a.",
+        "b-",
+        "+c@d-e.f_g ",
+        "https://x.org/a?b=1",
+        "www.example.org/x ",
+        "xwww.y ",
+        "http:/ ",
+        "h",
+        "w",
+        "Ünïcödé ",
+        "ÉCOLE ",
+        "İstanbul ",
+        "ǅemal ",
+        "straße ",
+        "café's ",
+        "日本語",
+        "😀",
+        "e\u{301}",
+        "\u{a0}",
+        "\u{2019}s ",
+        "\u{85}",
+        "ł",
+        ", ",
+        ". ",
+        "\n",
+        "\t",
+        " ",
+        "Mrs. Allen ",
+        "DOB 04/12/1961 ",
+        "April 12, 2023 ",
+        "Ana Ruiz, RN ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        #[test]
+        fn tokenizer_agrees_with_the_first_one_on_any_text(
+            parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..24),
+            tail in "\\PC{0,12}",
+        ) {
+            let text = format!("{}{}", parts.concat(), tail);
+            let (tokens, forms) = tokenize(&text);
+            let now: Vec<(usize, usize, String)> =
+                tokens.iter().map(|t| (t.start, t.end, t.form(&forms).to_string())).collect();
+            proptest::prop_assert_eq!(now, reference_tokenize(&text));
+        }
+
+        #[test]
+        fn features_agree_with_the_first_featurizer(
+            parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..24),
+        ) {
+            let rules = crate::engine::RuleSet::builtin_without_model().unwrap();
+            let draft = crate::engine::Draft::new(parts.concat());
+            let input = Input::new(&draft);
+            let (raw, _) = crate::engine::detect_structured(&input, &rules);
+            let f = featurize(&input, &raw, &rules.context);
+            let (hashes, owner) = reference_features(&input, &raw, &rules.context);
+            proptest::prop_assert_eq!(&f.hashes, &hashes);
+            proptest::prop_assert_eq!(&f.owner, &owner);
+        }
+    }
+
+    /// The featurizer's hashes and owners as first written: every hash by
+    /// [`hash`] from its parts, the owners by binary search.
+    fn reference_features(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> (Vec<u64>, Vec<u32>) {
+        let text = input.norm.text();
+        let (tokens, forms) = tokenize(text);
+        let (mut hashes, mut owner) = (Vec::new(), Vec::new());
+        let mut push = |h: u64, o: u32| {
+            hashes.push(h);
+            owner.push(o);
+        };
+        let mut prev = "<s>";
+        for (i, t) in tokens.iter().enumerate() {
+            let form = t.form(&forms);
+            push(hash(b'w', &[form]), i as u32);
+            push(hash(b'b', &[prev, form]), i as u32);
+            prev = form;
+            let word = &text[t.start..t.end];
+            if word.chars().next().unwrap_or(' ').is_uppercase() && word.len() > 1 {
+                if crate::engine::context::is_given_name(word) {
+                    push(hash(b'g', &["fname"]), i as u32);
+                } else if crate::engine::context::is_family_name(word) {
+                    push(hash(b'g', &["sname"]), i as u32);
+                }
+            }
+        }
+        if !tokens.is_empty() {
+            push(hash(b'b', &[prev, "</s>"]), (tokens.len() - 1) as u32);
+        }
+        push(hash(b'g', &["len"]), NO_TOKEN);
+        if text.trim_start().starts_with('@') {
+            push(hash(b'g', &["reply"]), NO_TOKEN);
+        }
+        for r in raw {
+            push(hash(b'r', &[&r.rule]), NO_TOKEN);
+        }
+        let owner_of = |start: usize| {
+            let at = tokens.partition_point(|t| t.end <= start);
+            if at < tokens.len() {
+                at as u32
+            } else {
+                NO_TOKEN
+            }
+        };
+        for c in candidates::find_in(input) {
+            push(hash(b'k', &[if c.identifier == Identifier::Date { "date" } else { "name" }]), owner_of(c.start));
+        }
+        for c in vocabulary.cues_of(input).iter() {
+            for (name, bit) in ROLE_NAMES {
+                if c.roles & bit != 0 {
+                    push(hash(b'v', &[name]), owner_of(c.start));
+                }
+            }
+        }
+        (hashes, owner)
     }
 
     #[test]

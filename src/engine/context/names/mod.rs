@@ -230,7 +230,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 continue;
             }
         }
-        if i > 0 && wl.place_before.contains(&text[toks[i - 1].s..toks[i - 1].e]) && toks[i - 1].e + 2 >= t.s {
+        if i > 0 && toks[i - 1].e + 2 >= t.s && wl.place_before.contains(&text[toks[i - 1].s..toks[i - 1].e]) {
             i += 1;
             continue;
         }
