@@ -404,6 +404,11 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 /// Whether most letters of the folded view are Latin (the scripts of the
 /// training data, English and Spanish).
 fn in_trained_script(text: &str) -> bool {
+    // no letter outside ASCII: nothing outweighs the Latin ones (a fast
+    // answer for most drafts; the loop below gives the same)
+    if text.is_ascii() {
+        return true;
+    }
     let (mut latin, mut other) = (0usize, 0usize);
     let b = text.as_bytes();
     let mut i = 0;
