@@ -381,7 +381,7 @@ fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
 }
 
 /// Cheap byte counts that decide which detectors can possibly match.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Stats {
     digits: usize,
     at: bool,
@@ -423,7 +423,7 @@ fn number_byte(c: u8) -> bool {
 /// A maximal run of [`number_byte`]s: every match of the number patterns
 /// lies inside one, so those patterns are searched in the runs that hold
 /// enough digits, not over the whole draft ([`Scan::in_clusters`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cluster {
     start: usize,
     end: usize,
@@ -473,9 +473,9 @@ impl Stats {
     /// [`CLUSTER_MIN_DIGITS`] digits into `clusters`.
     fn of(b: &[u8], clusters: &mut Vec<Cluster>) -> Stats {
         let mut s = Stats::default();
-        let mut run = 0usize;
-        let mut value = 0u32;
-        let mut token = 0usize;
+        let n = b.len();
+        // where the current token (a run of ASCII letters and digits) started
+        let mut token_start = 0;
         // the cluster being read: its start and digits so far
         let mut cluster: Option<(usize, usize)> = None;
         let mut end_cluster = |cluster: &mut Option<(usize, usize)>, end: usize| {
@@ -485,73 +485,72 @@ impl Stats {
                 }
             }
         };
-        for (i, &c) in b.iter().enumerate() {
-            // letters, the most common bytes: end a digit run, extend a token
+        // Runs of letters and of digits are taken whole: letters, most of a
+        // draft, only end a cluster; a digit run is counted once it ends.
+        let mut i = 0;
+        while i < n {
+            let c = b[i];
             if c.is_ascii_alphabetic() {
-                if run > 0 {
-                    s.end_run(b, i, run, value);
-                    run = 0;
-                    value = 0;
-                }
                 end_cluster(&mut cluster, i);
-                token += 1;
+                i += 1;
+                while i < n && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
                 continue;
             }
-            if number_byte(c) {
-                let digit = usize::from(c.is_ascii_digit());
+            if c.is_ascii_digit() {
+                let start = i;
+                i += 1;
+                while i < n && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let len = i - start;
+                s.digits += len;
+                // the value matters for 2-3 digits only (an age over 89)
+                let value = if len <= 3 { b[start..i].iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0')) } else { 0 };
+                s.end_run(b, i, len, value);
                 match &mut cluster {
-                    Some((_, digits)) => *digits += digit,
-                    None => cluster = Some((i, digit)),
+                    Some((_, digits)) => *digits += len,
+                    None => cluster = Some((start, len)),
+                }
+                continue;
+            }
+            // any other byte ends a token: the longest is taken where each ends
+            s.longest_token = s.longest_token.max(i - token_start);
+            token_start = i + 1;
+            if number_byte(c) {
+                if cluster.is_none() {
+                    cluster = Some((i, 0));
                 }
             } else {
                 end_cluster(&mut cluster, i);
             }
-            if c.is_ascii_digit() {
-                s.digits += 1;
-                run += 1;
-                value = value.saturating_mul(10).saturating_add((c - b'0') as u32);
-            } else {
-                if run > 0 {
-                    s.end_run(b, i, run, value);
-                }
-                run = 0;
-                value = 0;
-                match c {
-                    b'@' => s.at = true,
-                    b':' => {
-                        s.colons += 1;
-                        let hex = b[i + 1..].iter().take(5).take_while(|c| c.is_ascii_hexdigit()).count();
-                        if hex <= 4 && b.get(i + 1 + hex) == Some(&b':') {
-                            s.colon_pair = true;
-                        }
+            match c {
+                b'@' => s.at = true,
+                b':' => {
+                    s.colons += 1;
+                    let hex = b[i + 1..].iter().take(5).take_while(|c| c.is_ascii_hexdigit()).count();
+                    if hex <= 4 && b.get(i + 1 + hex) == Some(&b':') {
+                        s.colon_pair = true;
                     }
-                    b'-' => s.dashes += 1,
-                    b'.' => {
-                        s.dots += 1;
-                        let hex4 =
-                            |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
-                        if i >= 4 && hex4(i - 4..i) && hex4(i + 1..i + 5) && b.get(i + 5) == Some(&b'.') {
-                            s.dotted_hex = true;
-                        }
-                    }
-                    b'+' => s.plus = true,
-                    b']' | b')' | b'}' | b'>' | b' ' if !s.spelled_cue && spelled_cue_at(b, i) => s.spelled_cue = true,
-                    _ => {}
                 }
+                b'-' => s.dashes += 1,
+                b'.' => {
+                    s.dots += 1;
+                    let hex4 =
+                        |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
+                    if i >= 4 && hex4(i - 4..i) && hex4(i + 1..i + 5) && b.get(i + 5) == Some(&b'.') {
+                        s.dotted_hex = true;
+                    }
+                }
+                b'+' => s.plus = true,
+                b']' | b')' | b'}' | b'>' | b' ' if !s.spelled_cue && spelled_cue_at(b, i) => s.spelled_cue = true,
+                _ => {}
             }
-            if c.is_ascii_alphanumeric() {
-                token += 1;
-            } else {
-                // the longest token is taken where each one ends
-                s.longest_token = s.longest_token.max(token);
-                token = 0;
-            }
+            i += 1;
         }
-        s.longest_token = s.longest_token.max(token);
-        if run > 0 {
-            s.end_run(b, b.len(), run, value);
-        }
-        end_cluster(&mut cluster, b.len());
+        s.longest_token = s.longest_token.max(n - token_start);
+        end_cluster(&mut cluster, n);
         s
     }
 

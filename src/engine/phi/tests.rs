@@ -1150,3 +1150,78 @@ fn cluster_searches_find_what_whole_text_searches_find() {
         }
     }
 }
+
+/// [`super::Stats::of`] as its fields are defined, one field at a time: the
+/// reference for the one-pass scan.
+fn stats_by_definition(b: &[u8]) -> (super::Stats, Vec<super::Cluster>) {
+    let runs = |pred: &dyn Fn(u8) -> bool| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if pred(b[i]) {
+                let a = i;
+                while i < b.len() && pred(b[i]) {
+                    i += 1;
+                }
+                out.push((a, i));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let mut s = super::Stats::default();
+    let count = |x: u8| b.iter().filter(|&&c| c == x).count();
+    s.digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    s.at = b.contains(&b'@');
+    s.plus = b.contains(&b'+');
+    s.colons = count(b':');
+    s.dashes = count(b'-');
+    s.dots = count(b'.');
+    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let letter = |c: Option<&u8>| c.is_some_and(u8::is_ascii_alphabetic);
+    for (a, z) in runs(&|c: u8| c.is_ascii_digit()) {
+        let len = z - a;
+        s.runs[len.min(19)] = s.runs[len.min(19)].saturating_add(1);
+        s.longest_run = s.longest_run.max(len);
+        let value: u64 = std::str::from_utf8(&b[a..z]).unwrap().parse().unwrap_or(u64::MAX);
+        s.age_number |= (2..=3).contains(&len) && (90..=125).contains(&value);
+        let (before, after) = (a.checked_sub(1).map(|k| &b[k]), b.get(z));
+        s.mbi_head |= len == 1 && !word(before) && letter(after);
+        s.mbi_tail |= len == 2 && letter(before) && !word(after);
+        s.dea_digits |= (len == 7 || (len == 8 && b[a] == b'9')) && letter(before) && !word(after);
+        s.address_start |= len <= 6 && !word(before) && super::address_may_follow(b, z);
+    }
+    s.longest_token = runs(&|c: u8| c.is_ascii_alphanumeric()).iter().map(|(a, z)| z - a).max().unwrap_or(0);
+    let hex = |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
+    s.dotted_hex =
+        (4..b.len()).any(|i| b[i] == b'.' && hex(i - 4..i) && hex(i + 1..i + 5) && b.get(i + 5) == Some(&b'.'));
+    s.colon_pair =
+        (0..b.len()).any(|i| b[i] == b':' && (i + 1..=(i + 5).min(b.len() - 1)).any(|j| b[j] == b':' && hex(i + 1..j)));
+    s.spelled_cue = super::has_spelled_cue(b);
+    let clusters = runs(&super::number_byte)
+        .into_iter()
+        .map(|(start, end)| super::Cluster {
+            start,
+            end,
+            digits: b[start..end].iter().filter(|c| c.is_ascii_digit()).count(),
+        })
+        .filter(|c| c.digits >= super::CLUSTER_MIN_DIGITS)
+        .collect();
+    (s, clusters)
+}
+
+/// The one-pass byte scan counts what each field says it counts.
+#[test]
+fn byte_pass_agrees_with_the_definitions() {
+    let mut texts = shape_soup(20_000);
+    texts.extend(
+        ["", "a", "1", "9876543210 x", "ab1234567 c", "Z91234567", "1.2.3.4", "x::y", "aaaa.bbbb.cccc."]
+            .map(String::from),
+    );
+    for text in texts {
+        let mut clusters = Vec::new();
+        let stats = super::Stats::of(text.as_bytes(), &mut clusters);
+        assert_eq!((stats, clusters), stats_by_definition(text.as_bytes()), "{text:?}");
+    }
+}
