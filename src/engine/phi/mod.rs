@@ -43,7 +43,6 @@ use super::length::Parsed;
 use super::mask;
 use super::registry::RuleDoc;
 use super::{Identifier, Input, Normalized, RuleSet, Sink};
-use aho_corasick::AhoCorasick;
 pub use recognizers::{Recognizer, RECOGNIZERS, RULES};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -599,14 +598,19 @@ static EXCLUDED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words (and the DOI prefix `10.`) without which [`EXCLUDED`] cannot match,
 /// EudraCT numbers aside.
-static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build([
-            "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn",
-            "arxiv", "ctri", "10.",
-        ])
-        .unwrap_or_else(|e| panic!("phi exclusion cues: {e}"))
+const EXCLUSION_CUE_WORDS: [&str; 15] = [
+    "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn", "arxiv",
+    "ctri", "10.",
+];
+
+/// Whether the text holds one of [`EXCLUSION_CUE_WORDS`] in any ASCII case:
+/// the same question as an ASCII-case-insensitive automaton over them, asked
+/// of a regex of the escaped words, whose lazy DFA answers it in about 60%
+/// of the automaton's instructions (none of the words is rare enough for a
+/// prefilter to skip much).
+static EXCLUSION_CUES: LazyLock<Regex> = LazyLock::new(|| {
+    let words: Vec<String> = EXCLUSION_CUE_WORDS.iter().map(|w| regex::escape(w)).collect();
+    re(&format!("(?i-u){}", words.join("|")))
 });
 
 // ------------------------------------------------------------ context words

@@ -1225,3 +1225,21 @@ fn byte_pass_agrees_with_the_definitions() {
         assert_eq!((stats, clusters), stats_by_definition(text.as_bytes()), "{text:?}");
     }
 }
+
+/// The exclusion-cue regex answers what an ASCII-case-insensitive automaton
+/// over the cue words answers.
+#[test]
+fn exclusion_cue_regex_agrees_with_the_word_automaton() {
+    let ac =
+        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(super::EXCLUSION_CUE_WORDS).unwrap();
+    let pieces = ["nc", "t", "NCT", "pm", "C", "id", "10", ".", "1", "0", "isr", "ctn", "x", " ", "é", "K", "\u{212A}"];
+    let mut seed = 0xe8c1_u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for _ in 0..20_000 {
+        let text: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
+        assert_eq!(super::EXCLUSION_CUES.is_match(&text), ac.is_match(&text), "{text:?}");
+    }
+}
