@@ -26,6 +26,7 @@
 
 use super::Span;
 use crate::engine::data::Fnv;
+use crate::engine::normalize::first_non_ascii;
 use regex::Regex;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -205,7 +206,25 @@ pub fn weighted_length_with(text: &str, config: &LengthConfig) -> usize {
 }
 
 fn is_nfc(text: &str) -> bool {
-    text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes || unicode_normalization::is_nfc(text)
+    nfc_quick_yes(text) || unicode_normalization::is_nfc(text)
+}
+
+/// `is_nfc_quick(text.chars()) == IsNormalized::Yes`, run on the non-ASCII
+/// stretches only: an ASCII character is NFC and a starter, after which the
+/// quick check starts afresh, so the stretches are checked one by one and the
+/// ASCII between them (most of a draft) is skipped by a byte search.
+fn nfc_quick_yes(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(k) = first_non_ascii(&b[i..]) {
+        let s = i + k;
+        let e = b[s..].iter().position(u8::is_ascii).map_or(b.len(), |k| s + k);
+        if is_nfc_quick(text[s..e].chars()) != IsNormalized::Yes {
+            return false;
+        }
+        i = e;
+    }
+    true
 }
 
 /// The weight of a text, and the byte offset up to which it fits in the
@@ -241,10 +260,16 @@ fn weigh(text: &str, urls: &[Entity<'_>], config: &LengthConfig) -> Weight {
             // the run of such characters up to the next URL, weighed at once:
             // the same total, and `fits_until` where the running total last fit
             let stop = next_url.peek().map_or(bytes.len(), |u| u.span.start.min(bytes.len()));
-            let mut j = i + 1;
-            while j < stop && plain_ascii(j) {
-                j += 1;
+            // up to the first non-ASCII byte (a byte search), less a keycap
+            // base right before it: where `plain_ascii` first fails
+            let mut j = first_non_ascii(&bytes[i + 1..stop]).map_or(stop.max(i + 1), |k| i + 1 + k);
+            if j > i + 1
+                && bytes.get(j).is_some_and(|b| !b.is_ascii())
+                && matches!(bytes[j - 1], b'#' | b'*' | b'0'..=b'9')
+            {
+                j -= 1;
             }
+            debug_assert!((i + 1..j).all(plain_ascii) && (j >= stop || !plain_ascii(j)));
             let n = (j - i) as u64;
             if total + n * ascii_weight <= limit {
                 fits_until = j;
@@ -1050,15 +1075,111 @@ fn match_url_at(s: &str, u: usize) -> Result<Option<RawUrl>, usize> {
     Ok(Some(RawUrl { protocol, domain_end, has_path, end }))
 }
 
+/// Where a URL can start, found from the dots: `match_domain` needs a
+/// non-empty first label ended by a `.`, so a match at `u` needs the text
+/// from `u` (or from after an `http://`/`https://` at `u`) up to the first
+/// dot after it to be label characters. The starts that can match are then,
+/// for each dot, the run of label characters before it and the scheme right
+/// before that run; everything between such windows fails, and
+/// [`extract_urls`] steps over it instead of trying every character.
+#[derive(Default)]
+struct UrlStarts {
+    /// The window of the last dot found: (`first`, `run`, `dot`), starts
+    /// `first` (the scheme's, or `run`) and `run..dot`.
+    window: Option<(usize, usize, usize)>,
+    /// Dots before this have been looked at.
+    searched: usize,
+}
+
+impl UrlStarts {
+    /// The first position at or after `from` (a char boundary) where a URL
+    /// can start; `None` when none can.
+    fn next(&mut self, text: &str, from: usize) -> Option<usize> {
+        loop {
+            if let Some((first, run, dot)) = self.window {
+                if from <= first {
+                    return Some(first);
+                }
+                if from <= run {
+                    return Some(run);
+                }
+                // inside the run, a match is tried only after a character
+                // that may precede a URL: not after an ASCII letter or digit
+                let b = text.as_bytes();
+                let mut q = from;
+                while q < dot && b[q - 1].is_ascii_alphanumeric() && b[q].is_ascii() {
+                    q += 1;
+                }
+                if q < dot {
+                    return Some(q);
+                }
+            }
+            let start = self.searched.max(from);
+            let dot = start + text.get(start..)?.find('.')?;
+            self.searched = dot + 1;
+            // the label characters right before the dot (a run reaching back
+            // past `start` is cut there: `start` is then `from`, itself a start)
+            let mut run = dot;
+            for (k, c) in text[start..dot].char_indices().rev() {
+                if !is_label_char(c) {
+                    break;
+                }
+                run = start + k;
+            }
+            if run < dot {
+                let first = if run >= 8 && starts_with_ci(text, run - 8, "https://") {
+                    run - 8
+                } else if run >= 7 && starts_with_ci(text, run - 7, "http://") {
+                    run - 7
+                } else {
+                    run
+                };
+                self.window = Some((first, run, dot));
+            }
+        }
+    }
+}
+
+/// What [`scan_label`] takes into a label: domain characters, `_` and `-`.
+fn is_label_char(c: char) -> bool {
+    if c.is_ascii() {
+        matches!(ASCII_LABEL_CLASS[c as usize], LABEL_DOMAIN | LABEL_UNDERSCORE | LABEL_HYPHEN)
+    } else {
+        is_domain_char(c)
+    }
+}
+
 /// Every URL in `text`, with or without a scheme, as twitter-text finds them.
 pub fn extract_urls(text: &str) -> Vec<Entity<'_>> {
+    extract_urls_from(text, true)
+}
+
+/// [`extract_urls`], trying a match only where [`UrlStarts`] says one can
+/// start (`by_dots`), or at every character (the reference the tests
+/// compare it with).
+fn extract_urls_from(text: &str, by_dots: bool) -> Vec<Entity<'_>> {
     let mut out = Vec::new();
     if !text.contains('.') {
         return out;
     }
+    let mut starts = UrlStarts::default();
     let mut p = 0;
     while p < text.len() {
         let Some(c) = char_at(text, p) else { break };
+        // from here on only a match at `p + c.len_utf8()` is tried (the
+        // start of the text is tried at 0 below): go to the char before the
+        // next position where one can start
+        if by_dots && p > 0 {
+            let u = p + c.len_utf8();
+            match starts.next(text, u) {
+                None => break,
+                Some(w) if w > u => {
+                    p = w - text[..w].chars().next_back().map_or(1, char::len_utf8);
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
         let mut attempt: Option<(usize, Option<char>)> = None;
         if is_url_preceding(c) {
             attempt = Some((p + c.len_utf8(), Some(c)));
@@ -1643,6 +1764,81 @@ mod tests {
             check_entities(&text, &p.hashtags);
             check_entities(&text, &p.mentions);
             proptest::prop_assert!(p.weighted_length <= weighted_length_with(&text, &LengthConfig::V2));
+            proptest::prop_assert_eq!(extract_urls_from(&text, true), extract_urls_from(&text, false));
+        }
+    }
+
+    /// Random drafts from URL-ish pieces: trying starts only where the dots
+    /// allow finds what trying every character finds.
+    #[test]
+    fn url_starts_by_dots_find_what_every_start_finds() {
+        let pieces = [
+            " ",
+            ".",
+            "..",
+            "/",
+            ":",
+            "-",
+            "_",
+            "@",
+            "#",
+            "$",
+            "(",
+            ")",
+            "?",
+            "=",
+            "\"",
+            "`",
+            "'",
+            ",",
+            "www",
+            "heart",
+            "org",
+            "com",
+            "co",
+            "jp",
+            "t.co/",
+            "xn--p1ai",
+            "http://",
+            "https://",
+            "HTTPS://",
+            "ftp://",
+            "example.com",
+            "a_b",
+            "x-y",
+            "bit.ly/3xYz12",
+            "\u{4e2d}\u{6587}",
+            "\u{3002}",
+            "\u{FF0E}",
+            "\u{1F600}",
+            "\u{200D}",
+            "\u{202E}",
+            "\u{A0}",
+            "é",
+            "Dr. ",
+            "12",
+            "3.5",
+            "\u{FEFF}",
+            "\t",
+            "\u{0301}",
+            "ünï",
+            "медицина",
+            "рф",
+            "みんな",
+            "\u{2013}",
+        ];
+        let mut seed = 0x75_7215_u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for round in 0..20_000 {
+            let mut t = String::new();
+            let len = [3, 10, 30, 80, 200][round % 5];
+            while t.len() < len {
+                t.push_str(pieces[next(pieces.len())]);
+            }
+            assert_eq!(extract_urls_from(&t, true), extract_urls_from(&t, false), "{t:?}");
         }
     }
 

@@ -37,6 +37,10 @@ pub struct LexiconRule {
 pub struct Lexicon {
     pub rules: Vec<LexiconRule>,
     phrases: Option<AhoCorasick>,
+    /// Whether any phrase occurs at all, as a regex of the escaped phrases
+    /// in any ASCII case: the automaton's own `is_match` answers the same
+    /// for about 1.5 times the instructions (`None` if it did not build).
+    phrase_gate: Option<Regex>,
     /// For each phrase of the automaton: (rule index, phrase needs a word
     /// boundary before, after).
     phrase_owner: Vec<(usize, bool, bool)>,
@@ -130,8 +134,15 @@ impl Lexicon {
                     .map_err(|e| e.to_string())?,
             )
         };
+        let phrase_gate = if phrases.is_empty() {
+            None
+        } else {
+            let alternatives: Vec<String> = phrases.iter().map(|p| regex::escape(p)).collect();
+            RegexBuilder::new(&format!("(?i-u){}", alternatives.join("|"))).size_limit(1 << 24).build().ok()
+        };
         Ok(Lexicon {
             phrases: ac(&phrases)?,
+            phrase_gate,
             phrase_owner,
             exception_max_len: exceptions.iter().map(String::len).max().unwrap_or(0),
             exceptions: ac(&exceptions)?,
@@ -147,7 +158,13 @@ impl Lexicon {
     pub fn matches(&self, text: &str) -> Vec<(usize, usize, usize)> {
         let bytes = text.as_bytes();
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        if let Some(ac) = &self.phrases {
+        // Most drafts hold no phrase and match no pattern: a plain search
+        // for any match (the automaton's prefilter, the regex's forward scan
+        // that stops at the first match) says so for a fraction of what the
+        // overlapping searches cost, which then run only when it finds one.
+        let any_phrase =
+            |ac: &AhoCorasick| self.phrase_gate.as_ref().map_or_else(|| ac.is_match(text), |g| g.is_match(text));
+        if let Some(ac) = self.phrases.as_ref().filter(|ac| any_phrase(ac)) {
             for m in ac.find_overlapping_iter(text) {
                 let (rule, wb_start, wb_end) = self.phrase_owner[m.pattern().as_usize()];
                 let (s, e) = (m.start(), m.end());
@@ -160,7 +177,7 @@ impl Lexicon {
                 hits.push((rule, s, e));
             }
         }
-        if let Some(set) = &self.pattern_set {
+        if let Some(set) = self.pattern_set.as_ref().filter(|set| set.is_match(text)) {
             for k in set.matches(text).iter() {
                 let (rule, j) = self.pattern_owner[k];
                 for m in self.rules[rule].patterns[j].find_iter(text) {
@@ -433,6 +450,29 @@ mod tests {
             suggestion: None,
         }])
         .unwrap()
+    }
+
+    /// The phrase gate says a phrase occurs exactly when the phrase
+    /// automaton finds one, for phrases with spaces, punctuation, digits and
+    /// non-ASCII letters, in any case.
+    #[test]
+    fn phrase_gate_agrees_with_the_phrase_automaton() {
+        let phrases = ["rt if", "f4f", "you won't believe", "tag 3 friends", "a.b", "niño", "(x)", "K"];
+        let l = lex(&phrases, &[], &[]);
+        let (gate, ac) = (l.phrase_gate.as_ref().unwrap(), l.phrases.as_ref().unwrap());
+        let pieces = [
+            "rt", " ", "if", "IF", "F4", "f", "4", "you", " won't ", "believe", "ñ", "Ñ", "niño", "NIÑO", "(", "x",
+            ")", "a", ".", "b", "\u{212A}", "k", "tag", "3", "friends",
+        ];
+        let mut seed = 0x1e8_u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..20_000 {
+            let t: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
+            assert_eq!(gate.is_match(&t), ac.is_match(&t), "{t:?}");
+        }
     }
 
     #[test]

@@ -179,6 +179,25 @@ impl<'a> Normalized<'a> {
     }
 }
 
+/// The offset of the first non-ASCII byte of `b`, if any. Eight bytes at a
+/// time: drafts are mostly ASCII, and this is how the length parse and the
+/// fold step over it.
+pub(super) fn first_non_ascii(b: &[u8]) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        let high = u64::from_le_bytes(word) & HIGH;
+        if high != 0 {
+            return Some(at + (high.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&x| x >= 0x80).map(|k| at + k)
+}
+
 /// The character-by-character fold of non-ASCII text.
 fn fold_chars(original: &str) -> Normalized<'_> {
     let mut text = String::with_capacity(original.len());
@@ -189,7 +208,7 @@ fn fold_chars(original: &str) -> Normalized<'_> {
     while next < b.len() {
         // a run of ASCII is copied whole, each byte mapped to itself
         if b[next] < 0x80 {
-            let run = b[next..].iter().position(|&x| x >= 0x80).map_or(b.len(), |k| next + k);
+            let run = first_non_ascii(&b[next..]).map_or(b.len(), |k| next + k);
             text.push_str(&original[next..run]);
             starts.extend(next as u32..run as u32);
             ends.extend(next as u32 + 1..run as u32 + 1);
@@ -878,6 +897,22 @@ mod tests {
         let i = n.text().find(pat).expect("pattern in view");
         let s = n.span(i, i + pat.len());
         &n.original()[s.start..s.end]
+    }
+
+    #[test]
+    fn first_non_ascii_finds_the_first_high_byte() {
+        for len in 0..40 {
+            let ascii = vec![b'a'; len];
+            assert_eq!(first_non_ascii(&ascii), None);
+            for at in 0..len {
+                let mut b = ascii.clone();
+                b[at] = 0xC3;
+                if at + 1 < len {
+                    b[at + 1] = 0xA9;
+                }
+                assert_eq!(first_non_ascii(&b), Some(at), "{len} {at}");
+            }
+        }
     }
 
     #[test]

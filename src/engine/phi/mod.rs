@@ -43,7 +43,6 @@ use super::length::Parsed;
 use super::mask;
 use super::registry::RuleDoc;
 use super::{Identifier, Input, Normalized, RuleSet, Sink};
-use aho_corasick::AhoCorasick;
 pub use recognizers::{Recognizer, RECOGNIZERS, RULES};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -272,11 +271,13 @@ fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigErro
 pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     attachments(input, sink);
     let text = input.norm.text();
-    let stats = Stats::of(text.as_bytes());
+    let mut clusters = Vec::new();
+    let stats = Stats::of(text.as_bytes(), &mut clusters);
     let mut scan = Scan {
         text,
         b: text.as_bytes(),
         stats,
+        clusters,
         cands: Vec::new(),
         norm: &input.norm,
         parsed,
@@ -379,7 +380,7 @@ fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
 }
 
 /// Cheap byte counts that decide which detectors can possibly match.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Stats {
     digits: usize,
     at: bool,
@@ -396,72 +397,182 @@ struct Stats {
     age_number: bool,
     /// `hhhh.hhhh.hhhh` somewhere: a Cisco-style MAC is possible.
     dotted_hex: bool,
+    /// A `:` then up to four hex digits and another `:`: an IPv6 address is possible.
+    colon_pair: bool,
+    /// Some byte starts a spelled-out email cue ([`spelled_cue_at`]).
+    spelled_cue: bool,
+    /// A lone digit at a word start before a letter, and two digits after a
+    /// letter that end a word: the two ends of an MBI (`1EG4-TE5-MK73`).
+    mbi_head: bool,
+    mbi_tail: bool,
+    /// Seven digits (or eight from a `9`) right after a letter and ending a
+    /// word: a DEA number's digits (`AB1234563`).
+    dea_digits: bool,
+    /// A run of up to six digits at a word start, then what a street address
+    /// goes on with ([`address_may_follow`]).
+    address_start: bool,
+}
+
+/// The bytes numbers such as phones, SSNs, cards, NPIs and IPv4 addresses are
+/// written with: digits, space, `.`, `-`, `(`, `)` and `+`.
+fn number_byte(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c, b' ' | b'.' | b'-' | b'(' | b')' | b'+')
+}
+
+/// A maximal run of [`number_byte`]s: every match of the number patterns
+/// lies inside one, so those patterns are searched in the runs that hold
+/// enough digits, not over the whole draft ([`Scan::in_clusters`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cluster {
+    start: usize,
+    end: usize,
+    digits: usize,
+}
+
+/// The fewest digits a cluster needs to be kept: the least any user of
+/// [`Scan::in_clusters`] asks for (an IPv4 address has four).
+const CLUSTER_MIN_DIGITS: usize = 4;
+
+fn word_byte(c: Option<u8>) -> bool {
+    c.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+fn letter_byte(c: Option<u8>) -> bool {
+    c.is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// `\s` of an ASCII-mode pattern.
+fn regex_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// Whether what follows a digit run ending at `end` can go on as in
+/// [`ADDRESS`]: `[A-Za-z]?(?:-\d{1,4})?\s+`, then a capital or a digit (the
+/// first byte of a direction, a street name or an ordinal).
+fn address_may_follow(b: &[u8], end: usize) -> bool {
+    let spaces_then_name = |j: usize| {
+        let k = j + b.get(j..).map_or(0, |r| r.iter().take_while(|&&c| regex_space(c)).count());
+        k > j && b.get(k).is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    };
+    let after_letter = |j: usize| {
+        if spaces_then_name(j) {
+            return true;
+        }
+        if b.get(j) != Some(&b'-') {
+            return false;
+        }
+        let d = b[j + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        (1..=4).contains(&d) && spaces_then_name(j + 1 + d)
+    };
+    after_letter(end) || (letter_byte(b.get(end).copied()) && after_letter(end + 1))
 }
 
 impl Stats {
-    fn of(b: &[u8]) -> Stats {
+    /// The counts of `b`, and its [`Cluster`]s of at least
+    /// [`CLUSTER_MIN_DIGITS`] digits into `clusters`.
+    fn of(b: &[u8], clusters: &mut Vec<Cluster>) -> Stats {
         let mut s = Stats::default();
-        let mut run = 0usize;
-        let mut value = 0u32;
-        let mut token = 0usize;
-        for (i, &c) in b.iter().enumerate() {
-            // letters, the most common bytes: end a digit run, extend a token
-            if c.is_ascii_alphabetic() {
-                if run > 0 {
-                    s.end_run(run, value);
-                    run = 0;
-                    value = 0;
+        let n = b.len();
+        // where the current token (a run of ASCII letters and digits) started
+        let mut token_start = 0;
+        // the cluster being read: its start and digits so far
+        let mut cluster: Option<(usize, usize)> = None;
+        let mut end_cluster = |cluster: &mut Option<(usize, usize)>, end: usize| {
+            if let Some((start, digits)) = cluster.take() {
+                if digits >= CLUSTER_MIN_DIGITS {
+                    clusters.push(Cluster { start, end, digits });
                 }
-                token += 1;
+            }
+        };
+        // Runs of letters and of digits are taken whole: letters, most of a
+        // draft, only end a cluster; a digit run is counted once it ends.
+        let mut i = 0;
+        while i < n {
+            let c = b[i];
+            if c.is_ascii_alphabetic() {
+                end_cluster(&mut cluster, i);
+                i += 1;
+                while i < n && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
                 continue;
             }
             if c.is_ascii_digit() {
-                s.digits += 1;
-                run += 1;
-                value = value.saturating_mul(10).saturating_add((c - b'0') as u32);
-            } else {
-                if run > 0 {
-                    s.end_run(run, value);
+                let start = i;
+                i += 1;
+                while i < n && b[i].is_ascii_digit() {
+                    i += 1;
                 }
-                run = 0;
-                value = 0;
-                match c {
-                    b'@' => s.at = true,
-                    b':' => s.colons += 1,
-                    b'-' => s.dashes += 1,
-                    b'.' => {
-                        s.dots += 1;
-                        let hex4 =
-                            |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
-                        if i >= 4 && hex4(i - 4..i) && hex4(i + 1..i + 5) && b.get(i + 5) == Some(&b'.') {
-                            s.dotted_hex = true;
-                        }
+                let len = i - start;
+                s.digits += len;
+                // the value matters for 2-3 digits only (an age over 89)
+                let value = if len <= 3 { b[start..i].iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0')) } else { 0 };
+                s.end_run(b, i, len, value);
+                match &mut cluster {
+                    Some((_, digits)) => *digits += len,
+                    None => cluster = Some((start, len)),
+                }
+                continue;
+            }
+            // any other byte ends a token: the longest is taken where each ends
+            s.longest_token = s.longest_token.max(i - token_start);
+            token_start = i + 1;
+            if number_byte(c) {
+                if cluster.is_none() {
+                    cluster = Some((i, 0));
+                }
+            } else {
+                end_cluster(&mut cluster, i);
+            }
+            match c {
+                b'@' => s.at = true,
+                b':' => {
+                    s.colons += 1;
+                    let hex = b[i + 1..].iter().take(5).take_while(|c| c.is_ascii_hexdigit()).count();
+                    if hex <= 4 && b.get(i + 1 + hex) == Some(&b':') {
+                        s.colon_pair = true;
                     }
-                    b'+' => s.plus = true,
-                    _ => {}
                 }
+                b'-' => s.dashes += 1,
+                b'.' => {
+                    s.dots += 1;
+                    let hex4 =
+                        |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
+                    if i >= 4 && hex4(i - 4..i) && hex4(i + 1..i + 5) && b.get(i + 5) == Some(&b'.') {
+                        s.dotted_hex = true;
+                    }
+                }
+                b'+' => s.plus = true,
+                b']' | b')' | b'}' | b'>' | b' ' if !s.spelled_cue && spelled_cue_at(b, i) => s.spelled_cue = true,
+                _ => {}
             }
-            if c.is_ascii_alphanumeric() {
-                token += 1;
-            } else {
-                // the longest token is taken where each one ends
-                s.longest_token = s.longest_token.max(token);
-                token = 0;
-            }
+            i += 1;
         }
-        s.longest_token = s.longest_token.max(token);
-        if run > 0 {
-            s.end_run(run, value);
-        }
+        s.longest_token = s.longest_token.max(n - token_start);
+        end_cluster(&mut cluster, n);
         s
     }
 
-    fn end_run(&mut self, len: usize, value: u32) {
+    /// A run of `len` digits (read as `value`) ends at `end`.
+    fn end_run(&mut self, b: &[u8], end: usize, len: usize, value: u32) {
         let slot = &mut self.runs[len.min(19)];
         *slot = slot.saturating_add(1);
         self.longest_run = self.longest_run.max(len);
         if (2..=3).contains(&len) && (90..=125).contains(&value) {
             self.age_number = true;
+        }
+        let start = end - len;
+        let before = start.checked_sub(1).map(|k| b[k]);
+        let after = b.get(end).copied();
+        match len {
+            1 if !word_byte(before) && letter_byte(after) => self.mbi_head = true,
+            2 if letter_byte(before) && !word_byte(after) => self.mbi_tail = true,
+            7 if letter_byte(before) && !word_byte(after) => self.dea_digits = true,
+            8 if b[start] == b'9' && letter_byte(before) && !word_byte(after) => self.dea_digits = true,
+            _ => {}
+        }
+        if len <= 6 && !self.address_start && !word_byte(before) && address_may_follow(b, end) {
+            self.address_start = true;
         }
     }
 
@@ -487,14 +598,19 @@ static EXCLUDED: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words (and the DOI prefix `10.`) without which [`EXCLUDED`] cannot match,
 /// EudraCT numbers aside.
-static EXCLUSION_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build([
-            "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn",
-            "arxiv", "ctri", "10.",
-        ])
-        .unwrap_or_else(|e| panic!("phi exclusion cues: {e}"))
+const EXCLUSION_CUE_WORDS: [&str; 15] = [
+    "nct", "isrctn", "actrn", "chictr", "drks", "eudract", "pmc", "pmid", "pubmed", "orcid", "isbn", "issn", "arxiv",
+    "ctri", "10.",
+];
+
+/// Whether the text holds one of [`EXCLUSION_CUE_WORDS`] in any ASCII case:
+/// the same question as an ASCII-case-insensitive automaton over them, asked
+/// of a regex of the escaped words, whose lazy DFA answers it in about 60%
+/// of the automaton's instructions (none of the words is rare enough for a
+/// prefilter to skip much).
+static EXCLUSION_CUES: LazyLock<Regex> = LazyLock::new(|| {
+    let words: Vec<String> = EXCLUSION_CUE_WORDS.iter().map(|w| regex::escape(w)).collect();
+    re(&format!("(?i-u){}", words.join("|")))
 });
 
 // ------------------------------------------------------------ context words
@@ -548,11 +664,20 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 #[cfg(test)]
 const SPELLED_CUES: [&str; 7] = [" dot ", "at]", "at)", "at}", "at>", "[dot]", "(dot)"];
 
-/// Whether the text holds one of [`SPELLED_CUES`]: a byte scan keyed on the
-/// rare closing brackets and spaces (an automaton's prefilter keyed on
-/// "at" stops on nearly every word).
+/// Whether the text holds one of [`SPELLED_CUES`] (the test's reference for
+/// [`Stats::spelled_cue`]).
+#[cfg(test)]
 fn has_spelled_cue(b: &[u8]) -> bool {
-    b.iter().enumerate().any(|(i, &c)| match c {
+    (0..b.len()).any(|i| spelled_cue_at(b, i))
+}
+
+/// Whether one of [`SPELLED_CUES`] ends at `b[i]` (a closing bracket) or
+/// starts there (` dot `): keyed on the rare closing brackets and spaces, and
+/// run by [`Stats::of`] on those bytes only (an automaton's prefilter keyed
+/// on "at" stops on nearly every word).
+fn spelled_cue_at(b: &[u8], i: usize) -> bool {
+    let c = b[i];
+    match c {
         b']' | b')' | b'}' | b'>' => {
             (i >= 2 && b[i - 2..i].eq_ignore_ascii_case(b"at"))
                 || (i >= 4 && c == b']' && b[i - 4..i].eq_ignore_ascii_case(b"[dot"))
@@ -563,7 +688,7 @@ fn has_spelled_cue(b: &[u8]) -> bool {
                 && b.get(i + 1..i + 5).is_some_and(|w| w.eq_ignore_ascii_case(b"dot "))
         }
         _ => false,
-    })
+    }
 }
 /// Spelled-out addresses: `jdoe [at] gmail [dot] com`, `jdoe at gmail dot com`.
 static EMAIL_SPELLED: LazyLock<Regex> = LazyLock::new(|| {
@@ -695,6 +820,7 @@ struct Scan<'t> {
     text: &'t str,
     b: &'t [u8],
     stats: Stats,
+    clusters: Vec<Cluster>,
     cands: Vec<Candidate>,
     /// Maps folded-view spans to the original, where `parsed` spans are.
     norm: &'t Normalized<'t>,
@@ -710,6 +836,29 @@ impl<'t> Scan<'t> {
         if start < end && end <= self.b.len() {
             self.cands.push(Candidate { start, end, kind, noun, priority, masking });
         }
+    }
+
+    /// The matches of `re`, a pattern of [`number_byte`]s only with ASCII
+    /// word boundaries, in the clusters with at least `min_digits` digits
+    /// (at least [`CLUSTER_MIN_DIGITS`]): what `re.find_iter(text)` finds
+    /// there, in the same order. A match cannot cross a cluster's edge, and
+    /// each search sees the text before the cluster and the character after
+    /// it, so `\b` reads the same; the caller drops matches with fewer digits.
+    fn in_clusters(&self, re: &Regex, min_digits: usize) -> Vec<regex::Match<'t>> {
+        debug_assert!(min_digits >= CLUSTER_MIN_DIGITS);
+        let text = self.text;
+        let mut out = Vec::new();
+        for c in self.clusters.iter().filter(|c| c.digits >= min_digits) {
+            let context_end = text[c.end..].chars().next().map_or(c.end, |ch| c.end + ch.len_utf8());
+            let hay = &text[..context_end];
+            let mut at = c.start;
+            while let Some(m) = re.find_at(hay, at) {
+                out.push(m);
+                // the patterns match at least one digit: never empty
+                at = m.end().max(at + 1);
+            }
+        }
+        out
     }
 
     fn is_excluded(&mut self, start: usize, end: usize) -> bool {
@@ -792,7 +941,7 @@ impl<'t> Scan<'t> {
                 self.add(m.start(), m.end(), Kind::Email, "email address", P_STRONG, Masking::Email);
             }
         }
-        if has_spelled_cue(self.b) {
+        if self.stats.spelled_cue {
             for m in EMAIL_SPELLED.find_iter(self.text) {
                 if rules.allowlist.allows_email(&unspell_email(m.as_str())) {
                     continue;
@@ -1011,7 +1160,7 @@ impl<'t> Scan<'t> {
         let text = self.text;
         let mut found: Vec<(usize, usize, bool)> = Vec::new(); // (start, end, needs_context)
         if self.stats.plus {
-            for m in PHONE_INTL.find_iter(text) {
+            for m in self.in_clusters(&PHONE_INTL, 8) {
                 let n = m.as_str().bytes().filter(u8::is_ascii_digit).count();
                 if (8..=15).contains(&n) && !self.before(m.start()).is_some_and(|c| c.is_ascii_alphanumeric()) {
                     let end = trim_trailing_sep(m.as_str()) + m.start();
@@ -1022,7 +1171,7 @@ impl<'t> Scan<'t> {
             }
         }
         if self.stats.runs_of(3) >= 2 && self.stats.runs_of(4) >= 1 {
-            for m in PHONE_NANP.find_iter(text) {
+            for m in self.in_clusters(&PHONE_NANP, 10) {
                 let (s, e) = (m.start(), m.end());
                 // "(617)" starts with a parenthesis; a letter glued on the left is tolerated
                 if !self.clean_edges(s, e, true) {
@@ -1040,7 +1189,7 @@ impl<'t> Scan<'t> {
         // one digit at a time: "5 5 5 - 2 0 1 - 8 8 3 4" (the normalizer joins
         // only runs of single digits separated by single spaces)
         if self.stats.runs_of(1) >= 9 {
-            for m in SPACED_DIGITS.find_iter(text) {
+            for m in self.in_clusters(&SPACED_DIGITS, 9) {
                 let (s, e) = (m.start(), m.end());
                 if !self.clean_edges(s, e, false) {
                     continue;
@@ -1058,7 +1207,7 @@ impl<'t> Scan<'t> {
         }
         let has_context = self.stats.digits >= 7 && self.phi.phone_context.is_match(text);
         if has_context {
-            for m in PHONE_LOOSE.find_iter(text) {
+            for m in self.in_clusters(&PHONE_LOOSE, 7) {
                 let (s, e) = (m.start(), m.end());
                 let n = m.as_str().bytes().filter(u8::is_ascii_digit).count();
                 let (s, e) = balance_parens(self.b, s, e);
@@ -1130,7 +1279,7 @@ impl<'t> Scan<'t> {
         let d = self.stats.digits;
         let st = self.stats;
         if st.runs_of(3) > 0 && st.runs_of(2) > 0 && st.runs_of(4) > 0 {
-            for m in SSN_SHAPE.find_iter(text) {
+            for m in self.in_clusters(&SSN_SHAPE, 9) {
                 if self.clean_edges(m.start(), m.end(), false)
                     && validate::ssn(m.as_str())
                     && !self.is_excluded(m.start(), m.end())
@@ -1140,7 +1289,7 @@ impl<'t> Scan<'t> {
             }
         }
         if st.longest_run >= 13 || st.runs_of(4) >= 3 || (st.runs_of(4) >= 1 && st.runs_of(6) >= 1) {
-            for m in CARD.find_iter(text) {
+            for m in self.in_clusters(&CARD, 12) {
                 if self.clean_edges(m.start(), m.end(), false)
                     && one_separator(m.as_str())
                     && validate::credit_card(m.as_str())
@@ -1151,7 +1300,7 @@ impl<'t> Scan<'t> {
             }
         }
         if d >= 10 {
-            for m in NPI_SHAPE.find_iter(text) {
+            for m in self.in_clusters(&NPI_SHAPE, 10) {
                 if self.clean_edges(m.start(), m.end(), false)
                     && one_separator(m.as_str())
                     && validate::npi(m.as_str())
@@ -1161,14 +1310,14 @@ impl<'t> Scan<'t> {
                 }
             }
         }
-        if st.runs_of(7) > 0 || st.runs_of(8) > 0 {
+        if st.dea_digits {
             for m in DEA_SHAPE.find_iter(text) {
                 if validate::dea(m.as_str()) && !self.is_excluded(m.start(), m.end()) {
                     self.add(m.start(), m.end(), Kind::License, "DEA number", P_SHAPE, Masking::Tail(3));
                 }
             }
         }
-        if d >= 5 {
+        if d >= 5 && st.mbi_head && st.mbi_tail {
             for m in MBI_SHAPE.find_iter(text) {
                 if validate::mbi(m.as_str())
                     && self.after(m.end()).is_none_or(|c| c != b'-')
@@ -1193,7 +1342,7 @@ impl<'t> Scan<'t> {
     fn ips(&mut self) {
         let text = self.text;
         if self.stats.digits >= 4 && self.stats.dots >= 3 {
-            for m in IPV4.find_iter(text) {
+            for m in self.in_clusters(&IPV4, 4) {
                 let (s, e) = (m.start(), m.end());
                 if !validate::ipv4(m.as_str()) || self.before(s) == Some(b'.') {
                     continue;
@@ -1205,7 +1354,7 @@ impl<'t> Scan<'t> {
                 self.add(s, e, Kind::Ip, "IP address", P_STRONG, Masking::Tail(2));
             }
         }
-        if self.stats.colons >= 2 {
+        if self.stats.colon_pair {
             for m in IPV6.find_iter(text) {
                 let s = m.start();
                 let raw = m.as_str().trim_end_matches('.');
@@ -1256,22 +1405,25 @@ impl<'t> Scan<'t> {
     fn geography(&mut self) {
         let text = self.text;
         let phi = self.phi;
-        for caps in ADDRESS.captures_iter(text) {
-            let Some(m) = caps.get(0) else { continue };
-            let s = m.start();
-            if matches!(self.before(s), Some(b'$' | b'#' | b'.' | b'/' | b'-')) {
-                continue;
+        // a street address starts with a house number ([`address_may_follow`])
+        if self.stats.address_start {
+            for caps in ADDRESS.captures_iter(text) {
+                let Some(m) = caps.get(0) else { continue };
+                let s = m.start();
+                if matches!(self.before(s), Some(b'$' | b'#' | b'.' | b'/' | b'-')) {
+                    continue;
+                }
+                let window = self.window_before(s, 48);
+                if caps.name("unit").is_none() && ORG_PLACE.is_match(window) && !RESIDENCE.is_match(window) {
+                    continue;
+                }
+                // "Top 10 Tips On The Way", "5 Hospital Drive": a headline or an institution
+                let words = m.as_str().split_whitespace().skip(1);
+                if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| phi.not_street.contains(w)) {
+                    continue;
+                }
+                self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);
             }
-            let window = self.window_before(s, 48);
-            if caps.name("unit").is_none() && ORG_PLACE.is_match(window) && !RESIDENCE.is_match(window) {
-                continue;
-            }
-            // "Top 10 Tips On The Way", "5 Hospital Drive": a headline or an institution
-            let words = m.as_str().split_whitespace().skip(1);
-            if words.map(|w| w.trim_end_matches(['.', ','])).any(|w| phi.not_street.contains(w)) {
-                continue;
-            }
-            self.add(s, m.end(), Kind::Address, "street address", P_GEO, Masking::Address);
         }
         if self.stats.runs_of(5) > 0 {
             for re in [&*ZIP_WORD, &*ZIP_STATE] {

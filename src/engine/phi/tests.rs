@@ -1037,3 +1037,209 @@ fn spelled_cue_scan_agrees_with_the_cue_list() {
         assert_eq!(super::has_spelled_cue(text.as_bytes()), ac.is_match(text), "{text:?}");
     }
 }
+
+/// Random texts of number-ish, address-ish and id-ish pieces, for the tests
+/// that check the byte pass's gates and cluster searches against the
+/// patterns run over the whole text.
+fn shape_soup(rounds: usize) -> Vec<String> {
+    let pieces = [
+        " ", "  ", "\t", "\n", ".", "-", "(", ")", "+", "/", ":", ",", "#", "_", "'", "é", "😀", "\u{A0}", "0", "1",
+        "2", "5", "9", "12", "123", "555", "2012", "4111", "0143", "123456", "1234567", "91234567", "99", "617", "a",
+        "b", "x", "AB", "Ab", "Main", "St", "Street", "Ave", "N", "NE", "North", "Oak", "1st", "22nd", "Apt", "Suite",
+        "dot", "at", "[at]", "(dot)", "f", "F", "ab", "fe80", "::", "1EG4", "TE5", "MK73", "AB123456", "3xYz12",
+        "jdavis22", "IP", "NPI", "call", "fax", "+1", "+44", "0.0", "192.168", ".1",
+    ];
+    let mut seed = 0x0c1a_57e5_u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    (0..rounds).map(|_| (0..1 + next(24)).map(|_| pieces[next(pieces.len())]).collect()).collect()
+}
+
+/// Where a shape can match, the byte pass says so: each gate holds whenever
+/// its pattern matches anywhere in the text.
+#[test]
+fn byte_pass_gates_hold_wherever_their_patterns_match() {
+    for text in shape_soup(40_000) {
+        let st = super::Stats::of(text.as_bytes(), &mut Vec::new());
+        if super::MBI_SHAPE.is_match(&text) {
+            assert!(st.mbi_head && st.mbi_tail, "MBI gate closed on {text:?}");
+        }
+        if super::DEA_SHAPE.is_match(&text) {
+            assert!(st.dea_digits, "DEA gate closed on {text:?}");
+        }
+        if super::ADDRESS.is_match(&text) {
+            assert!(st.address_start, "address gate closed on {text:?}");
+        }
+        if super::IPV6.is_match(&text) {
+            assert!(st.colon_pair, "IPv6 gate closed on {text:?}");
+        }
+        assert_eq!(st.spelled_cue, super::has_spelled_cue(text.as_bytes()), "{text:?}");
+    }
+    for text in ["1EG4-TE5-MK72 x", "AB1234563", "9 Main St", "12B-3 N Oak Ave", "fe80::1", "a [at] b (dot) com"] {
+        let st = super::Stats::of(text.as_bytes(), &mut Vec::new());
+        assert!(st.mbi_head || st.dea_digits || st.address_start || st.colon_pair || st.spelled_cue, "{text:?}");
+    }
+}
+
+/// The number patterns searched cluster by cluster find what a search of the
+/// whole text finds inside the clusters that hold enough digits.
+#[test]
+fn cluster_searches_find_what_whole_text_searches_find() {
+    let patterns: [(&regex::Regex, usize); 8] = [
+        (&super::PHONE_INTL, 8),
+        (&super::PHONE_NANP, 10),
+        (&super::SPACED_DIGITS, 9),
+        (&super::PHONE_LOOSE, 7),
+        (&super::SSN_SHAPE, 9),
+        (&super::CARD, 12),
+        (&super::NPI_SHAPE, 10),
+        (&super::IPV4, 4),
+    ];
+    let mut texts = shape_soup(20_000);
+    texts.extend(
+        [
+            "call 555-201-8834 now",
+            "(617) 555-0143",
+            "+44 20 7946 0958",
+            "4111 1111 1111 1111",
+            "10.0.0.1",
+            "1234567890",
+        ]
+        .map(String::from),
+    );
+    let phi = super::Compiled::builtin().expect("built-in phi data");
+    for text in texts {
+        let b = text.as_bytes();
+        let mut clusters = Vec::new();
+        let stats = super::Stats::of(b, &mut clusters);
+        let norm = crate::engine::Normalized::new(&text);
+        let parsed = crate::engine::length::parse(&text);
+        let scan = super::Scan {
+            text: &text,
+            b,
+            stats,
+            clusters,
+            cands: Vec::new(),
+            norm: &norm,
+            parsed: &parsed,
+            excluded: None,
+            phi: &phi,
+        };
+        // the digits of the maximal run of number bytes around a match
+        let cluster_digits = |s: usize, e: usize| {
+            let mut a = s;
+            while a > 0 && super::number_byte(b[a - 1]) {
+                a -= 1;
+            }
+            let mut z = e;
+            while z < b.len() && super::number_byte(b[z]) {
+                z += 1;
+            }
+            b[a..z].iter().filter(|c| c.is_ascii_digit()).count()
+        };
+        for (re, min) in patterns {
+            let got: Vec<(usize, usize)> = scan.in_clusters(re, min).iter().map(|m| (m.start(), m.end())).collect();
+            let want: Vec<(usize, usize)> = re
+                .find_iter(&text)
+                .map(|m| (m.start(), m.end()))
+                .filter(|&(s, e)| cluster_digits(s, e) >= min)
+                .collect();
+            assert_eq!(got, want, "{re:?} in {text:?}");
+        }
+    }
+}
+
+/// [`super::Stats::of`] as its fields are defined, one field at a time: the
+/// reference for the one-pass scan.
+fn stats_by_definition(b: &[u8]) -> (super::Stats, Vec<super::Cluster>) {
+    let runs = |pred: &dyn Fn(u8) -> bool| -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if pred(b[i]) {
+                let a = i;
+                while i < b.len() && pred(b[i]) {
+                    i += 1;
+                }
+                out.push((a, i));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    let mut s = super::Stats::default();
+    let count = |x: u8| b.iter().filter(|&&c| c == x).count();
+    s.digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    s.at = b.contains(&b'@');
+    s.plus = b.contains(&b'+');
+    s.colons = count(b':');
+    s.dashes = count(b'-');
+    s.dots = count(b'.');
+    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let letter = |c: Option<&u8>| c.is_some_and(u8::is_ascii_alphabetic);
+    for (a, z) in runs(&|c: u8| c.is_ascii_digit()) {
+        let len = z - a;
+        s.runs[len.min(19)] = s.runs[len.min(19)].saturating_add(1);
+        s.longest_run = s.longest_run.max(len);
+        let value: u64 = std::str::from_utf8(&b[a..z]).unwrap().parse().unwrap_or(u64::MAX);
+        s.age_number |= (2..=3).contains(&len) && (90..=125).contains(&value);
+        let (before, after) = (a.checked_sub(1).map(|k| &b[k]), b.get(z));
+        s.mbi_head |= len == 1 && !word(before) && letter(after);
+        s.mbi_tail |= len == 2 && letter(before) && !word(after);
+        s.dea_digits |= (len == 7 || (len == 8 && b[a] == b'9')) && letter(before) && !word(after);
+        s.address_start |= len <= 6 && !word(before) && super::address_may_follow(b, z);
+    }
+    s.longest_token = runs(&|c: u8| c.is_ascii_alphanumeric()).iter().map(|(a, z)| z - a).max().unwrap_or(0);
+    let hex = |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
+    s.dotted_hex =
+        (4..b.len()).any(|i| b[i] == b'.' && hex(i - 4..i) && hex(i + 1..i + 5) && b.get(i + 5) == Some(&b'.'));
+    s.colon_pair =
+        (0..b.len()).any(|i| b[i] == b':' && (i + 1..=(i + 5).min(b.len() - 1)).any(|j| b[j] == b':' && hex(i + 1..j)));
+    s.spelled_cue = super::has_spelled_cue(b);
+    let clusters = runs(&super::number_byte)
+        .into_iter()
+        .map(|(start, end)| super::Cluster {
+            start,
+            end,
+            digits: b[start..end].iter().filter(|c| c.is_ascii_digit()).count(),
+        })
+        .filter(|c| c.digits >= super::CLUSTER_MIN_DIGITS)
+        .collect();
+    (s, clusters)
+}
+
+/// The one-pass byte scan counts what each field says it counts.
+#[test]
+fn byte_pass_agrees_with_the_definitions() {
+    let mut texts = shape_soup(20_000);
+    texts.extend(
+        ["", "a", "1", "9876543210 x", "ab1234567 c", "Z91234567", "1.2.3.4", "x::y", "aaaa.bbbb.cccc."]
+            .map(String::from),
+    );
+    for text in texts {
+        let mut clusters = Vec::new();
+        let stats = super::Stats::of(text.as_bytes(), &mut clusters);
+        assert_eq!((stats, clusters), stats_by_definition(text.as_bytes()), "{text:?}");
+    }
+}
+
+/// The exclusion-cue regex answers what an ASCII-case-insensitive automaton
+/// over the cue words answers.
+#[test]
+fn exclusion_cue_regex_agrees_with_the_word_automaton() {
+    let ac =
+        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(super::EXCLUSION_CUE_WORDS).unwrap();
+    let pieces = ["nc", "t", "NCT", "pm", "C", "id", "10", ".", "1", "0", "isr", "ctn", "x", " ", "é", "K", "\u{212A}"];
+    let mut seed = 0xe8c1_u64;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for _ in 0..20_000 {
+        let text: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
+        assert_eq!(super::EXCLUSION_CUES.is_match(&text), ac.is_match(&text), "{text:?}");
+    }
+}
