@@ -426,3 +426,56 @@ const ABBREVIATIONS: &[&str] = &[
 
 #[cfg(test)]
 mod tests;
+
+/// Pieces of texts for the word scans' property tests (candidates, name
+/// tokens, places): word shapes and the bytes around words that decide where
+/// one starts or ends.
+#[cfg(test)]
+pub(crate) const WORD_PIECES: &[&str] = &[
+    "Jessica ",
+    "Moreno",
+    "Smith's ",
+    "Mr. ",
+    "Dr ",
+    "nurse ",
+    "Kelly Chen, RN ",
+    "pa-c",
+    "PhD",
+    "don't ",
+    "'s ",
+    "x' ",
+    "Jean-Luc ",
+    "-",
+    "'",
+    "@",
+    "#",
+    "/",
+    ".",
+    ".org",
+    "12",
+    "B12 ",
+    "55yo ",
+    "Millbrook",
+    "County ",
+    "from ",
+    "in ",
+    ", OH",
+    ", New York",
+    "Tuesday's ",
+    "Małgorzata ",
+    "Søren ",
+    "É",
+    "é",
+    "日本",
+    "\u{2019}s",
+    "\u{a0}",
+    "ICU ",
+    "7B ",
+    " ",
+    ", ",
+    "\n",
+    "March 2, 2025 ",
+    "9/12 ",
+    "a@b.org ",
+    "x.org/Maria ",
+];
