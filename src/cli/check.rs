@@ -462,29 +462,23 @@ pub fn check_jsonl_with(
             match event {
                 Event::Line(Err(e)) => return Err(e),
                 Event::Line(Ok(None)) => reading = false,
-                Event::Line(Ok(Some((line_no, whole, bytes)))) => {
-                    let answer = match parse_line(line_no, whole, &bytes, files) {
-                        Parsed::Blank => None,
-                        Parsed::Error(answer) => {
-                            tally.not_reviewed(line_no);
-                            Some(Some(answer))
-                        }
-                        Parsed::Draft(id, draft) => {
-                            let place = written + ready.len();
-                            // the workers only stop when this function returns
-                            jobs.send((place, id, draft)).expect("a reviewing thread is waiting");
-                            reviewing += 1;
-                            Some(None)
-                        }
-                    };
-                    match answer {
-                        Some(slot) => ready.push_back(slot),
-                        // a blank line: nothing to answer, its permit back now
-                        None => {
-                            let _ = give_permit.send(());
-                        }
+                Event::Line(Ok(Some((line_no, whole, bytes)))) => match parse_line(line_no, whole, &bytes, files) {
+                    // a blank line: nothing to answer, its permit back now
+                    Parsed::Blank => {
+                        let _ = give_permit.send(());
                     }
-                }
+                    Parsed::Error(answer) => {
+                        tally.not_reviewed(line_no);
+                        ready.push_back(Some(answer));
+                    }
+                    Parsed::Draft(id, draft) => {
+                        // its place in the output; the answer fills it later
+                        // (the workers only stop when this function returns)
+                        jobs.send((written + ready.len(), id, draft)).expect("a reviewing thread is waiting");
+                        ready.push_back(None);
+                        reviewing += 1;
+                    }
+                },
                 Event::Reviewed(place, answer) => {
                     let (blocked, line) = answer.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     reviewing -= 1;
@@ -494,7 +488,7 @@ pub fn check_jsonl_with(
                 }
             }
             let mut wrote = false;
-            while let Some(Some(_)) = ready.front() {
+            while ready.front().is_some_and(Option::is_some) {
                 let line = ready.pop_front().flatten().expect("checked above");
                 out.write_all(&line)?;
                 written += 1;

@@ -110,8 +110,8 @@ fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
             continue;
         }
         let w = &text[s..e];
-        let cap =
-            w.as_bytes()[0].is_ascii_uppercase() && w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
+        // capitalised, not all capitals (the first letter is checked above)
+        let cap = w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
         let name_shape = cap
             && !NOT_FIRST_WORDS.contains(w)
             && (vocab::is_first_name(w) || vocab::is_surname(w) || before_in(k, HONORIFICS));

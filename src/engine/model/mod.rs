@@ -572,43 +572,35 @@ fn staff_sentence(input: &Input<'_>, rules: &RuleSet, span: Span) -> bool {
 const GREETINGS: &[&str] = &["hi", "hey", "hello", "dear", "hola", "thanks", "ok", "okay", "yes", "no", "so", "oh"];
 
 /// Whether the name-shaped words at `start..end` of the folded view call the
-/// person spoken to by a given name: right after the opening @mentions (and a
-/// greeting: `@kate_r Hi Kate,`), or as a vocative closing a sentence
-/// (`…, Jim.`). Either way a comma, a stop or the end follows.
+/// person spoken to by a given name: as a vocative closing a sentence (`…,
+/// Jim.`: a stop or the end follows), or right after the reply's opening
+/// @mentions and at most a greeting (`@kate_r Hi Kate,`), followed by a stop
+/// or the reply's own words (`Kate, double…`, `Paul you need…`), not by more
+/// of a capitalised phrase (`Grace Period Ends`).
 fn calls_by_name(text: &str, start: usize, end: usize) -> bool {
     let name = &text[start..end];
     let first = name.split(' ').next().unwrap_or(name);
     if !crate::engine::context::is_given_name(first) {
         return false;
     }
-    let after = text[end..].trim_start_matches([' ', '\u{a0}']);
-    // a stop, the end or the reply's own words ("Kate, double…", "Paul you
-    // need…"), not more of a capitalised phrase ("Grace Period Ends")
-    let ends_a_call = |next: &str| {
-        next.chars().next().is_none_or(|c| c.is_lowercase() || matches!(c, ',' | '.' | '!' | '?' | ':' | ';' | '\n'))
-    };
-    // the vocative at the end of a sentence: ", Jim." / ", Jim!" / ", Jim"
     let before = &text[..start];
+    let after = text[end..].trim_start_matches([' ', '\u{a0}']);
     if before.trim_end_matches(' ').ends_with(',') && (after.is_empty() || after.starts_with(['.', '!', '?', '\n'])) {
         return true;
     }
-    // after the reply's opening mentions and an optional greeting
-    let mut words = before.split_whitespace();
-    let mut mentions = 0;
-    let mut rest: Vec<&str> = Vec::new();
-    for w in words.by_ref() {
-        if rest.is_empty() && w.starts_with('@') {
-            mentions += 1;
-        } else {
-            rest.push(w);
+    let mut words = before.split_whitespace().skip_while(|w| w.starts_with('@'));
+    let opened_by_mentions = before.trim_start().starts_with('@');
+    let greeting_only = match (words.next(), words.next()) {
+        (None, _) => true,
+        (Some(g), None) => {
+            let g = g.trim_end_matches([',', '!']);
+            GREETINGS.iter().any(|x| x.eq_ignore_ascii_case(g))
         }
-    }
-    let greeting_only = match rest.as_slice() {
-        [] => true,
-        [g] => GREETINGS.contains(&g.trim_end_matches([',', '!']).to_lowercase().as_str()),
         _ => false,
     };
-    mentions > 0 && greeting_only && ends_a_call(after)
+    let goes_on =
+        after.chars().next().is_none_or(|c| c.is_lowercase() || matches!(c, ',' | '.' | '!' | '?' | ':' | ';' | '\n'));
+    opened_by_mentions && greeting_only && goes_on
 }
 
 /// Whether a PHI finding already covers part of `span` (the model's names,
