@@ -1056,3 +1056,36 @@ fn sentences_end_at_stops_but_not_after_titles() {
     let (s0, s1) = bounds(t, at, at + 4);
     assert_eq!(&t[s0..s1], "Meet Dr. Ames");
 }
+
+// ------------------------------------------------------- the name gazetteers
+
+/// The given-name list (written by hand, plus the 1990 US Census given names:
+/// see the head of `first_names.txt`) holds no word that drafts use for
+/// something else: no month or weekday, US state (by its name; `AL` is
+/// Alabama and Al a name), facility or title word, nor a virtue or season.
+#[test]
+fn given_names_are_not_ordinary_words() {
+    let lines = |text: &'static str| -> Vec<String> {
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_lowercase).collect()
+    };
+    let mut not_names: Vec<String> = [
+        include_str!("../../../config/words/us-states.txt"),
+        include_str!("../../../config/words/facility-words.txt"),
+        include_str!("../../../config/words/title-words.txt"),
+    ]
+    .into_iter()
+    .flat_map(lines)
+    .filter(|w| w.len() > 2)
+    .collect();
+    not_names.extend(
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october"]
+            .into_iter()
+            .chain(["november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"])
+            .chain(["sunday", "hope", "grace", "faith", "joy", "will", "mark", "bill", "dawn", "summer", "mercy"])
+            .map(String::from),
+    );
+    let names = lines(include_str!("first_names.txt"));
+    assert!(names.len() > 4000, "the census names are in: {}", names.len());
+    let clashes: Vec<&String> = names.iter().filter(|n| not_names.contains(n)).collect();
+    assert!(clashes.is_empty(), "given names that are ordinary words: {clashes:?}");
+}
