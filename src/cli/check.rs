@@ -197,45 +197,128 @@ pub fn review_json(id: &str, r: &Review) -> Value {
 }
 
 /// [`review_json`]'s text followed by a newline, written straight from the
-/// review (no `Value` built, nothing copied): what `check --jsonl` writes
-/// for every draft. The fields and their order are those of `review_json`.
-fn write_review_json(out: &mut impl Write, id: &str, r: &Review) -> io::Result<()> {
-    #[derive(serde::Serialize)]
-    struct FindingOut<'a> {
-        rule: &'a str,
-        category: &'static str,
-        severity: &'static str,
-        start: Option<usize>,
-        end: Option<usize>,
-        message: &'a str,
-        suggestion: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        identifier: Option<&'static str>,
+/// review into `out` (no `Value` built, no serializer in between): what
+/// `check --jsonl` writes for every draft, a kilobyte or more of messages
+/// each. The fields and their order are those of `review_json`, and strings
+/// are escaped as serde_json escapes them ([`push_json_str`]); a test holds
+/// the two to the same bytes.
+fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review) {
+    out.extend_from_slice(b"{\"id\":");
+    push_json_str(out, id);
+    out.extend_from_slice(b",\"verdict\":");
+    push_json_str(out, r.verdict.as_str());
+    out.extend_from_slice(b",\"weighted_length\":");
+    push_number(out, Some(r.weighted_length));
+    out.extend_from_slice(b",\"findings\":[");
+    for (i, f) in r.findings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"rule\":");
+        push_json_str(out, &f.rule);
+        out.extend_from_slice(b",\"category\":");
+        push_json_str(out, f.category.as_str());
+        out.extend_from_slice(b",\"severity\":");
+        push_json_str(out, f.severity.as_str());
+        out.extend_from_slice(b",\"start\":");
+        push_number(out, f.span.map(|s| s.start));
+        out.extend_from_slice(b",\"end\":");
+        push_number(out, f.span.map(|s| s.end));
+        out.extend_from_slice(b",\"message\":");
+        push_json_str(out, &f.message);
+        out.extend_from_slice(b",\"suggestion\":");
+        match &f.suggestion {
+            Some(s) => push_json_str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+        if let Some(idf) = f.identifier {
+            out.extend_from_slice(b",\"identifier\":");
+            push_json_str(out, idf.label());
+        }
+        out.push(b'}');
     }
-    #[derive(serde::Serialize)]
-    struct ReviewOut<'a> {
-        id: &'a str,
-        verdict: &'static str,
-        weighted_length: usize,
-        findings: Vec<FindingOut<'a>>,
+    out.extend_from_slice(b"]}\n");
+}
+
+/// A number, or `null`.
+fn push_number(out: &mut Vec<u8>, n: Option<usize>) {
+    match n {
+        Some(n) => {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut n = n;
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            out.extend_from_slice(&digits[at..]);
+        }
+        None => out.extend_from_slice(b"null"),
     }
-    let findings = r
-        .findings
-        .iter()
-        .map(|f| FindingOut {
-            rule: &f.rule,
-            category: f.category.as_str(),
-            severity: f.severity.as_str(),
-            start: f.span.map(|s| s.start),
-            end: f.span.map(|s| s.end),
-            message: &f.message,
-            suggestion: f.suggestion.as_deref(),
-            identifier: f.identifier.map(|i| i.label()),
-        })
-        .collect();
-    let review = ReviewOut { id, verdict: r.verdict.as_str(), weighted_length: r.weighted_length, findings };
-    serde_json::to_writer(&mut *out, &review).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+}
+
+/// Whether any of 8 bytes (a little-endian word) must be escaped in a JSON
+/// string: a control byte (below 0x20), `"` or `\`. Exact (no false
+/// positives): "has a byte below n" and "has a zero byte" of the classic bit
+/// tricks, with bytes of 0x80 and up excluded by `!w`.
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
+    let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'\\')));
+    (below_space | quote | backslash) & HIGH != 0
+}
+
+/// A JSON string of `s`, escaped as serde_json escapes it: `"` and `\` with
+/// a backslash, `\b \f \n \r \t` by name, any other control byte as
+/// `\u00xx` (lower-case hex), everything else (DEL, non-ASCII) as it is.
+/// Runs of bytes that need nothing are found 8 bytes at a time and copied
+/// whole.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(word) = b.get(i..i + 8) {
+            if !needs_escape(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        let short = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0..=0x1f => b'u',
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&b[copied..i]);
+        out.push(b'\\');
+        out.push(short);
+        if short == b'u' {
+            out.extend_from_slice(&[b'0', b'0', HEX[usize::from(c >> 4)], HEX[usize::from(c & 0xf)]]);
+        }
+        i += 1;
+        copied = i;
+    }
+    out.extend_from_slice(&b[copied..]);
+    out.push(b'"');
 }
 
 pub fn run_check(args: &CheckArgs, rules: &RuleSet) -> i32 {
@@ -442,7 +525,7 @@ pub fn check_jsonl_with(
                 let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let r = review(&draft, rules);
                     let mut line = Vec::with_capacity(256);
-                    write_review_json(&mut line, &id, &r).expect("writing to a Vec does not fail");
+                    write_review_json(&mut line, &id, &r);
                     (r.verdict == Verdict::Block, line)
                 }));
                 if done.send(Event::Reviewed(place, answer)).is_err() {
@@ -793,7 +876,7 @@ mod tests {
                     let text = format!("Call Ana Ruiz at 555-201-88{:02} ", i % 100).repeat(1 + (k * 37 + i) % 40);
                     input.push_str(&format!("{}\n", json!({"id": format!("d{i}"), "text": text})));
                     let mut line = Vec::new();
-                    write_review_json(&mut line, &format!("d{i}"), &review(&Draft::new(text), &rules)).unwrap();
+                    write_review_json(&mut line, &format!("d{i}"), &review(&Draft::new(text), &rules));
                     expected.push(Some(line));
                     reviewed += 1;
                 }
@@ -920,8 +1003,56 @@ mod tests {
         ] {
             let r = review(&Draft::new(text), &rules);
             let mut out = Vec::new();
-            write_review_json(&mut out, "id \"1\"", &r).unwrap();
+            write_review_json(&mut out, "id \"1\"", &r);
             assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", review_json("id \"1\"", &r)));
+        }
+    }
+
+    proptest::proptest! {
+        /// Any string, escaped by hand, is what serde_json makes of it:
+        /// quotes, backslashes, every control byte, DEL, non-ASCII, and runs
+        /// long enough for the 8-byte skip to start, stop and start again.
+        #[test]
+        fn strings_are_escaped_as_serde_json_escapes_them(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[ -~]{0,20}").unwrap(),
+                    proptest::string::string_regex("[\\x00-\\x1f\\x7f\"\\\\]{1,3}").unwrap(),
+                    proptest::string::string_regex("[é→🎉\\u{200B}]{1,3}").unwrap(),
+                ],
+                0..12,
+            )
+        ) {
+            let s: String = parts.concat();
+            let mut out = Vec::new();
+            push_json_str(&mut out, &s);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+
+        /// Whole reviews of drafts built from pieces with many findings
+        /// (quotes in ids, control bytes, no suggestion, no span) come out
+        /// as `review_json` prints them.
+        #[test]
+        fn the_jsonl_writer_agrees_with_review_json_on_any_draft(
+            pieces in proptest::collection::vec(0usize..8, 0..8),
+            id in "[ -~\\t]{0,12}",
+        ) {
+            const PIECES: &[&str] = &[
+                "Patient DOB 04/12/1961, MRN 00482913 ",
+                "call \"Ana\" at 555-201-8834 ",
+                "\u{1F389} https://bit.ly/3xYz12 ",
+                "@jdavis22 stop taking the lisinopril ",
+                "cures fatigue, guaranteed!\t",
+                "#a #b #c #d ",
+                "tab\there\\ back ",
+                "Flu shots today! ",
+            ];
+            static RULES: std::sync::LazyLock<RuleSet> = std::sync::LazyLock::new(|| RuleSet::builtin().unwrap());
+            let text: String = pieces.iter().map(|&k| PIECES[k]).collect();
+            let r = review(&Draft::new(text), &RULES);
+            let mut out = Vec::new();
+            write_review_json(&mut out, &id, &r);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", review_json(&id, &r)));
         }
     }
 
