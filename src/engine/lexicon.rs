@@ -56,11 +56,14 @@ pub struct Lexicon {
 
 /// Compiles one lexicon pattern the way the engine runs it.
 pub fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&ascii_word_boundaries(p)).case_insensitive(true).size_limit(1 << 22).build()
+    RegexBuilder::new(&ascii_word_boundaries(p)).case_insensitive(true).size_limit(PATTERN_SIZE_LIMIT).build()
 }
 
+/// The compiled-size limit of a pattern of [`compile_pattern`].
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 22;
+
 /// Rewrites unescaped `\b` / `\B` as their ASCII forms.
-fn ascii_word_boundaries(p: &str) -> String {
+pub fn ascii_word_boundaries(p: &str) -> String {
     let mut out = String::with_capacity(p.len() + 16);
     let mut chars = p.chars();
     while let Some(c) = chars.next() {

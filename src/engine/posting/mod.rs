@@ -20,10 +20,10 @@
 //! `config/rules.toml`, run by [`super::lexicon`].
 //!
 //! Cost per draft: the entities of one [`Parsed`] (computed once by
-//! `engine::review`), one `RegexSet` pass over the folded view for cue
-//! phrases, and Aho-Corasick passes for topic words only when a rule needs
-//! them. The catalog and the profile are compiled once per rule set
-//! ([`Compiled`]). Pure: no I/O, nothing outside the draft and the rule set.
+//! `engine::review`), a regex search of the folded view for teasers (and,
+//! in a draft without links, for the first research and "proven" cue), and
+//! Aho-Corasick passes for topic words only when a rule needs them. The
+//! catalog and the profile are compiled once per rule set ([`Compiled`]). Pure: no I/O, nothing outside the draft and the rule set.
 
 use super::config::{ConfigError, Source};
 use super::data::{self, Words};
@@ -31,7 +31,8 @@ use super::length::{self, Parsed, MAX_WEIGHTED_LENGTH};
 use super::registry::RuleDoc;
 use super::{Category, Input, RuleSet, Severity, Sink, Span};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::Regex;
+use regex_automata::meta;
 use serde::Deserialize;
 use std::sync::LazyLock;
 
@@ -318,29 +319,19 @@ fn compile(p: &str) -> Regex {
 }
 
 // ---------------------------------------------------------------------------
-// Cue phrases, matched in one RegexSet pass over the folded view.
+// Cue phrases: one regex per kind, searched only where a rule reads it.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cue {
-    /// A study or research cited: wants a link.
-    Research,
-    /// "Proven" efficacy: wants a citation.
-    Proven,
-    /// A teaser for a post or article: wants a link and a line worth sharing.
-    Teaser,
-}
-
-const CUE_KINDS: [Cue; 3] = [Cue::Research, Cue::Proven, Cue::Teaser];
-
-/// One alternation per kind of cue, in one set: three patterns keep the
-/// overlapping search small.
+/// One alternation per kind of cue, in [`CUE_KIND_NAMES`] order. Each is
+/// searched on its own, and only as far as a rule reads it (see
+/// [`find_cues`]): one overlapping search of the three as a `RegexSet` (the
+/// first way) cost about 8.7k instructions a bench draft, more than these
+/// searches together.
 #[derive(Debug, Clone)]
 struct CueMatcher {
-    set: RegexSet,
-    each: Vec<Regex>,
+    each: Vec<meta::Regex>,
 }
 
-/// The names of the cue kinds in `cues.txt`, in [`CUE_KINDS`] order.
+/// The names of the cue kinds in `cues.txt`.
 const CUE_KIND_NAMES: [&str; 3] = ["research", "proven", "teaser"];
 
 /// The data files of the posting rules, by their path in a config folder.
@@ -373,7 +364,7 @@ fn cue_matcher(text: &str, file: &str) -> Result<CueMatcher, ConfigError> {
         }
     }
     let whole = |message: String| ConfigError { file: file.to_string(), key: None, line: None, message };
-    let mut each = Vec::with_capacity(CUE_KINDS.len());
+    let mut each = Vec::with_capacity(CUE_KIND_NAMES.len());
     for (k, alts) in alternatives.iter().enumerate() {
         if alts.is_empty() {
             return Err(whole(format!("kind {:?} has no pattern (every kind needs one)", CUE_KIND_NAMES[k])));
@@ -381,13 +372,33 @@ fn cue_matcher(text: &str, file: &str) -> Result<CueMatcher, ConfigError> {
         // ASCII mode: the cues are English and the folded view is ASCII-leaning,
         // so Unicode classes and case folding would only grow the automaton.
         let p = format!("(?-u)(?:{})", alts.join("|"));
-        each.push(super::lexicon::compile_pattern(&p).map_err(|e| whole(format!("cannot build cue pattern: {e}")))?);
+        each.push(cue_regex(&p).map_err(|e| whole(format!("cannot build cue pattern: {e}")))?);
     }
-    let set = RegexSetBuilder::new(each.iter().map(Regex::as_str))
-        .case_insensitive(true)
-        .build()
-        .map_err(|e| whole(format!("cannot build the cue set: {e}")))?;
-    Ok(CueMatcher { set, each })
+    Ok(CueMatcher { each })
+}
+
+/// One kind's alternation compiled as [`super::lexicon::compile_pattern`]
+/// compiles it (`\b` as an ASCII word boundary, any case, the same limits,
+/// the same matches), but without a literal prefilter: the cues start with
+/// common words ("studies", "research", "doctor"), whose prefixes a prefilter
+/// finds all over a draft, and restarting the search at each costs more than
+/// one plain pass (about 7k instructions against 2.7k on a bench draft for
+/// the proven cues). The error of a pattern that does not compile is the
+/// `regex` crate's, as everywhere else.
+fn cue_regex(p: &str) -> Result<meta::Regex, String> {
+    let pattern = super::lexicon::ascii_word_boundaries(p);
+    let config = meta::Config::new()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(true)
+        .nfa_size_limit(Some(super::lexicon::PATTERN_SIZE_LIMIT))
+        .hybrid_cache_capacity(2 * (1 << 20))
+        .auto_prefilter(false);
+    let syntax = regex_automata::util::syntax::Config::new().case_insensitive(true).utf8(true);
+    match meta::Builder::new().configure(config).syntax(syntax).build(&pattern) {
+        Ok(r) => Ok(r),
+        // the same pattern under the same limits fails in `regex` too
+        Err(e) => Err(super::lexicon::compile_pattern(p).map_or_else(|e| e.to_string(), |_| e.to_string())),
+    }
 }
 
 /// The built-in cues, compiled once per process.
@@ -417,17 +428,27 @@ fn health_matcher(text: &str, file: &str) -> Result<AhoCorasick, ConfigError> {
     )
 }
 
-/// Cue phrases in the draft, as (kind, span in the original), in text order.
-fn find_cues(input: &Input<'_>, cues: &CueMatcher) -> Vec<(Cue, Span)> {
+/// The cue phrases the rules read in a draft, as spans in the original.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Cues {
+    /// The first research cue, searched only in a draft without links.
+    research: Option<Span>,
+    /// The first "proven" cue, searched only in a draft without links.
+    proven: Option<Span>,
+    /// Every teaser (leftmost-first, not overlapping), in text order.
+    teasers: Vec<Span>,
+}
+
+/// The cue phrases of a draft that the rules read: a research or proven cue
+/// matters only to a draft without links (`check_uncited`), and then only
+/// its first match; teasers matter to every draft (`check_content`). The
+/// same spans as the first match, and every match, of each kind's regex.
+fn find_cues(input: &Input<'_>, cues: &CueMatcher, has_links: bool) -> Cues {
     let text = input.norm.text();
-    let mut out = Vec::new();
-    for k in cues.set.matches(text).iter() {
-        for m in cues.each[k].find_iter(text) {
-            out.push((CUE_KINDS[k], input.norm.span(m.start(), m.end())));
-        }
-    }
-    out.sort_by_key(|(_, s)| (s.start, s.end));
-    out
+    let first = |k: usize| cues.each[k].find(text).map(|m| input.norm.span(m.start(), m.end()));
+    let (research, proven) = if has_links { (None, None) } else { (first(0), first(1)) };
+    let teasers = cues.each[2].find_iter(text).map(|m| input.norm.span(m.start(), m.end())).collect();
+    Cues { research, proven, teasers }
 }
 
 fn word_byte(b: u8) -> bool {
@@ -447,7 +468,7 @@ fn whole_word(text: &[u8], s: usize, e: usize) -> bool {
 pub fn detect(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     check_length(input.text, parsed, sink);
     check_insecure_links(parsed, sink);
-    let cues = find_cues(input, &rules.posting.cues);
+    let cues = find_cues(input, &rules.posting.cues, !parsed.urls.is_empty());
     check_uncited(&cues, parsed, sink);
     check_hashtags(input, rules, parsed, sink);
     check_content(input.text, &cues, parsed, sink);
@@ -486,11 +507,11 @@ fn check_insecure_links(parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     }
 }
 
-fn check_uncited(cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+fn check_uncited(cues: &Cues, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
     if !parsed.urls.is_empty() {
         return;
     }
-    if let Some((_, span)) = cues.iter().find(|(c, _)| *c == Cue::Research) {
+    if let Some(span) = &cues.research {
         sink.push(
             LINKS_UNCITED_RESEARCH,
             Some(*span),
@@ -499,7 +520,7 @@ fn check_uncited(cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &mut Sink<'_>)
             None,
         );
     }
-    if let Some((_, span)) = cues.iter().find(|(c, _)| *c == Cue::Proven) {
+    if let Some(span) = &cues.proven {
         sink.push(
             CLAIM_PROVEN_UNCITED,
             Some(*span),
@@ -585,17 +606,36 @@ fn suggest_community_tags(input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_
     );
 }
 
-/// Words of two or more letters outside the given byte spans (sorted).
+/// Words of two or more letters outside the given byte spans (sorted): a
+/// character inside a span ends a word like any other non-letter. An ASCII
+/// byte is classified without decoding a character, and a span is stepped
+/// over at once (its characters after the first change nothing).
 fn words_outside(text: &str, skip: &[Span]) -> usize {
+    let bytes = text.as_bytes();
     let mut count = 0;
     let mut letters = 0;
     let mut k = 0;
-    for (i, c) in text.char_indices() {
+    let mut i = 0;
+    while i < bytes.len() {
         while k < skip.len() && skip[k].end <= i {
             k += 1;
         }
-        let skipped = k < skip.len() && skip[k].start <= i;
-        if !skipped && c.is_alphabetic() {
+        let letter = if k < skip.len() && skip[k].start <= i {
+            // on to the first character that starts at or after the span's end
+            i = skip[k].end.min(bytes.len());
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
+            false
+        } else if bytes[i].is_ascii() {
+            i += 1;
+            bytes[i - 1].is_ascii_alphabetic()
+        } else {
+            let Some(c) = text[i..].chars().next() else { break };
+            i += c.len_utf8();
+            c.is_alphabetic()
+        };
+        if letter {
             letters += 1;
             continue;
         }
@@ -607,16 +647,19 @@ fn words_outside(text: &str, skip: &[Span]) -> usize {
     count + usize::from(letters >= 2)
 }
 
-fn check_content(text: &str, cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
-    let teaser = cues.iter().find(|(c, _)| *c == Cue::Teaser).map(|(_, s)| *s);
+fn check_content(text: &str, cues: &Cues, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
+    let teaser = cues.teasers.first().copied();
     if teaser.is_none() && parsed.urls.is_empty() {
         return;
     }
-    let mut skip: Vec<Span> =
-        parsed.urls.iter().chain(&parsed.hashtags).chain(&parsed.mentions).map(|e| e.span).collect();
-    skip.extend(cues.iter().filter(|(c, _)| *c == Cue::Teaser).map(|(_, s)| *s));
-    skip.sort();
-    let own_words = words_outside(text, &skip);
+    // counted only where a rule reads it (not for a teaser without a link)
+    let own_words = || {
+        let mut skip: Vec<Span> =
+            parsed.urls.iter().chain(&parsed.hashtags).chain(&parsed.mentions).map(|e| e.span).collect();
+        skip.extend(&cues.teasers);
+        skip.sort();
+        words_outside(text, &skip)
+    };
     match teaser {
         Some(span) if parsed.urls.is_empty() => sink.push(
             CONTENT_TEASER_NO_LINK,
@@ -625,7 +668,7 @@ fn check_content(text: &str, cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &m
             Some("Add the link (it counts 23 characters whatever its length).".into()),
             None,
         ),
-        Some(span) if own_words < 5 => sink.push(
+        Some(span) if own_words() < 5 => sink.push(
             CONTENT_TEASER_NO_QUOTE,
             Some(span),
             "Teaser with only a link: nothing in the post tells people why to click.".into(),
@@ -633,7 +676,7 @@ fn check_content(text: &str, cues: &[(Cue, Span)], parsed: &Parsed<'_>, sink: &m
             None,
         ),
         Some(_) => {}
-        None if own_words < 2 => sink.push(
+        None if own_words() < 2 => sink.push(
             CONTENT_LINK_ONLY,
             None,
             "Only a link: a post with no words of its own shows as a bare card and gets few clicks.".into(),

@@ -4,6 +4,7 @@
 use super::*;
 use crate::engine::config::DEFAULT_RULES_TOML;
 use crate::engine::{review, Draft, Finding, Review};
+use regex::{RegexSet, RegexSetBuilder};
 
 static BUILTIN: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::builtin_without_model().expect("built-in rules load"));
 
@@ -622,4 +623,127 @@ fn a_config_folder_overrides_only_the_posting_files_it_has() {
     assert_eq!(uncited(&rules), 1, "a research cue of the folder's own");
     // the health words stay built in
     assert_eq!(rules.posting.health.patterns_len(), BUILTIN.posting.health.patterns_len());
+}
+
+// ------------------------------------------------- the scans as first written
+
+/// The cue search as first written: the three kinds' alternations in one
+/// `RegexSet`, every match of each kind the set reports, sorted by span;
+/// then what the rules read of it (the first research and proven cue of a
+/// draft without links, every teaser).
+fn reference_cues(input: &Input<'_>, has_links: bool) -> Cues {
+    static SET: LazyLock<(RegexSet, Vec<Regex>)> = LazyLock::new(|| {
+        let mut alts: [Vec<&str>; 3] = Default::default();
+        for (_, entry) in data::entries(BUILTIN_CUES, "cues.txt").unwrap() {
+            let (kind, pattern) = entry.split_once(" = ").unwrap();
+            alts[CUE_KIND_NAMES.iter().position(|k| *k == kind.trim()).unwrap()].push(pattern.trim());
+        }
+        let each: Vec<Regex> = alts.iter().map(|a| compile(&format!("(?-u)(?:{})", a.join("|")))).collect();
+        let set = RegexSetBuilder::new(each.iter().map(Regex::as_str)).case_insensitive(true).build().unwrap();
+        (set, each)
+    });
+    let (set, each) = &*SET;
+    let text = input.norm.text();
+    let mut out = Vec::new();
+    for k in set.matches(text).iter() {
+        for m in each[k].find_iter(text) {
+            out.push((k, input.norm.span(m.start(), m.end())));
+        }
+    }
+    out.sort_by_key(|(_, s)| (s.start, s.end));
+    let first = |k: usize| out.iter().find(|(c, _)| *c == k).map(|(_, s)| *s).filter(|_| !has_links);
+    Cues {
+        research: first(0),
+        proven: first(1),
+        teasers: out.iter().filter(|(c, _)| *c == 2).map(|(_, s)| *s).collect(),
+    }
+}
+
+/// `words_outside` as first written: every character, checked against the spans.
+fn reference_words_outside(text: &str, skip: &[Span]) -> usize {
+    let mut count = 0;
+    let mut letters = 0;
+    let mut k = 0;
+    for (i, c) in text.char_indices() {
+        while k < skip.len() && skip[k].end <= i {
+            k += 1;
+        }
+        let skipped = k < skip.len() && skip[k].start <= i;
+        if !skipped && c.is_alphabetic() {
+            letters += 1;
+            continue;
+        }
+        if letters >= 2 {
+            count += 1;
+        }
+        letters = 0;
+    }
+    count + usize::from(letters >= 2)
+}
+
+/// Pieces of drafts for the random texts: cue phrases of every kind (and
+/// near misses), links, hashtags, mentions, non-ASCII letters and spaces.
+const CUE_PIECES: &[&str] = &[
+    "A new study shows ",
+    "study from the Mayo Clinic found ",
+    "published in JAMA",
+    "according to a recent CDC report ",
+    "Researchers at Stanford found ",
+    "clinically proven",
+    "Proven to cure ",
+    "studies prove ",
+    "doctor-recommended ",
+    "New on the blog: ",
+    "read our latest post ",
+    "Learn more here",
+    "link in bio",
+    "full story: ",
+    "click here ",
+    "https://example.org/a ",
+    "http://bit.ly/x ",
+    "www.cdc.gov/flu ",
+    "#hcsm ",
+    "@drjones ",
+    "new ",
+    "on the ",
+    "blog",
+    "Ärzte ",
+    "健康",
+    "café ",
+    "  ",
+    ": ",
+    ". ",
+    "x",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+    #[test]
+    fn cues_agree_with_the_set_as_first_written(
+        parts in proptest::collection::vec(proptest::sample::select(CUE_PIECES), 0..16),
+        tail in "\\PC{0,8}",
+        has_links: bool,
+    ) {
+        let draft = Draft::new(format!("{}{}", parts.concat(), tail));
+        let input = Input::new(&draft);
+        let cues = find_cues(&input, &BUILTIN.posting.cues, has_links);
+        proptest::prop_assert_eq!(cues, reference_cues(&input, has_links));
+    }
+
+    #[test]
+    fn words_outside_agrees_with_the_first_count(
+        parts in proptest::collection::vec(proptest::sample::select(CUE_PIECES), 0..16),
+        tail in "\\PC{0,8}",
+        cuts in proptest::collection::vec((0usize..200, 0usize..40), 0..5),
+    ) {
+        let text = format!("{}{}", parts.concat(), tail);
+        // spans on character boundaries, as the entities and cues are, sorted
+        let at = |i: usize| (i.min(text.len())..=text.len()).find(|&j| text.is_char_boundary(j)).unwrap_or(text.len());
+        let mut skip: Vec<Span> = cuts.iter().map(|&(s, n)| Span::new(at(s), at(at(s) + n))).collect();
+        let parsed = length::parse(&text);
+        skip.extend(parsed.urls.iter().chain(&parsed.hashtags).chain(&parsed.mentions).map(|e| e.span));
+        skip.sort();
+        proptest::prop_assert_eq!(words_outside(&text, &skip), reference_words_outside(&text, &skip));
+    }
 }
