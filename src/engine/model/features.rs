@@ -14,7 +14,7 @@
 //! refused at load.
 
 use crate::engine::context::candidates::{self, Candidate};
-use crate::engine::context::{Vocabulary, ROLE_NAMES};
+use crate::engine::context::{NameShape, Vocabulary, ROLE_NAMES};
 use crate::engine::{Finding, Identifier, Input};
 
 /// The version of the feature extraction the weights were trained against.
@@ -183,10 +183,10 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
             _ => word.chars().next().is_some_and(char::is_uppercase),
         };
         if capital && word.len() > 1 {
-            if crate::engine::context::is_given_name(word) {
-                f.push(H_FNAME, i);
-            } else if crate::engine::context::is_family_name(word) {
-                f.push(H_SNAME, i);
+            match crate::engine::context::name_shape(word) {
+                Some(NameShape::Given) => f.push(H_FNAME, i),
+                Some(NameShape::Family) => f.push(H_SNAME, i),
+                None => {}
             }
         }
     }
