@@ -16,6 +16,7 @@
 use crate::engine::context::candidates::{self, Candidate};
 use crate::engine::context::{NameShape, Vocabulary, ROLE_NAMES};
 use crate::engine::{Finding, Identifier, Input};
+use std::cell::Cell;
 
 /// The version of the feature extraction the weights were trained against.
 pub const FEATURIZER_VERSION: u32 = 4;
@@ -73,6 +74,39 @@ pub struct Features {
 }
 
 const NO_TOKEN: u32 = u32::MAX;
+
+thread_local! {
+    /// The emptied buffers of the last draft's features on this thread,
+    /// handed back by [`recycle`] once the model has read them, for the next
+    /// [`featurize`] to fill: a review then allocates none of them anew.
+    static SPARE: Cell<Features> = const {
+        Cell::new(Features {
+            tokens: Vec::new(),
+            forms: String::new(),
+            hashes: Vec::new(),
+            owner: Vec::new(),
+            candidates: Vec::new(),
+        })
+    };
+}
+
+/// The most tokens a spare's buffers may hold: a very long draft's are freed
+/// rather than kept for the thread's life.
+const SPARE_MAX_TOKENS: usize = 4096;
+
+/// Gives the buffers of features no longer needed to the next [`featurize`]
+/// on this thread (see [`SPARE`]).
+pub fn recycle(mut f: Features) {
+    if f.tokens.capacity() > SPARE_MAX_TOKENS {
+        return;
+    }
+    f.tokens.clear();
+    f.forms.clear();
+    f.hashes.clear();
+    f.owner.clear();
+    f.candidates.clear();
+    SPARE.set(f);
+}
 
 impl Features {
     fn push(&mut self, h: u64, owner: u32) {
@@ -149,7 +183,8 @@ const ROLE_MASK: u32 = {
 /// the findings of the structured detectors (before the model ran).
 pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> Features {
     let text = input.norm.text();
-    let mut f = Features::default();
+    // the buffers of the last draft's features, if handed back (empty)
+    let mut f = SPARE.take();
     tokenize_into(text, &mut f.tokens, &mut f.forms);
     // each token gives a unigram, a bigram and perhaps a name shape
     let reserve = 3 * f.tokens.len() + raw.len() + 16;
@@ -699,6 +734,8 @@ mod tests {
             let (hashes, owner) = reference_features(&input, &raw, &rules.context);
             proptest::prop_assert_eq!(&f.hashes, &hashes);
             proptest::prop_assert_eq!(&f.owner, &owner);
+            // the next case's features fill these buffers
+            recycle(f);
         }
     }
 

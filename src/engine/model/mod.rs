@@ -464,6 +464,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         .count();
     if words < MIN_WORDS {
         // too little language to judge ("hello", a bare link)
+        features::recycle(f);
         return;
     }
     let p = model.predict(f);
@@ -552,6 +553,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         }
     }
     report_candidates(&called, input, rules, findings, false);
+    features::recycle(p.features);
 }
 
 const RULE_AGE: &str = "phi.age";
