@@ -413,6 +413,15 @@ fn in_trained_script(text: &str) -> bool {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
+        // eight ASCII bytes at a time (the bulk of a Latin draft)
+        if let Some(chunk) = b[i..].first_chunk::<8>() {
+            let word = u64::from_le_bytes(*chunk);
+            if word & HIGH_BITS == 0 {
+                latin += ascii_letters(word);
+                i += 8;
+                continue;
+            }
+        }
         // an ASCII byte is its own character: only a letter counts
         if b[i] < 0x80 {
             latin += usize::from(b[i].is_ascii_alphabetic());
@@ -421,7 +430,10 @@ fn in_trained_script(text: &str) -> bool {
         }
         let Some(c) = text[i..].chars().next() else { break };
         i += c.len_utf8();
-        if c.is_alphabetic() {
+        if is_kana_or_cjk(c) {
+            // letters, not Latin: known without the Unicode tables
+            other += 1;
+        } else if c.is_alphabetic() {
             if ('\u{00C0}'..='\u{024F}').contains(&c) {
                 latin += 1;
             } else {
@@ -430,6 +442,27 @@ fn in_trained_script(text: &str) -> bool {
         }
     }
     latin >= other
+}
+
+/// The high bit of each byte of a `u64`: none set, eight ASCII bytes.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// How many of eight ASCII bytes (no high bit set) are letters: with the
+/// case bit set, a letter is a byte from `a` (0x61) to `z` (0x7a). Adding
+/// 0x1f to a byte sets its high bit from 0x61 on, adding 0x05 from 0x7b on;
+/// no byte of ASCII overflows into the next.
+fn ascii_letters(word: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let folded = word | (0x20 * ONES);
+    let from_a = folded + 0x1f * ONES;
+    let past_z = folded + 0x05 * ONES;
+    (from_a & !past_z & HIGH_BITS).count_ones() as usize
+}
+
+/// Hiragana, katakana letters and the CJK unified ideographs: alphabetic
+/// characters outside Latin, the non-Latin script drafts use most.
+fn is_kana_or_cjk(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{4E00}'..='\u{9FFF}')
 }
 
 /// Identifiers whose owner only the sentence tells: the organisation's phone
