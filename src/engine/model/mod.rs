@@ -25,6 +25,7 @@ use super::registry::RuleDoc;
 use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
 use features::{Features, FEATURIZER_VERSION};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::fmt;
 
 /// The labels, in the order the weights file stores them.
@@ -124,6 +125,22 @@ impl fmt::Display for ModelError {
 
 impl std::error::Error for ModelError {}
 
+thread_local! {
+    /// The emptied per-token sums of the last prediction on this thread, for
+    /// the next to fill (like the features' buffers, see
+    /// [`features::recycle`]).
+    static SPARE_PER_TOKEN: Cell<Vec<[f32; N]>> = const { Cell::new(Vec::new()) };
+}
+
+/// Gives a prediction's per-token sums back for the next prediction on this
+/// thread (a very long draft's are freed instead).
+fn recycle_per_token(mut per_token: Vec<[f32; N]>) {
+    if per_token.capacity() <= 4096 {
+        per_token.clear();
+        SPARE_PER_TOKEN.set(per_token);
+    }
+}
+
 /// One label's linear scorer.
 #[derive(Debug, Clone)]
 pub struct LabelWeights {
@@ -220,7 +237,8 @@ impl Model {
     pub fn predict(&self, f: Features) -> Prediction {
         let norm = norm_of(f.hashes.len());
         let mut s = [0f32; N];
-        let mut per_token = vec![[0f32; N]; f.tokens.len()];
+        let mut per_token = SPARE_PER_TOKEN.take();
+        per_token.resize(f.tokens.len(), [0f32; N]);
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
             let q = &self.table[self.bucket(h)];
             let w: [f32; N] = std::array::from_fn(|l| q[l] as f32 * self.scale[l]);
@@ -587,6 +605,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     }
     report_candidates(&called, input, rules, findings, false);
     features::recycle(p.features);
+    recycle_per_token(p.per_token);
 }
 
 const RULE_AGE: &str = "phi.age";
