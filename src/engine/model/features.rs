@@ -453,13 +453,15 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                 continue;
             }
         }
-        let c = if first < 0x80 {
-            first as char
+        // an ASCII byte here is a letter or digit (its class says so), or an
+        // `@` that starts nothing
+        let (c, starts_word) = if first < 0x80 {
+            (first as char, class & ALNUM != 0)
         } else {
             let Some(c) = text[i..].chars().next() else { break };
-            c
+            (c, c.is_alphanumeric())
         };
-        if c.is_alphanumeric() {
+        if starts_word {
             let mut k = i;
             let mut ascii = true;
             // the class bits of every ASCII letter and digit of the word
