@@ -48,7 +48,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 pub(crate) use vocab::role;
 pub(crate) use vocab::Cue;
-pub use vocab::{role_by_name, Vocabulary, ROLE_NAMES};
+pub use vocab::{role_by_name, NameShape, Vocabulary, ROLE_NAMES};
 
 /// Whether a capitalised word is a common given name (`Anne-Marie` by its
 /// first part); the learned model reads it as a name shape.
@@ -59,6 +59,12 @@ pub fn is_given_name(word: &str) -> bool {
 /// Whether a capitalised word is a common surname.
 pub fn is_family_name(word: &str) -> bool {
     vocab::is_surname(word)
+}
+
+/// Whether a capitalised word is a common given name, or else a common
+/// surname: [`is_given_name`], then [`is_family_name`], with one look-up.
+pub fn name_shape(word: &str) -> Option<NameShape> {
+    vocab::name_shape(word)
 }
 
 pub const RULES: &[RuleDoc] = &[

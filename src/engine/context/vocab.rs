@@ -15,7 +15,7 @@
 use crate::engine::data::Fnv;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::hash_map::Entry;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
@@ -267,4 +267,99 @@ static SURNAMES: LazyLock<WordSet> = LazyLock::new(|| set_of_lines(include_str!(
 pub(super) fn is_surname(word: &str) -> bool {
     let w = word.strip_suffix("'s").unwrap_or(word);
     SURNAMES.contains(w)
+}
+
+/// What a capitalised word is to the learned model: a given name (first), or
+/// else a surname.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameShape {
+    Given,
+    Family,
+}
+
+const GIVEN: u8 = 1;
+const FAMILY: u8 = 2;
+
+/// [`FIRST_NAMES`] and [`SURNAMES`] in one map, each name with the lists it
+/// is in (`GIVEN`, `FAMILY` bits): the featurizer asks both questions of
+/// every capitalised word, and this answers them with one hash.
+static NAME_KINDS: LazyLock<HashMap<&'static str, u8, BuildHasherDefault<Fnv>>> = LazyLock::new(|| {
+    let mut kinds: HashMap<&'static str, u8, BuildHasherDefault<Fnv>> = HashMap::default();
+    for &w in FIRST_NAMES.iter() {
+        *kinds.entry(w).or_default() |= GIVEN;
+    }
+    for &w in SURNAMES.iter() {
+        *kinds.entry(w).or_default() |= FAMILY;
+    }
+    kinds
+});
+
+/// `Given` if [`is_first_name`], else `Family` if [`is_surname`]: the same
+/// answers, with one look-up for a word without a hyphen (both then look up
+/// the word less its `'s`).
+pub(super) fn name_shape(word: &str) -> Option<NameShape> {
+    if word.as_bytes().contains(&b'-') {
+        // the given name is the first part ("Anne-Marie"), the surname the whole
+        return if is_first_name(word) {
+            Some(NameShape::Given)
+        } else if is_surname(word) {
+            Some(NameShape::Family)
+        } else {
+            None
+        };
+    }
+    let w = word.strip_suffix("'s").unwrap_or(word);
+    match NAME_KINDS.get(w) {
+        Some(&k) if k & GIVEN != 0 => Some(NameShape::Given),
+        Some(_) => Some(NameShape::Family),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one look-up gives the two lists' answers (given name first) for
+    /// every name in them, its variants (`'s`, hyphenated, another case) and
+    /// other words.
+    #[test]
+    fn name_shape_is_given_name_then_surname() {
+        let reference = |w: &str| {
+            if is_first_name(w) {
+                Some(NameShape::Given)
+            } else if is_surname(w) {
+                Some(NameShape::Family)
+            } else {
+                None
+            }
+        };
+        let mut words: Vec<String> = ["", "-", "'s", "Patient", "Smith's's", "O'Brien's", "Anne-Marie", "Ruiz-"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for &n in FIRST_NAMES.iter().chain(SURNAMES.iter()) {
+            words.extend([
+                n.to_string(),
+                format!("{n}'s"),
+                n.to_uppercase(),
+                n.to_lowercase(),
+                format!("{n}-Smith"),
+                format!("Anne-{n}"),
+                format!("{n}'s-Jo"),
+                format!("{n}x"),
+            ]);
+        }
+        let mut seen = [false; 2];
+        for w in &words {
+            let shape = name_shape(w);
+            assert_eq!(shape, reference(w), "{w}");
+            match shape {
+                Some(NameShape::Given) => seen[0] = true,
+                Some(NameShape::Family) => seen[1] = true,
+                None => {}
+            }
+        }
+        assert_eq!(seen, [true, true]);
+    }
 }

@@ -14,8 +14,9 @@
 //! refused at load.
 
 use crate::engine::context::candidates::{self, Candidate};
-use crate::engine::context::{Vocabulary, ROLE_NAMES};
+use crate::engine::context::{NameShape, Vocabulary, ROLE_NAMES};
 use crate::engine::{Finding, Identifier, Input};
+use std::cell::Cell;
 
 /// The version of the feature extraction the weights were trained against.
 pub const FEATURIZER_VERSION: u32 = 4;
@@ -73,6 +74,39 @@ pub struct Features {
 }
 
 const NO_TOKEN: u32 = u32::MAX;
+
+thread_local! {
+    /// The emptied buffers of the last draft's features on this thread,
+    /// handed back by [`recycle`] once the model has read them, for the next
+    /// [`featurize`] to fill: a review then allocates none of them anew.
+    static SPARE: Cell<Features> = const {
+        Cell::new(Features {
+            tokens: Vec::new(),
+            forms: String::new(),
+            hashes: Vec::new(),
+            owner: Vec::new(),
+            candidates: Vec::new(),
+        })
+    };
+}
+
+/// The most tokens a spare's buffers may hold: a very long draft's are freed
+/// rather than kept for the thread's life.
+const SPARE_MAX_TOKENS: usize = 4096;
+
+/// Gives the buffers of features no longer needed to the next [`featurize`]
+/// on this thread (see [`SPARE`]).
+pub fn recycle(mut f: Features) {
+    if f.tokens.capacity() > SPARE_MAX_TOKENS {
+        return;
+    }
+    f.tokens.clear();
+    f.forms.clear();
+    f.hashes.clear();
+    f.owner.clear();
+    f.candidates.clear();
+    SPARE.set(f);
+}
 
 impl Features {
     fn push(&mut self, h: u64, owner: u32) {
@@ -149,7 +183,8 @@ const ROLE_MASK: u32 = {
 /// the findings of the structured detectors (before the model ran).
 pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) -> Features {
     let text = input.norm.text();
-    let mut f = Features::default();
+    // the buffers of the last draft's features, if handed back (empty)
+    let mut f = SPARE.take();
     tokenize_into(text, &mut f.tokens, &mut f.forms);
     // each token gives a unigram, a bigram and perhaps a name shape
     let reserve = 3 * f.tokens.len() + raw.len() + 16;
@@ -183,10 +218,10 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
             _ => word.chars().next().is_some_and(char::is_uppercase),
         };
         if capital && word.len() > 1 {
-            if crate::engine::context::is_given_name(word) {
-                f.push(H_FNAME, i);
-            } else if crate::engine::context::is_family_name(word) {
-                f.push(H_SNAME, i);
+            match crate::engine::context::name_shape(word) {
+                Some(NameShape::Given) => f.push(H_FNAME, i),
+                Some(NameShape::Family) => f.push(H_SNAME, i),
+                None => {}
             }
         }
     }
@@ -418,13 +453,15 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                 continue;
             }
         }
-        let c = if first < 0x80 {
-            first as char
+        // an ASCII byte here is a letter or digit (its class says so), or an
+        // `@` that starts nothing
+        let (c, starts_word) = if first < 0x80 {
+            (first as char, class & ALNUM != 0)
         } else {
             let Some(c) = text[i..].chars().next() else { break };
-            c
+            (c, c.is_alphanumeric())
         };
-        if c.is_alphanumeric() {
+        if starts_word {
             let mut k = i;
             let mut ascii = true;
             // the class bits of every ASCII letter and digit of the word
@@ -699,6 +736,8 @@ mod tests {
             let (hashes, owner) = reference_features(&input, &raw, &rules.context);
             proptest::prop_assert_eq!(&f.hashes, &hashes);
             proptest::prop_assert_eq!(&f.owner, &owner);
+            // the next case's features fill these buffers
+            recycle(f);
         }
     }
 

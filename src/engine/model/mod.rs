@@ -25,6 +25,7 @@ use super::registry::RuleDoc;
 use super::{Category, Finding, Identifier, Input, RuleSet, Severity, Span};
 use features::{Features, FEATURIZER_VERSION};
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::fmt;
 
 /// The labels, in the order the weights file stores them.
@@ -124,6 +125,22 @@ impl fmt::Display for ModelError {
 
 impl std::error::Error for ModelError {}
 
+thread_local! {
+    /// The emptied per-token sums of the last prediction on this thread, for
+    /// the next to fill (like the features' buffers, see
+    /// [`features::recycle`]).
+    static SPARE_PER_TOKEN: Cell<Vec<[f32; N]>> = const { Cell::new(Vec::new()) };
+}
+
+/// Gives a prediction's per-token sums back for the next prediction on this
+/// thread (a very long draft's are freed instead).
+fn recycle_per_token(mut per_token: Vec<[f32; N]>) {
+    if per_token.capacity() <= 4096 {
+        per_token.clear();
+        SPARE_PER_TOKEN.set(per_token);
+    }
+}
+
 /// One label's linear scorer.
 #[derive(Debug, Clone)]
 pub struct LabelWeights {
@@ -220,7 +237,8 @@ impl Model {
     pub fn predict(&self, f: Features) -> Prediction {
         let norm = norm_of(f.hashes.len());
         let mut s = [0f32; N];
-        let mut per_token = vec![[0f32; N]; f.tokens.len()];
+        let mut per_token = SPARE_PER_TOKEN.take();
+        per_token.resize(f.tokens.len(), [0f32; N]);
         for (&h, &o) in f.hashes.iter().zip(&f.owner) {
             let q = &self.table[self.bucket(h)];
             let w: [f32; N] = std::array::from_fn(|l| q[l] as f32 * self.scale[l]);
@@ -413,6 +431,15 @@ fn in_trained_script(text: &str) -> bool {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
+        // eight ASCII bytes at a time (the bulk of a Latin draft)
+        if let Some(chunk) = b[i..].first_chunk::<8>() {
+            let word = u64::from_le_bytes(*chunk);
+            if word & HIGH_BITS == 0 {
+                latin += ascii_letters(word);
+                i += 8;
+                continue;
+            }
+        }
         // an ASCII byte is its own character: only a letter counts
         if b[i] < 0x80 {
             latin += usize::from(b[i].is_ascii_alphabetic());
@@ -421,7 +448,10 @@ fn in_trained_script(text: &str) -> bool {
         }
         let Some(c) = text[i..].chars().next() else { break };
         i += c.len_utf8();
-        if c.is_alphabetic() {
+        if is_kana_or_cjk(c) {
+            // letters, not Latin: known without the Unicode tables
+            other += 1;
+        } else if c.is_alphabetic() {
             if ('\u{00C0}'..='\u{024F}').contains(&c) {
                 latin += 1;
             } else {
@@ -430,6 +460,27 @@ fn in_trained_script(text: &str) -> bool {
         }
     }
     latin >= other
+}
+
+/// The high bit of each byte of a `u64`: none set, eight ASCII bytes.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// How many of eight ASCII bytes (no high bit set) are letters: with the
+/// case bit set, a letter is a byte from `a` (0x61) to `z` (0x7a). Adding
+/// 0x1f to a byte sets its high bit from 0x61 on, adding 0x05 from 0x7b on;
+/// no byte of ASCII overflows into the next.
+fn ascii_letters(word: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let folded = word | (0x20 * ONES);
+    let from_a = folded + 0x1f * ONES;
+    let past_z = folded + 0x05 * ONES;
+    (from_a & !past_z & HIGH_BITS).count_ones() as usize
+}
+
+/// Hiragana, katakana letters and the CJK unified ideographs: alphabetic
+/// characters outside Latin, the non-Latin script drafts use most.
+fn is_kana_or_cjk(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{4E00}'..='\u{9FFF}')
 }
 
 /// Identifiers whose owner only the sentence tells: the organisation's phone
@@ -464,6 +515,7 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         .count();
     if words < MIN_WORDS {
         // too little language to judge ("hello", a bare link)
+        features::recycle(f);
         return;
     }
     let p = model.predict(f);
@@ -552,6 +604,8 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         }
     }
     report_candidates(&called, input, rules, findings, false);
+    features::recycle(p.features);
+    recycle_per_token(p.per_token);
 }
 
 const RULE_AGE: &str = "phi.age";

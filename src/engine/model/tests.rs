@@ -279,3 +279,79 @@ fn a_given_name_only_the_census_list_knows_is_found_in_a_patient_story() {
     let staff = "Congrats to Henrietta on 20 years as our charge nurse on 4 West!";
     assert!(names(staff).iter().all(|(_, s)| *s < Severity::Error), "{staff}: {:?}", names(staff));
 }
+
+/// [`in_trained_script`] as first written: byte by byte, every non-ASCII
+/// character through the Unicode tables. The faster one must agree.
+fn reference_in_trained_script(text: &str) -> bool {
+    let (mut latin, mut other) = (0usize, 0usize);
+    for c in text.chars() {
+        if c.is_ascii() {
+            latin += usize::from(c.is_ascii_alphabetic());
+        } else if c.is_alphabetic() {
+            if ('\u{00C0}'..='\u{024F}').contains(&c) {
+                latin += 1;
+            } else {
+                other += 1;
+            }
+        }
+    }
+    latin >= other
+}
+
+#[test]
+fn ascii_letters_counts_the_letters_of_eight_bytes() {
+    for x in 0u8..0x80 {
+        for k in 0..8 {
+            // the byte alone at position k, and among letters and non-letters
+            for fill in [0u8, b'a', b'Z', b'@', b'[', b'`', b'{', 0x7f] {
+                let mut bytes = [fill; 8];
+                bytes[k] = x;
+                let want = bytes.iter().filter(|c| c.is_ascii_alphabetic()).count();
+                assert_eq!(ascii_letters(u64::from_le_bytes(bytes)), want, "{bytes:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn kana_and_cjk_are_letters_outside_latin() {
+    for c in ('\u{3041}'..='\u{3096}').chain('\u{30A1}'..='\u{30FA}').chain('\u{4E00}'..='\u{9FFF}') {
+        assert!(is_kana_or_cjk(c) && c.is_alphabetic() && !('\u{00C0}'..='\u{024F}').contains(&c), "{c}");
+    }
+    for c in ['\u{3040}', '\u{3097}', '\u{30A0}', '\u{30FB}', '\u{4DFF}', '\u{A000}', 'a', 'é'] {
+        assert!(!is_kana_or_cjk(c), "{c}");
+    }
+}
+
+/// Pieces of drafts in several scripts for the script test.
+const SCRIPT_PIECES: &[&str] = &[
+    "my patient ",
+    "Ünïcödé wörds ",
+    "ÉCOLE 12ème ",
+    "心臓の健康のために毎日歩きましょう。",
+    "カタカナ ",
+    "Привет мир ",
+    "مرحبا ",
+    "😀🎉 ",
+    "\u{200B}",
+    "12345678",
+    "@x_1 ",
+    "a",
+    "é",
+    " ",
+    "ǅ",
+    "ß",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, ..Default::default() })]
+
+    #[test]
+    fn script_test_agrees_with_the_first_one(
+        parts in proptest::collection::vec(proptest::sample::select(SCRIPT_PIECES), 0..16),
+        tail in "\\PC{0,16}",
+    ) {
+        let text = format!("{}{}", parts.concat(), tail);
+        proptest::prop_assert_eq!(in_trained_script(&text), reference_in_trained_script(&text), "{}", text);
+    }
+}
