@@ -158,6 +158,9 @@ pub struct Compiled {
     /// Every context-word group of `context-words.txt`, one named group each,
     /// in the precedence order of `CTX_GROUPS`.
     keywords: Regex,
+    /// The capture group of each context-word group in `keywords`, in the
+    /// order of `CTX_GROUPS` (a group is found by its index, not its name).
+    keyword_groups: Vec<(usize, Ctx)>,
     /// The `phone` group: words before a phone or fax number.
     phone_context: Regex,
     not_person_id: Words,
@@ -184,8 +187,13 @@ impl Compiled {
         let (text, file) =
             source.data_file("phi/context-words.txt", include_str!("../../../config/phi/context-words.txt"))?;
         let (keywords, phone_context) = context_patterns(&text, &file)?;
+        let keyword_groups = CTX_GROUPS
+            .iter()
+            .filter_map(|&(g, ctx)| keywords.capture_names().position(|n| n == Some(g)).map(|i| (i, ctx)))
+            .collect();
         Ok(Compiled {
             keywords,
+            keyword_groups,
             phone_context,
             not_person_id: list(
                 "phi/not-person-id-words.txt",
@@ -360,6 +368,9 @@ fn mask_digits(s: &str) -> String {
 /// Keeps the highest-priority (then longest, then earliest) candidate of any
 /// overlapping group.
 fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
+    if cands.len() <= 1 {
+        return cands;
+    }
     cands.sort_by(|a, b| {
         b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
     });
@@ -383,7 +394,10 @@ fn resolve(mut cands: Vec<Candidate>) -> Vec<Candidate> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Stats {
     digits: usize,
-    at: bool,
+    /// Some `@` has a byte of an email's local part before it and a letter
+    /// or digit after it ([`email_may_meet`]): an email address is possible
+    /// (an @mention, `@jdavis22` after a space, is not one).
+    email_at: bool,
     colons: usize,
     dashes: usize,
     dots: usize,
@@ -397,12 +411,16 @@ struct Stats {
     age_number: bool,
     /// `hhhh.hhhh.hhhh` somewhere: a Cisco-style MAC is possible.
     dotted_hex: bool,
+    /// `hh:hh:` or `hh-hh-` somewhere ([`mac_pair_at`]): a MAC written with
+    /// colons or dashes is possible.
+    mac_pair: bool,
     /// A `:` then up to four hex digits and another `:`: an IPv6 address is possible.
     colon_pair: bool,
     /// Some byte starts a spelled-out email cue ([`spelled_cue_at`]).
     spelled_cue: bool,
-    /// A lone digit at a word start before a letter, and two digits after a
-    /// letter that end a word: the two ends of an MBI (`1EG4-TE5-MK73`).
+    /// A lone digit `1`-`9` at a word start, then a letter, a letter or digit
+    /// and a digit; and two digits after two letters that end a word: the
+    /// two ends of an MBI (`1EG4-TE5-MK73`).
     mbi_head: bool,
     mbi_tail: bool,
     /// Seven digits (or eight from a `9`) right after a letter and ending a
@@ -427,6 +445,8 @@ struct Cluster {
     start: usize,
     end: usize,
     digits: usize,
+    /// Its `.` bytes (an IPv4 address has three).
+    dots: usize,
 }
 
 /// The fewest digits a cluster needs to be kept: the least any user of
@@ -444,6 +464,21 @@ fn letter_byte(c: Option<u8>) -> bool {
 /// `\s` of an ASCII-mode pattern.
 fn regex_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// Whether the `:` or `-` at `b[i]` has two hex digits on each side and the
+/// same separator after them: how a [`MAC`] written with colons or dashes
+/// goes on after its first two digits.
+fn mac_pair_at(b: &[u8], i: usize) -> bool {
+    let hex2 = |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
+    i >= 2 && hex2(i - 2..i) && hex2(i + 1..i + 3) && b.get(i + 3) == Some(&b[i])
+}
+
+/// Whether the `@` at `b[i]` can join the two parts of an [`EMAIL`]: a match
+/// holds `[a-z0-9._%+-]@[a-z0-9]` (any ASCII case) around its `@`.
+fn email_may_meet(b: &[u8], i: usize) -> bool {
+    let local = |c: &u8| c.is_ascii_alphanumeric() || b"._%+-".contains(c);
+    i.checked_sub(1).is_some_and(|k| local(&b[k])) && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// Whether what follows a digit run ending at `end` can go on as in
@@ -475,12 +510,12 @@ impl Stats {
         let n = b.len();
         // where the current token (a run of ASCII letters and digits) started
         let mut token_start = 0;
-        // the cluster being read: its start and digits so far
-        let mut cluster: Option<(usize, usize)> = None;
-        let mut end_cluster = |cluster: &mut Option<(usize, usize)>, end: usize| {
-            if let Some((start, digits)) = cluster.take() {
+        // the cluster being read: its start, digits and dots so far
+        let mut cluster: Option<(usize, usize, usize)> = None;
+        let mut end_cluster = |cluster: &mut Option<(usize, usize, usize)>, end: usize| {
+            if let Some((start, digits, dots)) = cluster.take() {
                 if digits >= CLUSTER_MIN_DIGITS {
-                    clusters.push(Cluster { start, end, digits });
+                    clusters.push(Cluster { start, end, digits, dots });
                 }
             }
         };
@@ -509,8 +544,8 @@ impl Stats {
                 let value = if len <= 3 { b[start..i].iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0')) } else { 0 };
                 s.end_run(b, i, len, value);
                 match &mut cluster {
-                    Some((_, digits)) => *digits += len,
-                    None => cluster = Some((start, len)),
+                    Some((_, digits, _)) => *digits += len,
+                    None => cluster = Some((start, len, 0)),
                 }
                 continue;
             }
@@ -519,23 +554,30 @@ impl Stats {
             token_start = i + 1;
             if number_byte(c) {
                 if cluster.is_none() {
-                    cluster = Some((i, 0));
+                    cluster = Some((i, 0, 0));
                 }
             } else {
                 end_cluster(&mut cluster, i);
             }
             match c {
-                b'@' => s.at = true,
+                b'@' => s.email_at |= email_may_meet(b, i),
                 b':' => {
                     s.colons += 1;
+                    s.mac_pair |= mac_pair_at(b, i);
                     let hex = b[i + 1..].iter().take(5).take_while(|c| c.is_ascii_hexdigit()).count();
                     if hex <= 4 && b.get(i + 1 + hex) == Some(&b':') {
                         s.colon_pair = true;
                     }
                 }
-                b'-' => s.dashes += 1,
+                b'-' => {
+                    s.dashes += 1;
+                    s.mac_pair |= mac_pair_at(b, i);
+                }
                 b'.' => {
                     s.dots += 1;
+                    if let Some((_, _, dots)) = &mut cluster {
+                        *dots += 1;
+                    }
                     let hex4 =
                         |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
                     if i >= 4 && hex4(i - 4..i) && hex4(i + 1..i + 5) && b.get(i + 5) == Some(&b'.') {
@@ -543,7 +585,15 @@ impl Stats {
                     }
                 }
                 b'+' => s.plus = true,
-                b']' | b')' | b'}' | b'>' | b' ' if !s.spelled_cue && spelled_cue_at(b, i) => s.spelled_cue = true,
+                b']' | b')' | b'}' | b'>' if !s.spelled_cue && spelled_cue_at(b, i) => s.spelled_cue = true,
+                // a space starts a cue only before `d` (` dot `): most spaces
+                // are not asked at all
+                b' ' if !s.spelled_cue
+                    && b.get(i + 1).is_some_and(|d| d.eq_ignore_ascii_case(&b'd'))
+                    && spelled_cue_at(b, i) =>
+                {
+                    s.spelled_cue = true
+                }
                 _ => {}
             }
             i += 1;
@@ -565,8 +615,17 @@ impl Stats {
         let before = start.checked_sub(1).map(|k| b[k]);
         let after = b.get(end).copied();
         match len {
-            1 if !word_byte(before) && letter_byte(after) => self.mbi_head = true,
-            2 if letter_byte(before) && !word_byte(after) => self.mbi_tail = true,
+            1 if b[start] != b'0'
+                && !word_byte(before)
+                && letter_byte(after)
+                && b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric)
+                && b.get(end + 2).is_some_and(u8::is_ascii_digit) =>
+            {
+                self.mbi_head = true
+            }
+            2 if letter_byte(before) && start >= 2 && letter_byte(Some(b[start - 2])) && !word_byte(after) => {
+                self.mbi_tail = true
+            }
             7 if letter_byte(before) && !word_byte(after) => self.dea_digits = true,
             8 if b[start] == b'9' && letter_byte(before) && !word_byte(after) => self.dea_digits = true,
             _ => {}
@@ -928,7 +987,7 @@ impl<'t> Scan<'t> {
     // ---------------------------------------------------------------- email
 
     fn emails(&mut self, rules: &RuleSet) {
-        if self.stats.at {
+        if self.stats.email_at {
             for m in EMAIL.find_iter(self.text) {
                 if let Some(c) = self.before(m.start()) {
                     if c.is_ascii_alphanumeric() || b"._%+-".contains(&c) {
@@ -958,7 +1017,7 @@ impl<'t> Scan<'t> {
         let phi = self.phi;
         for caps in phi.keywords.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
-            let Some(ctx) = CTX_GROUPS.iter().find(|(g, _)| caps.name(g).is_some()).map(|&(_, c)| c) else {
+            let Some(ctx) = phi.keyword_groups.iter().find(|&&(i, _)| caps.get(i).is_some()).map(|&(_, c)| c) else {
                 continue;
             };
             let kw_end = whole.end();
@@ -1341,7 +1400,8 @@ impl<'t> Scan<'t> {
 
     fn ips(&mut self) {
         let text = self.text;
-        if self.stats.digits >= 4 && self.stats.dots >= 3 {
+        // an IPv4 address lies in one cluster, with its three dots
+        if self.stats.digits >= 4 && self.stats.dots >= 3 && self.clusters.iter().any(|c| c.dots >= 3) {
             for m in self.in_clusters(&IPV4, 4) {
                 let (s, e) = (m.start(), m.end());
                 if !validate::ipv4(m.as_str()) || self.before(s) == Some(b'.') {
@@ -1387,7 +1447,7 @@ impl<'t> Scan<'t> {
 
     fn macs(&mut self) {
         let st = self.stats;
-        if st.colons < 5 && st.dashes < 5 && !st.dotted_hex {
+        if !(st.mac_pair && (st.colons >= 5 || st.dashes >= 5)) && !st.dotted_hex {
             return;
         }
         for m in MAC.find_iter(self.text) {

@@ -1047,7 +1047,8 @@ fn shape_soup(rounds: usize) -> Vec<String> {
         "2", "5", "9", "12", "123", "555", "2012", "4111", "0143", "123456", "1234567", "91234567", "99", "617", "a",
         "b", "x", "AB", "Ab", "Main", "St", "Street", "Ave", "N", "NE", "North", "Oak", "1st", "22nd", "Apt", "Suite",
         "dot", "at", "[at]", "(dot)", "f", "F", "ab", "fe80", "::", "1EG4", "TE5", "MK73", "AB123456", "3xYz12",
-        "jdavis22", "IP", "NPI", "call", "fax", "+1", "+44", "0.0", "192.168", ".1",
+        "jdavis22", "IP", "NPI", "call", "fax", "+1", "+44", "0.0", "192.168", ".1", "@", "%", "org", "co", "a.b",
+        "0a", "1B", "1.2", "3.4",
     ];
     let mut seed = 0x0c1a_57e5_u64;
     let mut next = |n: usize| {
@@ -1063,6 +1064,14 @@ fn shape_soup(rounds: usize) -> Vec<String> {
 fn byte_pass_gates_hold_wherever_their_patterns_match() {
     for text in shape_soup(40_000) {
         let st = super::Stats::of(text.as_bytes(), &mut Vec::new());
+        if super::MAC.is_match(&text) {
+            assert!(st.mac_pair || st.dotted_hex, "MAC gate closed on {text:?}");
+        }
+        if super::IPV4.is_match(&text) {
+            let mut clusters = Vec::new();
+            super::Stats::of(text.as_bytes(), &mut clusters);
+            assert!(clusters.iter().any(|c| c.dots >= 3), "IPv4 gate closed on {text:?}");
+        }
         if super::MBI_SHAPE.is_match(&text) {
             assert!(st.mbi_head && st.mbi_tail, "MBI gate closed on {text:?}");
         }
@@ -1075,11 +1084,17 @@ fn byte_pass_gates_hold_wherever_their_patterns_match() {
         if super::IPV6.is_match(&text) {
             assert!(st.colon_pair, "IPv6 gate closed on {text:?}");
         }
+        if super::EMAIL.is_match(&text) {
+            assert!(st.email_at, "email gate closed on {text:?}");
+        }
         assert_eq!(st.spelled_cue, super::has_spelled_cue(text.as_bytes()), "{text:?}");
     }
-    for text in ["1EG4-TE5-MK72 x", "AB1234563", "9 Main St", "12B-3 N Oak Ave", "fe80::1", "a [at] b (dot) com"] {
+    for text in
+        ["1EG4-TE5-MK72 x", "AB1234563", "9 Main St", "12B-3 N Oak Ave", "fe80::1", "a [at] b (dot) com", "a@b.co"]
+    {
         let st = super::Stats::of(text.as_bytes(), &mut Vec::new());
-        assert!(st.mbi_head || st.dea_digits || st.address_start || st.colon_pair || st.spelled_cue, "{text:?}");
+        let any = st.mbi_head || st.dea_digits || st.address_start || st.colon_pair || st.spelled_cue || st.email_at;
+        assert!(any, "{text:?}");
     }
 }
 
@@ -1173,7 +1188,9 @@ fn stats_by_definition(b: &[u8]) -> (super::Stats, Vec<super::Cluster>) {
     let mut s = super::Stats::default();
     let count = |x: u8| b.iter().filter(|&&c| c == x).count();
     s.digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    s.at = b.contains(&b'@');
+    let local = |c: u8| c.is_ascii_alphanumeric() || b"._%+-".contains(&c);
+    s.email_at =
+        (1..b.len().saturating_sub(1)).any(|i| b[i] == b'@' && local(b[i - 1]) && b[i + 1].is_ascii_alphanumeric());
     s.plus = b.contains(&b'+');
     s.colons = count(b':');
     s.dashes = count(b'-');
@@ -1187,8 +1204,14 @@ fn stats_by_definition(b: &[u8]) -> (super::Stats, Vec<super::Cluster>) {
         let value: u64 = std::str::from_utf8(&b[a..z]).unwrap().parse().unwrap_or(u64::MAX);
         s.age_number |= (2..=3).contains(&len) && (90..=125).contains(&value);
         let (before, after) = (a.checked_sub(1).map(|k| &b[k]), b.get(z));
-        s.mbi_head |= len == 1 && !word(before) && letter(after);
-        s.mbi_tail |= len == 2 && letter(before) && !word(after);
+        let (after2, after3) = (b.get(z + 1), b.get(z + 2));
+        s.mbi_head |= len == 1
+            && b[a] != b'0'
+            && !word(before)
+            && letter(after)
+            && after2.is_some_and(u8::is_ascii_alphanumeric)
+            && after3.is_some_and(u8::is_ascii_digit);
+        s.mbi_tail |= len == 2 && letter(before) && letter(a.checked_sub(2).map(|k| &b[k])) && !word(after);
         s.dea_digits |= (len == 7 || (len == 8 && b[a] == b'9')) && letter(before) && !word(after);
         s.address_start |= len <= 6 && !word(before) && super::address_may_follow(b, z);
     }
@@ -1196,6 +1219,8 @@ fn stats_by_definition(b: &[u8]) -> (super::Stats, Vec<super::Cluster>) {
     let hex = |r: std::ops::Range<usize>| b.get(r).is_some_and(|w| w.iter().all(u8::is_ascii_hexdigit));
     s.dotted_hex =
         (4..b.len()).any(|i| b[i] == b'.' && hex(i - 4..i) && hex(i + 1..i + 5) && b.get(i + 5) == Some(&b'.'));
+    s.mac_pair = (2..b.len())
+        .any(|i| matches!(b[i], b':' | b'-') && hex(i - 2..i) && hex(i + 1..i + 3) && b.get(i + 3) == Some(&b[i]));
     s.colon_pair =
         (0..b.len()).any(|i| b[i] == b':' && (i + 1..=(i + 5).min(b.len() - 1)).any(|j| b[j] == b':' && hex(i + 1..j)));
     s.spelled_cue = super::has_spelled_cue(b);
@@ -1205,6 +1230,7 @@ fn stats_by_definition(b: &[u8]) -> (super::Stats, Vec<super::Cluster>) {
             start,
             end,
             digits: b[start..end].iter().filter(|c| c.is_ascii_digit()).count(),
+            dots: b[start..end].iter().filter(|&&c| c == b'.').count(),
         })
         .filter(|c| c.digits >= super::CLUSTER_MIN_DIGITS)
         .collect();
