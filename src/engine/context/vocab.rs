@@ -153,11 +153,15 @@ impl Vocabulary {
         // takes 1.9 MB and the NFA 120 KB, and next to the model's table and
         // the regexes' caches the small one is the faster (the matches are
         // the same). With a cue on almost every word, a prefilter only adds
-        // restarts.
+        // restarts. States up to depth 6 are dense (a row of transitions,
+        // not a list to search): most words walk that deep into the cue
+        // prefixes, and a dense state is a load where a sparse one is a scan
+        // (~10% fewer instructions for the search, 130 KB to 580 KB).
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .dense_depth(6)
             .prefilter(false)
             .build(&phrases)
             .map_err(|e| e.to_string())?;
