@@ -449,17 +449,26 @@ pub fn check_jsonl(reader: impl BufRead + Send, rules: &RuleSet, out: &mut impl 
 
 /// Lines read ahead of the output at most: bounds memory (a line is at most
 /// [`MAX_LINE_BYTES`]) while keeping every reviewing thread busy.
-const LINES_IN_FLIGHT: usize = 64;
+const LINES_IN_FLIGHT: usize = 128;
+
+/// Permits the writing thread owes the reader before it hands them back, all
+/// at once: the reader, waiting for room, is woken once per this many
+/// answers instead of once per answer. Fewer than [`LINES_IN_FLIGHT`], so
+/// the reader always has room for a line.
+const PERMITS_AT_ONCE: usize = 16;
 
 /// What the pipeline of [`check_jsonl_with`] tells its writing thread.
 enum Event {
     /// The reader's next line: its number, whether it was read whole (not
     /// over [`MAX_LINE_BYTES`]) and its bytes; `None` at the end.
     Line(io::Result<Option<(usize, bool, Vec<u8>)>>),
-    /// A reviewed draft: its place in the output, whether it was blocked and
-    /// its JSON line, or the panic that stopped its review.
-    Reviewed(usize, std::thread::Result<(bool, Vec<u8>)>),
+    /// Reviewed drafts.
+    Reviewed(Vec<Answer>),
 }
+
+/// A reviewed draft: its place in the output, and whether it was blocked and
+/// its JSON line, or the panic that stopped its review.
+type Answer = (usize, std::thread::Result<(bool, Vec<u8>)>);
 
 /// How many threads review drafts: one per core, at most 8.
 fn review_threads() -> usize {
@@ -473,6 +482,15 @@ fn review_threads() -> usize {
 /// their attachment files and writes each line's answer as soon as it and
 /// every answer before it are ready, so a program that writes one draft and
 /// waits for its answer gets it (nothing waits for a batch to fill).
+///
+/// Waking a sleeping thread costs more than a short review on a small
+/// machine (kernel time and a context switch), so the threads hand work on
+/// in bunches where nobody waits for it: a reviewing thread keeps its
+/// answers while more drafts are queued for it (up to a few, see
+/// `answers_at_once`) and sends them all when the queue runs dry or the
+/// bunch is full, and the writer hands the reader its permits back
+/// [`PERMITS_AT_ONCE`] at a time. A draft that arrives alone is answered
+/// alone, at once.
 pub fn check_jsonl_with(
     reader: impl BufRead + Send,
     rules: &RuleSet,
@@ -480,8 +498,13 @@ pub fn check_jsonl_with(
     files: &mut AttachmentFiles,
 ) -> io::Result<JsonlTally> {
     use std::collections::VecDeque;
-    use std::sync::{mpsc, Arc, Mutex};
+    use std::sync::mpsc::{self, TryRecvError};
+    use std::sync::{Arc, Mutex, TryLockError};
 
+    let threads = review_threads();
+    // answers a reviewing thread holds back at most: every thread's bunch
+    // together stays well under the lines in flight
+    let answers_at_once = (LINES_IN_FLIGHT / (4 * threads)).clamp(1, 16);
     let mut tally = JsonlTally::default();
     std::thread::scope(|scope| {
         let (events, inbox) = mpsc::channel::<Event>();
@@ -513,23 +536,53 @@ pub fn check_jsonl_with(
         });
         let (jobs, job_queue) = mpsc::channel::<(usize, String, Draft)>();
         let job_queue = Arc::new(Mutex::new(job_queue));
-        for _ in 0..review_threads() {
+        for _ in 0..threads {
             let job_queue = Arc::clone(&job_queue);
             let done = events.clone();
-            scope.spawn(move || loop {
-                // the lock is held only while waiting for the next job
-                let job = job_queue.lock().map_err(|_| ()).and_then(|q| q.recv().map_err(|_| ()));
-                let Ok((place, id, draft)) = job else { break };
-                // a panic (a bug) goes to the writing thread, which raises it
-                // again, instead of leaving it waiting for this answer
-                let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let r = review(&draft, rules);
-                    let mut line = Vec::with_capacity(256);
-                    write_review_json(&mut line, &id, &r);
-                    (r.verdict == Verdict::Block, line)
-                }));
-                if done.send(Event::Reviewed(place, answer)).is_err() {
-                    break;
+            scope.spawn(move || {
+                let mut answers = Vec::with_capacity(answers_at_once);
+                loop {
+                    // the next job if one is queued; if none is, the answers
+                    // held back go now (someone may be waiting for them)
+                    // and this thread waits for one (the lock is held only
+                    // while taking or waiting for a job)
+                    // (a queue another thread holds is one it waits on, so
+                    // it is empty: never wait for the lock holding answers,
+                    // or the writer may wait for them while the reader
+                    // waits for room and nobody sends a job)
+                    let queued = match job_queue.try_lock() {
+                        Ok(q) => q.try_recv(),
+                        Err(TryLockError::WouldBlock) => Err(TryRecvError::Empty),
+                        Err(TryLockError::Poisoned(_)) => Err(TryRecvError::Disconnected),
+                    };
+                    let job = match queued {
+                        Ok(job) => job,
+                        Err(_) => {
+                            if !answers.is_empty() && done.send(Event::Reviewed(std::mem::take(&mut answers))).is_err()
+                            {
+                                break;
+                            }
+                            let next = job_queue.lock().map_err(|_| ()).and_then(|q| q.recv().map_err(|_| ()));
+                            let Ok(job) = next else { break };
+                            job
+                        }
+                    };
+                    let (place, id, draft) = job;
+                    // a panic (a bug) goes to the writing thread, which raises it
+                    // again, instead of leaving it waiting for this answer
+                    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let r = review(&draft, rules);
+                        let mut line = Vec::with_capacity(1024);
+                        write_review_json(&mut line, &id, &r);
+                        (r.verdict == Verdict::Block, line)
+                    }));
+                    let failed = answer.is_err();
+                    answers.push((place, answer));
+                    if (failed || answers.len() >= answers_at_once)
+                        && done.send(Event::Reviewed(std::mem::take(&mut answers))).is_err()
+                    {
+                        break;
+                    }
                 }
             });
         }
@@ -540,16 +593,16 @@ pub fn check_jsonl_with(
         let mut written = 0usize;
         let mut reviewing = 0usize;
         let mut reading = true;
+        // permits earned by written answers, not yet handed back
+        let mut owed = 0usize;
         while reading || reviewing > 0 {
             let Ok(event) = inbox.recv() else { break };
             match event {
                 Event::Line(Err(e)) => return Err(e),
                 Event::Line(Ok(None)) => reading = false,
                 Event::Line(Ok(Some((line_no, whole, bytes)))) => match parse_line(line_no, whole, &bytes, files) {
-                    // a blank line: nothing to answer, its permit back now
-                    Parsed::Blank => {
-                        let _ = give_permit.send(());
-                    }
+                    // a blank line: nothing to answer, its permit is owed now
+                    Parsed::Blank => owed += 1,
                     Parsed::Error(answer) => {
                         tally.not_reviewed(line_no);
                         ready.push_back(Some(answer));
@@ -562,12 +615,14 @@ pub fn check_jsonl_with(
                         reviewing += 1;
                     }
                 },
-                Event::Reviewed(place, answer) => {
-                    let (blocked, line) = answer.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    reviewing -= 1;
-                    tally.reviewed += 1;
-                    tally.blocked += usize::from(blocked);
-                    ready[place - written] = Some(line);
+                Event::Reviewed(answers) => {
+                    for (place, answer) in answers {
+                        let (blocked, line) = answer.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        reviewing -= 1;
+                        tally.reviewed += 1;
+                        tally.blocked += usize::from(blocked);
+                        ready[place - written] = Some(line);
+                    }
                 }
             }
             let mut wrote = false;
@@ -576,7 +631,14 @@ pub fn check_jsonl_with(
                 out.write_all(&line)?;
                 written += 1;
                 wrote = true;
-                let _ = give_permit.send(());
+                owed += 1;
+            }
+            if owed >= PERMITS_AT_ONCE || (owed > 0 && ready.is_empty()) {
+                // everything read is answered, or a bunch is earned: the
+                // reader may be waiting for room
+                for _ in 0..std::mem::take(&mut owed) {
+                    let _ = give_permit.send(());
+                }
             }
             if wrote && ready.is_empty() {
                 // everything read so far is answered: show it now, the next
@@ -852,6 +914,42 @@ mod tests {
         assert_eq!(lines[1]["line"], 2);
         assert!(lines[1]["error"].as_str().unwrap().contains("malformed"));
         assert_eq!(lines[2]["id"], "b");
+    }
+
+    /// Many more lines than may be in flight, of very different lengths:
+    /// the reviewing threads hold answers back while drafts are queued for
+    /// them, and the reader waits for room; neither may leave the other
+    /// waiting for good. Bounded: a stall fails the test instead of hanging.
+    #[test]
+    fn a_long_stream_is_answered_to_the_end() {
+        let mut input = String::new();
+        for i in 0..(12 * LINES_IN_FLIGHT) {
+            let text = match i % 4 {
+                0 => "Flu shots today!".to_string(),
+                1 => "Call Ana Ruiz at 555-201-8834 about her results. ".repeat(20),
+                2 => "@kay stop the lisinopril".to_string(),
+                _ => "Heart health tip: walk after meals. ".repeat(5),
+            };
+            input.push_str(&serde_json::to_string(&json!({"id": format!("d{i}"), "text": text})).unwrap());
+            input.push('\n');
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rules = RuleSet::builtin().unwrap();
+            let mut out = Vec::new();
+            let tally = check_jsonl(input.as_bytes(), &rules, &mut out).unwrap();
+            let _ = tx.send((tally.reviewed, out));
+        });
+        let (reviewed, out) =
+            rx.recv_timeout(std::time::Duration::from_secs(120)).expect("every line answered in time");
+        assert_eq!(reviewed, 12 * LINES_IN_FLIGHT);
+        let ids: Vec<String> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+            .collect();
+        let want: Vec<String> = (0..12 * LINES_IN_FLIGHT).map(|i| format!("d{i}")).collect();
+        assert_eq!(ids, want, "in input order");
     }
 
     #[test]
