@@ -16,13 +16,6 @@
 //!   HTML page) counted from audit records; pure, no Discord or database.
 //! - [`cli`]: the command-line front ends (`check`, `rules`, `audit`, `serve`).
 
-/// mimalloc instead of the system allocator, for every binary, test and
-/// benchmark that links this crate: reviews allocate many small, short-lived
-/// values (findings, spans, word lists), often on one thread and freed on
-/// another (`check --jsonl`'s workers and writer).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 pub mod attach;
 pub mod audit;
 pub mod bot;
