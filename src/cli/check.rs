@@ -243,20 +243,7 @@ fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review) {
 /// A number, or `null`.
 fn push_number(out: &mut Vec<u8>, n: Option<usize>) {
     match n {
-        Some(n) => {
-            let mut digits = [0u8; 20];
-            let mut at = digits.len();
-            let mut n = n;
-            loop {
-                at -= 1;
-                digits[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            out.extend_from_slice(&digits[at..]);
-        }
+        Some(n) => write!(out, "{n}").expect("writing to a Vec does not fail"),
         None => out.extend_from_slice(b"null"),
     }
 }

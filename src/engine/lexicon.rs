@@ -56,19 +56,17 @@ pub struct Lexicon {
     pattern_owner: Vec<(usize, usize)>,
 }
 
-/// Whether any phrase occurs at all is asked of a regex of the escaped
-/// phrases in any ASCII case (`(?i-u)`): the automaton's own `is_match`
-/// answers the same for about 1.5 times the instructions.
+/// How a draft is asked whether any phrase occurs at all.
 #[derive(Debug)]
 enum PhraseGate {
-    /// The gate is the pattern set's last member: one scan of a draft asks
-    /// for phrases and patterns at once (a gate of its own scanned every
-    /// draft a second time, about 2,000 instructions per draft).
+    /// The pattern set's last member, a regex of the escaped phrases in any
+    /// ASCII case (`(?i-u)`): one scan of a draft asks for phrases and
+    /// patterns at once (a gate of its own scanned every draft a second
+    /// time, about 2,000 instructions per draft; the automaton's own
+    /// `is_match` costs about 1.5 times that).
     InSet,
-    /// A regex of its own, when the set does not build with the gate in it
-    /// (its size limit).
-    Own(Regex),
-    /// The automaton itself, when the gate does not build at all.
+    /// The automaton's `is_match`: no phrases, or a set too big to hold the
+    /// gate (its size limit).
     Automaton,
 }
 
@@ -162,10 +160,7 @@ impl Lexicon {
             None => (patterns_only()?, PhraseGate::Automaton),
             Some(gate) => match set_of(&[patterns.as_slice(), std::slice::from_ref(&gate)].concat()) {
                 Ok(set) => (Some(set), PhraseGate::InSet),
-                Err(_) => {
-                    let own = RegexBuilder::new(&gate).size_limit(1 << 24).build();
-                    (patterns_only()?, own.map_or(PhraseGate::Automaton, PhraseGate::Own))
-                }
+                Err(_) => (patterns_only()?, PhraseGate::Automaton),
             },
         };
         Ok(Lexicon {
@@ -265,7 +260,6 @@ impl Lexicon {
     fn any_phrase(&self, ac: &AhoCorasick, text: &str, found: Option<&SetMatches>) -> bool {
         match &self.phrase_gate {
             PhraseGate::InSet => found.is_some_and(|f| f.matched(self.pattern_owner.len())),
-            PhraseGate::Own(gate) => gate.is_match(text),
             PhraseGate::Automaton => ac.is_match(text),
         }
     }

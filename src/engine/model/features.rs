@@ -92,7 +92,7 @@ thread_local! {
 
 /// The most tokens a spare's buffers may hold: a very long draft's are freed
 /// rather than kept for the thread's life.
-const SPARE_MAX_TOKENS: usize = 4096;
+pub(crate) const SPARE_MAX_TOKENS: usize = 4096;
 
 /// Gives the buffers of features no longer needed to the next [`featurize`]
 /// on this thread (see [`SPARE`]).

@@ -135,7 +135,7 @@ thread_local! {
 /// Gives a prediction's per-token sums back for the next prediction on this
 /// thread (a very long draft's are freed instead).
 fn recycle_per_token(mut per_token: Vec<[f32; N]>) {
-    if per_token.capacity() <= 4096 {
+    if per_token.capacity() <= features::SPARE_MAX_TOKENS {
         per_token.clear();
         SPARE_PER_TOKEN.set(per_token);
     }
