@@ -40,10 +40,15 @@ pub trait Check: Sync {
         &[]
     }
 
-    /// Compiles the family's part of the configuration into the rule set
-    /// being built. Runs once per configuration, never per draft.
-    fn compile(&self, _source: &Source<'_>, _rules: &mut RuleSet) -> Result<(), ConfigError> {
-        Ok(())
+    /// Compiles the family's part of the configuration: the slow part of
+    /// loading (patterns, automata, word lists), once per configuration,
+    /// never per draft. The loader runs every family's compile at the same
+    /// time, each on its own thread, so compile reads only `source`; what it
+    /// returns puts the compiled tables into the rule set, and the loader
+    /// runs those in [`FAMILIES`] order once all have compiled (the first
+    /// error in that order is the one reported).
+    fn compile(&self, _source: &Source<'_>) -> Result<Install, ConfigError> {
+        Ok(Box::new(|_| {}))
     }
 
     /// Runs the family's structured detectors over one draft. Families that
@@ -52,6 +57,11 @@ pub trait Check: Sync {
     /// [`super::review`], and keep the default, which does nothing.
     fn run(&self, _input: &Input<'_>, _rules: &RuleSet, _parsed: &Parsed<'_>, _sink: &mut Sink<'_>) {}
 }
+
+/// What a family's [`Check::compile`] hands back: it moves the compiled
+/// tables into the rule set being built (and registers rules that come from
+/// data, in order). It cannot fail: compile has checked everything.
+pub type Install = Box<dyn FnOnce(&mut RuleSet) + Send>;
 
 /// Every rule family, once.
 pub static FAMILIES: &[&dyn Check] = &[

@@ -205,18 +205,23 @@ impl RuleSet {
 
     /// Loads `DIR/rules.toml`.
     pub fn from_dir(dir: &Path) -> Result<RuleSet, ConfigError> {
-        let mut rules = RuleSet::without_model(Some(dir))?;
         let model_path = dir.join("model.bin");
-        rules.model =
-            Some(if model_path.exists() { std::sync::Arc::new(load_model(&model_path)?) } else { builtin_model()? });
+        let (rules, model) = with_model_beside(
+            || RuleSet::without_model(Some(dir)),
+            || if model_path.exists() { load_model(&model_path).map(std::sync::Arc::new) } else { builtin_model() },
+        );
+        let mut rules = rules?;
+        rules.model = Some(model?);
         Ok(rules)
     }
 
     /// Parses and compiles a rules file's text; `file` names it in errors.
     /// The built-in model comes with it.
     pub fn from_toml(text: &str, file: &str) -> Result<RuleSet, ConfigError> {
-        let mut rules = RuleSet::rules_only(&Source { text, file, dir: None })?;
-        rules.model = Some(builtin_model()?);
+        let (rules, model) =
+            with_model_beside(|| RuleSet::rules_only(&Source { text, file, dir: None }), builtin_model);
+        let mut rules = rules?;
+        rules.model = Some(model?);
         Ok(rules)
     }
 
@@ -272,7 +277,19 @@ impl RuleSet {
             check_data_files(dir)?;
         }
 
-        let mut rules = RuleSet::empty(raw.allowlist).map_err(|e| source.error(None, None, e))?;
+        // The families compile at the same time, each on its own thread
+        // (their patterns and automata are most of start-up); the rule set
+        // takes what they built in FAMILIES order afterwards.
+        let (empty, compiled) = std::thread::scope(|scope| {
+            let compiling: Vec<_> = FAMILIES.iter().map(|family| scope.spawn(move || family.compile(source))).collect();
+            let empty = RuleSet::empty(raw.allowlist);
+            let compiled: Vec<_> = compiling
+                .into_iter()
+                .map(|thread| thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect();
+            (empty, compiled)
+        });
+        let mut rules = empty.map_err(|e| source.error(None, None, e))?;
         for doc in code_rules() {
             rules.register(RuleInfo {
                 id: doc.id.to_string(),
@@ -285,8 +302,8 @@ impl RuleSet {
                 source: RuleSource::Code,
             });
         }
-        for family in FAMILIES {
-            family.compile(source, &mut rules)?;
+        for install in compiled {
+            install?(&mut rules);
         }
 
         for (id, level) in &raw.rules {
@@ -318,6 +335,17 @@ impl RuleSet {
         );
         Ok(rules)
     }
+}
+
+/// Compiles the rules and reads the model at the same time, the model on a
+/// thread of its own (start-up is mostly these two). A bad rules file is
+/// reported before a bad model, as when they were loaded one after the other.
+fn with_model_beside<R: Send, M: Send>(rules: impl FnOnce() -> R + Send, model: impl FnOnce() -> M + Send) -> (R, M) {
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(model);
+        let rules = rules();
+        (rules, reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
 }
 
 /// Every data file the rule families read, by its path in a config folder.
@@ -403,6 +431,32 @@ example = "e"
         let e = RuleSet::from_toml(&text, "r.toml").unwrap_err();
         assert_eq!(e.key.as_deref(), Some("lexicon[0].patterns[0]"));
         assert_eq!(e.line, Some(6));
+    }
+
+    #[test]
+    fn a_lexicon_id_taken_by_a_code_rule_or_an_earlier_entry_is_refused() {
+        // the lexicon compiles on its own thread, before anything is
+        // registered: it checks ids against the code rules' docs itself
+        let code = RULE.replace("claim.test", "phi.mrn");
+        let e = RuleSet::from_toml(&code, "r.toml").unwrap_err();
+        assert_eq!((e.key.as_deref(), e.line), (Some("lexicon[0].id"), Some(3)), "{e}");
+        assert!(e.message.contains("duplicate rule id \"phi.mrn\""), "{e}");
+        let twice = format!("{RULE}{RULE}");
+        let e = RuleSet::from_toml(&twice, "r.toml").unwrap_err();
+        assert_eq!((e.key.as_deref(), e.line), (Some("lexicon[1].id"), Some(13)), "{e}");
+        let rs = RuleSet::from_toml(RULE, "r.toml").expect("one entry loads");
+        assert_eq!(rs.rules().last().map(|r| r.id.as_str()), Some("claim.test"), "entries come after the code rules");
+    }
+
+    #[test]
+    fn of_two_families_in_error_the_first_in_list_order_is_reported() {
+        // context (second family) and lexicon (third) both fail; they
+        // compile at the same time, whichever finishes first
+        let text = format!("[context.cues]\ncolour = [\"red\"]\n{}", RULE.replace("health-claim", "healthclaim"));
+        for _ in 0..20 {
+            let e = RuleSet::from_toml(&text, "r.toml").unwrap_err();
+            assert_eq!(e.key.as_deref(), Some("context.cues.colour"), "{e}");
+        }
     }
 
     #[test]

@@ -350,10 +350,17 @@ impl super::check::Check for Family {
     fn sections(&self) -> &'static [&'static str] {
         &["lexicon"]
     }
-    fn compile(&self, source: &Source<'_>, rules: &mut super::RuleSet) -> Result<(), ConfigError> {
+    fn compile(&self, source: &Source<'_>) -> Result<super::check::Install, ConfigError> {
         let raw: LexiconOnly = source.parse()?;
-        rules.lexicon = compile(raw.lexicon, source, rules)?;
-        Ok(())
+        let (infos, lexicon) = compile(raw.lexicon, source)?;
+        Ok(Box::new(move |rules: &mut super::RuleSet| {
+            for info in infos {
+                // compile checked the id against every code rule and entry
+                let fresh = rules.register(info);
+                debug_assert!(fresh, "lexicon rule id checked in compile");
+            }
+            rules.lexicon = lexicon;
+        }))
     }
     fn run(&self, input: &Input<'_>, rules: &super::RuleSet, _parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
         detect(input, rules, sink);
@@ -387,12 +394,16 @@ struct LexiconOnly {
     lexicon: Vec<RawLexiconRule>,
 }
 
-/// Checks and registers every entry (a rule id may be taken once, by a code
-/// rule or an entry) and builds the shared matchers.
-fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>, rules: &mut super::RuleSet) -> Result<Lexicon, ConfigError> {
+/// Checks every entry (a rule id may be taken once, by a code rule or an
+/// entry) and builds the shared matchers; the entries' rule infos come back
+/// in order, to be registered after the code rules.
+fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>) -> Result<(Vec<RuleInfo>, Lexicon), ConfigError> {
     let err =
         |key: Option<String>, span: Option<std::ops::Range<usize>>, message: String| source.error(key, span, message);
     let mut lexicon_rules = Vec::with_capacity(raw.len());
+    let mut infos: Vec<RuleInfo> = Vec::with_capacity(raw.len());
+    let mut taken: std::collections::HashSet<String> =
+        super::registry::code_rules().map(|d| d.id.to_string()).collect();
     for (i, r) in raw.into_iter().enumerate() {
         let key = |k: &str| Some(format!("lexicon[{i}].{k}"));
         let id = r.id.get_ref().trim().to_string();
@@ -403,7 +414,7 @@ fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>, rules: &mut super::Rul
                 format!("rule id {id:?} must be non-empty ASCII letters, digits, '.', '-' or '_'"),
             ));
         }
-        if rules.knows(&id) {
+        if !taken.insert(id.clone()) {
             return Err(err(key("id"), Some(r.id.span()), format!("duplicate rule id {id:?}")));
         }
         let category = Category::parse(r.category.get_ref()).ok_or_else(|| {
@@ -448,7 +459,7 @@ fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>, rules: &mut super::Rul
             })?;
             patterns.push(compiled);
         }
-        rules.register(RuleInfo {
+        infos.push(RuleInfo {
             id: id.clone(),
             category,
             default_severity: severity,
@@ -467,8 +478,9 @@ fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>, rules: &mut super::Rul
             suggestion: r.suggestion,
         });
     }
-    Lexicon::build(lexicon_rules)
-        .map_err(|e| err(Some("lexicon".into()), None, format!("cannot build phrase matcher: {e}")))
+    let lexicon = Lexicon::build(lexicon_rules)
+        .map_err(|e| err(Some("lexicon".into()), None, format!("cannot build phrase matcher: {e}")))?;
+    Ok((infos, lexicon))
 }
 
 fn category_list() -> String {

@@ -171,14 +171,17 @@ impl super::check::Check for Family {
     fn data_files(&self) -> &'static [&'static str] {
         words::FILES
     }
-    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+    fn compile(&self, source: &Source<'_>) -> Result<super::check::Install, ConfigError> {
         let raw: ContextOnly = source.parse()?;
-        rules.context = match &raw.context.cues {
+        let context = match &raw.context.cues {
             Some(cues) => compile_cues(cues, source)?,
             None => builtin_cues()?,
         };
-        rules.words = words::WordLists::load(source)?;
-        Ok(())
+        let words = words::WordLists::load(source)?;
+        Ok(Box::new(move |rules: &mut RuleSet| {
+            rules.context = context;
+            rules.words = words;
+        }))
     }
     fn run(&self, input: &Input<'_>, rules: &RuleSet, _parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
         detect(input, rules, sink);

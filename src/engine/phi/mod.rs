@@ -132,9 +132,9 @@ impl super::check::Check for Family {
     fn data_files(&self) -> &'static [&'static str] {
         DATA_FILES
     }
-    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
-        rules.phi = Compiled::load(source)?;
-        Ok(())
+    fn compile(&self, source: &Source<'_>) -> Result<super::check::Install, ConfigError> {
+        let phi = Compiled::load(source)?;
+        Ok(Box::new(move |rules: &mut RuleSet| rules.phi = phi))
     }
     fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
         detect(input, rules, parsed, sink);

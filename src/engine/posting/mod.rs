@@ -180,7 +180,7 @@ impl super::check::Check for Family {
     fn data_files(&self) -> &'static [&'static str] {
         DATA_FILES
     }
-    fn compile(&self, source: &Source<'_>, rules: &mut RuleSet) -> Result<(), ConfigError> {
+    fn compile(&self, source: &Source<'_>) -> Result<super::check::Install, ConfigError> {
         let raw: PostingOnly = source.parse()?;
         let mut compiled =
             Compiled::build(&raw.hashtag, &raw.profile).map_err(|e| source.error(Some("hashtag".into()), None, e))?;
@@ -192,9 +192,11 @@ impl super::check::Check for Family {
             let (text, file) = source.data_file("posting/health-words.txt", BUILTIN_HEALTH_WORDS)?;
             compiled.health = health_matcher(&text, &file)?;
         }
-        rules.posting = compiled;
-        rules.hashtags = raw.hashtag;
-        Ok(())
+        let hashtags = raw.hashtag;
+        Ok(Box::new(move |rules: &mut RuleSet| {
+            rules.posting = compiled;
+            rules.hashtags = hashtags;
+        }))
     }
     fn run(&self, input: &Input<'_>, rules: &RuleSet, parsed: &Parsed<'_>, sink: &mut Sink<'_>) {
         detect(input, rules, parsed, sink);
