@@ -112,9 +112,12 @@ fn find_with_dates(text: &str, dates: &[super::DateSpan]) -> Vec<Candidate> {
         let w = &text[s..e];
         // capitalised, not all capitals (the first letter is checked above)
         let cap = w.len() > 1 && !w.bytes().skip(1).all(|c| c.is_ascii_uppercase());
-        let name_shape = cap
-            && !NOT_FIRST_WORDS.contains(w)
-            && (vocab::is_first_name(w) || vocab::is_surname(w) || before_in(k, HONORIFICS));
+        // not on the list of words that start no name, and a listed name or
+        // after an honorific (the lists answered with one look-up)
+        let name_shape = cap && {
+            let (not_first, listed) = vocab::not_first_or_listed(w);
+            !not_first && (listed || before_in(k, HONORIFICS))
+        };
         if !name_shape || before_in(k, STAFF_TITLES) {
             k += 1;
             continue;

@@ -149,6 +149,8 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
     let care = ctx.has(role::CARE);
     let case = ctx.has(role::CASE);
     let news = ctx.has(role::NEWS);
+    // no trigger cue in the draft: no lower-case word comes right after one
+    let trigger = ctx.has(role::NAME_TRIGGER);
     let toks = tokens(text);
     let mut i = 0;
     while i < toks.len() {
@@ -156,7 +158,13 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
         let w = &text[t.s..t.e];
         if !b[t.s].is_ascii_uppercase() {
             // "my patient jessica": a lower-case given name right after a trigger
-            if ctx.cue_before(t.s).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0) && is_lowercase_first_name(w) {
+            // (cheap gates first: a trigger in the draft, and three letters
+            // or more, as `is_lowercase_first_name` asks)
+            if trigger
+                && w.len() >= 3
+                && ctx.cue_before(t.s).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0)
+                && is_lowercase_first_name(w)
+            {
                 let mut end = t.e;
                 if i + 1 < toks.len() && toks[i + 1].s == t.e + 1 && b[t.e] == b' ' {
                     let next = &text[toks[i + 1].s..toks[i + 1].e];
