@@ -194,7 +194,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 {
                     j += 1;
                 }
-                let body = parse_body(wl, text, &toks, j, 3);
+                let body = parse_body(wl, text, &toks, j);
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = tied_to_staff(ctx, t.s, end)
@@ -242,7 +242,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             i += 1;
             continue;
         }
-        let body = parse_body(wl, text, &toks, i, 3);
+        let body = parse_body(wl, text, &toks, i);
         if body.parts.is_empty() || body.parts[0].0 != Part::Word {
             i += 1;
             continue;
@@ -305,7 +305,7 @@ fn weak_shape_accepted(
     let surname = last.is_some_and(|l| l != first && vocab::is_surname(l) && !place_before(text, toks, i));
     let dotted = text.as_bytes()[end - 1] == b'.';
     relative && gaz
-        || match body.parts.as_slice() {
+        || match &body.parts[..] {
             [(Part::Word, ..), (Part::Initial, ..)] => gaz || dotted || weak_before(wl, text, toks, i),
             [(Part::Word, ..), (Part::Initial | Part::Word, ..), ..] => {
                 gaz || surname || (case && (apposition(wl, text, toks, i, end) || name_slot(wl, text, toks, i, end)))
