@@ -359,20 +359,29 @@ fn sentence_start(text: &str, pos: usize) -> usize {
 
 /// End of the sentence holding `pos` (exclusive).
 fn sentence_end(text: &str, pos: usize) -> usize {
+    sentence_end_within(text, pos, MAX_SENTENCE)
+}
+
+/// `sentence_end(text, pos).min(pos + reach)`, without looking past
+/// `pos + reach` for the end.
+fn sentence_end_within(text: &str, pos: usize, reach: usize) -> usize {
     let b = text.as_bytes();
     let mut i = pos;
     let mut ceiling = (pos + MAX_SENTENCE).min(b.len());
     while ceiling > pos && !text.is_char_boundary(ceiling) {
         ceiling -= 1;
     }
-    while i < ceiling {
+    // the end is the first stop before the ceiling; one at or after
+    // `pos + reach` (or none) gives `pos + reach` or the ceiling, the nearer
+    let stop = ceiling.min(pos + reach);
+    while i < stop {
         let c = b[i];
         if matches!(c, b'!' | b'?' | b';' | b'\n') || (c == b'.' && ends_sentence(b, i)) {
             return i;
         }
         i += 1;
     }
-    ceiling
+    stop
 }
 
 /// Whether the `.` at `dot` ends a sentence.
@@ -399,8 +408,61 @@ fn ends_sentence(b: &[u8], dot: usize) -> bool {
     if word.len() > LONGEST_ABBREVIATION && dotted.len() > LONGEST_ABBREVIATION {
         return true; // longer than any abbreviation
     }
-    !ABBREVIATIONS.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(word) || a.as_bytes().eq_ignore_ascii_case(dotted))
+    !(is_abbreviation(word) || is_abbreviation(dotted))
 }
+
+/// Whether `w` is one of [`ABBREVIATIONS`] in any ASCII case: its
+/// [`abbreviation_key`] among the sorted keys (a handful of integer
+/// comparisons where a scan of the list compared up to 53 words).
+fn is_abbreviation(w: &[u8]) -> bool {
+    abbreviation_key(w).is_some_and(|k| ABBREVIATION_KEYS.binary_search(&k).is_ok())
+}
+
+/// The bytes of a word of 1 to 8 bytes, ASCII-lower-cased, in one integer
+/// (first byte lowest); none for a longer or empty word, which is no
+/// abbreviation. Words differ in their keys: no byte of an abbreviation or
+/// of a word before a `.` is 0.
+const fn abbreviation_key(w: &[u8]) -> Option<u64> {
+    if w.is_empty() || w.len() > 8 {
+        return None;
+    }
+    let mut key = 0u64;
+    let mut i = w.len();
+    while i > 0 {
+        i -= 1;
+        key = key << 8 | w[i].to_ascii_lowercase() as u64;
+    }
+    Some(key)
+}
+
+/// The [`abbreviation_key`]s of [`ABBREVIATIONS`], sorted (all lower case,
+/// 1 to 8 bytes: checked when compiled).
+const ABBREVIATION_KEYS: [u64; ABBREVIATIONS.len()] = {
+    let mut keys = [0u64; ABBREVIATIONS.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        let a = ABBREVIATIONS[i].as_bytes();
+        let mut j = 0;
+        while j < a.len() {
+            assert!(!a[j].is_ascii_uppercase(), "abbreviations are lower case");
+            j += 1;
+        }
+        keys[i] = match abbreviation_key(a) {
+            Some(k) => k,
+            None => panic!("an abbreviation has 1 to 8 bytes"),
+        };
+        // insertion sort
+        let mut k = i;
+        while k > 0 && keys[k - 1] > keys[k] {
+            let t = keys[k - 1];
+            keys[k - 1] = keys[k];
+            keys[k] = t;
+            k -= 1;
+        }
+        i += 1;
+    }
+    keys
+};
 
 /// The ASCII letters `s` starts with: the word right at a position
 /// (`leading_word("portal, and")` is `portal`), empty when none.

@@ -1057,6 +1057,79 @@ fn sentences_end_at_stops_but_not_after_titles() {
     assert_eq!(&t[s0..s1], "Meet Dr. Ames");
 }
 
+/// `ends_sentence` as first written (each abbreviation compared in turn).
+fn reference_ends_sentence(b: &[u8], dot: usize) -> bool {
+    if dot + 1 < b.len() && !matches!(b[dot + 1], b' ' | b'\n' | b'"' | b')') {
+        return false;
+    }
+    let mut k = dot;
+    while k > 0 && b[k - 1].is_ascii_alphanumeric() {
+        k -= 1;
+    }
+    let word = &b[k..dot];
+    if word.len() == 1 && word[0].is_ascii_uppercase() {
+        return false;
+    }
+    while k > 1 && b[k - 1] == b'.' && b[k - 2].is_ascii_alphanumeric() {
+        k -= 2;
+        while k > 0 && b[k - 1].is_ascii_alphanumeric() {
+            k -= 1;
+        }
+    }
+    let dotted = &b[k..dot];
+    if word.len() > super::LONGEST_ABBREVIATION && dotted.len() > super::LONGEST_ABBREVIATION {
+        return true;
+    }
+    !super::ABBREVIATIONS
+        .iter()
+        .any(|a| a.as_bytes().eq_ignore_ascii_case(word) || a.as_bytes().eq_ignore_ascii_case(dotted))
+}
+
+/// `sentence_end` as first written (the whole reach scanned).
+fn reference_sentence_end(text: &str, pos: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = pos;
+    let mut ceiling = (pos + super::MAX_SENTENCE).min(b.len());
+    while ceiling > pos && !text.is_char_boundary(ceiling) {
+        ceiling -= 1;
+    }
+    while i < ceiling {
+        let c = b[i];
+        if matches!(c, b'!' | b'?' | b';' | b'\n') || (c == b'.' && reference_ends_sentence(b, i)) {
+            return i;
+        }
+        i += 1;
+    }
+    ceiling
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..Default::default() })]
+
+    /// The abbreviation keys and the bounded sentence end agree with the
+    /// scans as first written.
+    #[test]
+    fn sentence_ends_agree_with_the_first_scans(
+        parts in proptest::collection::vec(proptest::sample::select(&[
+            "Dr", "dR", "e.g", "E.G", "i.e", "approx", "APPROX", "approxs", "sept", "x", "S", "pt", "pts", "no",
+            "insur", "a.b.c", "12", "10.5", "www", ".", ". ", ".\n", ".)", "!", "?", ";", " ", "\u{e9}", "\0",
+            "a long run of words without a stop to go past the reach of a sentence and further on ",
+        ][..]), 0..24),
+        reach in 0usize..500,
+    ) {
+        let text = parts.concat();
+        let b = text.as_bytes();
+        for (dot, _) in text.match_indices('.') {
+            prop_assert_eq!(super::ends_sentence(b, dot), reference_ends_sentence(b, dot), "{:?} at {}", text, dot);
+        }
+        for pos in (0..=text.len()).filter(|&p| text.is_char_boundary(p)) {
+            let end = reference_sentence_end(&text, pos);
+            prop_assert_eq!(super::sentence_end(&text, pos), end);
+            prop_assert_eq!(super::sentence_end_within(&text, pos, reach), end.min(pos + reach));
+        }
+    }
+}
+
 // ------------------------------------------------------- the name gazetteers
 
 /// The given-name list (written by hand, plus the 1990 US Census given names:

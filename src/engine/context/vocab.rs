@@ -259,7 +259,8 @@ static FIRST_NAMES: LazyLock<WordSet> = LazyLock::new(|| set_of_lines(include_st
 /// Whether a capitalised word is a common given name ("Anne-Marie" by its
 /// first part).
 pub(super) fn is_first_name(word: &str) -> bool {
-    let w = word.split_once('-').map_or(word, |(first, _)| first);
+    // the part before the first `-` (a byte search: the words are short)
+    let w = word.as_bytes().iter().position(|&c| c == b'-').map_or(word, |p| &word[..p]);
     let w = w.strip_suffix("'s").unwrap_or(w);
     FIRST_NAMES.contains(w)
 }
@@ -283,10 +284,12 @@ pub enum NameShape {
 
 const GIVEN: u8 = 1;
 const FAMILY: u8 = 2;
+const NOT_FIRST: u8 = 4;
 
-/// [`FIRST_NAMES`] and [`SURNAMES`] in one map, each name with the lists it
-/// is in (`GIVEN`, `FAMILY` bits): the featurizer asks both questions of
-/// every capitalised word, and this answers them with one hash.
+/// [`FIRST_NAMES`], [`SURNAMES`] and [`NOT_FIRST_WORDS`] in one map, each
+/// word with the lists it is in (`GIVEN`, `FAMILY`, `NOT_FIRST` bits): the
+/// featurizer and the model's name candidates ask two or three of these
+/// questions of every capitalised word, and this answers them with one hash.
 static NAME_KINDS: LazyLock<HashMap<&'static str, u8, BuildHasherDefault<Fnv>>> = LazyLock::new(|| {
     let mut kinds: HashMap<&'static str, u8, BuildHasherDefault<Fnv>> = HashMap::default();
     for &w in FIRST_NAMES.iter() {
@@ -295,8 +298,26 @@ static NAME_KINDS: LazyLock<HashMap<&'static str, u8, BuildHasherDefault<Fnv>>> 
     for &w in SURNAMES.iter() {
         *kinds.entry(w).or_default() |= FAMILY;
     }
+    for &w in NOT_FIRST_WORDS.iter() {
+        *kinds.entry(w).or_default() |= NOT_FIRST;
+    }
     kinds
 });
+
+/// Whether `word` is on [`NOT_FIRST_WORDS`], and whether it
+/// [`is_first_name`] or [`is_surname`]: the model's name candidates ask all
+/// three of every capitalised word. The same answers, with one look-up for
+/// a word without a hyphen or `'s` (two with `'s`: the list of words that
+/// start no name holds the word as it is, the name lists its stem).
+pub(super) fn not_first_or_listed(word: &str) -> (bool, bool) {
+    if word.as_bytes().contains(&b'-') {
+        return (NOT_FIRST_WORDS.contains(word), is_first_name(word) || is_surname(word));
+    }
+    let kinds = |w: &str| NAME_KINDS.get(w).copied().unwrap_or(0);
+    let k = kinds(word);
+    let stem = word.strip_suffix("'s").map_or(k, kinds);
+    (k & NOT_FIRST != 0, stem & (GIVEN | FAMILY) != 0)
+}
 
 /// `Given` if [`is_first_name`], else `Family` if [`is_surname`]: the same
 /// answers, with one look-up for a word without a hyphen (both then look up
@@ -315,8 +336,8 @@ pub(super) fn name_shape(word: &str) -> Option<NameShape> {
     let w = word.strip_suffix("'s").unwrap_or(word);
     match NAME_KINDS.get(w) {
         Some(&k) if k & GIVEN != 0 => Some(NameShape::Given),
-        Some(_) => Some(NameShape::Family),
-        None => None,
+        Some(&k) if k & FAMILY != 0 => Some(NameShape::Family),
+        _ => None,
     }
 }
 
@@ -326,7 +347,8 @@ mod tests {
 
     /// The one look-up gives the two lists' answers (given name first) for
     /// every name in them, its variants (`'s`, hyphenated, another case) and
-    /// other words.
+    /// other words; so does [`not_first_or_listed`], with the words that
+    /// start no name.
     #[test]
     fn name_shape_is_given_name_then_surname() {
         let reference = |w: &str| {
@@ -342,7 +364,7 @@ mod tests {
             .into_iter()
             .map(String::from)
             .collect();
-        for &n in FIRST_NAMES.iter().chain(SURNAMES.iter()) {
+        for &n in FIRST_NAMES.iter().chain(SURNAMES.iter()).chain(NOT_FIRST_WORDS.iter()) {
             words.extend([
                 n.to_string(),
                 format!("{n}'s"),
@@ -356,6 +378,11 @@ mod tests {
         }
         let mut seen = [false; 2];
         for w in &words {
+            // `is_first_name` as first written (`split_once`)
+            let first = w.split_once('-').map_or(w.as_str(), |(first, _)| first);
+            assert_eq!(is_first_name(w), FIRST_NAMES.contains(first.strip_suffix("'s").unwrap_or(first)), "{w}");
+            let listed = is_first_name(w) || is_surname(w);
+            assert_eq!(not_first_or_listed(w), (NOT_FIRST_WORDS.contains(w.as_str()), listed), "{w}");
             let shape = name_shape(w);
             assert_eq!(shape, reference(w), "{w}");
             match shape {

@@ -70,9 +70,41 @@ pub(super) enum Part {
 
 /// A run of name parts starting at token `i`.
 pub(super) struct Body {
-    pub(super) parts: Vec<(Part, usize, usize)>,
+    pub(super) parts: Parts,
     /// Index of the first token after the body.
     pub(super) next: usize,
+}
+
+/// The most parts a [`Body`] has.
+const MAX_PARTS: usize = 3;
+
+/// The parts of a [`Body`], `(kind, start, end)`, at most [`MAX_PARTS`],
+/// kept inline: a body is parsed at almost every capitalised word and most
+/// are dropped at once, so a heap list would be an allocation per word.
+/// Reads as a slice.
+#[derive(Clone, Copy)]
+pub(super) struct Parts {
+    buf: [(Part, usize, usize); MAX_PARTS],
+    len: usize,
+}
+
+impl Parts {
+    fn new() -> Parts {
+        Parts { buf: [(Part::Word, 0, 0); MAX_PARTS], len: 0 }
+    }
+
+    fn push(&mut self, part: (Part, usize, usize)) {
+        self.buf[self.len] = part;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Parts {
+    type Target = [(Part, usize, usize)];
+
+    fn deref(&self) -> &Self::Target {
+        &self.buf[..self.len]
+    }
 }
 
 pub(super) fn part_of(wl: &WordLists, text: &str, t: Tok) -> Option<(Part, usize)> {
@@ -95,11 +127,12 @@ pub(super) fn part_of(wl: &WordLists, text: &str, t: Tok) -> Option<(Part, usize
     None
 }
 
-pub(super) fn parse_body(wl: &WordLists, text: &str, toks: &[Tok], i: usize, max: usize) -> Body {
+/// The run of name parts from token `i` on, at most [`MAX_PARTS`].
+pub(super) fn parse_body(wl: &WordLists, text: &str, toks: &[Tok], i: usize) -> Body {
     let b = text.as_bytes();
-    let mut parts = Vec::with_capacity(3);
+    let mut parts = Parts::new();
     let mut j = i;
-    while j < toks.len() && parts.len() < max {
+    while j < toks.len() && parts.len() < MAX_PARTS {
         let Some((kind, end)) = part_of(wl, text, toks[j]) else { break };
         if let Some(&(pk, _, pe)) = parts.last() {
             // exactly one space from the previous part; a bare initial ends a name
@@ -170,7 +203,7 @@ pub(super) fn child_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(u
         }
         k
     };
-    let body = parse_body(wl, text, toks, j, 3);
+    let body = parse_body(wl, text, toks, j);
     if body.parts.len() < 2 || body.parts.iter().filter(|p| p.0 == Part::Word).count() < 2 {
         return None;
     }
@@ -207,7 +240,7 @@ pub(super) fn baby_name(ctx: &Context<'_>, toks: &[Tok], i: usize) -> Option<(us
             return None;
         }
     }
-    let body = parse_body(wl, text, toks, j, 3);
+    let body = parse_body(wl, text, toks, j);
     if body.parts.is_empty() || body.parts[0].0 != Part::Word || !name_words(wl, text, toks, &body.parts, body.next) {
         return None;
     }

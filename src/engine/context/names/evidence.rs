@@ -7,7 +7,7 @@
 use super::candidates::{word, Body, Part, Tok};
 use crate::engine::context::vocab::{self, role};
 use crate::engine::context::words::WordLists;
-use crate::engine::context::{leading_word, sentence_end, sentence_start, Context};
+use crate::engine::context::{leading_word, sentence_end, sentence_end_within, sentence_start, Context};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -163,7 +163,7 @@ pub(super) fn staff_after(ctx: &Context<'_>, end: usize) -> bool {
 /// "Mrs. Patterson for 40 years of volunteering", "Mr. Tran from
 /// housekeeping", "Mr. Delgado's 4th grade class".
 pub(super) fn staff_clause_after(text: &str, end: usize) -> bool {
-    let mut stop = sentence_end(text, end).min(end + 90);
+    let mut stop = sentence_end_within(text, end, 90);
     while !text.is_char_boundary(stop) {
         stop -= 1;
     }

@@ -149,6 +149,8 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
     let care = ctx.has(role::CARE);
     let case = ctx.has(role::CASE);
     let news = ctx.has(role::NEWS);
+    // no trigger cue in the draft: no lower-case word comes right after one
+    let trigger = ctx.has(role::NAME_TRIGGER);
     let toks = tokens(text);
     let mut i = 0;
     while i < toks.len() {
@@ -156,7 +158,13 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
         let w = &text[t.s..t.e];
         if !b[t.s].is_ascii_uppercase() {
             // "my patient jessica": a lower-case given name right after a trigger
-            if ctx.cue_before(t.s).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0) && is_lowercase_first_name(w) {
+            // (cheap gates first: a trigger in the draft, and three letters
+            // or more, as `is_lowercase_first_name` asks)
+            if trigger
+                && w.len() >= 3
+                && ctx.cue_before(t.s).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0)
+                && is_lowercase_first_name(w)
+            {
                 let mut end = t.e;
                 if i + 1 < toks.len() && toks[i + 1].s == t.e + 1 && b[t.e] == b' ' {
                     let next = &text[toks[i + 1].s..toks[i + 1].e];
@@ -186,7 +194,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
                 {
                     j += 1;
                 }
-                let body = parse_body(wl, text, &toks, j, 3);
+                let body = parse_body(wl, text, &toks, j);
                 if !body.parts.is_empty() {
                     let end = body.parts[body.parts.len() - 1].2;
                     let staff = tied_to_staff(ctx, t.s, end)
@@ -234,7 +242,7 @@ fn scan_words(ctx: &Context<'_>, hits: &mut Vec<NameHit>) {
             i += 1;
             continue;
         }
-        let body = parse_body(wl, text, &toks, i, 3);
+        let body = parse_body(wl, text, &toks, i);
         if body.parts.is_empty() || body.parts[0].0 != Part::Word {
             i += 1;
             continue;
@@ -297,7 +305,7 @@ fn weak_shape_accepted(
     let surname = last.is_some_and(|l| l != first && vocab::is_surname(l) && !place_before(text, toks, i));
     let dotted = text.as_bytes()[end - 1] == b'.';
     relative && gaz
-        || match body.parts.as_slice() {
+        || match &body.parts[..] {
             [(Part::Word, ..), (Part::Initial, ..)] => gaz || dotted || weak_before(wl, text, toks, i),
             [(Part::Word, ..), (Part::Initial | Part::Word, ..), ..] => {
                 gaz || surname || (case && (apposition(wl, text, toks, i, end) || name_slot(wl, text, toks, i, end)))
