@@ -52,10 +52,35 @@ impl Token {
         if word.len() < 2 || !word.chars().all(|ch| ch.is_lowercase() || ch == '\'') {
             return false;
         }
-        let mut chars = word.chars();
-        let mut cap: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-        cap.push_str(chars.as_str());
-        !(crate::engine::context::is_given_name(&cap) || crate::engine::context::is_family_name(&cap))
+        // a given name or surname is looked up as written, capitalised
+        // (`name_shape` answers both lists at once)
+        with_capital(word, |cap| crate::engine::context::name_shape(cap).is_none())
+    }
+}
+
+/// Calls `f` with `word`, its first character upper-cased: on the stack for
+/// a word that fits in 64 bytes, in a `String` for a longer one.
+fn with_capital<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else { return f(word) };
+    let rest = chars.as_str().as_bytes();
+    // one character's upper case is at most three characters
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    for up in first.to_uppercase() {
+        n += up.encode_utf8(&mut buf[n..]).len();
+    }
+    match buf.get_mut(n..n + rest.len()) {
+        Some(tail) => {
+            tail.copy_from_slice(rest);
+            // an upper-cased character and the rest of a `str`: UTF-8
+            f(std::str::from_utf8(&buf[..n + rest.len()]).expect("upper case and a str's tail are UTF-8"))
+        }
+        None => {
+            let mut cap: String = first.to_uppercase().collect();
+            cap.push_str(chars.as_str());
+            f(&cap)
+        }
     }
 }
 
