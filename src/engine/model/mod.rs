@@ -510,7 +510,8 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         .tokens
         .iter()
         .map(|t| t.form(&f.forms))
-        .filter(|form| form.chars().any(char::is_alphabetic) && !form.starts_with('<'))
+        // (kana and CJK are letters: known without the Unicode tables)
+        .filter(|form| form.chars().any(|c| is_kana_or_cjk(c) || c.is_alphabetic()) && !form.starts_with('<'))
         // only whether there are MIN_WORDS of them matters
         .take(MIN_WORDS)
         .count();

@@ -403,6 +403,14 @@ fn reference_weighed_most(ev: &[(usize, f32)], f: &Features, text: &str) -> Stri
     }
 }
 
+#[test]
+fn a_lower_case_character_is_its_own_lower_case() {
+    // what lets a showable word (lower case and `'` only) be quoted as it is
+    for c in ('\0'..=char::MAX).filter(|c| c.is_lowercase() || *c == '\'') {
+        assert!(c.to_lowercase().eq([c]), "{c:?}");
+    }
+}
+
 /// Words for the evidence test: plain words, names in lower case (given,
 /// surname, hyphenated, with `'s`), capitals, numbers, handles, links, and
 /// first letters whose upper case is longer (`ß`, `ŉ`, `ﬃ`) or a long word.
