@@ -52,10 +52,35 @@ impl Token {
         if word.len() < 2 || !word.chars().all(|ch| ch.is_lowercase() || ch == '\'') {
             return false;
         }
-        let mut chars = word.chars();
-        let mut cap: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-        cap.push_str(chars.as_str());
-        !(crate::engine::context::is_given_name(&cap) || crate::engine::context::is_family_name(&cap))
+        // a given name or surname is looked up as written, capitalised
+        // (`name_shape` answers both lists at once)
+        with_capital(word, |cap| crate::engine::context::name_shape(cap).is_none())
+    }
+}
+
+/// Calls `f` with `word`, its first character upper-cased: on the stack for
+/// a word that fits in 64 bytes, in a `String` for a longer one.
+fn with_capital<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else { return f(word) };
+    let rest = chars.as_str().as_bytes();
+    // one character's upper case is at most three characters
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    for up in first.to_uppercase() {
+        n += up.encode_utf8(&mut buf[n..]).len();
+    }
+    match buf.get_mut(n..n + rest.len()) {
+        Some(tail) => {
+            tail.copy_from_slice(rest);
+            // an upper-cased character and the rest of a `str`: UTF-8
+            f(std::str::from_utf8(&buf[..n + rest.len()]).expect("upper case and a str's tail are UTF-8"))
+        }
+        None => {
+            let mut cap: String = first.to_uppercase().collect();
+            cap.push_str(chars.as_str());
+            f(&cap)
+        }
     }
 }
 
@@ -203,22 +228,23 @@ pub fn featurize(input: &Input<'_>, raw: &[Finding], vocabulary: &Vocabulary) ->
     for (i, t) in tokens.iter().enumerate() {
         let i = i as u32;
         let (mut unigram, mut bigram, mut next) = (word_kind, prev, bigram_kind);
-        for &x in t.form(&forms).as_bytes() {
+        // the form's bytes (a token's range is on character boundaries)
+        for &x in &forms.as_bytes()[t.form.0 as usize..t.form.1 as usize] {
             unigram = eat(unigram, x);
             bigram = eat(bigram, x);
             next = eat(next, x);
         }
-        f.push(eat(unigram, 0xff), i);
-        f.push(eat(bigram, 0xff), i);
+        f.hashes.extend_from_slice(&[eat(unigram, 0xff), eat(bigram, 0xff)]);
+        f.owner.extend_from_slice(&[i, i]);
         prev = eat(next, 0xff);
-        let word = &text[t.start..t.end];
-        // name shape: a capitalised given name or surname, whatever it is
-        let capital = match word.as_bytes().first() {
+        // name shape: a capitalised given name or surname, whatever it is;
+        // the word is sliced only then (most words start in lower case)
+        let capital = match text.as_bytes().get(t.start) {
             Some(&x) if x < 0x80 => x.is_ascii_uppercase(),
-            _ => word.chars().next().is_some_and(char::is_uppercase),
+            _ => text[t.start..t.end].chars().next().is_some_and(char::is_uppercase),
         };
-        if capital && word.len() > 1 {
-            match crate::engine::context::name_shape(word) {
+        if capital && t.end - t.start > 1 {
+            match crate::engine::context::name_shape(&text[t.start..t.end]) {
                 Some(NameShape::Given) => f.push(H_FNAME, i),
                 Some(NameShape::Family) => f.push(H_SNAME, i),
                 None => {}
@@ -397,6 +423,20 @@ fn next_at(text: &str, from: usize) -> Option<NextAt> {
     Some(NextAt { at, local_start, end })
 }
 
+/// `char::is_alphanumeric`, with the non-ASCII characters drafts hold most
+/// answered without its Unicode tables: kana and CJK ideographs are letters;
+/// the emoji of U+1F300..=U+1FAFF, the zero-width joiner and the emoji
+/// variation selector that build emoji sequences are not.
+fn is_letter_or_digit(c: char) -> bool {
+    if super::is_kana_or_cjk(c) {
+        true
+    } else if ('\u{1F300}'..='\u{1FAFF}').contains(&c) || matches!(c, '\u{200D}' | '\u{FE0F}') {
+        false
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
 /// [`tokenize`] into buffers the caller owns.
 pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
     let b = text.as_bytes();
@@ -459,7 +499,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
             (first as char, class & ALNUM != 0)
         } else {
             let Some(c) = text[i..].chars().next() else { break };
-            (c, c.is_alphanumeric())
+            (c, is_letter_or_digit(c))
         };
         if starts_word {
             let mut k = i;
@@ -492,7 +532,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                     break;
                 }
                 let Some(ch) = text[k..].chars().next() else { break };
-                if !ch.is_alphanumeric() {
+                if !is_letter_or_digit(ch) {
                     break;
                 }
                 ascii = false;
@@ -516,9 +556,16 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>, forms: &mut String) {
                     word.bytes().map(|x| if x.is_ascii_digit() { '0' } else { x.to_ascii_lowercase() as char }),
                 );
             } else {
-                forms.extend(
-                    word.chars().map(|ch| if ch.is_ascii_digit() { '0' } else { ch }).flat_map(char::to_lowercase),
-                );
+                for ch in word.chars() {
+                    if ch.is_ascii_digit() {
+                        forms.push('0');
+                    } else if super::is_kana_or_cjk(ch) {
+                        // no case: its lower case is itself
+                        forms.push(ch);
+                    } else {
+                        forms.extend(ch.to_lowercase());
+                    }
+                }
             }
             out.push(Token { start: i, end, form: (at, forms.len() as u32) });
             i = end;
@@ -543,6 +590,16 @@ mod tests {
             forms("@jen_22 Don't stop the 20mg, see https://x.org/a?b=1 or mail a.b@x.org 5551234"),
             ["@user", "don't", "stop", "the", "00mg", "see", "<url>", "or", "mail", "<email>", "0000+"]
         );
+    }
+
+    #[test]
+    fn letters_and_digits_are_those_of_the_unicode_tables() {
+        for c in '\0'..=char::MAX {
+            assert_eq!(is_letter_or_digit(c), c.is_alphanumeric(), "{c:?}");
+            if super::super::is_kana_or_cjk(c) {
+                assert!(c.to_lowercase().eq([c]), "{c:?}");
+            }
+        }
     }
 
     #[test]
@@ -692,7 +749,9 @@ mod tests {
         "straße ",
         "café's ",
         "日本語",
+        "カタカナの",
         "😀",
+        "👩\u{200d}⚕\u{fe0f} ",
         "e\u{301}",
         "\u{a0}",
         "\u{2019}s ",

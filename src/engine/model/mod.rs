@@ -27,6 +27,7 @@ use features::{Features, FEATURIZER_VERSION};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::fmt;
+use std::fmt::Write as _;
 
 /// The labels, in the order the weights file stores them.
 pub const LABELS: [&str; N] = ["patient", "advice", "phi", "claim"];
@@ -509,7 +510,8 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         .tokens
         .iter()
         .map(|t| t.form(&f.forms))
-        .filter(|form| form.chars().any(char::is_alphabetic) && !form.starts_with('<'))
+        // (kana and CJK are letters: known without the Unicode tables)
+        .filter(|form| form.chars().any(|c| is_kana_or_cjk(c) || c.is_alphabetic()) && !form.starts_with('<'))
         // only whether there are MIN_WORDS of them matters
         .take(MIN_WORDS)
         .count();
@@ -759,33 +761,11 @@ fn push(
         let t = &toks[i];
         input.norm.span(t.start, t.end)
     });
-    // words a person may see: plain words, never names, numbers or handles
-    let mut words: Vec<String> = Vec::new();
-    for &(i, _) in &ev {
-        let t = &toks[i];
-        let forms = &p.features.forms;
-        let shown = if t.form(forms) == "@user" {
-            "@mention".to_string()
-        } else if t.showable(forms, text) {
-            text[t.start..t.end].to_lowercase()
-        } else {
-            continue;
-        };
-        if !words.contains(&shown) {
-            words.push(shown);
-        }
-        if words.len() == 4 {
-            break;
-        }
-    }
-    let because = if words.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; the words that weighed most: {}",
-            words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
-        )
-    };
+    let mut message = String::with_capacity(what.len() + 96);
+    // writing to a String cannot fail
+    let _ = write!(message, "{what} (model {:.2}", p.prob[label]);
+    push_weighed_most(&mut message, &ev, &p.features, text);
+    message.push(')');
     let suggestion = match label {
         ADVICE => "Answer in general terms and invite the person to contact their own clinician or the clinic.",
         _ => "Speak about patients in general, without the when, where and details of one case, or get written authorization.",
@@ -795,10 +775,42 @@ fn push(
         category,
         severity,
         span,
-        message: format!("{what} (model {:.2}{because})", p.prob[label]),
+        message,
         suggestion: Some(suggestion.to_string()),
         identifier: None,
     });
+}
+
+/// Appends to a finding's message the first four different words of the
+/// evidence `ev` (strongest first) a person may see: plain words, never
+/// names, numbers or handles (an `@handle` shows as `@mention`). Nothing when
+/// none may be shown.
+fn push_weighed_most(message: &mut String, ev: &[(usize, f32)], f: &Features, text: &str) {
+    let mut words: [&str; 4] = [""; 4];
+    let mut n = 0;
+    for &(i, _) in ev {
+        let t = &f.tokens[i];
+        let shown = if t.form(&f.forms) == "@user" {
+            "@mention"
+        } else if t.showable(&f.forms, text) {
+            // all lower case already: its `to_lowercase` is itself
+            &text[t.start..t.end]
+        } else {
+            continue;
+        };
+        if !words[..n].contains(&shown) {
+            words[n] = shown;
+            n += 1;
+        }
+        if n == words.len() {
+            break;
+        }
+    }
+    for (k, w) in words[..n].iter().enumerate() {
+        message.push_str(if k == 0 { "; the words that weighed most: '" } else { ", '" });
+        message.push_str(w);
+        message.push('\'');
+    }
 }
 
 #[cfg(test)]

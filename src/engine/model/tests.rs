@@ -355,3 +355,114 @@ proptest::proptest! {
         proptest::prop_assert_eq!(in_trained_script(&text), reference_in_trained_script(&text), "{}", text);
     }
 }
+
+/// [`features::Token::showable`] as first written: the capitalised word in a
+/// new `String`, looked up in each name list.
+fn reference_showable(t: &features::Token, forms: &str, text: &str) -> bool {
+    if t.form(forms).starts_with(['<', '@']) {
+        return false;
+    }
+    let word = &text[t.start..t.end];
+    if word.len() < 2 || !word.chars().all(|ch| ch.is_lowercase() || ch == '\'') {
+        return false;
+    }
+    let mut chars = word.chars();
+    let mut cap: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    cap.push_str(chars.as_str());
+    !(crate::engine::context::is_given_name(&cap) || crate::engine::context::is_family_name(&cap))
+}
+
+/// The words of a model finding's message as first written (a `String` for
+/// each word, each quoted by `format!`, joined): [`push_weighed_most`] must
+/// write the same.
+fn reference_weighed_most(ev: &[(usize, f32)], f: &Features, text: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for &(i, _) in ev {
+        let t = &f.tokens[i];
+        let shown = if t.form(&f.forms) == "@user" {
+            "@mention".to_string()
+        } else if reference_showable(t, &f.forms, text) {
+            text[t.start..t.end].to_lowercase()
+        } else {
+            continue;
+        };
+        if !words.contains(&shown) {
+            words.push(shown);
+        }
+        if words.len() == 4 {
+            break;
+        }
+    }
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the words that weighed most: {}",
+            words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+#[test]
+fn a_lower_case_character_is_its_own_lower_case() {
+    // what lets a showable word (lower case and `'` only) be quoted as it is
+    for c in ('\0'..=char::MAX).filter(|c| c.is_lowercase() || *c == '\'') {
+        assert!(c.to_lowercase().eq([c]), "{c:?}");
+    }
+}
+
+/// Words for the evidence test: plain words, names in lower case (given,
+/// surname, hyphenated, with `'s`), capitals, numbers, handles, links, and
+/// first letters whose upper case is longer (`ß`, `ŉ`, `ﬃ`) or a long word.
+const EVIDENCE_WORDS: &[&str] = &[
+    "stop",
+    "the",
+    "stop",
+    "dose",
+    "don't",
+    "kate",
+    "jessica",
+    "smith",
+    "smith's",
+    "garcia",
+    "anne-marie",
+    "Kate",
+    "Smith",
+    "20mg",
+    "@jen_22",
+    "https://x.org/a",
+    "a.b@x.org",
+    "straße",
+    "café's",
+    "ßmith",
+    "ŉina",
+    "ﬃona",
+    "ǆemal",
+    "élodie",
+    "x",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "ßssssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 1024, ..Default::default() })]
+
+    #[test]
+    fn evidence_words_agree_with_the_first_ones(
+        words in proptest::collection::vec(proptest::sample::select(EVIDENCE_WORDS), 1..12),
+        order in proptest::collection::vec(0usize..64, 0..16),
+        tail in "\\PC{0,8}",
+    ) {
+        let text = format!("{} {}", words.join(" "), tail);
+        let (tokens, forms) = features::tokenize(&text);
+        for t in &tokens {
+            proptest::prop_assert_eq!(t.showable(&forms, &text), reference_showable(t, &forms, &text));
+        }
+        let f = Features { tokens, forms, ..Features::default() };
+        // the evidence's order (repeats and all), as the scores might give it
+        let ev: Vec<(usize, f32)> = order.iter().map(|&k| (k % f.tokens.len(), 1.0)).collect();
+        let mut now = String::new();
+        push_weighed_most(&mut now, &ev, &f, &text);
+        proptest::prop_assert_eq!(now, reference_weighed_most(&ev, &f, &text));
+    }
+}
