@@ -45,6 +45,7 @@ use super::registry::RuleDoc;
 use super::{Identifier, Input, Normalized, RuleSet, Sink};
 pub use recognizers::{Recognizer, RECOGNIZERS, RULES};
 use regex::Regex;
+use regex_automata::meta;
 use std::sync::LazyLock;
 
 /// What kind of identifier a candidate is; each maps to one rule.
@@ -155,12 +156,10 @@ pub const DATA_FILES: &[&str] = &[
 /// patterns and the word lists the scan reads.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    /// Every context-word group of `context-words.txt`, one named group each,
-    /// in the precedence order of `CTX_GROUPS`.
-    keywords: Regex,
-    /// The capture group of each context-word group in `keywords`, in the
-    /// order of `CTX_GROUPS` (a group is found by its index, not its name).
-    keyword_groups: Vec<(usize, Ctx)>,
+    /// Every context-word group of `context-words.txt`, one pattern each, in
+    /// the precedence order of `CTX_GROUPS` ([`keyword_regex`]): a match's
+    /// pattern is its group.
+    keywords: meta::Regex,
     /// The `phone` group: words before a phone or fax number.
     phone_context: Regex,
     not_person_id: Words,
@@ -187,13 +186,8 @@ impl Compiled {
         let (text, file) =
             source.data_file("phi/context-words.txt", include_str!("../../../config/phi/context-words.txt"))?;
         let (keywords, phone_context) = context_patterns(&text, &file)?;
-        let keyword_groups = CTX_GROUPS
-            .iter()
-            .filter_map(|&(g, ctx)| keywords.capture_names().position(|n| n == Some(g)).map(|i| (i, ctx)))
-            .collect();
         Ok(Compiled {
             keywords,
-            keyword_groups,
             phone_context,
             not_person_id: list(
                 "phi/not-person-id-words.txt",
@@ -220,7 +214,7 @@ impl Compiled {
 /// PATTERN`, an unknown group, a pattern that does not compile or matches
 /// the empty string name the file and the line; a group without any line
 /// names the file.
-fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigError> {
+fn context_patterns(text: &str, file: &str) -> Result<(meta::Regex, Regex), ConfigError> {
     const PHONE: &str = "phone";
     let known = || CTX_GROUPS.iter().map(|(g, _)| *g).chain([PHONE]);
     let mut alternatives: Vec<(&str, Vec<&str>)> = known().map(|g| (g, Vec::new())).collect();
@@ -250,14 +244,31 @@ fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigErro
         });
     }
     let joined = |g: &str| alternatives.iter().find(|(x, _)| *x == g).map(|(_, a)| a.join("|")).unwrap_or_default();
-    let groups: Vec<String> = CTX_GROUPS.iter().map(|(g, _)| format!("(?P<{g}>{})", joined(g))).collect();
-    let build = |p: String| {
-        Regex::new(&p).map_err(|e| ConfigError {
-            file: file.to_string(),
-            key: None,
-            line: None,
-            message: format!("cannot build the context-word pattern: {e}"),
-        })
+    let groups: Vec<String> = CTX_GROUPS.iter().map(|(g, _)| joined(g)).collect();
+    let cannot_build = |e: &dyn std::fmt::Display| ConfigError {
+        file: file.to_string(),
+        key: None,
+        line: None,
+        message: format!("cannot build the context-word pattern: {e}"),
+    };
+    let build = |p: String| Regex::new(&p).map_err(|e| cannot_build(&e));
+    // The groups as the named groups of one alternation: what the keyword
+    // pattern was first built as, and still the judge of whether the lines
+    // go together (a capture name used twice, the size limit), so that a
+    // config is refused with the same message as before.
+    let alternation = || {
+        build(format!(
+            r"(?i-u)\b(?:{})",
+            CTX_GROUPS.iter().zip(&groups).map(|((g, _), a)| format!("(?P<{g}>{a})")).collect::<Vec<_>>().join("|")
+        ))
+    };
+    let named = alternatives.iter().flat_map(|(_, a)| a).any(|p| p.contains("(?P<") || p.contains("(?<"));
+    if named {
+        alternation()?;
+    }
+    let keywords = match keyword_regex(&groups) {
+        Ok(r) => r,
+        Err(e) => return Err(alternation().err().unwrap_or_else(|| cannot_build(&e))),
     };
     // a phone line ends a word, unless it ends in `#` or `\.` (after which there is no word boundary)
     let phone: Vec<String> = alternatives
@@ -271,7 +282,33 @@ fn context_patterns(text: &str, file: &str) -> Result<(Regex, Regex), ConfigErro
                 .collect()
         })
         .unwrap_or_default();
-    Ok((build(format!(r"(?i-u)\b(?:{})", groups.join("|")))?, build(format!(r"(?i-u)\b(?:{})", phone.join("|")))?))
+    Ok((keywords, build(format!(r"(?i-u)\b(?:{})", phone.join("|")))?))
+}
+
+/// The context-word groups (each the alternation of its lines) as one
+/// multi-pattern regex, pattern `k` being group `CTX_GROUPS[k]`, each from a
+/// word start, in any ASCII case. Its matches are those of the alternation
+/// of the groups as named capture groups (`\b(?:(?P<plate>…)|(?P<ssn>…)|…)`,
+/// leftmost-first: the first group that matches at the leftmost start wins),
+/// and a match says its group by its pattern, so no capture search runs:
+/// most matches are dropped at once ("ins" in "insulin", "id" in "idea"),
+/// and the alternation's capture search on each cost about 1k instructions
+/// a draft beyond the search itself.
+fn keyword_regex(groups: &[String]) -> Result<meta::Regex, String> {
+    let patterns: Vec<String> = groups.iter().map(|a| format!(r"(?i-u)\b(?:{a})")).collect();
+    // the `regex` crate's defaults, as for the alternation
+    let config = meta::Config::new()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(true)
+        .nfa_size_limit(Some(10 * (1 << 20)))
+        .hybrid_cache_capacity(2 * (1 << 20));
+    meta::Builder::new().configure(config).build_many(&patterns).map_err(|e| e.to_string())
+}
+
+/// The context words in `text`: (start, end, group) of each match of the
+/// keyword pattern ([`keyword_regex`]), in text order.
+fn keyword_hits<'h>(keywords: &'h meta::Regex, text: &'h str) -> impl Iterator<Item = (usize, usize, Ctx)> + 'h {
+    keywords.find_iter(text).map(|m| (m.start(), m.end(), CTX_GROUPS[m.pattern().as_usize()].1))
 }
 
 /// Runs every PHI detector over a draft, given its parse (done once by
@@ -1015,12 +1052,8 @@ impl<'t> Scan<'t> {
     fn context_ids(&mut self) {
         let text = self.text;
         let phi = self.phi;
-        for caps in phi.keywords.captures_iter(text) {
-            let Some(whole) = caps.get(0) else { continue };
-            let Some(ctx) = phi.keyword_groups.iter().find(|&&(i, _)| caps.get(i).is_some()).map(|&(_, c)| c) else {
-                continue;
-            };
-            let kw_end = whole.end();
+        for (kw_start, kw_end, ctx) in keyword_hits(&phi.keywords, text) {
+            let word = &text[kw_start..kw_end];
             // A keyword ending in a letter or digit must end a word ("ins" is not "insulin").
             if self.b[kw_end - 1].is_ascii_alphanumeric()
                 && self.after(kw_end).is_some_and(|c| c.is_ascii_alphanumeric())
@@ -1034,7 +1067,7 @@ impl<'t> Scan<'t> {
             let token = &text[s..e];
             // a bare "plate" names a plate only before a plate-shaped code
             // ("plate 7KXR219"), not before a count or a size ("plate 12")
-            if ctx == Ctx::Plate && whole.as_str().len() <= "plates".len() {
+            if ctx == Ctx::Plate && word.len() <= "plates".len() {
                 // also "placa", "placas"
                 let letters = token.bytes().filter(u8::is_ascii_alphabetic).count();
                 let digits = token.bytes().filter(u8::is_ascii_digit).count();
@@ -1044,8 +1077,8 @@ impl<'t> Scan<'t> {
             }
             // "Boise, ID 83702" is a state and a ZIP code
             if ctx == Ctx::Gen
-                && whole.as_str() == "ID"
-                && self.window_before(whole.start(), 3).trim_end().ends_with(',')
+                && word == "ID"
+                && self.window_before(kw_start, 3).trim_end().ends_with(',')
                 && token.len() >= 5
                 && token[..5].bytes().all(|c| c.is_ascii_digit())
             {
@@ -1053,7 +1086,7 @@ impl<'t> Scan<'t> {
             }
             // a meeting, a tweet or a trial has an ID too
             if ctx == Ctx::Gen {
-                let before = self.window_before(whole.start(), 12).to_ascii_lowercase();
+                let before = self.window_before(kw_start, 12).to_ascii_lowercase();
                 let prev = before.split(|c: char| !c.is_ascii_alphanumeric()).rfind(|w| !w.is_empty());
                 if prev.is_some_and(|w| phi.not_person_id.contains(w)) {
                     continue;
@@ -1061,8 +1094,8 @@ impl<'t> Scan<'t> {
             }
             // "take into account 2500 patients", "on account of 3000 cases"
             if ctx == Ctx::Acct {
-                let before = self.window_before(whole.start(), 8).to_ascii_lowercase();
-                let after = self.window_after(whole.end(), 4).to_ascii_lowercase();
+                let before = self.window_before(kw_start, 8).to_ascii_lowercase();
+                let after = self.window_after(kw_end, 4).to_ascii_lowercase();
                 if before.ends_with("into ") || (before.ends_with("on ") && after.starts_with(" of ")) {
                     continue;
                 }

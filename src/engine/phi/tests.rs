@@ -1269,3 +1269,135 @@ fn exclusion_cue_regex_agrees_with_the_word_automaton() {
         assert_eq!(super::EXCLUSION_CUES.is_match(&text), ac.is_match(&text), "{text:?}");
     }
 }
+
+/// The context-word search as first written: the groups of a
+/// `context-words.txt` as the named capture groups of one alternation, and
+/// each match's group found by its captures (the reference for
+/// [`super::keyword_hits`]).
+struct KeywordsAsFirstWritten {
+    keywords: regex::Regex,
+    keyword_groups: Vec<(usize, super::Ctx)>,
+}
+
+impl KeywordsAsFirstWritten {
+    fn new(config: &str) -> KeywordsAsFirstWritten {
+        let mut groups: Vec<(&str, Vec<&str>)> = super::CTX_GROUPS.iter().map(|&(g, _)| (g, Vec::new())).collect();
+        for (_, entry) in crate::engine::data::entries(config, "test").unwrap() {
+            let (g, p) = entry.split_once(" = ").unwrap();
+            if let Some(slot) = groups.iter_mut().find(|(x, _)| *x == g.trim()) {
+                slot.1.push(p.trim());
+            }
+        }
+        let named: Vec<String> = groups.iter().map(|(g, a)| format!("(?P<{g}>{})", a.join("|"))).collect();
+        let keywords = regex::Regex::new(&format!(r"(?i-u)\b(?:{})", named.join("|"))).unwrap();
+        let keyword_groups = super::CTX_GROUPS
+            .iter()
+            .filter_map(|&(g, ctx)| keywords.capture_names().position(|n| n == Some(g)).map(|i| (i, ctx)))
+            .collect();
+        KeywordsAsFirstWritten { keywords, keyword_groups }
+    }
+
+    fn hits(&self, text: &str) -> Vec<(usize, usize, super::Ctx)> {
+        self.keywords
+            .captures_iter(text)
+            .filter_map(|caps| {
+                let whole = caps.get(0)?;
+                let ctx = self.keyword_groups.iter().find(|&&(i, _)| caps.get(i).is_some())?.1;
+                Some((whole.start(), whole.end(), ctx))
+            })
+            .collect()
+    }
+}
+
+/// Context words: pieces of the built-in ones and of the lines
+/// [`KEYWORD_CONFIGS`] adds, glued to letters, digits and separators.
+const KEYWORD_PIECES: [&str; 48] = [
+    " ",
+    "  ",
+    ":",
+    "#",
+    ".",
+    "-",
+    "/",
+    "\n",
+    "é",
+    "😀",
+    "a",
+    "s",
+    "x",
+    "1",
+    "123",
+    "4567",
+    "ins",
+    "insurance",
+    "id",
+    "ID",
+    "Id",
+    "idea",
+    "mrn",
+    "M.R.N.",
+    "mr",
+    "med",
+    "rec",
+    "record",
+    "number",
+    "no",
+    "num",
+    "plate",
+    "license",
+    "lic",
+    "cert",
+    "certificate",
+    "ssn",
+    "SS",
+    "social",
+    "security",
+    "acct",
+    "a/c",
+    "dea",
+    "npi",
+    "vin",
+    "serial",
+    "badge",
+    "case",
+];
+
+/// The built-in context words, and a config that adds lines (a new word, a
+/// word with its own flags), each compiled both ways.
+static KEYWORD_CONFIGS: LazyLock<Vec<(regex_automata::meta::Regex, KeywordsAsFirstWritten)>> = LazyLock::new(|| {
+    let extra = format!("{CONTEXT_WORDS}\ngen = badge\\s*(?:no|#)?\nmrn = (?-i:MR)\\s*rec\nlic = (?i)cert\\s+no\n");
+    [CONTEXT_WORDS, extra.as_str()]
+        .iter()
+        .map(|config| (super::context_patterns(config, "test").unwrap().0, KeywordsAsFirstWritten::new(config)))
+        .collect()
+});
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+
+    /// The multi-pattern keyword search finds what the alternation of named
+    /// groups found, with the same group.
+    #[test]
+    fn keyword_search_agrees_with_the_named_group_alternation(
+        pieces in proptest::collection::vec(proptest::sample::select(KEYWORD_PIECES.to_vec()), 0..24),
+    ) {
+        let text: String = pieces.concat();
+        for (keywords, first) in KEYWORD_CONFIGS.iter() {
+            let got: Vec<_> = super::keyword_hits(keywords, &text).collect();
+            proptest::prop_assert_eq!(got, first.hits(&text), "{:?}", text);
+        }
+    }
+}
+
+/// A config whose lines reuse a capture name is refused as before: with the
+/// message of the alternation that would not build.
+#[test]
+fn a_capture_name_used_twice_is_refused_as_before() {
+    let config = format!("{CONTEXT_WORDS}\nmrn = (?P<x>chart)\\s+code\ngen = (?P<x>ref)\\s+code\n");
+    let e = super::context_patterns(&config, "c.txt").unwrap_err();
+    assert!(e.message.starts_with("cannot build the context-word pattern: "), "{e}");
+    assert!(e.message.contains("duplicate capture group name"), "{e}");
+    // a named group of one's own is fine
+    let config = format!("{CONTEXT_WORDS}\nmrn = (?P<x>chart)\\s+code\n");
+    assert!(super::context_patterns(&config, "c.txt").is_ok());
+}
