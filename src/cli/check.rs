@@ -20,7 +20,7 @@
 //! than [`MAX_LINE_BYTES`] is not even parsed.
 
 use crate::attach::{Inspector, Limits};
-use crate::engine::{review, Attachment, Draft, Extracted, Review, RuleSet, Severity, Verdict};
+use crate::engine::{review, Attachment, Category, Draft, Extracted, Identifier, Review, RuleSet, Severity, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
@@ -220,13 +220,7 @@ fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review, strings: &mut Esca
             out.push(b',');
         }
         let rule = strings.of_rule(&f.rule);
-        out.extend_from_slice(b"{\"rule\":");
-        out.extend_from_slice(&rule.rule);
-        out.extend_from_slice(b",\"category\":");
-        push_json_str(out, f.category.as_str());
-        out.extend_from_slice(b",\"severity\":");
-        push_json_str(out, f.severity.as_str());
-        out.extend_from_slice(b",\"start\":");
+        out.extend_from_slice(rule.head(f.category, f.severity));
         push_number(out, f.span.map(|s| s.start));
         out.extend_from_slice(b",\"end\":");
         push_number(out, f.span.map(|s| s.end));
@@ -237,10 +231,7 @@ fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review, strings: &mut Esca
             Some(s) => rule.suggestion.push(out, s),
             None => out.extend_from_slice(b"null"),
         }
-        if let Some(idf) = f.identifier {
-            out.extend_from_slice(b",\"identifier\":");
-            push_json_str(out, idf.label());
-        }
+        out.extend_from_slice(rule.identifier(f.identifier));
         out.push(b'}');
     }
     out.extend_from_slice(b"]}\n");
@@ -250,7 +241,9 @@ fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review, strings: &mut Esca
 /// again, by rule id: one per reviewing thread, kept across its drafts.
 #[derive(Default)]
 struct EscapedStrings {
-    by_rule: std::collections::HashMap<String, RuleStrings>,
+    /// Each rule id's place in `rules` (one hash a finding).
+    index: std::collections::HashMap<String, usize, std::hash::BuildHasherDefault<crate::engine::data::Fnv>>,
+    rules: Vec<RuleStrings>,
 }
 
 /// Rules kept at most: a rule set has a few dozen; past this (never, with
@@ -260,24 +253,67 @@ const ESCAPED_RULES_MAX: usize = 4096;
 impl EscapedStrings {
     /// The strings kept for `rule`, made (with its id escaped) on first use.
     fn of_rule(&mut self, rule: &str) -> &mut RuleStrings {
-        if !self.by_rule.contains_key(rule) {
-            if self.by_rule.len() >= ESCAPED_RULES_MAX {
-                self.by_rule.clear();
-            }
-            let mut escaped = Vec::new();
-            push_json_str(&mut escaped, rule);
-            self.by_rule.insert(rule.to_string(), RuleStrings { rule: escaped, ..RuleStrings::default() });
+        if let Some(&k) = self.index.get(rule) {
+            return &mut self.rules[k];
         }
-        self.by_rule.get_mut(rule).expect("inserted above")
+        if self.rules.len() >= ESCAPED_RULES_MAX {
+            self.index.clear();
+            self.rules.clear();
+        }
+        let mut id = Vec::new();
+        push_json_str(&mut id, rule);
+        self.index.insert(rule.to_string(), self.rules.len());
+        self.rules.push(RuleStrings { id, ..RuleStrings::default() });
+        self.rules.last_mut().expect("pushed above")
     }
 }
 
-/// One rule's id as JSON, and its last message and suggestion.
+/// One rule's id as JSON, and what its last finding wrote around it.
 #[derive(Default)]
 struct RuleStrings {
-    rule: Vec<u8>,
+    /// The rule id, escaped.
+    id: Vec<u8>,
+    /// The category and severity of `head`.
+    head_of: Option<(Category, Severity)>,
+    /// `{"rule":…,"category":…,"severity":…,"start":`.
+    head: Vec<u8>,
     message: LastEscaped,
     suggestion: LastEscaped,
+    /// The identifier of `identifier`.
+    identifier_of: Option<Option<Identifier>>,
+    /// `,"identifier":…`, or nothing for a finding without one.
+    identifier: Vec<u8>,
+}
+
+impl RuleStrings {
+    /// A finding's JSON from its start up to its `start` value.
+    fn head(&mut self, category: Category, severity: Severity) -> &[u8] {
+        if self.head_of != Some((category, severity)) {
+            self.head_of = Some((category, severity));
+            self.head.clear();
+            self.head.extend_from_slice(b"{\"rule\":");
+            self.head.extend_from_slice(&self.id);
+            self.head.extend_from_slice(b",\"category\":");
+            push_json_str(&mut self.head, category.as_str());
+            self.head.extend_from_slice(b",\"severity\":");
+            push_json_str(&mut self.head, severity.as_str());
+            self.head.extend_from_slice(b",\"start\":");
+        }
+        &self.head
+    }
+
+    /// A finding's `identifier` field, with its comma, or nothing.
+    fn identifier(&mut self, identifier: Option<Identifier>) -> &[u8] {
+        if self.identifier_of != Some(identifier) {
+            self.identifier_of = Some(identifier);
+            self.identifier.clear();
+            if let Some(idf) = identifier {
+                self.identifier.extend_from_slice(b",\"identifier\":");
+                push_json_str(&mut self.identifier, idf.label());
+            }
+        }
+        &self.identifier
+    }
 }
 
 /// The last string written in one place, and its escaped JSON.
