@@ -337,10 +337,11 @@ impl LastEscaped {
     }
 }
 
-/// A number, or `null`.
+/// A number, or `null`; written by serde_json (its integer formatting, a
+/// tenth of the instructions of `write!`'s).
 fn push_number(out: &mut Vec<u8>, n: Option<usize>) {
     match n {
-        Some(n) => write!(out, "{n}").expect("writing to a Vec does not fail"),
+        Some(n) => serde_json::to_writer(out, &n).expect("writing to a Vec does not fail"),
         None => out.extend_from_slice(b"null"),
     }
 }
