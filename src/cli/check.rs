@@ -858,7 +858,7 @@ pub fn review_samples(jsonl: &str, rules: &RuleSet, format: SampleOutput, out: &
 fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<Option<bool>> {
     let room = cap.saturating_sub(buf.len());
     let read = (&mut *reader).take(room as u64).read_until(b'\n', buf)?;
-    if buf.last() == Some(&b'\n') && read > 0 || (0 < read && read < room) {
+    if read > 0 && (buf.last() == Some(&b'\n') || read < room) {
         // a whole line, or the input's last line ending before the room did
         return Ok(Some(true));
     }
