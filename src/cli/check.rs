@@ -20,7 +20,7 @@
 //! than [`MAX_LINE_BYTES`] is not even parsed.
 
 use crate::attach::{Inspector, Limits};
-use crate::engine::{review, Attachment, Draft, Extracted, Review, RuleSet, Severity, Verdict};
+use crate::engine::{review, Attachment, Category, Draft, Extracted, Identifier, Review, RuleSet, Severity, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, Write};
@@ -202,7 +202,12 @@ pub fn review_json(id: &str, r: &Review) -> Value {
 /// each. The fields and their order are those of `review_json`, and strings
 /// are escaped as serde_json escapes them ([`push_json_str`]); a test holds
 /// the two to the same bytes.
-fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review) {
+///
+/// Most of those bytes are a rule's message and suggestion, the same text
+/// for every finding of the rule: `strings` keeps each rule's last message
+/// and suggestion with their escaped JSON, and a finding whose text is the
+/// same (a comparison, far cheaper than escaping) copies it.
+fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review, strings: &mut EscapedStrings) {
     out.extend_from_slice(b"{\"id\":");
     push_json_str(out, id);
     out.extend_from_slice(b",\"verdict\":");
@@ -214,97 +219,193 @@ fn write_review_json(out: &mut Vec<u8>, id: &str, r: &Review) {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"rule\":");
-        push_json_str(out, &f.rule);
-        out.extend_from_slice(b",\"category\":");
-        push_json_str(out, f.category.as_str());
-        out.extend_from_slice(b",\"severity\":");
-        push_json_str(out, f.severity.as_str());
-        out.extend_from_slice(b",\"start\":");
+        let rule = strings.of_rule(&f.rule);
+        out.extend_from_slice(rule.head(f.category, f.severity));
         push_number(out, f.span.map(|s| s.start));
         out.extend_from_slice(b",\"end\":");
         push_number(out, f.span.map(|s| s.end));
         out.extend_from_slice(b",\"message\":");
-        push_json_str(out, &f.message);
+        rule.message.push(out, &f.message);
         out.extend_from_slice(b",\"suggestion\":");
         match &f.suggestion {
-            Some(s) => push_json_str(out, s),
+            Some(s) => rule.suggestion.push(out, s),
             None => out.extend_from_slice(b"null"),
         }
-        if let Some(idf) = f.identifier {
-            out.extend_from_slice(b",\"identifier\":");
-            push_json_str(out, idf.label());
-        }
+        out.extend_from_slice(rule.identifier(f.identifier));
         out.push(b'}');
     }
     out.extend_from_slice(b"]}\n");
 }
 
-/// A number, or `null`.
+/// The escaped JSON of strings [`write_review_json`] writes again and
+/// again, by rule id: one per reviewing thread, kept across its drafts.
+#[derive(Default)]
+struct EscapedStrings {
+    /// Each rule id's place in `rules` (one hash a finding).
+    index: std::collections::HashMap<String, usize, std::hash::BuildHasherDefault<crate::engine::data::Fnv>>,
+    rules: Vec<RuleStrings>,
+}
+
+/// Rules kept at most: a rule set has a few dozen; past this (never, with
+/// the shipped rules) the map starts again rather than grow.
+const ESCAPED_RULES_MAX: usize = 4096;
+
+impl EscapedStrings {
+    /// The strings kept for `rule`, made (with its id escaped) on first use.
+    fn of_rule(&mut self, rule: &str) -> &mut RuleStrings {
+        if let Some(&k) = self.index.get(rule) {
+            return &mut self.rules[k];
+        }
+        if self.rules.len() >= ESCAPED_RULES_MAX {
+            self.index.clear();
+            self.rules.clear();
+        }
+        let mut id = Vec::new();
+        push_json_str(&mut id, rule);
+        self.index.insert(rule.to_string(), self.rules.len());
+        self.rules.push(RuleStrings { id, ..RuleStrings::default() });
+        self.rules.last_mut().expect("pushed above")
+    }
+}
+
+/// One rule's id as JSON, and what its last finding wrote around it.
+#[derive(Default)]
+struct RuleStrings {
+    /// The rule id, escaped.
+    id: Vec<u8>,
+    /// The category and severity of `head`.
+    head_of: Option<(Category, Severity)>,
+    /// `{"rule":…,"category":…,"severity":…,"start":`.
+    head: Vec<u8>,
+    message: LastEscaped,
+    suggestion: LastEscaped,
+    /// The identifier of `identifier`.
+    identifier_of: Option<Option<Identifier>>,
+    /// `,"identifier":…`, or nothing for a finding without one.
+    identifier: Vec<u8>,
+}
+
+impl RuleStrings {
+    /// A finding's JSON from its start up to its `start` value.
+    fn head(&mut self, category: Category, severity: Severity) -> &[u8] {
+        if self.head_of != Some((category, severity)) {
+            self.head_of = Some((category, severity));
+            self.head.clear();
+            self.head.extend_from_slice(b"{\"rule\":");
+            self.head.extend_from_slice(&self.id);
+            self.head.extend_from_slice(b",\"category\":");
+            push_json_str(&mut self.head, category.as_str());
+            self.head.extend_from_slice(b",\"severity\":");
+            push_json_str(&mut self.head, severity.as_str());
+            self.head.extend_from_slice(b",\"start\":");
+        }
+        &self.head
+    }
+
+    /// A finding's `identifier` field, with its comma, or nothing.
+    fn identifier(&mut self, identifier: Option<Identifier>) -> &[u8] {
+        if self.identifier_of != Some(identifier) {
+            self.identifier_of = Some(identifier);
+            self.identifier.clear();
+            if let Some(idf) = identifier {
+                self.identifier.extend_from_slice(b",\"identifier\":");
+                push_json_str(&mut self.identifier, idf.label());
+            }
+        }
+        &self.identifier
+    }
+}
+
+/// The last string written in one place, and its escaped JSON.
+#[derive(Default)]
+struct LastEscaped {
+    text: String,
+    json: Vec<u8>,
+}
+
+impl LastEscaped {
+    /// Writes `s` as a JSON string: the kept JSON when `s` is the last
+    /// string written here, else escaped anew (and kept).
+    fn push(&mut self, out: &mut Vec<u8>, s: &str) {
+        if self.text != s {
+            self.text.clear();
+            self.text.push_str(s);
+            self.json.clear();
+            push_json_str(&mut self.json, s);
+        }
+        out.extend_from_slice(&self.json);
+    }
+}
+
+/// A number, or `null`; written by serde_json (its integer formatting, a
+/// tenth of the instructions of `write!`'s).
 fn push_number(out: &mut Vec<u8>, n: Option<usize>) {
     match n {
-        Some(n) => write!(out, "{n}").expect("writing to a Vec does not fail"),
+        Some(n) => serde_json::to_writer(out, &n).expect("writing to a Vec does not fail"),
         None => out.extend_from_slice(b"null"),
     }
 }
 
-/// Whether any of 8 bytes (a little-endian word) must be escaped in a JSON
-/// string: a control byte (below 0x20), `"` or `\`. Exact (no false
-/// positives): "has a byte below n" and "has a zero byte" of the classic bit
-/// tricks, with bytes of 0x80 and up excluded by `!w`.
-fn needs_escape(w: u64) -> bool {
+/// Which of 8 bytes (a little-endian word) must be escaped in a JSON
+/// string, a control byte (below 0x20), `"` or `\`: the high bit of each
+/// such byte is set, by the classic "has a byte below n" and "has a zero
+/// byte" bit tricks, with bytes of 0x80 and up excluded by `!w`. A borrow
+/// can also flag a byte above one that needs escaping, never one below:
+/// zero means none does, and the lowest flag is exact.
+fn escape_flags(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w;
     let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
     let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'\\')));
-    (below_space | quote | backslash) & HIGH != 0
+    (below_space | quote | backslash) & HIGH
+}
+
+/// The first byte of `b` from `from` on that must be escaped in a JSON
+/// string, or `b.len()`: 8 bytes at a time, the last few one by one.
+fn next_escape(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let flags = escape_flags(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        if flags != 0 {
+            return i + flags.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c < 0x20 || c == b'"' || c == b'\\').map_or(b.len(), |k| i + k)
 }
 
 /// A JSON string of `s`, escaped as serde_json escapes it: `"` and `\` with
 /// a backslash, `\b \f \n \r \t` by name, any other control byte as
 /// `\u00xx` (lower-case hex), everything else (DEL, non-ASCII) as it is.
-/// Runs of bytes that need nothing are found 8 bytes at a time and copied
-/// whole.
+/// The runs between bytes to escape are found 8 bytes at a time
+/// ([`next_escape`]) and copied whole.
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');
     let mut copied = 0;
-    let mut i = 0;
-    while i < b.len() {
-        if let Some(word) = b.get(i..i + 8) {
-            if !needs_escape(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
-                i += 8;
-                continue;
-            }
-        }
-        let c = b[i];
+    loop {
+        let i = next_escape(b, copied);
+        out.extend_from_slice(&b[copied..i]);
+        let Some(&c) = b.get(i) else { break };
         let short = match c {
-            b'"' => b'"',
-            b'\\' => b'\\',
             0x08 => b'b',
             0x0c => b'f',
             b'\n' => b'n',
             b'\r' => b'r',
             b'\t' => b't',
             0..=0x1f => b'u',
-            _ => {
-                i += 1;
-                continue;
-            }
+            _ => c, // `"` and `\`
         };
-        out.extend_from_slice(&b[copied..i]);
         out.push(b'\\');
         out.push(short);
         if short == b'u' {
             out.extend_from_slice(&[b'0', b'0', HEX[usize::from(c >> 4)], HEX[usize::from(c & 0xf)]]);
         }
-        i += 1;
-        copied = i;
+        copied = i + 1;
     }
-    out.extend_from_slice(&b[copied..]);
     out.push(b'"');
 }
 
@@ -528,6 +629,7 @@ pub fn check_jsonl_with(
             let done = events.clone();
             scope.spawn(move || {
                 let mut answers = Vec::with_capacity(answers_at_once);
+                let mut strings = EscapedStrings::default();
                 loop {
                     // the next job if one is queued; if none is, the answers
                     // held back go now (someone may be waiting for them)
@@ -560,7 +662,7 @@ pub fn check_jsonl_with(
                     let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         let r = review(&draft, rules);
                         let mut line = Vec::with_capacity(1024);
-                        write_review_json(&mut line, &id, &r);
+                        write_review_json(&mut line, &id, &r, &mut strings);
                         (r.verdict == Verdict::Block, line)
                     }));
                     let failed = answer.is_err();
@@ -750,35 +852,31 @@ pub fn review_samples(jsonl: &str, rules: &RuleSet, format: SampleOutput, out: &
 
 /// Reads one line (up to and including `\n`) into `buf`, keeping at most
 /// `cap` bytes of it: `None` at the end of the input, `Some(false)` when the
-/// line was longer (the rest of it is read and dropped, never held).
+/// line was longer (the rest of it is read and dropped, never held). The
+/// newline is looked for by the standard library's `read_until` (a word at
+/// a time), at most `cap` bytes ahead.
 fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<Option<bool>> {
-    let mut read_any = false;
-    let mut whole = true;
-    loop {
-        let chunk = match reader.fill_buf() {
-            Ok(c) => c,
+    let room = cap.saturating_sub(buf.len());
+    let read = (&mut *reader).take(room as u64).read_until(b'\n', buf)?;
+    if read > 0 && (buf.last() == Some(&b'\n') || read < room) {
+        // a whole line, or the input's last line ending before the room did
+        return Ok(Some(true));
+    }
+    // the room is full (or there was none) and no newline yet: whole if the
+    // input ends here, else too long
+    let at_end = loop {
+        match reader.fill_buf() {
+            Ok(rest) => break rest.is_empty(),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            return Ok(read_any.then_some(whole));
         }
-        read_any = true;
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        if whole && buf.len() + take <= cap {
-            buf.extend_from_slice(&chunk[..take]);
-        } else {
-            whole = false;
-            buf.clear();
-        }
-        reader.consume(take);
-        if done {
-            return Ok(Some(whole));
-        }
+    };
+    if at_end {
+        return Ok((read > 0).then_some(true));
     }
+    buf.clear();
+    reader.skip_until(b'\n')?;
+    Ok(Some(false))
 }
 
 /// Line and column (1-based, in characters) of byte offsets into a text,
@@ -961,7 +1059,8 @@ mod tests {
                     let text = format!("Call Ana Ruiz at 555-201-88{:02} ", i % 100).repeat(1 + (k * 37 + i) % 40);
                     input.push_str(&format!("{}\n", json!({"id": format!("d{i}"), "text": text})));
                     let mut line = Vec::new();
-                    write_review_json(&mut line, &format!("d{i}"), &review(&Draft::new(text), &rules));
+                    let r = review(&Draft::new(text), &rules);
+                    write_review_json(&mut line, &format!("d{i}"), &r, &mut EscapedStrings::default());
                     expected.push(Some(line));
                     reviewed += 1;
                 }
@@ -1088,7 +1187,7 @@ mod tests {
         ] {
             let r = review(&Draft::new(text), &rules);
             let mut out = Vec::new();
-            write_review_json(&mut out, "id \"1\"", &r);
+            write_review_json(&mut out, "id \"1\"", &r, &mut EscapedStrings::default());
             assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", review_json("id \"1\"", &r)));
         }
     }
@@ -1136,8 +1235,77 @@ mod tests {
             let text: String = pieces.iter().map(|&k| PIECES[k]).collect();
             let r = review(&Draft::new(text), &RULES);
             let mut out = Vec::new();
-            write_review_json(&mut out, &id, &r);
+            // one set of kept strings across the cases, as a reviewing
+            // thread keeps them across its drafts
+            thread_local!(static STRINGS: std::cell::RefCell<EscapedStrings> = Default::default());
+            STRINGS.with_borrow_mut(|strings| write_review_json(&mut out, &id, &r, strings));
             proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", review_json(&id, &r)));
+        }
+    }
+
+    /// [`read_line_capped`] as first written: the newline looked for a byte
+    /// at a time in each chunk the reader holds.
+    fn read_line_capped_reference(
+        reader: &mut impl BufRead,
+        buf: &mut Vec<u8>,
+        cap: usize,
+    ) -> io::Result<Option<bool>> {
+        let mut read_any = false;
+        let mut whole = true;
+        loop {
+            let chunk = match reader.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                return Ok(read_any.then_some(whole));
+            }
+            read_any = true;
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if whole && buf.len() + take <= cap {
+                buf.extend_from_slice(&chunk[..take]);
+            } else {
+                whole = false;
+                buf.clear();
+            }
+            reader.consume(take);
+            if done {
+                return Ok(Some(whole));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines of any length around the cap (with and without a last
+        /// newline, blank ones, reader buffers smaller and larger than a
+        /// line, something already in the buffer) are read as the
+        /// reference reads them: the same answers, bytes and rest.
+        #[test]
+        fn lines_are_read_as_the_reference_reads_them(
+            lines in proptest::collection::vec(proptest::string::string_regex("[ab\n]{0,12}").unwrap(), 0..6),
+            cap in 0usize..10,
+            capacity in 1usize..16,
+            prefix in 0usize..3,
+        ) {
+            let input: String = lines.concat();
+            let mut ours = io::BufReader::with_capacity(capacity, input.as_bytes());
+            let mut theirs = io::BufReader::with_capacity(capacity, input.as_bytes());
+            let (mut a, mut b) = (vec![b'x'; prefix], vec![b'x'; prefix]);
+            loop {
+                let got = read_line_capped(&mut ours, &mut a, cap).unwrap();
+                let want = read_line_capped_reference(&mut theirs, &mut b, cap).unwrap();
+                proptest::prop_assert_eq!(got, want);
+                proptest::prop_assert_eq!(&a, &b);
+                if got.is_none() {
+                    break;
+                }
+                a.clear();
+                b.clear();
+            }
         }
     }
 

@@ -210,21 +210,62 @@ fn is_nfc(text: &str) -> bool {
 }
 
 /// `is_nfc_quick(text.chars()) == IsNormalized::Yes`, run on the non-ASCII
-/// stretches only: an ASCII character is NFC and a starter, after which the
-/// quick check starts afresh, so the stretches are checked one by one and the
-/// ASCII between them (most of a draft) is skipped by a byte search.
+/// stretches only, and within them only on the characters between
+/// [`NFC_STARTERS`]: an ASCII character, like one of those, is NFC and a
+/// starter, after which the quick check starts afresh, so the pieces are
+/// checked one by one and the ASCII between them (most of a draft) is
+/// skipped by a byte search; the quick check's table lookups, a hundred
+/// instructions a character, are left for the rare others (combining marks,
+/// symbols outside those blocks).
 fn nfc_quick_yes(text: &str) -> bool {
     let b = text.as_bytes();
+    let quick_yes = |piece: &str| piece.is_empty() || is_nfc_quick(piece.chars()) == IsNormalized::Yes;
     let mut i = 0;
     while let Some(k) = first_non_ascii(&b[i..]) {
         let s = i + k;
         let e = b[s..].iter().position(u8::is_ascii).map_or(b.len(), |k| s + k);
-        if is_nfc_quick(text[s..e].chars()) != IsNormalized::Yes {
+        // the start of the piece not yet checked
+        let mut from = s;
+        for (k, c) in text[s..e].char_indices() {
+            if is_nfc_starter(c) {
+                if !quick_yes(&text[from..s + k]) {
+                    return false;
+                }
+                from = s + k + c.len_utf8();
+            }
+        }
+        if !quick_yes(&text[from..e]) {
             return false;
         }
         i = e;
     }
     true
+}
+
+/// Blocks of non-ASCII characters that are all NFC (quick check Yes) and
+/// starters (combining class 0), as a test checks character by character:
+/// Latin-1 and Latin Extended-A, general punctuation (spaces, joiners,
+/// quotes, dashes; not U+2000 and U+2001, which are not NFC), symbols and
+/// dingbats, CJK punctuation (up to the tone marks), kana (not the combining
+/// sound marks U+3099 and U+309A), CJK ideographs, Hangul syllables,
+/// variation selectors, fullwidth forms and the emoji planes' symbols.
+const NFC_STARTERS: &[(char, char)] = &[
+    ('\u{a0}', '\u{17f}'),
+    ('\u{2002}', '\u{206f}'),
+    ('\u{2600}', '\u{27bf}'),
+    ('\u{3000}', '\u{3029}'),
+    ('\u{3041}', '\u{3096}'),
+    ('\u{309b}', '\u{30ff}'),
+    ('\u{4e00}', '\u{9fff}'),
+    ('\u{ac00}', '\u{d7a3}'),
+    ('\u{fe00}', '\u{fe0f}'),
+    ('\u{ff01}', '\u{ff60}'),
+    ('\u{1f000}', '\u{1faff}'),
+];
+
+/// Whether `c` lies in one of [`NFC_STARTERS`].
+fn is_nfc_starter(c: char) -> bool {
+    NFC_STARTERS.iter().any(|&(lo, hi)| lo <= c && c <= hi)
 }
 
 /// The weight of a text, and the byte offset up to which it fits in the
@@ -1080,7 +1121,8 @@ fn match_url_at(s: &str, u: usize) -> Result<Option<RawUrl>, usize> {
 /// from `u` (or from after an `http://`/`https://` at `u`) up to the first
 /// dot after it to be label characters. The starts that can match are then,
 /// for each dot, the run of label characters before it and the scheme right
-/// before that run; everything between such windows fails, and
+/// before that run (a dot that nothing domain-like follows, as at the end
+/// of a sentence, has none); everything between such windows fails, and
 /// [`extract_urls`] steps over it instead of trying every character.
 #[derive(Default)]
 struct UrlStarts {
@@ -1117,6 +1159,17 @@ impl UrlStarts {
             let start = self.searched.max(from);
             let dot = start + text.get(start..)?.find('.')?;
             self.searched = dot + 1;
+            // a dot with nothing after it that can go on a domain (the end
+            // of the text, a dot, a character no label holds: the end of a
+            // sentence) ends the first label of any match in its window,
+            // and `match_domain` finds no top-level domain and no next
+            // label there: none can match
+            let b = text.as_bytes();
+            if b.get(dot + 1)
+                .is_none_or(|&c| c.is_ascii() && matches!(ASCII_LABEL_CLASS[usize::from(c)], LABEL_STOP | LABEL_DOT))
+            {
+                continue;
+            }
             // the label characters right before the dot (a run reaching back
             // past `start` is cut there: `start` is then `from`, itself a start)
             let mut run = dot;
@@ -1742,6 +1795,48 @@ mod tests {
             assert_eq!(&text[e.span.start..e.span.end], e.text);
             assert!(e.span.start >= last_end, "entities overlap or are out of order in {text:?}");
             last_end = e.span.end;
+        }
+    }
+
+    /// `nfc_quick_yes` as first written: the quick check run on each whole
+    /// non-ASCII stretch.
+    fn nfc_quick_yes_by_stretch(text: &str) -> bool {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while let Some(k) = first_non_ascii(&b[i..]) {
+            let s = i + k;
+            let e = b[s..].iter().position(u8::is_ascii).map_or(b.len(), |k| s + k);
+            if is_nfc_quick(text[s..e].chars()) != IsNormalized::Yes {
+                return false;
+            }
+            i = e;
+        }
+        true
+    }
+
+    #[test]
+    fn nfc_starters_are_nfc_starters() {
+        // every character of every block, against the normalisation tables
+        for &(lo, hi) in NFC_STARTERS {
+            for c in lo..=hi {
+                assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0, "{c:?}");
+                assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Text of ASCII, the starters' blocks and their edges, combining
+        /// marks (in and out of order), characters that are not NFC and
+        /// Hangul jamo: the quick check split at the starters answers as the
+        /// one over whole stretches, and as over the whole text.
+        #[test]
+        fn nfc_quick_check_split_at_starters_agrees(
+            text in "[a .#\u{a0}-\u{17f}\u{180}\u{300}-\u{36f}\u{340}\u{1100}\u{1161}\u{11a8}\u{2000}-\u{2030}\u{212b}\u{3000}-\u{30ff}\u{4e00}\u{ac00}\u{fe0f}\u{1f389}\u{1f3fb}]{0,40}"
+        ) {
+            let whole = is_nfc_quick(text.chars()) == IsNormalized::Yes;
+            proptest::prop_assert_eq!(nfc_quick_yes(&text), nfc_quick_yes_by_stretch(&text));
+            proptest::prop_assert_eq!(nfc_quick_yes(&text), whole);
         }
     }
 
