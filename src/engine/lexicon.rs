@@ -26,7 +26,7 @@ use toml::Spanned;
 pub struct LexiconRule {
     pub id: String,
     pub phrases: Vec<String>,
-    pub patterns: Vec<Regex>,
+    pub patterns: Vec<Pattern>,
     pub exceptions: Vec<String>,
     /// `{match}` is replaced by the matched text, masked ([`shown_match`]).
     pub message: String,
@@ -69,6 +69,51 @@ enum PhraseGate {
     /// gate (its size limit).
     Automaton,
 }
+
+/// A lexicon rule's pattern. Its syntax is checked when the rules load and
+/// the shared pattern set (which says which patterns match a draft) is
+/// built from it then; its own regex, needed only for the spans in a draft
+/// the set says it matches, is compiled on first use. Compiling every
+/// pattern's regex at load was the largest part of start-up (about 144M of
+/// some 750M instructions), and most patterns never match most drafts.
+#[derive(Debug)]
+pub struct Pattern {
+    /// The pattern as run: `\b` made ASCII ([`ascii_word_boundaries`]).
+    source: String,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl Pattern {
+    /// Checks a pattern's syntax; the error is the one `regex` gives.
+    pub fn new(p: &str) -> Result<Pattern, regex::Error> {
+        let source = ascii_word_boundaries(p);
+        let syntax = regex_automata::util::syntax::Config::new().case_insensitive(true);
+        regex_automata::util::syntax::parse_with(&source, &syntax).map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        Ok(Pattern { source, regex: std::sync::OnceLock::new() })
+    }
+
+    /// The pattern as run.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The pattern's regex, compiled now if this is its first use. It cannot
+    /// fail: the syntax was checked at load, and the pattern set that holds
+    /// it compiled under the same size limit, so it alone does too.
+    pub fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            RegexBuilder::new(&self.source)
+                .case_insensitive(true)
+                .size_limit(SET_SIZE_LIMIT)
+                .build()
+                .unwrap_or_else(|e| panic!("a lexicon pattern checked at load does not compile: {e}"))
+        })
+    }
+}
+
+/// The compiled-size limit of the lexicon's pattern set (and so of each of
+/// its patterns).
+const SET_SIZE_LIMIT: usize = 1 << 24;
 
 /// Compiles one lexicon pattern the way the engine runs it.
 pub fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
@@ -142,8 +187,9 @@ impl Lexicon {
                 .map(Some)
                 .map_err(|e| e.to_string())
         };
-        let set_of =
-            |patterns: &[String]| RegexSetBuilder::new(patterns).case_insensitive(true).size_limit(1 << 24).build();
+        let set_of = |patterns: &[String]| {
+            RegexSetBuilder::new(patterns).case_insensitive(true).size_limit(SET_SIZE_LIMIT).build()
+        };
         let patterns_only = || -> Result<Option<RegexSet>, String> {
             if patterns.is_empty() {
                 return Ok(None);
@@ -203,7 +249,7 @@ impl Lexicon {
             // the phrase gate, if in the set, is its last member: no pattern
             for k in found.iter().filter(|&k| k < self.pattern_owner.len()) {
                 let (rule, j) = self.pattern_owner[k];
-                for m in self.rules[rule].patterns[j].find_iter(text) {
+                for m in self.rules[rule].patterns[j].regex().find_iter(text) {
                     if m.start() < m.end() {
                         hits.push((rule, m.start(), m.end()));
                     }
@@ -450,7 +496,7 @@ fn compile(raw: Vec<RawLexiconRule>, source: &Source<'_>) -> Result<(Vec<RuleInf
         }
         let mut patterns = Vec::with_capacity(r.patterns.len());
         for (j, p) in r.patterns.iter().enumerate() {
-            let compiled = compile_pattern(p.get_ref()).map_err(|e| {
+            let compiled = Pattern::new(p.get_ref()).map_err(|e| {
                 err(
                     Some(format!("lexicon[{i}].patterns[{j}]")),
                     Some(p.span()),
@@ -495,7 +541,7 @@ mod tests {
         Lexicon::build(vec![LexiconRule {
             id: "t".into(),
             phrases: phrases.iter().map(|s| s.to_string()).collect(),
-            patterns: patterns.iter().map(|p| compile_pattern(p).unwrap()).collect(),
+            patterns: patterns.iter().map(|p| Pattern::new(p).unwrap()).collect(),
             exceptions: exceptions.iter().map(|s| s.to_string()).collect(),
             message: "m".into(),
             suggestion: None,
@@ -556,7 +602,7 @@ mod tests {
                 }));
             }
             for re in &r.patterns {
-                own.extend(re.find_iter(text).map(|m| (m.start(), m.end())).filter(|(s, e)| s < e));
+                own.extend(re.regex().find_iter(text).map(|m| (m.start(), m.end())).filter(|(s, e)| s < e));
             }
             let excepted: Vec<(usize, usize)> = r
                 .exceptions
@@ -578,6 +624,20 @@ mod tests {
         hits
     }
 
+    #[test]
+    fn a_pattern_is_compiled_on_its_first_match_not_at_load() {
+        let l = lex(&["wonder"], &[r"miracle\s+cure", r"\bfat\s+burner\b"], &[]);
+        let compiled = |l: &Lexicon| l.rules[0].patterns.iter().map(|p| p.regex.get().is_some()).collect::<Vec<_>>();
+        assert_eq!(compiled(&l), [false, false], "nothing compiled at load");
+        assert!(l.matches("a wonder drug").iter().all(|&(_, s, _)| s == 2), "a phrase needs no pattern");
+        assert_eq!(compiled(&l), [false, false]);
+        assert_eq!(l.matches("a Miracle  cure!"), [(0, 2, 15)]);
+        assert_eq!(compiled(&l), [true, false], "only the pattern the set found");
+        // a syntax error is still refused at load, with regex's own message
+        let e = Pattern::new("(unclosed").unwrap_err();
+        assert_eq!(e.to_string(), compile_pattern("(unclosed").unwrap_err().to_string());
+    }
+
     /// The shared automata, the pattern set with the phrase gate in it and
     /// the exception windows find what each rule finds by the definitions.
     #[test]
@@ -585,7 +645,7 @@ mod tests {
         let rule = |id: &str, phrases: &[&str], patterns: &[&str], exceptions: &[&str]| LexiconRule {
             id: id.into(),
             phrases: phrases.iter().map(|s| s.to_string()).collect(),
-            patterns: patterns.iter().map(|p| compile_pattern(p).unwrap()).collect(),
+            patterns: patterns.iter().map(|p| Pattern::new(p).unwrap()).collect(),
             exceptions: exceptions.iter().map(|s| s.to_string()).collect(),
             message: "m".into(),
             suggestion: None,
