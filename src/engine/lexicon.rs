@@ -102,10 +102,7 @@ impl Pattern {
     /// it compiled under the same size limit, so it alone does too.
     pub fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
-            RegexBuilder::new(&self.source)
-                .case_insensitive(true)
-                .size_limit(SET_SIZE_LIMIT)
-                .build()
+            build(&self.source, SET_SIZE_LIMIT)
                 .unwrap_or_else(|e| panic!("a lexicon pattern checked at load does not compile: {e}"))
         })
     }
@@ -115,9 +112,17 @@ impl Pattern {
 /// its patterns).
 const SET_SIZE_LIMIT: usize = 1 << 24;
 
-/// Compiles one lexicon pattern the way the engine runs it.
+/// Compiles a pattern written in the lexicon's syntax on its own, at once
+/// (the posting rules' patterns); a lexicon rule's own patterns are
+/// [`Pattern`]s, compiled the same way on first use.
 pub fn compile_pattern(p: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&ascii_word_boundaries(p)).case_insensitive(true).size_limit(PATTERN_SIZE_LIMIT).build()
+    build(&ascii_word_boundaries(p), PATTERN_SIZE_LIMIT)
+}
+
+/// How a pattern in the lexicon's syntax is compiled, once its `\b` are
+/// ASCII ([`ascii_word_boundaries`]): any case, under a size limit.
+fn build(source: &str, size_limit: usize) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source).case_insensitive(true).size_limit(size_limit).build()
 }
 
 /// The compiled-size limit of a pattern of [`compile_pattern`].
