@@ -324,7 +324,8 @@ impl<'t> Context<'t> {
 /// The roles of the cues in the sentence holding `start..end` of the
 /// draft's original text (a finding's span), by the context rules' own
 /// sentence bounds: for readers outside the context rules (the model's
-/// staff-age check).
+/// staff-age check). The cues inside the span itself are not counted: an
+/// age's own "year-old" says nothing of whose age it is.
 pub(crate) fn sentence_roles(input: &Input<'_>, vocabulary: &Vocabulary, start: usize, end: usize) -> u32 {
     let (s0, s1) = (sentence_start(input.text, start), sentence_end(input.text, end));
     vocabulary
@@ -332,7 +333,7 @@ pub(crate) fn sentence_roles(input: &Input<'_>, vocabulary: &Vocabulary, start: 
         .iter()
         .filter(|c| {
             let at = input.norm.span(c.start, c.end);
-            at.start >= s0 && at.end <= s1
+            at.start >= s0 && at.end <= s1 && !(at.start >= start && at.end <= end)
         })
         .fold(0, |roles, c| roles | c.roles)
 }

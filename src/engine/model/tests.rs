@@ -217,6 +217,15 @@ fn an_age_in_a_sentence_about_staff_is_theirs() {
     assert_ne!(r.verdict, Verdict::Block, "{staff}: {:?}", r.findings);
     let age = r.findings.iter().find(|f| f.rule == "phi.age").expect("the age is still noted");
     assert_eq!(age.severity, Severity::Info, "{staff}");
+    // the age's own "year-old" is no care word: "a 94-year-old volunteer" is
+    // the volunteer's age
+    for volunteer in [
+        "Edna, a 94-year-old volunteer, still greets everyone at our front desk every Tuesday.",
+        "A 94-year-old volunteer named Edna still staffs our front desk every week.",
+    ] {
+        let r = review(&Draft::new(volunteer), &RULES);
+        assert_ne!(r.verdict, Verdict::Block, "{volunteer}: {:?}", r.findings);
+    }
     // a patient's age stays an error, staff words or not
     let patient =
         "Our nurses threw a party for the 97-year-old in bed 12 who finally went home after her hip surgery today.";

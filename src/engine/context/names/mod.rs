@@ -7,7 +7,8 @@
 //!   name itself is tied to a staff role (`Ms. Rivera, our new practice
 //!   manager`, `Mr. Obi joins our team`);
 //! - a trigger word right before it says so (`patient`, `pt`, `named`,
-//!   `name:`, `baby`, `baby girl`, `client`), or it follows a capitalised
+//!   `name:`, `baby`, `baby girl`, `client`; a staff role before `named`
+//!   makes it a colleague's: `a volunteer named Walter`), or it follows a capitalised
 //!   `Baby`/`Newborn` and has a name's shape (`Baby Amara Okonkwo`);
 //! - a tender word for a child comes right before a full name in a draft
 //!   with a care word or a care unit (`Little Amara Okonkwo went home after
