@@ -238,6 +238,19 @@ fn named_after_a_staff_role_is_a_colleagues_name() {
 }
 
 #[test]
+fn initials_with_an_age_after_them_are_a_name() {
+    for (t, name) in [
+        ("\"Best decision I ever made\" — R.T., 61, after her knee replacement with our team.", "R.T."),
+        ("J.M. 47M admitted with DKA", "J.M."),
+    ] {
+        assert_eq!(hits(t, "phi.name"), [name], "{t}");
+    }
+    for t in ["Join us at 5 P.M., 12 vendors will be there!", "Made in the U.S., 100% of it."] {
+        assert!(hits(t, "phi.name").is_empty(), "{t}: {:?}", hits(t, "phi.name"));
+    }
+}
+
+#[test]
 fn places_facilities_and_conditions_are_not_names() {
     for t in [
         "65yo pt with CHF seen at Henry Ford Hospital, then at Mary Washington Regional.",
