@@ -5,8 +5,7 @@
 //! - a person or a case with a when: `had a patient this morning who…`,
 //!   `this guy came into the ER yesterday`, `a case from my shift today`,
 //!   `Lady came in last night with…` (an arrival needs no determiner),
-//!   unless the sentence is hypothetical (`if`, `when`, `every`) or the
-//!   person is the writer's own family (`my mom turns 92 today`);
+//!   unless the sentence is hypothetical (`if`, `when`, `every`);
 //! - an image attachment (image/*, DICOM) whose file name or caption names a
 //!   clinical image (x-ray, scan, CT, MRI, wound, rash, fracture...), or a
 //!   camera photo (`IMG_1234.jpg`) whose caption talks about a case (`look at
@@ -40,8 +39,7 @@ pub(super) fn is_person_use(wl: &WordLists, text: &str, start: usize, end: usize
         return false;
     }
     let rest = text[end..].trim_start_matches(' ');
-    // "Patient & Family Advisory Council" reads as "patient and family"
-    let next: &str = if rest.starts_with('&') { "and" } else { leading_word(rest) };
+    let next: &str = leading_word(rest);
     !wl.patient_modifiers.contains_any_case(next)
 }
 
@@ -134,34 +132,6 @@ static DETERMINER: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid determiner pattern")
 });
-
-/// Story nouns that, after `my`, are the writer's own family ("my mom",
-/// "my grandpa", "my kid"), not a case: a nurse's "my guy in bed 4" or "my
-/// lady in 3" stays one.
-const FAMILY: &[&str] = &[
-    "mom",
-    "dad",
-    "mother",
-    "father",
-    "grandma",
-    "grandpa",
-    "grandmother",
-    "grandfather",
-    "kid",
-    "baby",
-    "child",
-    "teen",
-    "toddler",
-    "boy",
-    "girl",
-];
-
-/// Whether `determiner` (the words before a story noun, from
-/// [`DETERMINER`]) is `my` and `noun` one of [`FAMILY`].
-fn own_family(determiner: &str, noun: &str) -> bool {
-    determiner.split_whitespace().next().is_some_and(|d| d.eq_ignore_ascii_case("my"))
-        && FAMILY.iter().any(|f| f.eq_ignore_ascii_case(noun))
-}
 
 /// `case from my shift`, `patient from last night`.
 static FROM_WHEN: LazyLock<Regex> = LazyLock::new(|| {
@@ -339,9 +309,6 @@ fn references(input: &Input<'_>, ctx: &Context<'_>, sink: &mut Sink<'_>) {
                 lead += 1;
             }
             let start = if let Some(m) = DETERMINER.find(&text[lead..c.start]) {
-                if own_family(&text[lead + m.start()..c.start], noun) {
-                    continue; // "my mom turns 92 today": the writer's family
-                }
                 lead + m.start()
             } else if (c.roles & role::CARE != 0 && FROM_WHEN.is_match(&text[c.end..])) || arrives(ctx, c) {
                 c.start // "case from my shift", "Guy came in last night with..."
