@@ -338,6 +338,65 @@ pub(crate) fn sentence_roles(input: &Input<'_>, vocabulary: &Vocabulary, start: 
         .fold(0, |roles, c| roles | c.roles)
 }
 
+/// Whether the name whose finding starts at `start` of the draft's original
+/// text follows a staff role and `named` ("a volunteer named Walter Price",
+/// "our new nurse named Kelly"): the role says whose name it is, as it does
+/// right before a name ("our nurse Kelly Chen"). `a patient named`, `a man
+/// named` are no staff roles. For the model's step, which weighs it only
+/// where the patient head did not fire.
+pub(crate) fn named_after_staff(input: &Input<'_>, vocabulary: &Vocabulary, start: usize) -> bool {
+    let cues = vocabulary.cues_of(input);
+    let text = input.text;
+    let spaces = |a: usize, b: usize| a <= b && text[a..b].bytes().all(|c| c == b' ');
+    let Some(k) = cues.iter().rposition(|c| input.norm.span(c.start, c.end).end <= start) else {
+        return false;
+    };
+    let named = &cues[k];
+    let at = input.norm.span(named.start, named.end);
+    let word = &text[at.start..at.end];
+    if named.roles & vocab::role::NAME_TRIGGER == 0
+        || !(word.eq_ignore_ascii_case("named") || word.eq_ignore_ascii_case("name"))
+        || !spaces(at.end, start)
+        || k == 0
+    {
+        return false;
+    }
+    let staff = &cues[k - 1];
+    let was = input.norm.span(staff.start, staff.end);
+    staff.roles & vocab::role::STAFF != 0 && staff.roles & vocab::role::PATIENT == 0 && spaces(was.end, at.start)
+}
+
+/// Story nouns that, after `my`, are the writer's own family ("my mom",
+/// "my grandpa", "my kid"), not a case; a nurse's "my guy in bed 4" or "my
+/// lady in 3" is one.
+const FAMILY: &[&str] = &[
+    "mom",
+    "dad",
+    "mother",
+    "father",
+    "grandma",
+    "grandpa",
+    "grandmother",
+    "grandfather",
+    "kid",
+    "baby",
+    "child",
+    "teen",
+    "toddler",
+    "boy",
+    "girl",
+];
+
+/// Whether the words of a `patient.reference` finding ("my mom", "My 93yo
+/// grandpa") are `my` and one of the writer's own family: for the model's
+/// step, which weighs it only where the patient head did not fire.
+pub(crate) fn own_family(words: &str) -> bool {
+    let mut w = words.split_whitespace();
+    let first = w.next().unwrap_or("");
+    let last = w.last().unwrap_or("");
+    first.eq_ignore_ascii_case("my") && FAMILY.iter().any(|f| f.eq_ignore_ascii_case(last))
+}
+
 /// Start of the sentence holding `pos`: after the last `!`, `?`, `;`, newline,
 /// or a `.` that ends a lower-case word of 3+ letters or a number (so `Dr.`,
 /// `St.`, `Anna S.` do not end a sentence).

@@ -523,6 +523,12 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     let p = model.predict(f);
     let patient = model.fires(&p, PATIENT);
     let phi = model.fires(&p, PHI);
+    if !patient {
+        // the rules' "person with a when" can be the writer's own family ("my
+        // mom turns 92 today"), and "<staff role> named" names a colleague:
+        // where the patient head reads no patient, these are notes
+        demote_family_and_colleagues(input, rules, findings);
+    }
 
     if patient && !findings.iter().any(|f| f.category == Category::PatientReference) {
         push(
@@ -611,6 +617,30 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
 }
 
 const RULE_AGE: &str = "phi.age";
+
+/// Demotes to `info` the rules' patient references to the writer's own
+/// family ("my mom ... today") and the names after a staff role and `named`
+/// ("a volunteer named Walter Price"). Run only where the patient head did
+/// not fire.
+fn demote_family_and_colleagues(input: &Input<'_>, rules: &RuleSet, findings: &mut [Finding]) {
+    for f in findings.iter_mut() {
+        let Some(span) = f.span else { continue };
+        if f.severity <= Severity::Info {
+            continue;
+        }
+        let note = if f.rule == "patient.reference"
+            && crate::engine::context::own_family(&input.text[span.start..span.end])
+        {
+            "read as the writer's own family, not a patient"
+        } else if f.rule == "phi.name" && crate::engine::context::named_after_staff(input, &rules.context, span.start) {
+            "read as a colleague's or volunteer's name"
+        } else {
+            continue;
+        };
+        f.severity = Severity::Info;
+        f.message = format!("{} — {note}; check it before posting", f.message);
+    }
+}
 
 /// Whether the sentence holding `span` (original text) is about staff: it has
 /// a staff or staff-news cue and no cue of anyone's care (a patient, a case,

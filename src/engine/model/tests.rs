@@ -235,6 +235,36 @@ fn an_age_in_a_sentence_about_staff_is_theirs() {
 }
 
 #[test]
+fn the_writers_own_family_and_a_colleague_named_are_notes_where_the_model_reads_no_patient() {
+    for t in [
+        "My grandmother is 95 today and still does the crossword in pen.",
+        "My dad turns 92 today! Happy birthday, Pop.",
+        "Sunday self-care after night shift: turned off my phone, made soup, called my mom.",
+        "Fun fact: our longest-serving greeter is a 91-year-old volunteer named Walter Price.",
+    ] {
+        let r = review(&Draft::new(t), &RULES);
+        assert_ne!(r.verdict, Verdict::Block, "{t}: {:?}", r.findings);
+        // still noted, for the reviewer to see
+        assert!(
+            r.findings.iter().any(|f| matches!(f.rule.as_str(), "patient.reference" | "phi.name")
+                && f.severity == Severity::Info
+                && f.message.contains("check it before posting")),
+            "{t}: {:?}",
+            r.findings
+        );
+    }
+    // a nurse's "my guy", a patient named, a man named: still blocked
+    for t in [
+        "My guy in bed 4 finally ate breakfast this morning.",
+        "A 94-year-old patient named Edna was admitted to our ICU last night.",
+        "A 94-year-old man named Walter Price was admitted to our ICU after the crash.",
+    ] {
+        let r = review(&Draft::new(t), &RULES);
+        assert_eq!(r.verdict, Verdict::Block, "{t}: {:?}", r.findings);
+    }
+}
+
+#[test]
 fn the_name_advice_calls_someone_by_is_theirs() {
     let names = |text: &str| -> Vec<Severity> {
         review(&Draft::new(text), &RULES)

@@ -1598,10 +1598,6 @@ fn classify_context(ctx: Ctx, token: &str) -> Option<(Kind, &'static str, Maskin
             return ok.then_some((Kind::Vehicle, "VIN", tail));
         }
         Ctx::Plate => {
-            // "TX-KLM4420", "CA 7ABC123": a state's letters before the plate
-            let b = token.as_bytes();
-            let state = b.len() > 4 && b[..2].iter().all(u8::is_ascii_uppercase) && matches!(b[2], b'-' | b' ');
-            let alnum = if state { alnum - 2 } else { alnum };
             let ok = (2..=8).contains(&alnum) && digits >= 1 && !is_year(token) && !token.contains("  ");
             return ok.then_some((Kind::Vehicle, "licence plate", Masking::Tail(2)));
         }

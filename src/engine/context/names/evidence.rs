@@ -23,7 +23,7 @@ pub(super) fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
     if c.roles & role::NAME_TRIGGER != 0 {
         // "PT" in capitals is physical therapy, not a patient ("at Example PT.
         // Direct access"); "named Surgeon of the Year" is an award, not a name
-        return !w.starts_with("PT") && !title_of(ctx.text, start) && !staff_named(ctx, c.start, w);
+        return !w.starts_with("PT") && !title_of(ctx.text, start);
     }
     (w.eq_ignore_ascii_case("girl") || w.eq_ignore_ascii_case("boy"))
         && ctx.cue_before(c.start).is_some_and(|p| {
@@ -31,15 +31,6 @@ pub(super) fn trigger_before(ctx: &Context<'_>, start: usize) -> bool {
                 && p.end + 1 == c.start
                 && !wl.baby_words.contains(&ctx.text[p.start..p.end])
         })
-}
-
-/// `named` after a staff role (`a volunteer named Bea`, `our new nurse
-/// named Kelly`): the role says whose name follows, as it does before a name
-/// (`our nurse Kelly Chen`), so the trigger does not make it a patient's.
-/// `a patient named`, `a man named` stay triggers.
-fn staff_named(ctx: &Context<'_>, trigger_start: usize, trigger: &str) -> bool {
-    (trigger.eq_ignore_ascii_case("named") || trigger.eq_ignore_ascii_case("name"))
-        && ctx.cue_before(trigger_start).is_some_and(|p| p.roles & role::STAFF != 0 && p.roles & role::PATIENT == 0)
 }
 
 /// Whether the capitalised word at `start` opens a title (`Surgeon of the
@@ -308,13 +299,9 @@ pub(super) fn tied_to_staff(ctx: &Context<'_>, start: usize, end: usize) -> bool
         || staff_after(ctx, end)
 }
 
-/// A staff role right before the name ("our nurse Kelly Chen"), or before
-/// a `named` right before it ("a volunteer named Walter Price").
+/// A staff role right before the name ("our nurse Kelly Chen").
 pub(super) fn staff_before(ctx: &Context<'_>, start: usize) -> bool {
-    ctx.cue_before(start).is_some_and(|c| {
-        c.roles & role::STAFF != 0
-            || (c.roles & role::NAME_TRIGGER != 0 && staff_named(ctx, c.start, &ctx.text[c.start..c.end]))
-    })
+    ctx.cue_before(start).is_some_and(|c| c.roles & role::STAFF != 0)
 }
 
 /// A credential right after the name ("Sarah Jones, RN").

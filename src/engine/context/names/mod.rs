@@ -7,8 +7,7 @@
 //!   name itself is tied to a staff role (`Ms. Rivera, our new practice
 //!   manager`, `Mr. Obi joins our team`);
 //! - a trigger word right before it says so (`patient`, `pt`, `named`,
-//!   `name:`, `baby`, `baby girl`, `client`; a staff role before `named`
-//!   makes it a colleague's: `a volunteer named Walter`), or it follows a capitalised
+//!   `name:`, `baby`, `baby girl`, `client`), or it follows a capitalised
 //!   `Baby`/`Newborn` and has a name's shape (`Baby Amara Okonkwo`);
 //! - a tender word for a child comes right before a full name in a draft
 //!   with a care word or a care unit (`Little Amara Okonkwo went home after
@@ -79,8 +78,6 @@ pub(super) struct NameHit {
 /// Initials with an age or sex ("J.M., 47M") or after a trigger ("pt J.M.").
 static INITIALS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\b[A-Z]\.(?: ?[A-Z]\.){1,2}").expect("valid initials pattern"));
-/// Dotted capitals that are not a person's initials.
-const NOT_INITIALS: &[&str] = &["U.S.", "U.K.", "D.C.", "A.M.", "P.M.", "E.U.", "U.N.", "L.A.", "N.Y.", "U.S.A."];
 static AGE_SEX_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u)^,? ?(?:\d{1,3} ?(?:[MF](?-u:\b)|yo(?-u:\b)|y/o|y\.o\.|-?years?[- ]old|-?year-old|yrs?(?-u:\b))|age \d|aged \d)")
         .expect("valid age pattern")
@@ -105,12 +102,7 @@ pub(super) fn find(ctx: &Context<'_>) -> Vec<NameHit> {
             if hits.iter().any(|h| h.start < m.end() && m.start() < h.end) {
                 continue;
             }
-            // "J.M. 47M", "S.K., 58, from Westlake": an age or sex right
-            // after, unless the letters are a country's, a city's or a time's
-            let rest = &text[m.end()..];
-            let aged = AGE_SEX_AFTER.is_match(rest)
-                || (evidence::AGE_AFTER.is_match(rest)
-                    && !NOT_INITIALS.contains(&m.as_str().replace(' ', "").as_str()));
+            let aged = AGE_SEX_AFTER.is_match(&text[m.end()..]);
             let trigger = ctx.cue_before(m.start()).is_some_and(|c| c.roles & role::NAME_TRIGGER != 0);
             if aged || trigger {
                 hits.push(NameHit { start: m.start(), end: m.end() });
