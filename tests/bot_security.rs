@@ -305,6 +305,47 @@ async fn reasons_answered_while_the_bot_was_away_are_applied_or_said_to_be_dropp
     w.bot.assert_output_free_of(&[applied, stale]);
 }
 
+/// Issue 9, item 19: a newer question to a manager replaces the older one
+/// even when Discord answers the older one's post last. Each reaction is
+/// handled in its own task; the older task used to store its question's id
+/// after the newer task had stored its own, bringing the replaced question
+/// back: the answer to the newer question was then dropped and an answer
+/// to the replaced one rejected the other draft.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_whose_post_is_answered_late_does_not_replace_the_newer_one() {
+    let mut w = World::start().await;
+    let manager = people::manager();
+    let first = w.draft(&people::author(), CLEAN_DRAFT).await;
+    w.wait_approve_reaction(first).await;
+    let second =
+        w.draft(&people::author(), "Our blood drive is this Saturday from 9am to 3pm at the main lobby.").await;
+    w.wait_approve_reaction(second).await;
+    // The first question is posted at once, but its answer reaches the bot
+    // after the second question has been asked and kept.
+    w.fake.delay_next("POST", &format!("/channels/{REVIEW_CHANNEL}/messages"), Duration::from_secs(2), 1);
+    let replaced = ask_rejection(&w.fake, first, &manager).await;
+    let open = ask_rejection(&w.fake, second, &manager).await;
+    // A graceful stop waits for both questions to be kept; the answers come
+    // while the bot is away, so only the catch-up hands them over.
+    let status = w.bot.terminate(STEP).await;
+    assert!(status.success(), "{}", w.bot.output());
+    let stale = "Wrong clinic name.";
+    let applied = "Saturday hours are not confirmed yet.";
+    w.fake.message_in_history_reply(REVIEW_CHANNEL, &manager, stale, replaced);
+    w.fake.message_in_history_reply(REVIEW_CHANNEL, &manager, applied, open);
+
+    let before = w.fake.requests().len();
+    w.bot = w._env.spawn(&w.fake);
+    wait_connected(&w.fake, &mut w.bot, 2).await;
+    let rejected = w.audit.wait_for(second, RecordKind::Rejected, 1, STEP).await;
+    assert_eq!((rejected[0].record.actor_id, rejected[0].record.reason.as_deref()), (manager.id, Some(applied)));
+    w.barrier().await;
+    assert_eq!(kinds(&w.audit.for_message(first).await), vec!["submitted"], "the replaced question was answered");
+    let told = w.lines_to(before, &manager);
+    assert!(told.iter().any(|l| l.contains("not recorded") && l.contains("no longer open")), "{told:?}");
+    w.bot.assert_output_free_of(&[stale, applied]);
+}
+
 /// Issue 9, item 17: with SAFETWEET_AUDIT_KEY the bot's records carry MACs
 /// that `audit verify` checks with the same key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -184,7 +184,8 @@ impl BotDb {
     }
 
     /// Records that a manager was asked for a reason (one request per
-    /// manager and channel; a newer one replaces it, open).
+    /// manager and channel; a newer one replaces it, open). Stored before
+    /// the question is posted, with no message id: see [`Self::complete_pending`].
     pub async fn set_pending(&self, p: &PendingReason) -> Result<(), sqlx::Error> {
         const Q: &str = "INSERT INTO safetweet_bot_reason_question
             (channel_id, actor_id, draft_message_id, purpose, prompt_message_id, content_sha256, revision,
@@ -200,6 +201,44 @@ impl BotDb {
             sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4).bind(b.0).bind(b.1).bind(b.2).bind(b.3),
         )
         .await
+    }
+
+    /// Completes the question `q` (stored with no message id yet) with the
+    /// id of the message that asked it, unless another question to the same
+    /// manager has taken its place since, or it was cleared: each reaction
+    /// is handled in its own task, so the post of an older question may come
+    /// back after a newer question was stored (and even kept), and must not
+    /// bring the older one back. Only the id is set (a question closed
+    /// meanwhile stays closed). Returns whether `q` was completed.
+    pub async fn complete_pending(&self, q: &PendingReason, prompt_message_id: u64) -> Result<bool, sqlx::Error> {
+        const Q: &str = "UPDATE safetweet_bot_reason_question SET prompt_message_id = $1
+            WHERE channel_id = $2 AND actor_id = $3 AND draft_message_id = $4 AND purpose = $5
+                AND asked_at_us = $6 AND prompt_message_id = 0";
+        let a = (db(prompt_message_id), db(q.channel_id), db(q.actor_id), db(q.draft_message_id));
+        let b = (q.purpose.as_str(), micros(q.asked_at));
+        let done = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query(Q)
+                .bind(a.0)
+                .bind(a.1)
+                .bind(a.2)
+                .bind(a.3)
+                .bind(b.0)
+                .bind(b.1)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Pool::Postgres(p) => sqlx::query(Q)
+                .bind(a.0)
+                .bind(a.1)
+                .bind(a.2)
+                .bind(a.3)
+                .bind(b.0)
+                .bind(b.1)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        };
+        Ok(done > 0)
     }
 
     /// The request for a reason from this manager in this channel (open or
@@ -391,6 +430,39 @@ mod tests {
         // Asked again: open again.
         db.set_pending(&question(2001, 777, Purpose::Override)).await.unwrap();
         assert!(!db.pending(3000, 2001).await.unwrap().unwrap().closed);
+    }
+
+    #[tokio::test]
+    async fn a_question_is_completed_with_its_message_id_only_while_it_is_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = BotDb::open(&format!("sqlite://{}", dir.path().join("bot.db").display())).await.unwrap();
+        let asked = |draft: u64, us: i64| PendingReason {
+            prompt_message_id: 0,
+            asked_at: DateTime::from_timestamp_micros(us).unwrap(),
+            ..question(2001, draft, Purpose::Reject)
+        };
+        let (older, newer) = (asked(777, 1_795_000_000_000_001), asked(778, 1_795_000_000_000_002));
+        // Both stored, the newer last; the older question's post comes back last.
+        db.set_pending(&older).await.unwrap();
+        db.set_pending(&newer).await.unwrap();
+        assert!(db.complete_pending(&newer, 902).await.unwrap());
+        assert!(!db.complete_pending(&older, 901).await.unwrap(), "replaced: not completed");
+        let p = db.pending(3000, 2001).await.unwrap().unwrap();
+        assert_eq!((p.draft_message_id, p.prompt_message_id, p.closed), (778, 902, false));
+        // Completed once; a question closed meanwhile keeps its id and stays closed.
+        assert!(!db.complete_pending(&newer, 903).await.unwrap());
+        let third = asked(779, 1_795_000_000_000_003);
+        db.set_pending(&third).await.unwrap();
+        db.close_questions(3000, 779, None).await.unwrap();
+        assert!(db.complete_pending(&third, 904).await.unwrap());
+        let p = db.pending(3000, 2001).await.unwrap().unwrap();
+        assert_eq!((p.draft_message_id, p.prompt_message_id, p.closed), (779, 904, true));
+        // A question cleared before its post came back is not brought back.
+        let fourth = asked(780, 1_795_000_000_000_004);
+        db.set_pending(&fourth).await.unwrap();
+        db.clear_pending(3000, 2001).await.unwrap();
+        assert!(!db.complete_pending(&fourth, 905).await.unwrap());
+        assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
     }
 
     #[tokio::test]

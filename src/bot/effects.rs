@@ -292,8 +292,11 @@ impl Bot {
                 Effect::AskReason { actor_id, purpose, content_sha256, revision, at } => {
                     let text = render::ask_reason(actor_id, purpose);
                     // Remember the request before asking, so an answer (or
-                    // `/reject`) that arrives at once finds it.
-                    let mut pending = PendingReason {
+                    // `/reject`) that arrives at once finds it; then complete
+                    // it with the question's id, unless a newer question to
+                    // the same manager (another draft's, in another task)
+                    // has replaced it meanwhile.
+                    let pending = PendingReason {
                         channel_id: place.channel_id,
                         actor_id,
                         draft_message_id: place.message_id,
@@ -308,10 +311,21 @@ impl Bot {
                         Err(e) => Err(e.to_string()),
                         Ok(()) => match self.say(http, place, &text, Some(actor_id)).await {
                             Some(prompt) => {
-                                pending.prompt_message_id = prompt;
                                 let kept = self.db.set_prompt(prompt, place.channel_id, actor_id, place.message_id);
                                 match kept.await {
-                                    Ok(()) => self.db.set_pending(&pending).await.map_err(|e| e.to_string()),
+                                    Ok(()) => match self.db.complete_pending(&pending, prompt).await {
+                                        Ok(true) => Ok(()),
+                                        Ok(false) => {
+                                            info!(
+                                                message_id = place.message_id,
+                                                actor_id,
+                                                prompt_id = prompt,
+                                                "question replaced by a newer one before it was kept"
+                                            );
+                                            Ok(())
+                                        }
+                                        Err(e) => Err(e.to_string()),
+                                    },
                                     Err(e) => Err(e.to_string()),
                                 }
                             }

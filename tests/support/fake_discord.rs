@@ -248,6 +248,8 @@ impl Session {
 struct Inner {
     /// Injected REST failures: (method, path prefix, status, how many more times).
     faults: Vec<(String, String, u16, usize)>,
+    /// Injected slow answers: (method, path prefix, delay, how many more times).
+    delays: Vec<(String, String, Duration, usize)>,
     session: Option<Session>,
     conn: Option<Conn>,
     next_conn: u64,
@@ -961,6 +963,14 @@ impl FakeDiscord {
         self.shared.lock().faults.push((method.to_string(), path_prefix.to_string(), status, times));
     }
 
+    /// The next `times` requests with this method whose path starts with
+    /// `path_prefix` are carried out and recorded at once (a posted message
+    /// exists, is echoed and is in the history), but their answer reaches
+    /// the bot only `delay` later: Discord acted, the response is slow.
+    pub fn delay_next(&self, method: &str, path_prefix: &str, delay: Duration, times: usize) {
+        self.shared.lock().delays.push((method.to_string(), path_prefix.to_string(), delay, times));
+    }
+
     /// Skips `n` sequence numbers: the next dispatch's `s` is `n` above the
     /// one the client expects, as when Discord loses dispatches (serenity
     /// then logs "Sequence off").
@@ -1399,8 +1409,19 @@ async fn rest(
         }
         None => answer(&shared, &method, &path, query.as_deref(), &body, authorized, &mut request.created),
     };
-    shared.lock().requests.push(request);
+    let delay = {
+        let mut inner = shared.lock();
+        inner.requests.push(request);
+        let hit = inner.delays.iter_mut().find(|d| d.3 > 0 && d.0 == method.as_str() && path.starts_with(&d.1));
+        hit.map(|d| {
+            d.3 -= 1;
+            d.2
+        })
+    };
     shared.changed();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     response
 }
 
