@@ -6,7 +6,7 @@ mod support;
 
 use safetweet::audit::{AuditRecord, RecordKind};
 use std::time::Duration;
-use support::fake_discord::{FakeConfig, FakeDiscord, Person};
+use support::fake_discord::{FakeConfig, FakeDiscord, GatewayDrop, Person};
 use support::{people, BotEnv, BotProcess, APPROVE, MANAGER_ROLE, REJECT, REVIEW_CHANNEL, TOKEN};
 
 const STARTUP: Duration = Duration::from_secs(60);
@@ -344,6 +344,64 @@ async fn a_question_whose_post_is_answered_late_does_not_replace_the_newer_one()
     let told = w.lines_to(before, &manager);
     assert!(told.iter().any(|l| l.contains("not recorded") && l.contains("no longer open")), "{told:?}");
     w.bot.assert_output_free_of(&[stale, applied]);
+}
+
+/// Waits (bounded) until the bot's output has `line` at least `n` times.
+async fn wait_logged(bot: &mut BotProcess, line: &str, n: usize, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    while bot.output().matches(line).count() < n {
+        if let Some(status) = bot.try_exit() {
+            panic!("the bot exited ({status}):\n{}", bot.output());
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no {n} {line:?} within {within:?}:\n{}", bot.output());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The same answer handed over twice at once is acted on once: live, and
+/// by the catch-up after a fresh IDENTIFY (the session timed out), which
+/// reads it from history while the live task is still carrying out the
+/// rejection and has not noted the answer handled. The check and the note
+/// were separate steps: the catch-up, finding the question cleared by the
+/// live task, told the manager their answer was not recorded (and a catch-up
+/// that found it still open rejected the draft a second time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_handed_over_live_and_by_the_catch_up_at_once_is_acted_on_once() {
+    let mut w = World::start().await;
+    let manager = people::manager();
+    let draft = w.draft(&people::author(), CLEAN_DRAFT).await;
+    w.wait_approve_reaction(draft).await;
+    let question = ask_rejection(&w.fake, draft, &manager).await;
+    // The live task appends the rejection, clears the question, then takes
+    // the bot's ✅ off: Discord acts at once but answers late, so the task
+    // is still busy (the answer not noted) while the bot reconnects.
+    let reactions = format!("/channels/{REVIEW_CHANNEL}/messages/{draft}/reactions");
+    w.fake.delay_next("DELETE", &reactions, Duration::from_secs(8), 1);
+    let before = w.fake.requests().len();
+    let reason = "Saturday hours are not confirmed yet.";
+    w.fake.message_create_reply(REVIEW_CHANNEL, &manager, reason, question);
+    w.audit.wait_for(draft, RecordKind::Rejected, 1, STEP).await;
+    w.fake
+        .wait_request(STEP, "the bot's ✅ taken off", |r| r.method == "DELETE" && r.path.starts_with(&reactions))
+        .await;
+    w.fake.drop_gateway(GatewayDrop::Close(4009));
+    wait_connected(&w.fake, &mut w.bot, 2).await;
+    wait_logged(&mut w.bot, "catch-up done", 2, STEP).await;
+    // The live task is done once its line is said (and its answer noted).
+    w.fake
+        .wait_until(STEP, "the rejection said", |v| {
+            v.requests()[before..]
+                .iter()
+                .any(|r| r.body["content"].as_str().is_some_and(|c| c.contains("Rejected by")))
+                .then_some(())
+        })
+        .await;
+    w.barrier().await;
+    let lines = w.lines_to(before, &manager);
+    assert_eq!(lines.iter().filter(|l| l.contains("Rejected by")).count(), 1, "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("not recorded")), "{lines:?}");
+    assert_eq!(kinds(&w.audit.for_message(draft).await), vec!["submitted", "rejected"]);
+    w.bot.assert_output_free_of(&[reason, CLEAN_DRAFT]);
 }
 
 /// Issue 9, item 17: with SAFETWEET_AUDIT_KEY the bot's records carry MACs

@@ -172,6 +172,12 @@ impl Bot {
     /// member is looked up.
     async fn on_reply(&self, http: &Http, msg: &Message, author: Actor, referenced: u64, origin: Origin) -> bool {
         let (channel, message_id) = (msg.channel_id.get(), msg.id.get());
+        // The same answer may be handed over twice at once: live, and by the
+        // catch-up after a fresh IDENTIFY, which reads it from history before
+        // the live task has noted it. Whether it was handled, handling it and
+        // noting it are one step under the answer's own lock (the draft's
+        // lock, taken inside, only serialises the decision itself).
+        let _answer = self.locks.lock(message_id).await;
         let asked = self.db.prompt_actor(referenced).await.unwrap_or_else(|e| {
             warn!(message_id, error = %e, "prompt lookup failed");
             None

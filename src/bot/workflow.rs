@@ -715,6 +715,7 @@ fn approve(s: &DraftState, actor: &Actor, current: Option<&Current>, policy: &Po
 
 /// A rejection reason. Answering a question, it counts only for the text
 /// asked about, while the question is open; `/reject draft:` needs none.
+/// A draft rejected already is not rejected again (no second record).
 fn reject(s: &DraftState, actor: &Actor, reason: String, asked: Option<&Asked>, now: DateTime<Utc>) -> Outcome {
     let void = asked.and_then(|a| {
         if a.closed || a.content_sha256 != s.content_sha256 {
@@ -725,6 +726,9 @@ fn reject(s: &DraftState, actor: &Actor, reason: String, asked: Option<&Asked>, 
             None
         }
     });
+    // Rejected already (by another manager's answer, or `/reject draft:`):
+    // no second record, no second "Rejected by" line.
+    let void = void.or(matches!(s.status, Status::Rejected { .. }).then_some(Refusal::Rejected));
     if let Some(why) = void {
         return Outcome {
             records: vec![],
@@ -1162,6 +1166,42 @@ mod tests {
         sim.apply(Event::Edited { author: None, reviewed: reviewed("a2", Verdict::Ok) });
         let out = sim.react(actor(MANAGER2, &[ROLE_MANAGER]), Decision::Approve);
         assert_eq!(out.records[0].kind, RecordKind::Approved);
+    }
+
+    #[test]
+    fn a_rejected_draft_is_not_rejected_again() {
+        let mut sim = Sim::new(false);
+        sim.post("a", Verdict::Ok);
+        // Two managers asked while the draft was pending; the same answer
+        // handed over twice (live and by the catch-up) checks the same way.
+        sim.react(manager(), Decision::Reject);
+        let second = actor(MANAGER2, &[ROLE_MANAGER]);
+        sim.react(second.clone(), Decision::Reject);
+        let asked = sim.questions.get(&MANAGER).map(|(_, a)| a.clone());
+        let out = sim.answer(manager(), Purpose::Reject, "Tone is off");
+        assert_eq!(out.records.len(), 1);
+        let again = Event::Reason {
+            actor: manager(),
+            purpose: Purpose::Reject,
+            reason: "Tone is off".into(),
+            current: None,
+            asked,
+        };
+        for out in [sim.apply(again), sim.answer(second, Purpose::Reject, "Wrong date")] {
+            assert!(out.records.is_empty(), "{out:?}");
+            assert!(!says(&out, &["Rejected by"]), "{out:?}");
+            assert!(!out.effects.iter().any(|e| matches!(e, Effect::ShowDecision { .. })), "{out:?}");
+            assert!(says(&out, &["rejection not recorded", "was rejected"]), "{out:?}");
+        }
+        let out = sim.apply(Event::Reason {
+            actor: actor(MANAGER2, &[ROLE_MANAGER]),
+            purpose: Purpose::Reject,
+            reason: "by /reject draft:".into(),
+            current: None,
+            asked: None,
+        });
+        assert!(out.records.is_empty(), "{out:?}");
+        assert_eq!(sim.kinds(), vec![RecordKind::Submitted, RecordKind::Rejected]);
     }
 
     #[test]
