@@ -404,6 +404,38 @@ async fn an_answer_handed_over_live_and_by_the_catch_up_at_once_is_acted_on_once
     w.bot.assert_output_free_of(&[reason, CLEAN_DRAFT]);
 }
 
+/// `/reject draft:` on one draft clears only the manager's question about
+/// that draft: their open question about another draft (asked by a ❌)
+/// stays open, and their answer to it is applied. The question used to be
+/// cleared by channel and manager alone, so the answer was told "no longer
+/// open" and the other draft stayed pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reject_command_on_one_draft_leaves_the_question_about_another_open() {
+    let w = World::start().await;
+    let manager = people::manager();
+    let asked = w.draft(&people::author(), CLEAN_DRAFT).await;
+    w.wait_approve_reaction(asked).await;
+    let other = w.draft(&people::author(), "Our blood drive is this Saturday from 9am to 3pm at the main lobby.").await;
+    w.wait_approve_reaction(other).await;
+    let question = ask_rejection(&w.fake, asked, &manager).await;
+    let by_command = "Saturday hours are not confirmed yet.";
+    let draft_ref = other.to_string();
+    let cmd =
+        w.fake.interaction_create(REVIEW_CHANNEL, &manager, "reject", &[("draft", &draft_ref), ("reason", by_command)]);
+    w.fake.wait_request(STEP, "the /reject answer", |r| r.is_interaction_callback(cmd)).await;
+    w.audit.wait_for(other, RecordKind::Rejected, 1, STEP).await;
+    let before = w.fake.requests().len();
+    let reason = "Wrong clinic name.";
+    w.fake.message_create_reply(REVIEW_CHANNEL, &manager, reason, question);
+    let rejected = w.audit.wait_for(asked, RecordKind::Rejected, 1, STEP).await;
+    assert_eq!(rejected[0].record.reason.as_deref(), Some(reason));
+    w.barrier().await;
+    let lines = w.lines_to(before, &manager);
+    assert!(!lines.iter().any(|l| l.contains("not recorded")), "{lines:?}");
+    assert_eq!(kinds(&w.audit.for_message(other).await), vec!["submitted", "rejected"]);
+    w.bot.assert_output_free_of(&[reason, by_command, CLEAN_DRAFT]);
+}
+
 /// Issue 9, item 17: with SAFETWEET_AUDIT_KEY the bot's records carry MACs
 /// that `audit verify` checks with the same key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -215,7 +215,11 @@ async fn bookkeeping_beside_the_audit_store(url: &str) {
     assert!(again.bot.pending(3000, 5004).await.expect("pending").is_some_and(|p| p.closed));
     assert_eq!(again.bot.catch_up_floor(3000).await.expect("floor"), Some(700));
     assert_eq!(again.bot.catch_up_floor(3001).await.expect("floor"), None);
-    again.bot.clear_pending(3000, 5003).await.expect("clear");
+    // Cleared only as the question about that draft, for that purpose.
+    again.bot.clear_pending(3000, 5003, 778, Purpose::Reject).await.expect("clear");
+    again.bot.clear_pending(3000, 5003, 777, Purpose::Override).await.expect("clear");
+    assert!(again.bot.pending(3000, 5003).await.expect("pending").is_some());
+    again.bot.clear_pending(3000, 5003, 777, Purpose::Reject).await.expect("clear");
     assert_eq!(again.bot.pending(3000, 5003).await.expect("pending"), None);
     assert!(matches!(again.audit.verify().await.expect("verify"), Verification::Intact { records: 1 }));
 }

@@ -355,11 +355,22 @@ impl BotDb {
         Ok(row.is_some())
     }
 
-    pub async fn clear_pending(&self, channel_id: u64, actor_id: u64) -> Result<(), sqlx::Error> {
-        const Q: &str = "DELETE FROM safetweet_bot_reason_question WHERE channel_id = $1 AND actor_id = $2";
+    /// Forgets the manager's question about this draft for this purpose,
+    /// if it is the one stored: the manager's question about another draft
+    /// (a `/reject draft:` on one draft while asked about another) stays.
+    pub async fn clear_pending(
+        &self,
+        channel_id: u64,
+        actor_id: u64,
+        draft_message_id: u64,
+        purpose: Purpose,
+    ) -> Result<(), sqlx::Error> {
+        const Q: &str = "DELETE FROM safetweet_bot_reason_question
+            WHERE channel_id = $1 AND actor_id = $2 AND draft_message_id = $3 AND purpose = $4";
+        let a = (db(channel_id), db(actor_id), db(draft_message_id), purpose.as_str());
         self.execute(
-            sqlx::query(Q).bind(db(channel_id)).bind(db(actor_id)),
-            sqlx::query(Q).bind(db(channel_id)).bind(db(actor_id)),
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3),
+            sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3),
         )
         .await
     }
@@ -405,7 +416,11 @@ mod tests {
         db.set_pending(&PendingReason { purpose: Purpose::Override, draft_message_id: 778, ..p }).await.unwrap();
         let p2 = db.pending(3000, 2001).await.unwrap().unwrap();
         assert_eq!((p2.draft_message_id, p2.purpose), (778, Purpose::Override));
-        db.clear_pending(3000, 2001).await.unwrap();
+        // Cleared only as the question about that draft, for that purpose.
+        db.clear_pending(3000, 2001, 777, Purpose::Reject).await.unwrap();
+        db.clear_pending(3000, 2001, 778, Purpose::Reject).await.unwrap();
+        assert_eq!(db.pending(3000, 2001).await.unwrap(), Some(p2));
+        db.clear_pending(3000, 2001, 778, Purpose::Override).await.unwrap();
         assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
     }
 
@@ -460,7 +475,7 @@ mod tests {
         // A question cleared before its post came back is not brought back.
         let fourth = asked(780, 1_795_000_000_000_004);
         db.set_pending(&fourth).await.unwrap();
-        db.clear_pending(3000, 2001).await.unwrap();
+        db.clear_pending(3000, 2001, 780, Purpose::Reject).await.unwrap();
         assert!(!db.complete_pending(&fourth, 905).await.unwrap());
         assert_eq!(db.pending(3000, 2001).await.unwrap(), None);
     }

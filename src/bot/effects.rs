@@ -333,8 +333,9 @@ impl Bot {
                         },
                     }
                 }
-                Effect::ClearPending { actor_id } => {
-                    self.db.clear_pending(place.channel_id, actor_id).await.map_err(|e| e.to_string())
+                Effect::ClearPending { actor_id, purpose } => {
+                    let cleared = self.db.clear_pending(place.channel_id, actor_id, place.message_id, purpose);
+                    cleared.await.map_err(|e| e.to_string())
                 }
                 Effect::CloseQuestions { only, because } => {
                     match self.db.close_questions(place.channel_id, place.message_id, only).await {

@@ -428,9 +428,11 @@ pub enum Effect {
         revision: i64,
         at: DateTime<Utc>,
     },
-    /// Forget a pending request for a reason.
+    /// Forget the manager's pending request for a reason about this draft
+    /// (for this purpose); a question about another draft stays open.
     ClearPending {
         actor_id: u64,
+        purpose: Purpose,
     },
     /// Close the open questions on this draft (of one purpose, or all), and
     /// tell each manager asked with [`Closure::line`].
@@ -564,7 +566,7 @@ pub fn step(state: Option<&DraftState>, place: Place, event: Event, policy: &Pol
                     Some(_) => Outcome {
                         records: vec![],
                         effects: vec![
-                            Effect::ClearPending { actor_id: actor.id },
+                            Effect::ClearPending { actor_id: actor.id, purpose },
                             tell(
                                 actor.id,
                                 format!(
@@ -732,14 +734,17 @@ fn reject(s: &DraftState, actor: &Actor, reason: String, asked: Option<&Asked>, 
     if let Some(why) = void {
         return Outcome {
             records: vec![],
-            effects: vec![Effect::ClearPending { actor_id: actor.id }, tell(actor.id, why.rejection_line(actor.id))],
+            effects: vec![
+                Effect::ClearPending { actor_id: actor.id, purpose: Purpose::Reject },
+                tell(actor.id, why.rejection_line(actor.id)),
+            ],
         };
     }
     let rec = Rec { place: s.place, author_id: s.author_id, now, rules_version: &s.rules_version };
     let mut r = rec.make(RecordKind::Rejected, actor.id, &actor.name, &s.content_sha256);
     r.reason = Some(reason.clone());
     r.roles = actor.roles.clone();
-    let mut effects = vec![Effect::ClearPending { actor_id: actor.id }];
+    let mut effects = vec![Effect::ClearPending { actor_id: actor.id, purpose: Purpose::Reject }];
     if s.verdict != Verdict::Block {
         effects.push(Effect::RemoveOwnApproveReaction);
     }
@@ -765,7 +770,10 @@ fn overrule(
     let unseen = unseen_edit(s, current);
     // The answer ends this manager's question whatever happens next (and
     // before an unseen edit closes the others, so they are told only once).
-    let mut out = Outcome { records: vec![], effects: vec![Effect::ClearPending { actor_id: actor.id }] };
+    let mut out = Outcome {
+        records: vec![],
+        effects: vec![Effect::ClearPending { actor_id: actor.id, purpose: Purpose::Override }],
+    };
     if let Some(r) = unseen {
         let edited = edit(s, r, policy, now);
         out.records.extend(edited.records);
@@ -902,7 +910,10 @@ mod tests {
                         };
                         self.questions.insert(*actor_id, (*purpose, asked));
                     }
-                    Effect::ClearPending { actor_id } => {
+                    // (The test draft is the only draft: its question of this purpose.)
+                    Effect::ClearPending { actor_id, purpose }
+                        if self.questions.get(actor_id).is_some_and(|(p, _)| p == purpose) =>
+                    {
                         self.questions.remove(actor_id);
                     }
                     Effect::CloseQuestions { only, .. } => {
@@ -1158,7 +1169,7 @@ mod tests {
         let out = sim.answer(actor(MANAGER, &[ROLE_MANAGER]), Purpose::Reject, "Tone is off");
         assert_eq!(out.records[0].kind, RecordKind::Rejected);
         assert_eq!(out.records[0].reason.as_deref(), Some("Tone is off"));
-        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER, purpose: Purpose::Reject }));
         assert!(matches!(sim.state().unwrap().status, Status::Rejected { by: MANAGER }));
         // approval of a rejected draft is refused until it is edited
         let out = sim.react(actor(MANAGER2, &[ROLE_MANAGER]), Decision::Approve);
@@ -1220,7 +1231,7 @@ mod tests {
         let out = sim.answer(actor(MANAGER, &[]), Purpose::Reject, "tone");
         assert!(out.records.is_empty());
         assert!(says(&out, &[&format!("<@{MANAGER}>"), "not recorded", "manager role"]), "{out:?}");
-        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER, purpose: Purpose::Reject }));
     }
 
     #[test]
@@ -1407,7 +1418,7 @@ mod tests {
         let out = sim.answer(manager(), Purpose::Override, "family consented");
         assert_eq!(refused_reason(&out), Some("draft changed since its review"));
         assert_eq!(out.records[0].content_sha256, content_sha256(v2));
-        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER, purpose: Purpose::Override }));
         assert!(says(&out, &[&format!("<@{MANAGER}>"), "not recorded"]));
         assert!(!sim.kinds().contains(&RecordKind::Override));
         assert!(!sim.state().unwrap().is_approved());
@@ -1426,7 +1437,11 @@ mod tests {
             vec![RecordKind::ReReviewed, RecordKind::ApprovalRefused]
         );
         assert_eq!(refused_reason(&out), Some("draft changed since its review"));
-        assert_eq!(out.effects[0], Effect::ClearPending { actor_id: MANAGER }, "cleared before the others are closed");
+        assert_eq!(
+            out.effects[0],
+            Effect::ClearPending { actor_id: MANAGER, purpose: Purpose::Override },
+            "cleared before the others are closed"
+        );
         // Edited and edited back: the question was closed by the edit all the same.
         let mut sim = Sim::new(true);
         sim.post("v1 with PHI", Verdict::Block);
@@ -1492,7 +1507,7 @@ mod tests {
         let out = sim.answer(manager(), Purpose::Reject, "tone");
         assert!(out.records.is_empty());
         assert!(says(&out, &["rejection not recorded", "expired"]));
-        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER }));
+        assert!(out.effects.contains(&Effect::ClearPending { actor_id: MANAGER, purpose: Purpose::Reject }));
     }
 
     #[test]
