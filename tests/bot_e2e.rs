@@ -1675,3 +1675,20 @@ async fn the_bot_posts_audit_checkpoints_to_the_audit_channel() {
     assert_eq!(checkpoints(&fake).len(), 1);
     bot.assert_output_free_of(&["Flu shots"]);
 }
+
+/// SIGTERM during the start-up (here while Discord is slow to answer the
+/// token check) is a clean stop, exit status 0: the signal handlers are
+/// installed before the slow steps. They used to be installed only once
+/// the bot was connecting, so the signal's default action killed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_start_up_is_a_clean_stop() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    fake.delay_next("GET", "/users/@me", Duration::from_secs(30), 1);
+    let env = BotEnv::new();
+    let mut bot = env.spawn(&fake);
+    fake.wait_request(STARTUP, "the token check", |r| r.is("GET", "/users/@me")).await;
+    let status = bot.terminate(Duration::from_secs(10)).await;
+    assert_eq!(status.code(), Some(0), "{status}\n{}", bot.output());
+    assert!(bot.output().contains("shut down during start-up"), "{}", bot.output());
+    assert!(fake.identifies().is_empty(), "connected after the signal");
+}

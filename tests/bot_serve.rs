@@ -68,6 +68,26 @@ impl Running {
     }
 }
 
+/// A shutdown during the start-up (here while Discord is slow to answer the
+/// token check) stops it there: `serve` returns `Ok` at once, without
+/// connecting. It used to look at the shutdown only once connecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_during_start_up_returns_ok_without_connecting() {
+    let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;
+    fake.delay_next("GET", "/users/@me", Duration::from_secs(30), 1);
+    let (_dir, stores) = sqlite_stores().await;
+    let rules = Arc::new(RuleSet::builtin().expect("rules"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(bot::serve(settings(&fake, TOKEN), stores, rules, async {
+        let _ = stopped.await;
+    }));
+    fake.wait_request(STEP, "the token check", |r| r.is("GET", "/users/@me")).await;
+    stop.send(()).expect("bot still running");
+    let returned = tokio::time::timeout(Duration::from_secs(10), bot).await.expect("serve returned within 10 s");
+    assert!(returned.expect("join").is_ok());
+    assert!(fake.identifies().is_empty(), "connected after the shutdown");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_every_review_it_started_and_returns_ok() {
     let fake = FakeDiscord::start(FakeConfig::new(TOKEN)).await;

@@ -195,44 +195,16 @@ pub async fn serve(
     rules: Arc<RuleSet>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let base = settings.api_url.clone().unwrap_or_else(|| "https://discord.com".to_string());
-    let http = make_http(&settings);
-
-    // Who are we? This is also the token check: 401 means Discord rejected it.
-    let me = match http.get_current_user().await {
-        Ok(me) => me,
-        Err(e) if http_status(&e) == Some(401) => {
-            return Err(ServeError::TokenRejected("HTTP 401 on GET /api/v10/users/@me".into()))
+    // A shutdown during the start-up (the token check, the gateway lookup,
+    // the matchers' warm-up) stops it there: nothing has been handled yet.
+    tokio::pin!(shutdown);
+    let (bot, mut client) = tokio::select! {
+        started = start_up(&settings, stores, rules) => started?,
+        _ = &mut shutdown => {
+            tracing::info!("shut down during start-up");
+            return Ok(());
         }
-        Err(e) => return Err(ServeError::Unreachable { url: base, message: e.to_string() }),
     };
-    // Serenity falls back to the real gateway when discovery fails; behind a
-    // proxy (or a test fake) that would be wrong, so fail here instead.
-    if settings.api_url.is_some() {
-        match http.get_gateway().await {
-            Err(e) => {
-                return Err(ServeError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() })
-            }
-            // IDENTIFY carries the token: never over plain text to another host.
-            Ok(gateway) if !config::is_safe_gateway(&gateway.url) => {
-                return Err(ServeError::InsecureGateway(crate::audit::redact_url(&gateway.url)))
-            }
-            Ok(_) => {}
-        }
-    }
-    tracing::info!(bot_user = me.id.get(), "token accepted");
-    let reader = attachment_reader(&settings);
-    // Compile the engine's lazily built matchers now, not on the first draft.
-    let _ = crate::engine::review(
-        &crate::engine::Draft::new("Warm-up: call 555-0100, see https://example.org #health"),
-        &rules,
-    );
-
-    let bot = Arc::new(state::Bot::new(&settings, stores, rules, reader, me.id.get(), me.name.clone()));
-    let mut client = serenity::client::ClientBuilder::new_with_http(make_http(&settings), intents())
-        .event_handler_arc(Arc::new(handler::Handler::new(bot.clone())))
-        .await
-        .map_err(|e| ServeError::Gateway(e.to_string()))?;
     bot.set_http(client.http.clone());
     let shard_manager = client.shard_manager.clone();
 
@@ -240,7 +212,7 @@ pub async fn serve(
     tokio::pin!(start);
     let outcome = tokio::select! {
         r = &mut start => Some(r),
-        _ = shutdown => None,
+        _ = &mut shutdown => None,
     };
     match outcome {
         Some(Ok(())) => Ok(()),
@@ -267,4 +239,52 @@ pub async fn serve(
             Ok(())
         }
     }
+}
+
+/// The token check, the gateway lookup, the matchers' warm-up: the bot and
+/// its client, not connected yet.
+async fn start_up(
+    settings: &Settings,
+    stores: Stores,
+    rules: Arc<RuleSet>,
+) -> Result<(Arc<state::Bot>, serenity::Client), ServeError> {
+    let base = settings.api_url.clone().unwrap_or_else(|| "https://discord.com".to_string());
+    let http = make_http(settings);
+
+    // Who are we? This is also the token check: 401 means Discord rejected it.
+    let me = match http.get_current_user().await {
+        Ok(me) => me,
+        Err(e) if http_status(&e) == Some(401) => {
+            return Err(ServeError::TokenRejected("HTTP 401 on GET /api/v10/users/@me".into()))
+        }
+        Err(e) => return Err(ServeError::Unreachable { url: base, message: e.to_string() }),
+    };
+    // Serenity falls back to the real gateway when discovery fails; behind a
+    // proxy (or a test fake) that would be wrong, so fail here instead.
+    if settings.api_url.is_some() {
+        match http.get_gateway().await {
+            Err(e) => {
+                return Err(ServeError::Unreachable { url: format!("{base}/api/v10/gateway"), message: e.to_string() })
+            }
+            // IDENTIFY carries the token: never over plain text to another host.
+            Ok(gateway) if !config::is_safe_gateway(&gateway.url) => {
+                return Err(ServeError::InsecureGateway(crate::audit::redact_url(&gateway.url)))
+            }
+            Ok(_) => {}
+        }
+    }
+    tracing::info!(bot_user = me.id.get(), "token accepted");
+    let reader = attachment_reader(settings);
+    // Compile the engine's lazily built matchers now, not on the first draft.
+    let _ = crate::engine::review(
+        &crate::engine::Draft::new("Warm-up: call 555-0100, see https://example.org #health"),
+        &rules,
+    );
+
+    let bot = Arc::new(state::Bot::new(settings, stores, rules, reader, me.id.get(), me.name.clone()));
+    let client = serenity::client::ClientBuilder::new_with_http(make_http(settings), intents())
+        .event_handler_arc(Arc::new(handler::Handler::new(bot.clone())))
+        .await
+        .map_err(|e| ServeError::Gateway(e.to_string()))?;
+    Ok((bot, client))
 }

@@ -31,6 +31,10 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
         return 2;
     }
     init_tracing();
+    // Listening from here on: a signal during the slow start-up (opening the
+    // audit log, the first calls to Discord) is a clean stop, not the
+    // default disposition's kill.
+    let shutdown = listen_for_shutdown();
     match setup(config.as_deref()) {
         Err(e) => {
             eprintln!("safetweet serve: {e}");
@@ -60,7 +64,14 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
                 );
                 return 0;
             }
-            let stores = match Stores::open_with_key(&database_url, audit_key).await {
+            let opened = tokio::select! {
+                opened = Stores::open_with_key(&database_url, audit_key) => opened,
+                _ = signalled(shutdown.clone()) => {
+                    tracing::info!("shut down during start-up (before the audit log was open)");
+                    return 0;
+                }
+            };
+            let stores = match opened {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("safetweet serve: cannot open the audit log (DATABASE_URL): {e}");
@@ -70,7 +81,7 @@ pub async fn run(args: ServeArgs, config: Option<PathBuf>, env_file: Option<&Pat
                     };
                 }
             };
-            match bot::serve(settings, stores, Arc::new(rules), shutdown_signal()).await {
+            match bot::serve(settings, stores, Arc::new(rules), signalled(shutdown)).await {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("safetweet serve: {e}");
@@ -154,31 +165,57 @@ pub fn keeps_serenity_spans(rust_log: &str) -> bool {
     })
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGINT and SIGTERM handlers now (not when the returned
+/// flag is first awaited) and sets the flag on the first signal.
+fn listen_for_shutdown() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
     #[cfg(unix)]
-    {
+    let signals = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    r = tokio::signal::ctrl_c() => if r.is_err() { std::future::pending::<()>().await },
-                    _ = term.recv() => {},
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
+    };
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let (mut int, mut term) = signals;
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => {
+                        if tokio::signal::ctrl_c().await.is_err() {
+                            std::future::pending::<()>().await
+                        }
+                    }
                 }
-            }
-            Err(_) => {
-                if tokio::signal::ctrl_c().await.is_err() {
-                    std::future::pending::<()>().await
+            };
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
                 }
+            };
+            tokio::select! {
+                _ = int => {},
+                _ = term => {},
             }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await
+            }
         }
+        tracing::info!("shutdown signal received");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+/// Resolves once the flag from [`listen_for_shutdown`] is set (at once if it is).
+async fn signalled(mut flag: tokio::sync::watch::Receiver<bool>) {
+    if flag.wait_for(|&set| set).await.is_err() {
+        std::future::pending::<()>().await
     }
-    tracing::info!("shutdown signal received");
 }
 
 #[cfg(test)]
