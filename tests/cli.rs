@@ -170,6 +170,28 @@ fn bad_config_names_file_key_and_line() {
     assert!(err.contains("clinical_advice"), "{err}");
 }
 
+/// Issue 7: a bad model file is a clear error at start (exit 2, the file
+/// named), never a silent fall-back to no model; the good one beside the same
+/// rules works.
+#[test]
+fn a_bad_model_file_is_exit_2_naming_it() {
+    let dir = config_dir(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/rules.toml")).unwrap());
+    let model = dir.path().join("model.bin");
+    let good = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/config/model.bin")).unwrap();
+    let draft = "Had the sweetest lady this morning, finally went home after three weeks with us.";
+    for bad in [&b"not a model"[..], &good[..good.len() / 2]] {
+        std::fs::write(&model, bad).unwrap();
+        let o = run(&["--config", dir.path().to_str().unwrap(), "check", "-"], draft, None);
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("model.bin"), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.stdout.is_empty(), "no review without the model");
+    }
+    std::fs::write(&model, &good).unwrap();
+    let o = run(&["--config", dir.path().to_str().unwrap(), "check", "-"], draft, None);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("patient.model"));
+}
+
 #[test]
 fn missing_config_dir_is_exit_2() {
     let o = run(&["--config", "/nonexistent-dir", "check", "-"], "hello", None);
