@@ -149,9 +149,18 @@ impl BotDb {
         sqlite: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
         pg: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     ) -> Result<(), sqlx::Error> {
+        self.rows_affected(sqlite, pg).await.map(|_| ())
+    }
+
+    /// Runs the statement for this pool's database: how many rows it changed.
+    async fn rows_affected<'q>(
+        &self,
+        sqlite: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+        pg: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<u64, sqlx::Error> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlite.execute(p).await.map(|_| ()),
-            Pool::Postgres(p) => pg.execute(p).await.map(|_| ()),
+            Pool::Sqlite(p) => Ok(sqlite.execute(p).await?.rows_affected()),
+            Pool::Postgres(p) => Ok(pg.execute(p).await?.rows_affected()),
         }
     }
 
@@ -216,28 +225,12 @@ impl BotDb {
                 AND asked_at_us = $6 AND prompt_message_id = 0";
         let a = (db(prompt_message_id), db(q.channel_id), db(q.actor_id), db(q.draft_message_id));
         let b = (q.purpose.as_str(), micros(q.asked_at));
-        let done = match &self.pool {
-            Pool::Sqlite(p) => sqlx::query(Q)
-                .bind(a.0)
-                .bind(a.1)
-                .bind(a.2)
-                .bind(a.3)
-                .bind(b.0)
-                .bind(b.1)
-                .execute(p)
-                .await?
-                .rows_affected(),
-            Pool::Postgres(p) => sqlx::query(Q)
-                .bind(a.0)
-                .bind(a.1)
-                .bind(a.2)
-                .bind(a.3)
-                .bind(b.0)
-                .bind(b.1)
-                .execute(p)
-                .await?
-                .rows_affected(),
-        };
+        let done = self
+            .rows_affected(
+                sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(b.0).bind(b.1),
+                sqlx::query(Q).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(b.0).bind(b.1),
+            )
+            .await?;
         Ok(done > 0)
     }
 
@@ -338,10 +331,7 @@ impl BotDb {
         const Q: &str = "INSERT INTO safetweet_bot_answer (answer_message_id, channel_id) VALUES ($1, $2)
             ON CONFLICT (answer_message_id) DO NOTHING";
         let a = (db(answer_message_id), db(channel_id));
-        let done = match &self.pool {
-            Pool::Sqlite(p) => sqlx::query(Q).bind(a.0).bind(a.1).execute(p).await?.rows_affected(),
-            Pool::Postgres(p) => sqlx::query(Q).bind(a.0).bind(a.1).execute(p).await?.rows_affected(),
-        };
+        let done = self.rows_affected(sqlx::query(Q).bind(a.0).bind(a.1), sqlx::query(Q).bind(a.0).bind(a.1)).await?;
         Ok(done > 0)
     }
 

@@ -524,10 +524,9 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
     let patient = model.fires(&p, PATIENT);
     let phi = model.fires(&p, PHI);
     if !patient {
-        // the rules' "person with a when" can be the writer's own family ("my
-        // mom turns 92 today"), and "<staff role> named" names a colleague:
-        // where the patient head reads no patient, these are notes
-        demote_family_and_colleagues(input, rules, findings);
+        // where the patient head reads no patient, what the sentence gives to
+        // someone else is a note: see the function
+        demote_where_no_patient(input, rules, findings);
     }
 
     if patient && !findings.iter().any(|f| f.category == Category::PatientReference) {
@@ -562,22 +561,6 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
         // this never blocks a draft by itself.)
         report_candidates(&p.features.candidates, input, rules, findings, phi);
     }
-    if !patient {
-        // an age over 89 in a sentence about a colleague, a volunteer or a
-        // donor (a staff or news cue, nothing of anyone's care) is theirs,
-        // even where the identifier head, which weighs ages heavily, fires
-        for f in findings.iter_mut() {
-            if f.rule != RULE_AGE || f.severity <= Severity::Info {
-                continue;
-            }
-            if !f.span.is_some_and(|span| staff_sentence(input, rules, span)) {
-                continue;
-            }
-            f.severity = Severity::Info;
-            f.message =
-                format!("{} — read as a colleague's, volunteer's or donor's own; check it before posting", f.message);
-        }
-    }
     // advice to one person is about that person's care: the name the draft
     // calls them by is theirs ("@kate_r Kate, double your metformin"; "…stop
     // the statin, Jim."), whoever else the model reads its identifiers as
@@ -600,14 +583,9 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
                 && owner_depends_on_context(&f.rule)
                 && !is_called(f)
             {
-                f.severity = Severity::Info;
                 // no model score in this message: digits next to a masked
                 // identifier would read as part of it
-                f.message = format!(
-                    "{} — read as the organisation's, an event's or staff's own, not a patient's; check it before \
-                     posting",
-                    f.message
-                );
+                to_note(f, "read as the organisation's, an event's or staff's own, not a patient's");
             }
         }
     }
@@ -618,28 +596,38 @@ pub fn apply(model: &Model, input: &Input<'_>, rules: &RuleSet, findings: &mut V
 
 const RULE_AGE: &str = "phi.age";
 
-/// Demotes to `info` the rules' patient references to the writer's own
-/// family ("my mom ... today") and the names after a staff role and `named`
-/// ("a volunteer named Walter Price"). Run only where the patient head did
-/// not fire.
-fn demote_family_and_colleagues(input: &Input<'_>, rules: &RuleSet, findings: &mut [Finding]) {
+/// Where the patient head did not fire, demotes to `info` what the sentence
+/// gives to someone other than a patient:
+/// - an age over 89 in a sentence about a colleague, a volunteer or a donor
+///   (a staff or news cue, nothing of anyone's care), even where the
+///   identifier head, which weighs ages heavily, fires;
+/// - the rules' patient reference to the writer's own family ("my mom ...
+///   today");
+/// - a name after a staff role and `named` ("a volunteer named Walter Price").
+fn demote_where_no_patient(input: &Input<'_>, rules: &RuleSet, findings: &mut [Finding]) {
     for f in findings.iter_mut() {
         let Some(span) = f.span else { continue };
         if f.severity <= Severity::Info {
             continue;
         }
-        let note = if f.rule == "patient.reference"
-            && crate::engine::context::own_family(&input.text[span.start..span.end])
-        {
-            "read as the writer's own family, not a patient"
-        } else if f.rule == "phi.name" && crate::engine::context::named_after_staff(input, &rules.context, span.start) {
-            "read as a colleague's or volunteer's name"
-        } else {
-            continue;
+        let why = match f.rule.as_str() {
+            RULE_AGE if staff_sentence(input, rules, span) => "read as a colleague's, volunteer's or donor's own",
+            "patient.reference" if crate::engine::context::own_family(&input.text[span.start..span.end]) => {
+                "read as the writer's own family, not a patient"
+            }
+            "phi.name" if crate::engine::context::named_after_staff(input, &rules.context, span.start) => {
+                "read as a colleague's or volunteer's name"
+            }
+            _ => continue,
         };
-        f.severity = Severity::Info;
-        f.message = format!("{} — {note}; check it before posting", f.message);
+        to_note(f, why);
     }
+}
+
+/// Makes a finding an `info` note, saying why it was read as not a patient's.
+fn to_note(f: &mut Finding, why: &str) {
+    f.severity = Severity::Info;
+    f.message = format!("{} — {why}; check it before posting", f.message);
 }
 
 /// Whether the sentence holding `span` (original text) is about staff: it has
